@@ -1,0 +1,86 @@
+"""Cheap tests that tell a real credential from a placeholder, run only on regex candidates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable
+
+# Words that mark documentation values and templates; matched case-insensitively inside the value.
+PLACEHOLDER_WORDS = (
+    "xxxx", "example", "sample", "your", "dummy", "fake", "placeholder", "changeme", "replace",
+    "redacted", "mock", "secret", "accesskey", "password", "insert", "foobar", "abcdefg", "qwerty",
+    "0000", "1111",
+)
+_SEQUENCE_SOURCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponmlkjihgfedcba", "9876543210")
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(c / total * math.log2(c / total) for c in counts.values())
+
+
+def has_long_repeat(value: str, run: int = 5) -> bool:
+    streak = 1
+    for previous, current in itertools.pairwise(value):
+        streak = streak + 1 if current == previous else 1
+        if streak >= run:
+            return True
+    return False
+
+
+def has_sequence(value: str, run: int = 5) -> bool:
+    lowered = value.lower()
+    for source in _SEQUENCE_SOURCES:
+        for start in range(len(source) - run + 1):
+            if source[start : start + run] in lowered:
+                return True
+    return False
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why ``value`` looks like a placeholder, or None when it looks like a real random string."""
+    lowered = value.lower()
+    for word in PLACEHOLDER_WORDS:
+        if word in lowered:
+            return f"contains {word!r}"
+    if has_long_repeat(value):
+        return "repeated characters"
+    if has_sequence(value):
+        return "sequential characters"
+    return None
+
+
+def character_classes(value: str) -> int:
+    return sum((any(c.isdigit() for c in value), any(c.islower() for c in value), any(c.isupper() for c in value)))
+
+
+def looks_random(value: str, min_entropy: float) -> bool:
+    """A credential body: not a placeholder, entropy high enough, more than one character class."""
+    if character_classes(value) < 2:
+        return False
+    if placeholder_reason(value) is not None:
+        return False
+    return shannon_entropy(value) >= min_entropy
+
+
+def alibaba_sts_token(value: str) -> bool:
+    """An Alibaba STS SecurityToken is base64 of a protobuf: field 1 = version, field 2 = payload."""
+    padded = value.replace("-", "+").replace("_", "/")
+    padded += "=" * (-len(padded) % 4)
+    try:
+        raw = base64.b64decode(padded[:64].rstrip("=") + "=" * (-len(padded[:64].rstrip("=")) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) >= 4 and raw[0] == 0x08 and raw[1] in (0x01, 0x02) and raw[2] == 0x12
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "alibaba-sts-token": alibaba_sts_token,
+}

@@ -1,0 +1,167 @@
+"""Frozen value objects that flow through the pipeline. Standard library only.
+
+Secrets are radioactive: every field that can hold one is ``repr=False`` so a stray ``repr`` or a
+traceback never prints it.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.strip().upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Kind(str, enum.Enum):
+    PAIR = "pair"
+    KEY_ID = "key-id"
+    SECRET = "secret"
+    STS = "sts-credentials"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a blob of bytes came from."""
+
+    path: str
+    source: str = "file"  # file | stdin | git | staged | commit-message
+    blob_id: str | None = None
+    decoded: str | None = None  # how the bytes were decoded before scanning, e.g. "utf-16"
+
+
+@dataclass(frozen=True)
+class Blob:
+    """Bytes to scan. ``line_base``/``offset_base`` place a chunk of a larger file."""
+
+    data: bytes = field(repr=False)
+    origin: Origin
+    line_base: int = 0
+    offset_base: int = 0
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class GitProvenance:
+    blob: str
+    commit: str | None = None
+    path: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    date: str | None = None
+    summary: str | None = None
+    present_at_head: bool | None = None
+    refs: tuple[str, ...] = ()
+    source: str = "blob"  # blob | commit-message | tag-message
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str  # live | inactive | not-found | wrong-secret | expired | unknown | skipped
+    checked_at: str
+    reason: str = ""
+    account_id: str | None = None
+    arn: str | None = None
+    identity_type: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    provider: str
+    kind: Kind
+    severity: Severity
+    confidence: str  # high | medium | low
+    key_id: str | None
+    location: Location
+    secret: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    secret_location: Location | None = None
+    title: str = ""
+    remediation: str = ""
+    git: GitProvenance | None = None
+    verification: Verification | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Content fingerprint: stable across line moves, renames and commits."""
+        return fingerprint(self.rule_id, self.key_id, self.secret)
+
+    def lines(self) -> tuple[int, ...]:
+        found = [self.location.line]
+        if self.secret_location is not None and self.secret_location.line != self.location.line:
+            found.append(self.secret_location.line)
+        return tuple(found)
+
+
+def fingerprint(rule_id: str, key_id: str | None, secret: str | None) -> str:
+    material = "\0".join((rule_id, key_id or "", secret or "")).encode("utf-8")
+    return hashlib.sha256(material).hexdigest()
+
+
+def redact(value: str | None, keep: int = 4) -> str | None:
+    if value is None:
+        return None
+    if len(value) <= keep:
+        return "*" * len(value)
+    return value[:keep] + "*" * min(len(value) - keep, 16)
+
+
+@dataclass
+class ScanStats:
+    """Mutable tally a scan builds up; merged across worker processes."""
+
+    files: int = 0
+    bytes: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    binary_files: int = 0
+    decoded_files: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    incomplete: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def skip(self, reason: str, path: str | None = None, detail: str | None = None) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        if path is not None:
+            self.errors.append({"path": path, "reason": reason, "detail": detail or reason})
+
+    def suppress(self, reason: str) -> None:
+        self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
+
+    def merge(self, other: ScanStats) -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+        self.binary_files += other.binary_files
+        self.decoded_files += other.decoded_files
+        for reason, count in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+        for reason, count in other.suppressed.items():
+            self.suppressed[reason] = self.suppressed.get(reason, 0) + count
+        self.errors.extend(other.errors)
+        self.incomplete = self.incomplete or other.incomplete

@@ -1,0 +1,35 @@
+"""Report writers, one module per format, each ``write(report, stream)``; resolved lazily so a run
+imports only the writer it uses."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from scanner.model import Finding, ScanStats
+
+WRITERS = {
+    "text": "scanner.report.text:write",
+    "json": "scanner.report.json_:write",
+    "jsonl": "scanner.report.json_:write_lines",
+}
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    stats: ScanStats
+    duration: float
+    redact: bool = True
+    ruleset_digest: str = ""
+    command: str = "scan"
+    baseline: dict[str, Any] = field(default_factory=dict)
+    hidden: dict[str, int] = field(default_factory=dict)  # e.g. filtered by --only-live
+    rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
+
+
+def writer(name: str) -> Callable[[Report, TextIO], None]:
+    module_name, _, attribute = WRITERS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Sources turn scan targets into ``Blob``s: files on disk, stdin, git objects, staged content."""

@@ -1,0 +1,62 @@
+"""Placeholders, documentation values and low-entropy strings are not credentials."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.filters import looks_random, placeholder_reason, shannon_entropy
+from scanner.rules import Ruleset
+from tests.conftest import scan_text
+from tests.keys import FakeKeys
+
+SECRET_DECOYS = [
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "your_access_key_secret_here_12",
+    "YourAccessKeySecretGoesHere123",
+    "abcdefghijklmnopqrstuvwxyzABCD",
+    "123456789012345678901234567890",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "EXAMPLEKEYSECRETexampleKEY1234",
+    "AbCdAbCdAbCdAbCdAbCdAbCdAbCdAb",
+    "ChangeMe0ChangeMe0ChangeMe0Cha",
+    "dummyDummyDUMMYdummy1234567890",
+]
+
+
+@pytest.mark.parametrize("decoy", SECRET_DECOYS)
+def test_secret_placeholders_are_rejected(decoy: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id = keys.alibaba_id()
+    findings = scan_text(f"access_key_id = '{key_id}'\naccess_key_secret = '{decoy}'\n", ruleset)
+    assert [(f.key_id, f.secret) for f in findings] == [(key_id, None)], decoy
+
+
+@pytest.mark.parametrize("decoy", [
+    "LTAIxxxxxxxxxxxxxxxxxxxx", "LTAIXXXXXXXXXXXX", "LTAI5tEXAMPLEKEYID123456", "LTAI000000000000",
+    "LTAI5tBcc9SecYAo****", "LTAI************", "LTAIyour_access_key_id", "<LTAI-your-key-id>",
+])
+def test_id_placeholders_are_rejected(decoy: str, ruleset: Ruleset) -> None:
+    assert scan_text(f"ak = '{decoy}'\n", ruleset) == []
+
+
+@pytest.mark.parametrize("variable", ["${ALIBABA_CLOUD_ACCESS_KEY_SECRET}", "os.getenv('OSS_SECRET')",
+                                      "<your-access-key-secret>", "{{ vault.aliyun.secret }}", "******"])
+def test_references_to_secrets_are_not_secrets(variable: str, ruleset: Ruleset) -> None:
+    assert scan_text(f"access_key_secret = {variable}\n", ruleset) == []
+
+
+def test_random_secrets_pass_the_filters(keys: FakeKeys) -> None:
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits
+    rejected = sum(not looks_random("".join(rng.choice(alphabet) for _ in range(30)), 3.6) for _ in range(20000))
+    assert rejected / 20000 < 0.002  # the filters cost almost no recall on real random keys
+
+
+def test_entropy_and_reasons() -> None:
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("abcd") == 2.0
+    assert placeholder_reason("fooEXAMPLEbar") == "contains 'example'"
+    assert placeholder_reason("aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0") is None

@@ -1,0 +1,37 @@
+"""Every rule's examples must be found, and its negative examples must not, by the real engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.rules import load_ruleset
+from tests.conftest import scan_text
+
+RULESET = load_ruleset()
+POSITIVE = [(r.id, i, ex) for r in RULESET.rules for i, ex in enumerate(r.examples)]
+NEGATIVE = [(r.id, i, ex) for r in RULESET.rules for i, ex in enumerate(r.negative_examples)]
+
+
+@pytest.mark.parametrize(("rule_id", "index", "example"), POSITIVE, ids=[f"{r}-{i}" for r, i, _ in POSITIVE])
+def test_rule_finds_its_examples(rule_id: str, index: int, example: str) -> None:
+    found = [f for f in scan_text(example, RULESET) if f.rule_id == rule_id]
+    assert found, f"{rule_id} example {index} was not found"
+
+
+@pytest.mark.parametrize(("rule_id", "index", "example"), NEGATIVE, ids=[f"{r}-{i}" for r, i, _ in NEGATIVE])
+def test_rule_ignores_its_negative_examples(rule_id: str, index: int, example: str) -> None:
+    assert [f for f in scan_text(example, RULESET) if f.rule_id == rule_id] == []
+
+
+def test_every_reportable_rule_has_examples_both_ways() -> None:
+    for rule in RULESET.rules:
+        reportable = rule.kind == "key-id" or rule.lone_severity is not None
+        if reportable:
+            assert rule.examples, rule.id
+            assert rule.negative_examples, rule.id
+
+
+def test_rule_ids_are_unique_and_stable_shape() -> None:
+    ids = [r.id for r in RULESET.rules]
+    assert len(ids) == len(set(ids))
+    assert all(i == i.lower() and " " not in i for i in ids)
