@@ -24,7 +24,7 @@ MAX_ERROR_LINES = 20
 def parse_size(text: str) -> int:
     value = text.strip().lower()
     number = value.rstrip("bkmg")
-    unit = value[len(number):]
+    unit = value[len(number) :]
     try:
         if unit not in _SIZE_UNITS:
             raise ValueError
@@ -90,13 +90,19 @@ def cli() -> None:
 
 def common_output_options(func: Any) -> Any:
     options = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Output format."),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+        ),
         click.option("--output", "-o", type=str, default=None, help="Write the report to FILE instead of stdout."),
         click.option("--no-redact", is_flag=True, help="Show secrets in full (they are redacted by default)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings on stderr."),
-        click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
-                     help="Extra folder of *.toml rule files (repeatable)."),
+        click.option(
+            "--rules",
+            "rule_dirs",
+            multiple=True,
+            type=click.Path(file_okay=False),
+            help="Extra folder of *.toml rule files (repeatable).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -111,17 +117,28 @@ def common_output_options(func: Any) -> Any:
 @click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit.")
 @click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking.")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, no_redact: bool, quiet: bool,
-         rule_dirs: tuple[str, ...], jobs: int, exclude: tuple[str, ...], max_file_size: str,
-         gitignore: bool, follow_symlinks: bool) -> int:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    no_redact: bool,
+    quiet: bool,
+    rule_dirs: tuple[str, ...],
+    jobs: int,
+    exclude: tuple[str, ...],
+    max_file_size: str,
+    gitignore: bool,
+    follow_symlinks: bool,
+) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""
     from scanner.report import Report
     from scanner.scan import ScanOptions, scan_paths, scan_stream
     from scanner.sources.files import WalkOptions, stream_chunks
 
     ruleset = _load_rules(rule_dirs)
-    walk_options = WalkOptions(excludes=exclude, gitignore=gitignore, follow_symlinks=follow_symlinks,
-                               max_file_size=parse_size(max_file_size))
+    walk_options = WalkOptions(
+        excludes=exclude, gitignore=gitignore, follow_symlinks=follow_symlinks, max_file_size=parse_size(max_file_size)
+    )
     progress = fmt == "text" and not quiet and sys.stderr.isatty()
     options = ScanOptions(walk=walk_options, jobs=jobs, progress=progress)
     targets = list(paths) or ["."]
@@ -136,8 +153,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, no_redact: bool, 
     else:
         result = scan_paths(targets, ruleset, options)
     print_errors(result.stats, quiet)
-    report = Report(result.findings, result.stats, result.duration, redact=not no_redact,
-                    ruleset_digest=ruleset.digest)
+    report = Report(result.findings, result.stats, result.duration, redact=not no_redact, ruleset_digest=ruleset.digest)
     emit(report, fmt, output)
     return exit_code_for(result.findings, result.stats)
 
@@ -148,8 +164,13 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Extra folder of *.toml rule files (repeatable).")
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra folder of *.toml rule files (repeatable).",
+)
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     """List the loaded rules."""
@@ -158,8 +179,17 @@ def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     if fmt == "json":
         import json
 
-        rows = [{"id": r.id, "provider": r.provider, "kind": r.kind, "title": r.title,
-                 "severity": str(r.severity), "source": r.source} for r in ruleset.rules]
+        rows = [
+            {
+                "id": r.id,
+                "provider": r.provider,
+                "kind": r.kind,
+                "title": r.title,
+                "severity": str(r.severity),
+                "source": r.source,
+            }
+            for r in ruleset.rules
+        ]
         json.dump({"ruleset": ruleset.digest, "rules": rows}, out, indent=2)
         out.write("\n")
         return ExitCode.CLEAN

@@ -183,12 +183,17 @@ class _Matcher:
             assert rule.pair is not None
             token = None
             if rule.pair.token is not None:
-                token = self._nearest_token(id_candidate, tokens.get(self.ruleset.by_id[rule.pair.token], []),
-                                            rule.pair.token_bytes, used_tokens)
+                token = self._nearest_token(
+                    id_candidate,
+                    tokens.get(self.ruleset.by_id[rule.pair.token], []),
+                    rule.pair.token_bytes,
+                    used_tokens,
+                )
             confidence = "high" if secret.context or self._same_line(id_candidate, secret) else "medium"
             kind = Kind.STS if rule.pair.kind == "sts-credentials" else Kind.PAIR
-            findings.append(self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate,
-                                          secret, token))
+            findings.append(
+                self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate, secret, token)
+            )
         for id_candidate in ids:
             rule = rules[id_candidate.rule]
             if id_candidate.value in paired_ids or rule.lone_severity is None:
@@ -212,8 +217,9 @@ class _Matcher:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
         return self.data.find(b"\n", lo, hi) < 0
 
-    def _nearest_token(self, id_candidate: Candidate, tokens: list[Candidate], limit: int,
-                       used: set[int]) -> Candidate | None:
+    def _nearest_token(
+        self, id_candidate: Candidate, tokens: list[Candidate], limit: int, used: set[int]
+    ) -> Candidate | None:
         best = None
         best_distance = limit + 1
         for token in tokens:
@@ -229,11 +235,21 @@ class _Matcher:
         line_start = self.data.rfind(b"\n", 0, offset) + 1
         line = self.data.count(b"\n", 0, offset) + 1 + blob.line_base
         column = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
+        if line_start == 0:
+            column += blob.column_base
         return Location(blob.origin.path, line, column, offset + blob.offset_base)
 
-    def _finding(self, blob: Blob, rule: Rule, kind: Kind, severity: Severity, confidence: str,
-                 id_candidate: Candidate | None, secret: Candidate | None = None,
-                 token: Candidate | None = None) -> Finding:
+    def _finding(
+        self,
+        blob: Blob,
+        rule: Rule,
+        kind: Kind,
+        severity: Severity,
+        confidence: str,
+        id_candidate: Candidate | None,
+        secret: Candidate | None = None,
+        token: Candidate | None = None,
+    ) -> Finding:
         anchor = id_candidate if id_candidate is not None else secret
         assert anchor is not None
         return Finding(

@@ -11,9 +11,26 @@ from collections.abc import Callable
 
 # Words that mark documentation values and templates; matched case-insensitively inside the value.
 PLACEHOLDER_WORDS = (
-    "xxxx", "example", "sample", "your", "dummy", "fake", "placeholder", "changeme", "replace",
-    "redacted", "mock", "secret", "accesskey", "password", "insert", "foobar", "abcdefg", "qwerty",
-    "0000", "1111",
+    "xxxx",
+    "example",
+    "sample",
+    "your",
+    "dummy",
+    "fake",
+    "placeholder",
+    "changeme",
+    "replace",
+    "redacted",
+    "mock",
+    "secret",
+    "accesskey",
+    "password",
+    "insert",
+    "foobar",
+    "abcdefg",
+    "qwerty",
+    "0000",
+    "1111",
 )
 _SEQUENCE_SOURCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponmlkjihgfedcba", "9876543210")
 

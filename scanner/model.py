@@ -55,6 +55,7 @@ class Blob:
     origin: Origin
     line_base: int = 0
     offset_base: int = 0
+    column_base: int = 0  # characters before the blob's first byte on its first line (chunked long lines)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,25 @@ CONFIDENCES = ("high", "medium", "low")
 CONTEXT_GLUE = rb"[A-Za-z0-9_.\-]{0,32}?[^A-Za-z0-9\r\n]{1,8}?"
 
 _RULE_KEYS = {
-    "id", "provider", "kind", "title", "anchors", "anchors_case_sensitive", "pattern", "min_entropy",
-    "context_words", "pair", "severity", "lone_severity", "confidence", "description", "remediation",
-    "examples", "negative_examples", "validator", "window",
+    "id",
+    "provider",
+    "kind",
+    "title",
+    "anchors",
+    "anchors_case_sensitive",
+    "pattern",
+    "min_entropy",
+    "context_words",
+    "pair",
+    "severity",
+    "lone_severity",
+    "confidence",
+    "description",
+    "remediation",
+    "examples",
+    "negative_examples",
+    "validator",
+    "window",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity"}
 
@@ -154,8 +170,13 @@ def compile_rules(raw: list[tuple[dict[str, Any], str]]) -> Ruleset:
     sensitive = [a for r in rules if r.anchors_case_sensitive for a in r.anchors]
     insensitive = [a for r in rules if not r.anchors_case_sensitive for a in r.anchors]
     insensitive += [w for r in rules for w in r.context_words]
-    return Ruleset(rules=rules, automaton=_build_automaton(rules), digest=digest.hexdigest()[:16], by_id=by_id,
-                   gate=Gate.build(insensitive, sensitive))
+    return Ruleset(
+        rules=rules,
+        automaton=_build_automaton(rules),
+        digest=digest.hexdigest()[:16],
+        by_id=by_id,
+        gate=Gate.build(insensitive, sensitive),
+    )
 
 
 def _build_automaton(rules: list[Rule]) -> Any:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from scanner.detect import detect
-from scanner.model import Blob, Finding, Kind, ScanStats
+from scanner.model import Blob, Finding, Kind, Location, ScanStats
 from scanner.rules import Ruleset
-from scanner.sources.files import Piece, Target, WalkOptions, pieces, read_chunks, read_piece, walk
+from scanner.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_chunks, read_piece, walk
 from scanner.suppress import Allowlist, inline_allowed
 
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
@@ -86,8 +86,7 @@ def scan_piece(piece: Piece, ruleset: Ruleset) -> PieceResult:
     if read is None:
         return PieceResult(piece, [], stats)
     # Lines are relative to the piece here; join_pieces makes them absolute once all pieces are in.
-    return PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines,
-                       read.own_newlines)
+    return PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines, read.own_newlines)
 
 
 def join_pieces(results: list[PieceResult]) -> list[Finding]:
@@ -98,6 +97,8 @@ def join_pieces(results: list[PieceResult]) -> list[Finding]:
         shift = lines_before - result.overlap_newlines
         for finding in result.findings:
             moved = _shift_lines(finding, shift)
+            if result.piece.index > 0:
+                moved = _fix_columns(moved, finding, result.piece.target.path)
             key = (moved.rule_id, moved.location.offset)
             current = best.get(key)
             if current is None or _KIND_RANK[moved.kind] > _KIND_RANK[current.kind]:
@@ -106,15 +107,36 @@ def join_pieces(results: list[PieceResult]) -> list[Finding]:
     return list(best.values())
 
 
+def _fix_columns(moved: Finding, relative: Finding, path: str) -> Finding:
+    """A finding on the first line of a piece's bytes sits on a line that began in an earlier piece:
+    its column counts from the piece start, so count it again from the real start of the line."""
+
+    def fixed(original: Location | None, current: Location | None) -> Location | None:
+        if original is None or current is None or original.line != 1:
+            return current
+        try:
+            return dataclasses.replace(current, column=column_at(path, current.offset))
+        except OSError:
+            return current
+
+    return dataclasses.replace(
+        moved,
+        location=fixed(relative.location, moved.location),
+        secret_location=fixed(relative.secret_location, moved.secret_location),
+    )
+
+
 def _shift_lines(finding: Finding, shift: int) -> Finding:
     if shift == 0:
         return finding
     secret_location = finding.secret_location
     if secret_location is not None:
         secret_location = dataclasses.replace(secret_location, line=secret_location.line + shift)
-    return dataclasses.replace(finding, location=dataclasses.replace(finding.location,
-                                                                     line=finding.location.line + shift),
-                               secret_location=secret_location)
+    return dataclasses.replace(
+        finding,
+        location=dataclasses.replace(finding.location, line=finding.location.line + shift),
+        secret_location=secret_location,
+    )
 
 
 @dataclass
@@ -142,8 +164,9 @@ def scan_batch(batch: list[Piece], ruleset: Ruleset) -> BatchResult:
     return BatchResult(findings, stats, split, sum(p.stop - p.start for p in batch))
 
 
-def batches(targets: Iterable[Target], max_files: int = BATCH_FILES,
-            max_bytes: int = BATCH_BYTES) -> Iterator[list[Piece]]:
+def batches(
+    targets: Iterable[Target], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES
+) -> Iterator[list[Piece]]:
     batch: list[Piece] = []
     size = 0
     for target in targets:
@@ -197,8 +220,9 @@ def _batch_results(targets: Iterable[Target], ruleset: Ruleset, jobs: int) -> It
         yield from pool.imap_unordered(_scan_in_worker, work)
 
 
-def run_targets(targets: Iterable[Target], ruleset: Ruleset, jobs: int,
-                on_done: Callable[[int], None] | None = None) -> Iterator[tuple[list[Finding], ScanStats]]:
+def run_targets(
+    targets: Iterable[Target], ruleset: Ruleset, jobs: int, on_done: Callable[[int], None] | None = None
+) -> Iterator[tuple[list[Finding], ScanStats]]:
     """Yield (findings, stats) as batches finish; a file split in pieces is yielded once all are in."""
     waiting: dict[str, list[PieceResult]] = {}
     for result in _batch_results(targets, ruleset, jobs):
@@ -259,5 +283,6 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def _progress(targets: list[Target]):  # type: ignore[no-untyped-def]
     from tqdm import tqdm  # lazy: tqdm costs import time the hook path must not pay
 
-    return tqdm(total=sum(t.size for t in targets), unit="B", unit_scale=True, desc="scanning",
-                file=sys.stderr, leave=False)
+    return tqdm(
+        total=sum(t.size for t in targets), unit="B", unit_scale=True, desc="scanning", file=sys.stderr, leave=False
+    )

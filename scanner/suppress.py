@@ -67,8 +67,9 @@ class Allowlist:
         return finding.secret is not None and value_hash(finding.secret) in self.secret_hashes
 
     @classmethod
-    def build(cls, key_ids: Iterable[str] = (), secrets: Iterable[str] = (),
-              secret_hashes: Iterable[str] = ()) -> Allowlist:
+    def build(
+        cls, key_ids: Iterable[str] = (), secrets: Iterable[str] = (), secret_hashes: Iterable[str] = ()
+    ) -> Allowlist:
         hashes = {h.lower().removeprefix("sha256:") for h in secret_hashes}
         hashes.update(value_hash(s) for s in secrets)
         return cls(frozenset(key_ids), frozenset(hashes))

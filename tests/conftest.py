@@ -49,9 +49,15 @@ class Run:
     err: str
 
 
-def run_akscan(*args: str, input: bytes | None = None, cwd: Path | None = None,
-               env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+def run_akscan(
+    *args: str,
+    input: bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Run:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    proc = subprocess.run([*akscan_command(), *args], input=input, capture_output=True, cwd=cwd,
-                          env=full_env, timeout=timeout)
+    proc = subprocess.run(
+        [*akscan_command(), *args], input=input, capture_output=True, cwd=cwd, env=full_env, timeout=timeout
+    )
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))

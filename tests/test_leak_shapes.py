@@ -16,45 +16,84 @@ PAIR_SHAPES = [
     ("python-oss2-positional", "import oss2\nauth = oss2.Auth('{id}', '{secret}')\n", 2, 2),
     ("java-getProfile", 'DefaultProfile p = DefaultProfile.getProfile("cn-hangzhou", "{id}", "{secret}");', 1, 1),
     ("go-NewClientWithAccessKey", 'client, err := ecs.NewClientWithAccessKey("cn-hangzhou", "{id}", "{secret}")', 1, 1),
-    ("csharp-GetProfile", 'var c = new DefaultAcsClient(DefaultProfile.GetProfile("cn-shanghai", "{id}", "{secret}"));',
-     1, 1),
+    (
+        "csharp-GetProfile",
+        'var c = new DefaultAcsClient(DefaultProfile.GetProfile("cn-shanghai", "{id}", "{secret}"));',
+        1,
+        1,
+    ),
     ("python-tuple", "CREDENTIALS = (\n    '{id}',\n    '{secret}',\n)\n", 2, 3),
     ("python-dict", "cfg = {{'ak': '{id}', 'sk': '{secret}', 'region': 'cn-hangzhou'}}", 1, 1),
-    ("aliyun-cli-config-json",
-     '{{\n  "current": "default",\n  "profiles": [\n    {{\n      "name": "default",\n      "mode": "AK",\n'
-     '      "access_key_id": "{id}",\n      "access_key_secret": "{secret}",\n      "region_id": "cn-hangzhou"\n'
-     "    }}\n  ]\n}}\n", 7, 8),
+    (
+        "aliyun-cli-config-json",
+        '{{\n  "current": "default",\n  "profiles": [\n    {{\n      "name": "default",\n      "mode": "AK",\n'
+        '      "access_key_id": "{id}",\n      "access_key_secret": "{secret}",\n      "region_id": "cn-hangzhou"\n'
+        "    }}\n  ]\n}}\n",
+        7,
+        8,
+    ),
     ("yaml", "aliyun:\n  oss:\n    accessKeyId: {id}\n    accessKeySecret: {secret}\n    bucket: demo\n", 3, 4),
     ("spring-properties", "alibaba.cloud.access-key={id}\nalibaba.cloud.secret-key={secret}\n", 1, 2),
-    ("terraform-hcl",
-     'provider "alicloud" {{\n  access_key = "{id}"\n  secret_key = "{secret}"\n  region     = "cn-beijing"\n}}\n',
-     2, 3),
+    (
+        "terraform-hcl",
+        'provider "alicloud" {{\n  access_key = "{id}"\n  secret_key = "{secret}"\n  region     = "cn-beijing"\n}}\n',
+        2,
+        3,
+    ),
     ("php-array", "<?php\nreturn [\n    'accessKeyId' => '{id}',\n    'accessKeySecret' => '{secret}',\n];\n", 3, 4),
     ("php-positional", "$client = new OssClient('{id}', '{secret}', $endpoint);", 1, 1),
-    ("cli-flags", "aliyun configure set --mode AK --access-key-id {id} --access-key-secret {secret} --region cn-hangzhou",
-     1, 1),
-    ("node-pop-core", "const client = new Core({{\n  accessKeyId: '{id}',\n  accessKeySecret: '{secret}',\n}});\n", 2, 3),
+    (
+        "cli-flags",
+        "aliyun configure set --mode AK --access-key-id {id} --access-key-secret {secret} --region cn-hangzhou",
+        1,
+        1,
+    ),
+    (
+        "node-pop-core",
+        "const client = new Core({{\n  accessKeyId: '{id}',\n  accessKeySecret: '{secret}',\n}});\n",
+        2,
+        3,
+    ),
     ("env-export", "export ALIBABA_CLOUD_ACCESS_KEY_ID={id}\nexport ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n", 1, 2),
     ("dotenv-crlf", "REGION=cn-hangzhou\r\nALIYUN_AK={id}\r\nALIYUN_SK={secret}\r\n", 2, 3),
     ("ini-credentials", "[default]\ntype = access_key\naccess_key_id = {id}\naccess_key_secret = {secret}\n", 3, 4),
-    ("ossutilconfig", "[Credentials]\nlanguage=EN\nendpoint=oss-cn-hangzhou.aliyuncs.com\naccessKeyID={id}\n"
-     "accessKeySecret={secret}\n", 4, 5),
-    ("xml", "<config>\n  <accessKeyId>{id}</accessKeyId>\n  <accessKeySecret>{secret}</accessKeySecret>\n</config>",
-     2, 3),
+    (
+        "ossutilconfig",
+        "[Credentials]\nlanguage=EN\nendpoint=oss-cn-hangzhou.aliyuncs.com\naccessKeyID={id}\n"
+        "accessKeySecret={secret}\n",
+        4,
+        5,
+    ),
+    (
+        "xml",
+        "<config>\n  <accessKeyId>{id}</accessKeyId>\n  <accessKeySecret>{secret}</accessKeySecret>\n</config>",
+        2,
+        3,
+    ),
     ("markdown-table", "| AccessKey ID | AccessKey Secret |\n|---|---|\n| {id} | {secret} |\n", 3, 3),
     ("oss-url", "OSS_URL = 'oss://{id}:{secret}@my-bucket.oss-cn-hangzhou.aliyuncs.com/backups'", 1, 1),
-    ("go-tea-config", "config := &openapi.Config{{AccessKeyId: tea.String(\"{id}\"), "
-     "AccessKeySecret: tea.String(\"{secret}\")}}", 1, 1),
+    (
+        "go-tea-config",
+        'config := &openapi.Config{{AccessKeyId: tea.String("{id}"), AccessKeySecret: tea.String("{secret}")}}',
+        1,
+        1,
+    ),
     ("secret-before-id", "access_key_secret: {secret}\naccess_key_id: {id}\n", 2, 1),
-    ("far-apart", "# storage settings\nOSS_KEY = '{id}'\nBUCKET = 'logs'\nENDPOINT = 'oss-cn-beijing.aliyuncs.com'\n"
-     "TIMEOUT = 30\nRETRIES = 3\nOSS_PASSWORD = '{secret}'\n", 2, 7),
+    (
+        "far-apart",
+        "# storage settings\nOSS_KEY = '{id}'\nBUCKET = 'logs'\nENDPOINT = 'oss-cn-beijing.aliyuncs.com'\n"
+        "TIMEOUT = 30\nRETRIES = 3\nOSS_PASSWORD = '{secret}'\n",
+        2,
+        7,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "template", "id_line", "secret_line"), PAIR_SHAPES, ids=[s[0] for s in PAIR_SHAPES])
 @pytest.mark.parametrize("id_length", [24, 16])
-def test_pair_shapes(name: str, template: str, id_line: int, secret_line: int, id_length: int,
-                     ruleset: Ruleset, keys: FakeKeys) -> None:
+def test_pair_shapes(
+    name: str, template: str, id_line: int, secret_line: int, id_length: int, ruleset: Ruleset, keys: FakeKeys
+) -> None:
     key_id, secret = keys.alibaba_id(id_length), keys.alibaba_secret()
     findings = scan_text(template.format(id=key_id, secret=secret), ruleset)
     assert [(f.kind, f.key_id, f.secret) for f in findings] == [(Kind.PAIR, key_id, secret)]
@@ -68,8 +107,10 @@ def test_pair_shapes(name: str, template: str, id_line: int, secret_line: int, i
 def test_minified_javascript_with_noise_on_one_line(ruleset: Ruleset, keys: FakeKeys) -> None:
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
     noise = ";".join(f"var a{i}=function(b){{return b*{i}}}" for i in range(300))
-    text = f'{noise};var c=new OSS({{region:"oss-cn-hangzhou",accessKeyId:"{key_id}",accessKeySecret:"{secret}",' \
-           f'bucket:"b"}});{noise}'
+    text = (
+        f'{noise};var c=new OSS({{region:"oss-cn-hangzhou",accessKeyId:"{key_id}",accessKeySecret:"{secret}",'
+        f'bucket:"b"}});{noise}'
+    )
     findings = scan_text(text, ruleset, "app.min.js")
     assert [(f.kind, f.key_id, f.secret, f.location.line) for f in findings] == [(Kind.PAIR, key_id, secret, 1)]
     assert findings[0].location.column == text.index(key_id) + 1
@@ -91,8 +132,10 @@ def test_escaped_newline_between_id_and_secret(ruleset: Ruleset, keys: FakeKeys)
 
 def test_two_profiles_pair_with_their_own_secrets(ruleset: Ruleset, keys: FakeKeys) -> None:
     (id1, s1), (id2, s2) = (keys.alibaba_id(), keys.alibaba_secret()), (keys.alibaba_id(), keys.alibaba_secret())
-    text = (f"[prod]\naccess_key_id = {id1}\naccess_key_secret = {s1}\n\n"
-            f"[staging]\naccess_key_id = {id2}\naccess_key_secret = {s2}\n")
+    text = (
+        f"[prod]\naccess_key_id = {id1}\naccess_key_secret = {s1}\n\n"
+        f"[staging]\naccess_key_id = {id2}\naccess_key_secret = {s2}\n"
+    )
     assert {(f.key_id, f.secret) for f in scan_text(text, ruleset)} == {(id1, s1), (id2, s2)}
 
 
@@ -116,18 +159,22 @@ def test_lone_id_is_low_severity(ruleset: Ruleset, keys: FakeKeys) -> None:
     assert [(f.kind, f.key_id, f.secret, f.severity) for f in findings] == [(Kind.KEY_ID, key_id, None, Severity.LOW)]
 
 
-@pytest.mark.parametrize("template", [
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}",
-    "access_key_secret: '{secret}'",
-    '"AccessKeySecret": "{secret}"',
-    "ALICLOUD_SECRET_KEY = \"{secret}\"",
-    "--access-key-secret {secret}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}",
+        "access_key_secret: '{secret}'",
+        '"AccessKeySecret": "{secret}"',
+        'ALICLOUD_SECRET_KEY = "{secret}"',
+        "--access-key-secret {secret}",
+    ],
+)
 def test_lone_secret_with_strong_context(template: str, ruleset: Ruleset, keys: FakeKeys) -> None:
     secret = keys.alibaba_secret()
     findings = scan_text("x = 1\n" + template.format(secret=secret) + "\n", ruleset)
     assert [(f.kind, f.rule_id, f.secret, f.severity, f.location.line) for f in findings] == [
-        (Kind.SECRET, "alibaba-access-key-secret", secret, Severity.MEDIUM, 2)]
+        (Kind.SECRET, "alibaba-access-key-secret", secret, Severity.MEDIUM, 2)
+    ]
 
 
 def test_lone_secret_without_context_is_not_reported(ruleset: Ruleset, keys: FakeKeys) -> None:
@@ -143,9 +190,18 @@ def test_id_not_paired_with_secret_beyond_window(ruleset: Ruleset, keys: FakeKey
 
 def test_sts_credentials_reported_as_one_finding(ruleset: Ruleset, keys: FakeKeys) -> None:
     sts_id, secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
-    text = json.dumps({"RequestId": "6894B13B-6D71-4EF5-88FA-F32781734A7F", "Credentials": {
-        "SecurityToken": token, "AccessKeyId": sts_id, "AccessKeySecret": secret,
-        "Expiration": "2026-11-28T10:00:00Z"}}, indent=2)
+    text = json.dumps(
+        {
+            "RequestId": "6894B13B-6D71-4EF5-88FA-F32781734A7F",
+            "Credentials": {
+                "SecurityToken": token,
+                "AccessKeyId": sts_id,
+                "AccessKeySecret": secret,
+                "Expiration": "2026-11-28T10:00:00Z",
+            },
+        },
+        indent=2,
+    )
     findings = scan_text(text, ruleset)
     assert [(f.kind, f.key_id, f.secret, f.security_token) for f in findings] == [(Kind.STS, sts_id, secret, token)]
     assert findings[0].rule_id == "alibaba-sts-credentials"
@@ -153,8 +209,10 @@ def test_sts_credentials_reported_as_one_finding(ruleset: Ruleset, keys: FakeKey
 
 def test_sts_env_file(ruleset: Ruleset, keys: FakeKeys) -> None:
     sts_id, secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
-    text = (f"ALIBABA_CLOUD_ACCESS_KEY_ID={sts_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
-            f"ALIBABA_CLOUD_SECURITY_TOKEN={token}\n")
+    text = (
+        f"ALIBABA_CLOUD_ACCESS_KEY_ID={sts_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
+        f"ALIBABA_CLOUD_SECURITY_TOKEN={token}\n"
+    )
     assert [(f.kind, f.security_token) for f in scan_text(text, ruleset)] == [(Kind.STS, token)]
 
 
@@ -168,8 +226,10 @@ def test_fake_cais_string_is_not_a_token(ruleset: Ruleset, keys: FakeKeys) -> No
 def test_aws_pair_and_tencent_pair(ruleset: Ruleset, keys: FakeKeys) -> None:
     aws_id, aws_secret = keys.aws_id(), keys.aws_secret()
     tc_id, tc_secret = keys.tencent_id(), keys.tencent_secret()
-    text = (f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n\n"
-            f'cred = credential.Credential("{tc_id}", "{tc_secret}")\n')
+    text = (
+        f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n\n"
+        f'cred = credential.Credential("{tc_id}", "{tc_secret}")\n'
+    )
     found = {(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset)}
     assert found == {("aws-access-key", aws_id, aws_secret), ("tencent-secret-id", tc_id, tc_secret)}
 

@@ -31,16 +31,33 @@ def test_secret_placeholders_are_rejected(decoy: str, ruleset: Ruleset, keys: Fa
     assert [(f.key_id, f.secret) for f in findings] == [(key_id, None)], decoy
 
 
-@pytest.mark.parametrize("decoy", [
-    "LTAIxxxxxxxxxxxxxxxxxxxx", "LTAIXXXXXXXXXXXX", "LTAI5tEXAMPLEKEYID123456", "LTAI000000000000",
-    "LTAI5tBcc9SecYAo****", "LTAI************", "LTAIyour_access_key_id", "<LTAI-your-key-id>",
-])
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "LTAIxxxxxxxxxxxxxxxxxxxx",
+        "LTAIXXXXXXXXXXXX",
+        "LTAI5tEXAMPLEKEYID123456",
+        "LTAI000000000000",
+        "LTAI5tBcc9SecYAo****",
+        "LTAI************",
+        "LTAIyour_access_key_id",
+        "<LTAI-your-key-id>",
+    ],
+)
 def test_id_placeholders_are_rejected(decoy: str, ruleset: Ruleset) -> None:
     assert scan_text(f"ak = '{decoy}'\n", ruleset) == []
 
 
-@pytest.mark.parametrize("variable", ["${ALIBABA_CLOUD_ACCESS_KEY_SECRET}", "os.getenv('OSS_SECRET')",
-                                      "<your-access-key-secret>", "{{ vault.aliyun.secret }}", "******"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "${ALIBABA_CLOUD_ACCESS_KEY_SECRET}",
+        "os.getenv('OSS_SECRET')",
+        "<your-access-key-secret>",
+        "{{ vault.aliyun.secret }}",
+        "******",
+    ],
+)
 def test_references_to_secrets_are_not_secrets(variable: str, ruleset: Ruleset) -> None:
     assert scan_text(f"access_key_secret = {variable}\n", ruleset) == []
 

@@ -17,8 +17,12 @@ _COLOURS = {
     Severity.LOW: ("cyan", False),
     Severity.INFO: ("white", False),
 }
-_KIND_LABEL = {Kind.PAIR: "key pair", Kind.STS: "STS credentials", Kind.KEY_ID: "key ID only",
-               Kind.SECRET: "secret only"}
+_KIND_LABEL = {
+    Kind.PAIR: "key pair",
+    Kind.STS: "STS credentials",
+    Kind.KEY_ID: "key ID only",
+    Kind.SECRET: "secret only",
+}
 
 
 def _human_bytes(count: int) -> str:
@@ -32,11 +36,18 @@ def _human_bytes(count: int) -> str:
 
 def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     fg, bold = _COLOURS[finding.severity]
-    severity = click.style(f"{str(finding.severity).upper():8}", fg=fg, bold=bold) if colour else \
-        f"{str(finding.severity).upper():8}"
+    severity = (
+        click.style(f"{str(finding.severity).upper():8}", fg=fg, bold=bold)
+        if colour
+        else f"{str(finding.severity).upper():8}"
+    )
     secret = finding.secret if not report.redact else redact(finding.secret)
-    parts = [f"  {finding.location.line}:{finding.location.column}", severity, finding.title,
-             f"({_KIND_LABEL[finding.kind]})"]
+    parts = [
+        f"  {finding.location.line}:{finding.location.column}",
+        severity,
+        finding.title,
+        f"({_KIND_LABEL[finding.kind]})",
+    ]
     lines = [" ".join(parts)]
     detail = []
     if finding.key_id:
@@ -57,8 +68,10 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     if finding.git is not None and finding.git.commit:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"
-        lines.append(f"      introduced in {g.commit[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
-                     f" ({head}): {g.summary}")
+        lines.append(
+            f"      introduced in {g.commit[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
+            f" ({head}): {g.summary}"
+        )
     return lines
 
 
@@ -73,8 +86,10 @@ def write(report: Report, stream: TextIO) -> None:
         stream.write("\n")
     stream.write(summary_line(report) + "\n")
     if report.findings:
-        stream.write("To silence a false positive, add `akscan:allow` in a comment on its line, or record it with "
-                     "`akscan baseline create`.\n")
+        stream.write(
+            "To silence a false positive, add `akscan:allow` in a comment on its line, or record it with "
+            "`akscan baseline create`.\n"
+        )
 
 
 def summary_line(report: Report) -> str:
@@ -86,8 +101,10 @@ def summary_line(report: Report) -> str:
     head = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
     if by_severity:
         head += f" ({by_severity})"
-    line = (f"{head} in {stats.files} file{'s' if stats.files != 1 else ''}, {_human_bytes(stats.bytes)} scanned"
-            f" in {report.duration:.2f} s")
+    line = (
+        f"{head} in {stats.files} file{'s' if stats.files != 1 else ''}, {_human_bytes(stats.bytes)} scanned"
+        f" in {report.duration:.2f} s"
+    )
     extras = []
     if stats.skipped:
         extras.append("skipped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(stats.skipped.items())))

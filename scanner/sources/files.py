@@ -110,8 +110,15 @@ def _load_gitignore(directory: str, stats: ScanStats) -> _IgnoreFrame | None:
         return None
 
 
-def _walk_dir(root: str, directory: str, options: WalkOptions, excludes: pathspec.PathSpec | None,
-              stats: ScanStats, seen: set[tuple[int, int]], frames: list[_IgnoreFrame]) -> Iterator[Target]:
+def _walk_dir(
+    root: str,
+    directory: str,
+    options: WalkOptions,
+    excludes: pathspec.PathSpec | None,
+    stats: ScanStats,
+    seen: set[tuple[int, int]],
+    frames: list[_IgnoreFrame],
+) -> Iterator[Target]:
     if options.gitignore:
         frame = _load_gitignore(directory, stats)
         if frame is not None:
@@ -154,8 +161,7 @@ def _walk_dir(root: str, directory: str, options: WalkOptions, excludes: pathspe
                 yield target
 
 
-def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptions,
-                 stats: ScanStats) -> Target | None:
+def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptions, stats: ScanStats) -> Target | None:
     if not stat.S_ISREG(st.st_mode):
         stats.skip("not-regular-file", display, f"{display}: not a regular file (FIFO, socket or device)")
         return None
@@ -219,8 +225,11 @@ def read_piece(piece: Piece, stats: ScanStats, overlap: int = CHUNK_OVERLAP) -> 
             handle.seek(begin)
             data = _read_full(handle, piece.stop - begin)
     except OSError as exc:
-        stats.skip("unreadable" if piece.index == 0 else "read-error", target.display,
-                   f"{target.display}: {exc.strerror or exc}")
+        stats.skip(
+            "unreadable" if piece.index == 0 else "read-error",
+            target.display,
+            f"{target.display}: {exc.strerror or exc}",
+        )
         return None
     own = data[piece.start - begin :]
     if piece.index == 0:
@@ -228,12 +237,21 @@ def read_piece(piece: Piece, stats: ScanStats, overlap: int = CHUNK_OVERLAP) -> 
         if looks_binary(own):
             stats.binary_files += 1
     stats.bytes += len(own)
-    return PieceRead(Blob(data, Origin(target.display), offset_base=begin),
-                     data.count(b"\n", 0, piece.start - begin), own.count(b"\n"))
+    return PieceRead(
+        Blob(data, Origin(target.display), offset_base=begin),
+        data.count(b"\n", 0, piece.start - begin),
+        own.count(b"\n"),
+    )
 
 
-def read_chunks(path: str, display: str, stats: ScanStats, source: str = "file",
-                chunk_size: int = CHUNK_SIZE, overlap: int = CHUNK_OVERLAP) -> Iterator[Blob]:
+def read_chunks(
+    path: str,
+    display: str,
+    stats: ScanStats,
+    source: str = "file",
+    chunk_size: int = CHUNK_SIZE,
+    overlap: int = CHUNK_OVERLAP,
+) -> Iterator[Blob]:
     """Yield a file as overlapping ``Blob`` chunks so memory stays bounded by ``chunk_size``."""
     try:
         handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in the finally below
@@ -246,8 +264,14 @@ def read_chunks(path: str, display: str, stats: ScanStats, source: str = "file",
         handle.close()
 
 
-def stream_chunks(handle: BinaryIO, display: str, stats: ScanStats, source: str = "file",
-                  chunk_size: int = CHUNK_SIZE, overlap: int = CHUNK_OVERLAP) -> Iterator[Blob]:
+def stream_chunks(
+    handle: BinaryIO,
+    display: str,
+    stats: ScanStats,
+    source: str = "file",
+    chunk_size: int = CHUNK_SIZE,
+    overlap: int = CHUNK_OVERLAP,
+) -> Iterator[Blob]:
     """Chunk an open binary stream (a file, stdin, a git object stream)."""
     try:
         first = _read_full(handle, chunk_size)
@@ -261,20 +285,46 @@ def stream_chunks(handle: BinaryIO, display: str, stats: ScanStats, source: str 
                 return
             stats.binary_files += 1
         origin = Origin(display, source)
-        data, offset, line_base = first, 0, 0
+        data, offset, line_base, column_base = first, 0, 0, 0
         while True:
-            yield Blob(data, origin, line_base=line_base, offset_base=offset)
+            yield Blob(data, origin, line_base=line_base, offset_base=offset, column_base=column_base)
             # A short read means end of file: the file (or its last chunk) has been seen.
             more = _read_full(handle, chunk_size - overlap) if len(data) >= chunk_size else b""
             if not more:
                 return
             stats.bytes += len(more)
             keep = data[-overlap:]
-            line_base += data.count(b"\n", 0, len(data) - len(keep))
-            offset += len(data) - len(keep)
+            cut = len(data) - len(keep)
+            last_newline = data.rfind(b"\n", 0, cut)
+            column_base = (column_base if last_newline < 0 else 0) + _chars(data[last_newline + 1 : cut])
+            line_base += data.count(b"\n", 0, cut)
+            offset += cut
             data = keep + more
     except OSError as exc:
         stats.skip("read-error", display, f"{display}: read failed ({exc.strerror or exc})")
+
+
+def _chars(data: bytes) -> int:
+    return len(data.decode("utf-8", "replace"))
+
+
+def column_at(path: str, offset: int, block: int = 1 << 16) -> int:
+    """The 1-based character column of byte ``offset`` in a file, found by reading backwards to the
+    previous newline. Only needed for findings on lines longer than a chunk."""
+    parts: list[bytes] = []
+    position = offset
+    with open(path, "rb") as handle:
+        while position > 0:
+            start = max(0, position - block)
+            handle.seek(start)
+            data = handle.read(position - start)
+            newline = data.rfind(b"\n")
+            if newline >= 0:
+                parts.append(data[newline + 1 :])
+                break
+            parts.append(data)
+            position = start
+    return _chars(b"".join(reversed(parts))) + 1
 
 
 def _read_full(handle: BinaryIO, size: int) -> bytes:
@@ -287,4 +337,3 @@ def _read_full(handle: BinaryIO, size: int) -> bytes:
         parts.append(block)
         remaining -= len(block)
     return b"".join(parts)
-

@@ -1,0 +1,147 @@
+"""Bad input gets a clear message, is counted, and the rest of the scan completes."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from scanner.model import Kind, ScanStats
+from scanner.rules import Ruleset
+from scanner.scan import run_targets
+from scanner.sources.files import CHUNK_SIZE, Target, WalkOptions, walk
+from tests.conftest import run_akscan
+from tests.keys import FakeKeys
+
+
+def pair_line(keys: FakeKeys) -> tuple[str, str, str]:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    return key_id, secret, f"auth = oss2.Auth('{key_id}', '{secret}')\n"
+
+
+def test_missing_path_is_reported_and_rest_scanned(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair_line(keys)
+    (tmp_path / "a.py").write_text(line)
+    result = run_akscan("scan", str(tmp_path / "nope"), str(tmp_path), "--format", "json")
+    assert result.code == 1
+    assert "nope" in result.err and "No such file" in result.err
+    document = json.loads(result.out)
+    assert document["summary"]["skipped"] == {"missing": 1}
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+
+
+def test_only_missing_path_exits_2(tmp_path: Path) -> None:
+    assert run_akscan("scan", str(tmp_path / "nope")).code == 2
+
+
+def test_unreadable_file_is_counted(tmp_path: Path) -> None:
+    # /proc/self/mem is a regular file that fails on read (EIO), even for root.
+    result = run_akscan("scan", "/proc/self/mem", str(tmp_path), "--format", "json")
+    assert result.code == 0
+    assert "/proc/self/mem" in result.err
+    assert json.loads(result.out)["summary"]["skipped"] == {"read-error": 1}
+
+
+def test_fifo_device_symlink_loop_and_broken_link(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair_line(keys)
+    (tmp_path / "ok.txt").write_text(line)
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "dir").mkdir()
+    os.symlink(tmp_path, tmp_path / "dir" / "loop")
+    os.symlink(tmp_path / "missing", tmp_path / "dangling")
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--follow-symlinks", "/dev/null", timeout=30)
+    document = json.loads(result.out)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    skipped = document["summary"]["skipped"]
+    assert skipped["not-regular-file"] == 2  # the FIFO and /dev/null
+    assert skipped["symlink-loop"] == 1 and skipped["broken-symlink"] == 1
+    default = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", timeout=30).out)
+    assert default["summary"]["skipped"] == {"not-regular-file": 1, "symlink": 2}
+
+
+def test_invalid_utf8_nul_bytes_and_binary(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret, line = pair_line(keys)
+    (tmp_path / "blob.bin").write_bytes(b"\x00\xff\xfe\x80garbage\x00" + line.encode() + b"\xc3\x28\x00")
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact").out)
+    assert [(f["key_id"], f["secret"]) for f in document["findings"]] == [(key_id, secret)]
+    assert document["summary"]["binary_files"] == 1
+
+
+def test_utf16_file_is_decoded(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret, line = pair_line(keys)
+    (tmp_path / "creds.ps1").write_bytes(line.encode("utf-16"))
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact").out)
+    assert [(f["key_id"], f["secret"]) for f in document["findings"]] == [(key_id, secret)]
+    assert document["summary"]["decoded_files"] == 1
+
+
+def test_enormous_single_line(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret, line = pair_line(keys)
+    (tmp_path / "min.js").write_text("a=1;" * 3_000_000 + line.strip() + ";b=2" * 1000)
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
+    (finding,) = document["findings"]
+    assert (finding["key_id"], finding["line"], finding["column"]) == (key_id, 1, 12_000_000 + 19)
+
+
+def _scan_file(path: Path, ruleset: Ruleset, jobs: int = 1) -> list:
+    stats = ScanStats()
+    targets = list(walk([str(path)], WalkOptions(), stats))
+    return [f for found, _ in run_targets(targets, ruleset, jobs) for f in found]
+
+
+def test_big_file_key_at_end_and_pair_across_chunk_boundary(tmp_path: Path, ruleset: Ruleset, keys: FakeKeys) -> None:
+    filler = b"x = 1\n" * ((CHUNK_SIZE // 6) - 2)
+    id1, s1 = keys.alibaba_id(), keys.alibaba_secret()
+    id2, s2, last = pair_line(keys)
+    straddle = f"ak = '{id1}'\n".encode()  # ends just before the chunk boundary; the secret lies after it
+    big = tmp_path / "dump.sql"
+    with big.open("wb") as handle:
+        handle.write(filler[: CHUNK_SIZE - len(straddle) - 3])
+        handle.write(straddle)
+        handle.write(f"sk = '{s1}'\n".encode())
+        handle.write(filler * 2)
+        handle.write(last.encode())
+    data = big.read_bytes()
+    for jobs in (1, 2):
+        found = sorted(_scan_file(big, ruleset, jobs), key=lambda f: f.location.offset)
+        assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.PAIR, id1, s1), (Kind.PAIR, id2, s2)]
+        for finding in found:
+            expected_line = data.count(b"\n", 0, finding.location.offset) + 1
+            assert finding.location.line == expected_line
+            assert data[finding.location.offset :].startswith(finding.key_id.encode())
+
+
+def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.img"
+    with huge.open("wb") as handle:
+        handle.truncate(400 * 1024 * 1024)  # sparse: costs no disk
+    code = (
+        "import resource, sys; from scanner.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
+        "'-o', '/dev/null']); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(huge)], capture_output=True, text=True, timeout=120)
+    peak_kib = int(proc.stdout.strip().splitlines()[-1])
+    assert peak_kib < 160 * 1024, f"peak RSS {peak_kib} KiB for a 400 MiB file"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
+
+
+def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys: FakeKeys) -> None:
+    import io
+
+    from scanner.scan import scan_chunks
+    from scanner.sources.files import stream_chunks
+
+    key_id, secret, line = pair_line(keys)
+    text = ("z" * 2500 + " " + line) + "filler\n" * 300 + "q" * 1900 + " " + line
+    stats = ScanStats()
+    blobs = stream_chunks(io.BytesIO(text.encode()), "<stdin>", stats, "stdin", chunk_size=1024, overlap=256)
+    found = sorted(scan_chunks(blobs, ruleset, stats), key=lambda f: f.location.offset)
+    expected = []
+    for index in (text.index(key_id), text.rindex(key_id)):
+        line_start = text.rfind("\n", 0, index) + 1
+        expected.append((text.count("\n", 0, index) + 1, index - line_start + 1))
+    assert [(f.location.line, f.location.column) for f in found] == expected
+    assert stats.bytes == len(text)

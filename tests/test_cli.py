@@ -1,0 +1,229 @@
+"""The real `akscan` entry point: exit codes, formats, options, stdin, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_akscan
+from tests.keys import FakeKeys
+
+
+def write_pair(path: Path, keys: FakeKeys) -> tuple[str, str]:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    return key_id, secret
+
+
+def test_clean_tree_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("print('hello')\n")
+    result = run_akscan("scan", str(tmp_path))
+    assert result.code == 0
+    assert "0 findings in 1 file" in result.out
+
+
+def test_findings_exit_1_and_text_is_redacted(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = write_pair(tmp_path / "app.py", keys)
+    result = run_akscan("scan", str(tmp_path))
+    assert result.code == 1
+    assert key_id in result.out
+    assert secret not in result.out + result.err
+    assert secret[:4] + "*" in result.out
+    assert "akscan:allow" in result.out  # tells people how to silence a false positive
+
+
+def test_default_path_is_current_directory(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _ = write_pair(tmp_path / "sub" / "x.cfg", keys)
+    result = run_akscan("scan", "--format", "json", cwd=tmp_path)
+    assert result.code == 1
+    assert [f["key_id"] for f in json.loads(result.out)["findings"]] == [key_id]
+
+
+def test_json_contract(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = write_pair(tmp_path / "app.py", keys)
+    result = run_akscan("scan", str(tmp_path), "--format", "json")
+    document = json.loads(result.out)
+    assert document["tool"] == "akscan" and document["version"]
+    summary = document["summary"]
+    assert summary["files"] == 1 and summary["bytes"] == (tmp_path / "app.py").stat().st_size
+    assert "duration_seconds" in summary and summary["skipped"] == {}
+    (finding,) = document["findings"]
+    for field in (
+        "rule_id",
+        "provider",
+        "kind",
+        "severity",
+        "confidence",
+        "key_id",
+        "secret",
+        "path",
+        "line",
+        "column",
+        "fingerprint",
+    ):
+        assert field in finding, field
+    assert finding["kind"] == "pair" and finding["key_id"] == key_id
+    assert finding["secret"] != secret and finding["secret"].startswith(secret[:4])
+    assert finding["line"] == 1 and finding["column"] == 19
+    assert len(finding["fingerprint"]) == 64
+
+
+def test_fingerprint_ignores_line_numbers(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = write_pair(tmp_path / "a.py", keys)
+    (tmp_path / "b.py").write_text("\n\n\n# moved\n" + (tmp_path / "a.py").read_text())
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
+    first, second = document["findings"]
+    assert first["line"] != second["line"]
+    assert first["fingerprint"] == second["fingerprint"]
+
+
+def test_no_redact_shows_secret(tmp_path: Path, keys: FakeKeys) -> None:
+    _, secret = write_pair(tmp_path / "app.py", keys)
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact")
+    assert json.loads(result.out)["findings"][0]["secret"] == secret
+
+
+def test_jsonl_has_one_line_per_finding_then_summary(tmp_path: Path, keys: FakeKeys) -> None:
+    write_pair(tmp_path / "a.py", keys)
+    write_pair(tmp_path / "b.py", keys)
+    lines = [json.loads(line) for line in run_akscan("scan", str(tmp_path), "--format", "jsonl").out.splitlines()]
+    assert [line["type"] for line in lines] == ["finding", "finding", "summary"]
+    assert lines[-1]["findings"] == 2
+
+
+def test_output_file(tmp_path: Path, keys: FakeKeys) -> None:
+    write_pair(tmp_path / "src" / "a.py", keys)
+    out = tmp_path / "report.json"
+    result = run_akscan("scan", str(tmp_path / "src"), "--format", "json", "--output", str(out))
+    assert result.code == 1 and result.out == ""
+    assert json.loads(out.read_text())["summary"]["findings"] == 1
+
+
+def test_stdin(keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    result = run_akscan("scan", "-", "--format", "json", input=f"AK={key_id}\nSK={secret}\n".encode())
+    assert result.code == 1
+    (finding,) = json.loads(result.out)["findings"]
+    assert (finding["path"], finding["key_id"], finding["secret_line"]) == ("<stdin>", key_id, 2)
+
+
+def test_exclude_glob(tmp_path: Path, keys: FakeKeys) -> None:
+    write_pair(tmp_path / "vendor" / "lib.py", keys)
+    key_id, _ = write_pair(tmp_path / "app" / "main.py", keys)
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--exclude", "vendor/").out)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["skipped"] == {"excluded": 1}
+
+
+def test_gitignore_only_when_asked(tmp_path: Path, keys: FakeKeys) -> None:
+    (tmp_path / ".gitignore").write_text("secrets/\n*.local\n")
+    write_pair(tmp_path / "secrets" / "prod.ini", keys)
+    write_pair(tmp_path / "settings.local", keys)
+    write_pair(tmp_path / "app.py", keys)
+    default = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
+    assert len(default["findings"]) == 3  # an ignored file on disk is still a leak
+    honoured = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--gitignore").out)
+    assert [Path(f["path"]).name for f in honoured["findings"]] == ["app.py"]
+    assert honoured["summary"]["skipped"] == {"gitignored": 2}
+
+
+def test_max_file_size(tmp_path: Path, keys: FakeKeys) -> None:
+    write_pair(tmp_path / "small.py", keys)
+    big = tmp_path / "big.py"
+    write_pair(big, keys)
+    with big.open("a") as handle:
+        handle.write("#" * 5000 + "\n")
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--max-file-size", "2k").out)
+    assert [Path(f["path"]).name for f in document["findings"]] == ["small.py"]
+    assert document["summary"]["skipped"] == {"too-large": 1}
+
+
+def test_jobs_gives_same_findings(tmp_path: Path, keys: FakeKeys) -> None:
+    for i in range(40):
+        (tmp_path / f"f{i}.txt").write_text("filler line\n" * 20000)
+    write_pair(tmp_path / "f7.txt", keys)
+    one = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "-j", "1").out)
+    two = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "-j", "2").out)
+    assert one["findings"] == two["findings"] and len(one["findings"]) == 1
+    assert one["summary"]["bytes"] == two["summary"]["bytes"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "--format", "xml"], "Invalid value for '--format'"),
+        (["scan", "--max-file-size", "lots"], "--max-file-size"),
+        (["scan", "--bogus"], "No such option"),
+        (["scan", "-", "somewhere"], "stdin"),
+        (["scan", "--rules", "/nonexistent/rules"], "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) -> None:
+    result = run_akscan(*args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text(
+        '[[rules]]\nid = "mine"\nprovider = "x"\nkind = "key-id"\npattern = "(("\n'
+        'anchors = ["abcd"]\ndescription = "d"\nremediation = "r"\n'
+    )
+    result = run_akscan("scan", "--rules", str(tmp_path), str(tmp_path))
+    assert result.code == 2
+    assert "bad.toml" in result.err and "'mine'" in result.err and "bad pattern" in result.err
+
+
+def test_user_rules_directory_adds_a_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "acme.toml").write_text("""
+[[rules]]
+id = "acme-token"
+provider = "acme"
+kind = "key-id"
+anchors = ["ACME_"]
+anchors_case_sensitive = true
+pattern = '(ACME_[A-Za-z0-9]{24})'
+min_entropy = 3.0
+lone_severity = "high"
+description = "ACME token"
+remediation = "Revoke it."
+examples = ["ACME_Zx8Qp2Lm4Nv6Bc1Df3Gh5Jk7"]
+negative_examples = ["ACME_xxxxxxxxxxxxxxxxxxxxxxxx"]
+""")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("token ACME_Zx8Qp2Lm4Nv6Bc1Df3Gh5Jk7\n")
+    result = run_akscan("scan", "--rules", str(rules), str(tmp_path / "src"), "--format", "json")
+    assert result.code == 1
+    assert [f["rule_id"] for f in json.loads(result.out)["findings"]] == ["acme-token"]
+    listed = run_akscan("rules", "list", "--rules", str(rules))
+    assert "acme-token" in listed.out and "alibaba-access-key" in listed.out
+
+
+def test_rules_list_and_version() -> None:
+    listed = run_akscan("rules", "list", "--format", "json")
+    assert listed.code == 0
+    ids = {r["id"] for r in json.loads(listed.out)["rules"]}
+    assert {"alibaba-access-key", "alibaba-sts-credentials", "aws-access-key"} <= ids
+    version = run_akscan("--version")
+    assert version.code == 0 and "akscan" in version.out
+
+
+def test_demo_tree_from_readme() -> None:
+    result = run_akscan("scan", str(REPO / "fixtures" / "demo"), "--format", "json")
+    assert result.code == 1
+    document = json.loads(result.out)
+    kinds = sorted((Path(f["path"]).name, f["kind"]) for f in document["findings"])
+    assert kinds == [
+        (".env", "secret"),
+        ("aliyun-cli.json", "pair"),
+        ("assume-role.json", "sts-credentials"),
+        ("main.tf", "pair"),
+        ("storage.py", "pair"),
+    ]
+    assert document["summary"]["suppressed"] == {"inline-marker": 1}

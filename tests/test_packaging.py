@@ -1,0 +1,63 @@
+"""The top-level rules/ must reach every installed form: a wheel (what pre-commit installs), an
+editable install and a plain checkout, and each must load the same ruleset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PROBE = (
+    "import json, sys; {prelude} from scanner.rules import load_ruleset, builtin_rules_dir; "
+    "r = load_ruleset(); print(json.dumps({{'digest': r.digest, 'ids': [x.id for x in r.rules], "
+    "'dir': str(builtin_rules_dir())}}))"
+)
+
+
+def probe(prelude: str, cwd: Path, pythonpath: str | None = None) -> dict:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    proc = subprocess.run(
+        [sys.executable, "-I" if not pythonpath else "-s", "-c", PROBE.format(prelude=prelude)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _build(kind: str, out: Path) -> Path:
+    code = f"import hatchling.build as h; print(h.build_{kind}({str(out)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return out / proc.stdout.strip().splitlines()[-1]
+
+
+def test_wheel_editable_and_checkout_load_the_same_rules(tmp_path: Path) -> None:
+    checkout = probe("", REPO, pythonpath=str(REPO))
+    assert Path(checkout["dir"]) == REPO / "rules"
+
+    wheel = _build("wheel", tmp_path / "dist")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "scanner/_rules/alibaba.toml" in names
+    site = tmp_path / "wheel-site"
+    zipfile.ZipFile(wheel).extractall(site)
+    installed = probe("", tmp_path, pythonpath=str(site))
+    assert Path(installed["dir"]) == site / "scanner" / "_rules"
+
+    editable_wheel = _build("editable", tmp_path / "edist")
+    editable_site = tmp_path / "editable-site"
+    zipfile.ZipFile(editable_wheel).extractall(editable_site)
+    editable = probe(f"import site; site.addsitedir({str(editable_site)!r});", tmp_path)
+    assert Path(editable["dir"]) == REPO / "rules"
+
+    assert checkout["digest"] == installed["digest"] == editable["digest"]
+    assert checkout["ids"] == installed["ids"] == editable["ids"]
