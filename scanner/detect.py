@@ -93,7 +93,7 @@ class _Matcher:
     def _valid(self, rule: Rule, value: str) -> bool:
         if rule.validator is not None:
             return placeholder_reason(value[:64]) is None and VALIDATORS[rule.validator](value)
-        return looks_random(value, rule.min_entropy)
+        return looks_random(value, rule.min_entropy, 2 if rule.kind == "secret" else 1)
 
     def _contextual_secrets(self, index: int) -> list[Candidate]:
         rule = self.ruleset.rules[index]

@@ -78,9 +78,10 @@ def character_classes(value: str) -> int:
     return sum((any(c.isdigit() for c in value), any(c.islower() for c in value), any(c.isupper() for c in value)))
 
 
-def looks_random(value: str, min_entropy: float) -> bool:
-    """A credential body: not a placeholder, entropy high enough, more than one character class."""
-    if character_classes(value) < 2:
+def looks_random(value: str, min_entropy: float, min_classes: int = 2) -> bool:
+    """A credential body: not a placeholder, entropy high enough, enough character classes (digits,
+    lower, upper). Key IDs with a fixed prefix pass ``min_classes=1``: base32 AWS IDs are upper-case only."""
+    if character_classes(value) < min_classes:
         return False
     if placeholder_reason(value) is not None:
         return False

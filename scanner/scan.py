@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scanner.detect import detect
 from scanner.model import Blob, Finding, Kind, Location, ScanStats
@@ -20,11 +20,14 @@ from scanner.rules import Ruleset
 from scanner.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_chunks, read_piece, walk
 from scanner.suppress import Allowlist, inline_allowed
 
+if TYPE_CHECKING:
+    import multiprocessing.context
+
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 PARALLEL_MIN_FILES = 16
 # Files travel to workers in batches: one pickled message per batch, not per file.
-BATCH_FILES = 48
+BATCH_FILES = 256
 BATCH_BYTES = 4 * 1024 * 1024
 _KIND_RANK = {Kind.PAIR: 2, Kind.STS: 2, Kind.SECRET: 1, Kind.KEY_ID: 0}
 
@@ -195,6 +198,8 @@ def _scan_in_worker(batch: list[Piece]) -> BatchResult:
 
 def _pool_context() -> multiprocessing.context.BaseContext:
     # fork shares the compiled ruleset with the workers for free; spawn where fork is unavailable.
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
 

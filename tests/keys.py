@@ -46,7 +46,10 @@ class FakeKeys:
         return base64.b64encode(raw).decode()
 
     def aws_id(self, prefix: str = "AKIA") -> str:
-        return prefix + self._text(16, string.ascii_uppercase + "234567")
+        while True:
+            value = prefix + self._text(16, string.ascii_uppercase + "234567")
+            if looks_random(value, 2.5, 1):
+                return value
 
     def aws_secret(self) -> str:
         while True:
@@ -55,7 +58,7 @@ class FakeKeys:
                 return value
 
     def tencent_id(self) -> str:
-        return "AKID" + self._text(32)
+        return "AKID" + self._text(32, min_entropy=3.5)
 
     def tencent_secret(self) -> str:
         return self._text(32, min_entropy=3.9)

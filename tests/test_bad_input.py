@@ -12,7 +12,7 @@ from pathlib import Path
 from scanner.model import Kind, ScanStats
 from scanner.rules import Ruleset
 from scanner.scan import run_targets
-from scanner.sources.files import CHUNK_SIZE, Target, WalkOptions, walk
+from scanner.sources.files import CHUNK_SIZE, WalkOptions, walk
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 
@@ -79,7 +79,7 @@ def test_utf16_file_is_decoded(tmp_path: Path, keys: FakeKeys) -> None:
 
 
 def test_enormous_single_line(tmp_path: Path, keys: FakeKeys) -> None:
-    key_id, secret, line = pair_line(keys)
+    key_id, _secret, line = pair_line(keys)
     (tmp_path / "min.js").write_text("a=1;" * 3_000_000 + line.strip() + ";b=2" * 1000)
     document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
     (finding,) = document["findings"]
@@ -134,7 +134,7 @@ def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys
     from scanner.scan import scan_chunks
     from scanner.sources.files import stream_chunks
 
-    key_id, secret, line = pair_line(keys)
+    key_id, _secret, line = pair_line(keys)
     text = ("z" * 2500 + " " + line) + "filler\n" * 300 + "q" * 1900 + " " + line
     stats = ScanStats()
     blobs = stream_chunks(io.BytesIO(text.encode()), "<stdin>", stats, "stdin", chunk_size=1024, overlap=256)

@@ -72,7 +72,7 @@ def test_json_contract(tmp_path: Path, keys: FakeKeys) -> None:
 
 
 def test_fingerprint_ignores_line_numbers(tmp_path: Path, keys: FakeKeys) -> None:
-    key_id, secret = write_pair(tmp_path / "a.py", keys)
+    _key_id, _secret = write_pair(tmp_path / "a.py", keys)
     (tmp_path / "b.py").write_text("\n\n\n# moved\n" + (tmp_path / "a.py").read_text())
     document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
     first, second = document["findings"]

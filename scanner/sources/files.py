@@ -11,11 +11,12 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
-
-import pathspec
+from typing import TYPE_CHECKING, BinaryIO
 
 from scanner.model import Blob, Origin, ScanStats
+
+if TYPE_CHECKING:  # pathspec costs ~30 ms to import (it pulls asyncio); loaded only when patterns are used
+    import pathspec
 
 CHUNK_SIZE = 8 * 1024 * 1024
 # Must exceed the widest pairing window (ID to secret, ID to STS token) so a pair that straddles two
@@ -49,6 +50,8 @@ class _IgnoreFrame:
 def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec | None:
     if not patterns:
         return None
+    import pathspec
+
     return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
 
 
@@ -99,6 +102,8 @@ def _ignored(frames: list[_IgnoreFrame], path: str, is_dir: bool) -> bool:
 
 
 def _load_gitignore(directory: str, stats: ScanStats) -> _IgnoreFrame | None:
+    import pathspec
+
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
