@@ -7,6 +7,7 @@ broken pipe, --help) are never mistaken for "findings". Heavy modules are import
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,87 @@ def scan(
     return exit_code_for(result.findings, result.stats)
 
 
+@cli.command("git")
+@click.argument("repo", default=".", type=str)
+@common_output_options
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core).")
+@click.option("--since", "since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
+@click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
+@click.option(
+    "--branch",
+    "branches",
+    multiple=True,
+    metavar="REF",
+    help="Only history reachable from REF (repeatable).",
+)
+@click.option("--no-unreachable", is_flag=True, help="Skip objects that no ref reaches (amended or force-pushed away).")
+@click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
+def git_command(
+    repo: str,
+    fmt: str,
+    output: str | None,
+    no_redact: bool,
+    quiet: bool,
+    rule_dirs: tuple[str, ...],
+    jobs: int,
+    since: str | None,
+    rev_range: str | None,
+    branches: tuple[str, ...],
+    no_unreachable: bool,
+    no_cache: bool,
+) -> int:
+    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
+    from scanner.history import GitScanOptions, scan_history
+    from scanner.report import Report
+
+    ruleset = _load_rules(rule_dirs)
+    revisions = _revisions(since, rev_range, branches)
+    progress = fmt == "text" and not quiet and sys.stderr.isatty()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="B", unit_scale=True, desc="history", file=sys.stderr, leave=False)
+    options = GitScanOptions(
+        revisions=revisions, unreachable=not no_unreachable and revisions is None, cache=not no_cache, jobs=jobs
+    )
+    try:
+        result = scan_history(repo, ruleset, options, on_progress=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    print_errors(result.stats, quiet)
+    if result.stats.incomplete and not quiet:
+        click.echo(
+            "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); see summary.git",
+            err=True,
+        )
+    report = Report(
+        result.findings,
+        result.stats,
+        result.duration,
+        redact=not no_redact,
+        ruleset_digest=ruleset.digest,
+        command="git",
+    )
+    emit(report, fmt, output)
+    return ExitCode.FINDINGS if result.findings else ExitCode.CLEAN
+
+
+def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ...]) -> list[str] | None:
+    if rev_range and since:
+        raise UsageError("--since and --range cannot be combined: use --range A..B alone")
+    if rev_range:
+        if ".." not in rev_range:
+            raise UsageError(f"--range {rev_range!r}: expected A..B (e.g. origin/main..HEAD)")
+        return [rev_range]
+    if since:
+        return [*(branches or ("HEAD",)), f"^{since}"]
+    if branches:
+        return list(branches)
+    return None
+
+
 @cli.group()
 def rules() -> None:
     """Inspect the loaded rules."""
@@ -215,6 +297,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"akscan: error: {exc}", err=True)
         return int(exc.exit_code)
     except BrokenPipeError:
+        return ExitCode.ERROR
+    except Exception as exc:  # a bug, not a finding: never let it look like exit 1
+        if os.environ.get("AKSCAN_DEBUG"):
+            raise
+        click.echo(
+            f"akscan: internal error: {type(exc).__name__}: {exc} (set AKSCAN_DEBUG=1 for a traceback)", err=True
+        )
         return ExitCode.ERROR
     return int(result) if isinstance(result, int) else ExitCode.CLEAN
 

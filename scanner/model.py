@@ -78,6 +78,8 @@ class GitProvenance:
     present_at_head: bool | None = None
     refs: tuple[str, ...] = ()
     source: str = "blob"  # blob | commit-message | tag-message
+    occurrences: int = 1  # blobs and messages holding the same credential
+    paths: tuple[str, ...] = ()  # every path it was seen at
 
 
 @dataclass(frozen=True)

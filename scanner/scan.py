@@ -196,7 +196,7 @@ def _scan_in_worker(batch: list[Piece]) -> BatchResult:
     return scan_batch(batch, _worker_ruleset)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     # fork shares the compiled ruleset with the workers for free; spawn where fork is unavailable.
     import multiprocessing
 
@@ -221,7 +221,7 @@ def _batch_results(targets: Iterable[Target], ruleset: Ruleset, jobs: int) -> It
         for batch in work:
             yield scan_batch(batch, ruleset)
         return
-    with _pool_context().Pool(workers, initializer=_init_worker, initargs=(ruleset,)) as pool:
+    with pool_context().Pool(workers, initializer=_init_worker, initargs=(ruleset,)) as pool:
         yield from pool.imap_unordered(_scan_in_worker, work)
 
 

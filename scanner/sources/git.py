@@ -1,0 +1,304 @@
+"""Git history as a source: every unique blob once, from every ref (and by default the objects no ref
+reaches), plus commit and tag messages; attribution of the blobs that hold findings.
+
+Why blobs and not ``git log -p``: patches skip content that only a merge introduced, re-read the same
+text on every branch, miss pure renames, and see an ID and its secret only if one commit added both.
+A blob is scanned whole, once, however many commits and branches carry it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from scanner.errors import SourceError
+
+GIT_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class GitObject:
+    sha: str
+    kind: str  # blob | commit | tag
+    size: int
+    path: str | None = None
+
+
+@dataclass
+class Inventory:
+    """What a history scan covers, and what it could not see."""
+
+    objects: list[GitObject]
+    missing: list[str] = field(default_factory=list)
+    shallow: bool = False
+    partial: bool = False
+    unreachable_commits: list[str] = field(default_factory=list)
+
+
+def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    proc = subprocess.run(["git", "-C", repo, *args], input=input, capture_output=True, timeout=GIT_TIMEOUT)
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(f"git {args[0]} failed in {repo}: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def open_repository(path: str) -> str:
+    """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
+    import git as gitpython  # lazy: GitPython costs ~100 ms to import, and only history scans need it
+
+    try:
+        with gitpython.Repo(path, search_parent_directories=False) as repo:
+            return str(repo.working_tree_dir or repo.git_dir)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+        raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path") from None
+
+
+def _flag(repo: str, name: str) -> bool:
+    return git(repo, "rev-parse", name, check=False).strip() == b"true"
+
+
+def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
+    """List the blobs, commits and tags to scan. ``revisions`` None means every ref (and the reflog);
+    otherwise the rev-list arguments of a range or branch."""
+    shallow = _flag(repo, "--is-shallow-repository")
+    partial = bool(git(repo, "config", "--get", "remote.origin.promisor", check=False).strip()) or bool(
+        git(repo, "config", "--get", "extensions.partialclone", check=False).strip()
+    )
+    dangling: list[str] = []
+    if revisions is None:
+        empty = not git(repo, "for-each-ref", "--count=1", check=False).strip() and not _has_head(repo)
+        if empty and not unreachable:
+            return Inventory([], shallow=shallow, partial=partial)
+        rev_args = ["--all", "--reflog"]
+        if unreachable:
+            dangling = _unreachable_commits(repo)
+    else:
+        rev_args = revisions
+    paths, missing, commits = _reachable(repo, rev_args, dangling)
+    objects: list[GitObject] = []
+    if revisions is None and unreachable:
+        # Every object in the store, so blobs no commit reaches any more are scanned too.
+        for sha, kind, size in _all_objects(repo):
+            if kind in ("blob", "commit", "tag"):
+                objects.append(GitObject(sha, kind, size, paths.get(sha)))
+    else:
+        sizes = _sizes(repo, [*paths, *commits])
+        for sha, (kind, size) in sizes.items():
+            objects.append(GitObject(sha, kind, size, paths.get(sha)))
+        missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
+    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling)
+
+
+def _has_head(repo: str) -> bool:
+    return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
+
+
+def _unreachable_commits(repo: str) -> list[str]:
+    out = git(repo, "fsck", "--unreachable", "--no-reflogs", "--no-progress", check=False)
+    return [line.split()[2].decode() for line in out.splitlines() if line.startswith(b"unreachable commit ")]
+
+
+def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """Blob → first path seen, missing objects, and commits, for the given revisions."""
+    stdin = "".join(f"{sha}\n" for sha in extra).encode()
+    args = ["rev-list", "--objects", "--missing=print", *rev_args]
+    if extra:
+        args.append("--stdin")
+    proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
+    if proc.returncode != 0 and not proc.stdout:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SourceError(f"git rev-list failed in {repo}: {message[-1] if message else proc.returncode}")
+    paths: dict[str, str] = {}
+    missing: list[str] = []
+    commits: list[str] = []
+    for raw in proc.stdout.splitlines():
+        if raw.startswith(b"?"):
+            missing.append(raw[1:].decode())
+            continue
+        sha, _, path = raw.partition(b" ")
+        if not path:
+            commits.append(sha.decode())
+        else:
+            paths.setdefault(sha.decode(), path.decode("utf-8", "surrogateescape"))
+    return paths, missing, commits
+
+
+def _all_objects(repo: str) -> Iterator[tuple[str, str, int]]:
+    out = git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)")
+    for line in out.splitlines():
+        sha, kind, size = line.split()
+        yield sha.decode(), kind.decode(), int(size)
+
+
+def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int]]:
+    request = "".join(f"{sha}\n" for sha in shas).encode()
+    if not request:
+        return {}
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", input=request)
+    sizes: dict[str, tuple[str, int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            sizes[parts[0].decode()] = (parts[1].decode(), int(parts[2]))
+    return sizes
+
+
+class _ObjectBody:
+    """A file-like view of one object's bytes in a ``cat-file --batch`` stream, read in bounded chunks."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream = stream
+        self.remaining = size
+
+    def read(self, size: int = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        want = self.remaining if size < 0 else min(size, self.remaining)
+        data = self.stream.read(want)
+        self.remaining -= len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+        self.stream.read(1)  # the newline after each object
+
+
+def cat_objects(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectBody | None]]:
+    """Stream objects from one long-lived ``git cat-file --batch``: (sha, type, body or None if missing).
+    The caller must consume or ignore each body before asking for the next."""
+    proc = subprocess.Popen(
+        ["git", "-C", repo, "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:  # a thread, so a large object filling stdout cannot deadlock our writes
+        try:
+            for sha in shas:
+                proc.stdin.write(f"{sha}\n".encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for _ in shas:
+            header = proc.stdout.readline()
+            if not header:
+                break
+            parts = header.split()
+            if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
+                yield parts[0].decode(), "missing", None
+                continue
+            body = _ObjectBody(proc.stdout, int(parts[2]))
+            yield parts[0].decode(), parts[1].decode(), body
+            body.drain()
+    finally:
+        writer.join(timeout=5)
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+
+
+def message_of(raw: bytes) -> tuple[bytes, int]:
+    """The message of a commit or tag object, and the line it starts on (headers come first)."""
+    end = raw.find(b"\n\n")
+    if end < 0:
+        return b"", 0
+    return raw[end + 2 :], raw.count(b"\n", 0, end + 2)
+
+
+def head_blobs(repo: str) -> set[str]:
+    if not _has_head(repo):
+        return set()
+    out = git(repo, "ls-tree", "-r", "--full-tree", "HEAD", check=False)
+    return {line.split()[2].decode() for line in out.splitlines() if b" blob " in line}
+
+
+@dataclass(frozen=True)
+class Introduction:
+    commit: str
+    path: str
+    author_name: str
+    author_email: str
+    date: str
+    summary: str
+    timestamp: int
+    paths: tuple[str, ...] = ()  # every path the blob was added at, in any commit
+
+
+def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str, Introduction]:
+    """For each blob, the oldest commit whose diff (against any parent, or none for a root) brings it in.
+
+    One ``git log --raw`` pass over all history, only when some blob holds a finding; merges are diffed
+    against each parent so an evil merge is credited with what only it introduced."""
+    if not blobs:
+        return {}
+    args = [
+        "log",
+        "--all",
+        "--reflog",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-merges=separate",
+        "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s",
+        "--no-color",
+    ]
+    if extra_commits:
+        args.append("--stdin")
+    stdin = "".join(f"{sha}\n" for sha in extra_commits).encode()
+    proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
+    found: dict[str, Introduction] = {}
+    all_paths: dict[str, set[str]] = {}
+    current: Introduction | None = None
+    for raw in proc.stdout.split(b"\n"):
+        if raw.startswith(b"\x00"):
+            fields = raw[1:].decode("utf-8", "replace").split("\x1f")
+            if len(fields) >= 6:
+                current = Introduction(fields[0], "", fields[1], fields[2], fields[3], fields[5], int(fields[4]))
+            continue
+        if current is None or not raw.startswith(b":"):
+            continue
+        meta, _, path = raw.partition(b"\t")
+        parts = meta.split()
+        if len(parts) < 5:
+            continue
+        new_sha = parts[3].decode()
+        if new_sha in blobs:
+            text_path = path.decode("utf-8", "surrogateescape")
+            all_paths.setdefault(new_sha, set()).add(text_path)
+            candidate = Introduction(
+                current.commit,
+                text_path,
+                current.author_name,
+                current.author_email,
+                current.date,
+                current.summary,
+                current.timestamp,
+            )
+            best = found.get(new_sha)
+            if best is None or candidate.timestamp <= best.timestamp:
+                found[new_sha] = candidate
+    return {sha: dataclasses.replace(intro, paths=tuple(sorted(all_paths[sha]))) for sha, intro in found.items()}
+
+
+def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[str, ...]:
+    out = git(repo, "for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
+    refs = [line.decode("utf-8", "replace") for line in out.splitlines()]
+    return tuple(refs[:limit])
+
+
+def git_dir(repo: str) -> str:
+    path = git(repo, "rev-parse", "--git-dir").decode().strip()
+    return path if os.path.isabs(path) else os.path.join(repo, path)

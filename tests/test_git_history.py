@@ -1,0 +1,261 @@
+"""History scans against real repositories built with git: each asserts the finding and the commit
+that introduced it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_akscan
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+
+def pair(keys: FakeKeys) -> tuple[str, str, str]:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    return key_id, secret, f"auth = oss2.Auth('{key_id}', '{secret}')\n"
+
+
+def history(repo: Path | str, *args: str) -> tuple[int, dict]:
+    result = run_akscan("git", str(repo), "--format", "json", "--no-redact", *args)
+    assert result.code in (0, 1), result.err
+    return result.code, json.loads(result.out)
+
+
+def only(document: dict) -> dict:
+    assert len(document["findings"]) == 1, document["findings"]
+    return document["findings"][0]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "repo")
+
+
+def test_key_added_then_removed(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="hello\n")
+    key_id, secret, line = pair(keys)
+    added = repo.commit("add storage client", author="Bob", app__storage_py=line)
+    repo.commit("remove key", app__storage_py="auth = load_from_env()\n")
+    code, document = history(repo.path)
+    finding = only(document)
+    assert code == 1
+    assert (finding["key_id"], finding["secret"], finding["kind"]) == (key_id, secret, "pair")
+    git = finding["git"]
+    assert git["commit"] == added and git["path"] == "app/storage_py"
+    assert git["author"] == {"name": "Bob", "email": "bob@example.test"}
+    assert git["summary"] == "add storage client" and git["present_at_head"] is False
+    assert git["refs"] == ["refs/heads/main"]
+    assert len(git["blob"]) == 40 and git["date"].startswith("2023-")
+
+
+def test_deleted_file_and_still_present(repo: Repo, keys: FakeKeys) -> None:
+    id1, _, line1 = pair(keys)
+    id2, _, line2 = pair(keys)
+    first = repo.commit("two files", a="x = 1\n" + line1, b=line2)
+    repo.git("rm", "-q", "a")
+    repo.commit("delete a")
+    _, document = history(repo.path)
+    by_id = {f["key_id"]: f["git"] for f in document["findings"]}
+    assert by_id[id1]["commit"] == first and by_id[id1]["present_at_head"] is False and by_id[id1]["path"] == "a"
+    assert by_id[id2]["present_at_head"] is True
+
+
+def test_rename_is_one_finding_with_both_paths(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    added = repo.commit("add", old_name="x\n" + line)
+    repo.git("mv", "old_name", "new_name")
+    repo.commit("rename")
+    _, document = history(repo.path)
+    git = only(document)["git"]
+    assert git["commit"] == added and git["path"] == "old_name"
+    assert git["paths"] == ["new_name", "old_name"] and git["present_at_head"] is True
+
+
+def test_unmerged_branch(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="hi\n")
+    repo.git("checkout", "-q", "-b", "feature")
+    key_id, _, line = pair(keys)
+    added = repo.commit("wip", cfg=line)
+    repo.git("checkout", "-q", "main")
+    _, document = history(repo.path)
+    git = only(document)["git"]
+    assert git["commit"] == added and git["refs"] == ["refs/heads/feature"] and git["present_at_head"] is False
+
+
+def test_evil_merge_is_credited_to_the_merge(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("base", settings="region = 'cn-hangzhou'\n")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side change", other="side\n")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main change", third="main\n")
+    repo.git("merge", "-q", "--no-commit", "side")
+    key_id, secret, line = pair(keys)
+    repo.write("settings", "region = 'cn-hangzhou'\n" + line)
+    repo.git("add", "settings")
+    repo.git("commit", "-q", "-m", "Merge side")
+    merge = repo.head()
+    log_p = subprocess.run(["git", "-C", str(repo.path), "log", "-p", "--all"], capture_output=True, text=True).stdout
+    assert key_id not in log_p  # what a `git log -p` scanner sees: nothing
+    _, document = history(repo.path)
+    finding = only(document)
+    assert finding["git"]["commit"] == merge and finding["secret"] == secret
+
+
+def test_tag_only_history(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="x\n")
+    repo.git("checkout", "-q", "-b", "release")
+    key_id, _, line = pair(keys)
+    tagged = repo.commit("release build", build__env=line)
+    repo.git("tag", "-a", "v1.0", "-m", "release 1.0")
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "release")
+    _, document = history(repo.path, "--no-unreachable")
+    git = only(document)["git"]
+    assert git["commit"] == tagged and git["refs"] == ["refs/tags/v1.0"]
+
+
+def test_key_in_commit_message_and_tag_message(repo: Repo, keys: FakeKeys) -> None:
+    key_id, secret, _ = pair(keys)
+    commit = repo.commit(f"temporary creds\n\nAK={key_id}\nSK={secret}\n", readme="x\n")
+    tag_id = keys.alibaba_id()
+    repo.git("tag", "-a", "v2", "-m", f"deploy with {tag_id}")
+    _, document = history(repo.path)
+    by_source = {f["git"]["source"]: f for f in document["findings"]}
+    message = by_source["commit-message"]
+    assert (message["key_id"], message["secret"], message["git"]["commit"]) == (key_id, secret, commit)
+    assert message["line"] == 3 and message["git"]["summary"] == "temporary creds"
+    assert by_source["tag-message"]["key_id"] == tag_id
+
+
+def test_pair_added_by_different_commits_still_pairs(repo: Repo, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.commit("id", config__ini=f"[oss]\naccess_key_id = {key_id}\n")
+    both = repo.commit("secret", config__ini=f"[oss]\naccess_key_id = {key_id}\naccess_key_secret = {secret}\n")
+    _, document = history(repo.path)
+    kinds = {(f["kind"], f["git"]["commit"]) for f in document["findings"]}
+    assert ("pair", both) in kinds
+
+
+def test_amended_away_commit_is_found_unless_no_unreachable(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="x\n")
+    key_id, _, line = pair(keys)
+    leaked = repo.commit("oops", leak=line)
+    repo.write("leak", "clean\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--amend", "-m", "clean")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    _, document = history(repo.path)
+    finding = only(document)
+    assert finding["key_id"] == key_id and finding["git"]["commit"] == leaked and finding["git"]["refs"] == []
+    assert document["summary"]["git"]["unreachable_commits"] >= 1
+    _, reachable_only = history(repo.path, "--no-unreachable")
+    assert reachable_only["findings"] == []
+
+
+def test_stash_is_scanned(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", app="x\n")
+    key_id, _, line = pair(keys)
+    repo.write("app", line)
+    repo.git("stash", "-q")
+    _, document = history(repo.path, "--no-unreachable")
+    assert only(document)["git"]["refs"] == ["refs/stash"]
+
+
+def test_large_blob_with_key_at_the_end(repo: Repo, keys: FakeKeys) -> None:
+    key_id, secret, line = pair(keys)
+    filler = "data = 0\n" * 2_500_000  # 22.5 MB: streamed in chunks, and split across both workers
+    repo.commit("dump", dump__sql=filler + line, small="ok\n")
+    _, document = history(repo.path)
+    finding = only(document)
+    assert (finding["key_id"], finding["line"]) == (key_id, 2_500_001)
+
+
+def test_shallow_clone_is_marked_incomplete(repo: Repo, tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("old", old=line)
+    repo.commit("old removed", old="x\n")
+    id2, _, line2 = pair(keys)
+    repo.commit("new", new=line2)
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True)
+    result = run_akscan("git", str(clone), "--format", "json")
+    document = json.loads(result.out)
+    assert [f["key_id"] for f in document["findings"]] == [id2]
+    assert document["summary"]["incomplete"] is True and document["summary"]["git"]["shallow"] is True
+    assert "incomplete" in result.err
+
+
+def test_missing_object_is_skipped_and_reported(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("keep", keep=line)
+    repo.commit("lost", lost="this blob will vanish\n")
+    blob = repo.git("rev-parse", "HEAD:lost")
+    os.remove(repo.path / ".git" / "objects" / blob[:2] / blob[2:])
+    code, document = history(repo.path, "--no-cache")
+    assert code == 1 and [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["incomplete"] is True
+    assert document["summary"]["git"]["missing_objects"] >= 1
+
+
+def test_range_scans_only_what_the_range_added(repo: Repo, keys: FakeKeys) -> None:
+    old_id, _, old_line = pair(keys)
+    base = repo.commit("old leak", old=old_line)
+    new_id, _, new_line = pair(keys)
+    repo.commit("new leak", new=new_line)
+    _, ranged = history(repo.path, "--range", f"{base}..HEAD")
+    assert [f["key_id"] for f in ranged["findings"]] == [new_id]
+    _, since = history(repo.path, "--since", base)
+    assert [f["key_id"] for f in since["findings"]] == [new_id]
+    _, branch = history(repo.path, "--branch", "main")
+    assert {f["key_id"] for f in branch["findings"]} == {old_id, new_id}
+
+
+def test_cache_makes_second_scan_proportional_to_new_objects(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    for i in range(5):
+        repo.commit(f"c{i}", **{f"f{i}": f"value {i}\n"})
+    repo.commit("leak", leak=line)
+    _, first = history(repo.path)
+    _, second = history(repo.path)
+    assert [f["key_id"] for f in second["findings"]] == [f["key_id"] for f in first["findings"]] == [key_id]
+    assert first["summary"]["git"]["cached_objects"] == 0
+    assert second["summary"]["git"]["scanned_objects"] == 1  # only the blob that holds the finding
+    repo.commit("more", extra="new\n")
+    _, third = history(repo.path)
+    assert third["summary"]["git"]["scanned_objects"] == 3  # new blob, new commit, the finding's blob
+    _, uncached = history(repo.path, "--no-cache")
+    assert uncached["summary"]["git"]["cached_objects"] == 0
+
+
+def test_non_utf8_path_and_binary_blob(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    name = b"caf\xe9.cfg"
+    (repo.path / os.fsdecode(name)).write_bytes(line.encode())
+    repo.write("image.bin", b"\x00\x01\x02" + line.encode() + b"\xff")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "odd files")
+    _, document = history(repo.path)
+    assert len(document["findings"]) == 1  # the same pair in two blobs is one credential
+    assert document["findings"][0]["git"]["occurrences"] == 2
+
+
+def test_not_a_repository_exits_2(tmp_path: Path) -> None:
+    result = run_akscan("git", str(tmp_path))
+    assert result.code == 2
+    assert "is not a git repository" in result.err and "Traceback" not in result.err
+
+
+def test_empty_repository(repo: Repo) -> None:
+    code, document = history(repo.path)
+    assert code == 0 and document["findings"] == []
+
+
+def test_bad_range_exits_2(repo: Repo) -> None:
+    repo.commit("init", a="x\n")
+    result = run_akscan("git", str(repo.path), "--range", "nonsense")
+    assert result.code == 2 and "A..B" in result.err
