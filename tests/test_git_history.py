@@ -71,6 +71,7 @@ def test_rename_is_one_finding_with_both_paths(repo: Repo, keys: FakeKeys) -> No
     repo.git("mv", "old_name", "new_name")
     repo.commit("rename")
     _, document = history(repo.path)
+    assert only(document)["key_id"] == key_id
     git = only(document)["git"]
     assert git["commit"] == added and git["path"] == "old_name"
     assert git["paths"] == ["new_name", "old_name"] and git["present_at_head"] is True
@@ -83,6 +84,7 @@ def test_unmerged_branch(repo: Repo, keys: FakeKeys) -> None:
     added = repo.commit("wip", cfg=line)
     repo.git("checkout", "-q", "main")
     _, document = history(repo.path)
+    assert only(document)["key_id"] == key_id
     git = only(document)["git"]
     assert git["commit"] == added and git["refs"] == ["refs/heads/feature"] and git["present_at_head"] is False
 
@@ -115,6 +117,7 @@ def test_tag_only_history(repo: Repo, keys: FakeKeys) -> None:
     repo.git("checkout", "-q", "main")
     repo.git("branch", "-q", "-D", "release")
     _, document = history(repo.path, "--no-unreachable")
+    assert only(document)["key_id"] == key_id
     git = only(document)["git"]
     assert git["commit"] == tagged and git["refs"] == ["refs/tags/v1.0"]
 
@@ -163,11 +166,12 @@ def test_stash_is_scanned(repo: Repo, keys: FakeKeys) -> None:
     repo.write("app", line)
     repo.git("stash", "-q")
     _, document = history(repo.path, "--no-unreachable")
+    assert only(document)["key_id"] == key_id
     assert only(document)["git"]["refs"] == ["refs/stash"]
 
 
 def test_large_blob_with_key_at_the_end(repo: Repo, keys: FakeKeys) -> None:
-    key_id, secret, line = pair(keys)
+    key_id, _, line = pair(keys)
     filler = "data = 0\n" * 2_500_000  # 22.5 MB: streamed in chunks, and split across both workers
     repo.commit("dump", dump__sql=filler + line, small="ok\n")
     _, document = history(repo.path)
@@ -185,7 +189,8 @@ def test_shallow_clone_is_marked_incomplete(repo: Repo, tmp_path: Path, keys: Fa
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True)
     result = run_akscan("git", str(clone), "--format", "json")
     document = json.loads(result.out)
-    assert [f["key_id"] for f in document["findings"]] == [id2]
+    assert [f["key_id"] for f in document["findings"]] == [id2]  # key_id's commits are beyond the depth
+    assert key_id not in result.out
     assert document["summary"]["incomplete"] is True and document["summary"]["git"]["shallow"] is True
     assert "incomplete" in result.err
 
@@ -240,7 +245,7 @@ def test_non_utf8_path_and_binary_blob(repo: Repo, keys: FakeKeys) -> None:
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "odd files")
     _, document = history(repo.path)
-    assert len(document["findings"]) == 1  # the same pair in two blobs is one credential
+    assert [f["key_id"] for f in document["findings"]] == [key_id]  # one credential in two blobs
     assert document["findings"][0]["git"]["occurrences"] == 2
 
 
