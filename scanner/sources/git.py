@@ -50,13 +50,19 @@ def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -
 
 def open_repository(path: str) -> str:
     """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
-    import git as gitpython  # lazy: GitPython costs ~100 ms to import, and only history scans need it
-
-    try:
-        with gitpython.Repo(path, search_parent_directories=False) as repo:
-            return str(repo.working_tree_dir or repo.git_dir)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path") from None
+    if not os.path.isdir(path):
+        raise SourceError(f"{path} is not a git repository (no such directory): pass the path of a repository")
+    proc = subprocess.run(
+        ["git", "-C", path, "rev-parse", "--is-bare-repository", "--show-toplevel"],
+        capture_output=True,
+        timeout=GIT_TIMEOUT,
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 or not lines:
+        raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path")
+    if lines[0] == "true" or len(lines) < 2:
+        return os.path.abspath(path)
+    return lines[1]
 
 
 def _flag(repo: str, name: str) -> bool:
@@ -70,21 +76,29 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
     partial = bool(git(repo, "config", "--get", "remote.origin.promisor", check=False).strip()) or bool(
         git(repo, "config", "--get", "extensions.partialclone", check=False).strip()
     )
-    dangling: list[str] = []
     if revisions is None:
         empty = not git(repo, "for-each-ref", "--count=1", check=False).strip() and not _has_head(repo)
         if empty and not unreachable:
             return Inventory([], shallow=shallow, partial=partial)
         rev_args = ["--all", "--reflog"]
-        if unreachable:
-            dangling = _unreachable_commits(repo)
     else:
         rev_args = revisions
-    paths, missing, commits = _reachable(repo, rev_args, dangling)
+    paths, missing, commits = _reachable(repo, rev_args, [])
     objects: list[GitObject] = []
+    dangling: list[str] = []
     if revisions is None and unreachable:
-        # Every object in the store, so blobs no commit reaches any more are scanned too.
-        for sha, kind, size in _all_objects(repo):
+        # Every object in the store, so blobs no commit reaches any more are scanned too. Commits no
+        # ref reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set
+        # difference is what `git fsck --unreachable` would say, at a fraction of its cost.
+        stored = list(_all_objects(repo))
+        reachable_commits = set(commits)
+        dangling = [sha for sha, kind, _ in stored if kind == "commit" and sha not in reachable_commits]
+        if dangling:
+            extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling)
+            for sha, path in extra_paths.items():
+                paths.setdefault(sha, path)
+            missing.extend(extra_missing)
+        for sha, kind, size in stored:
             if kind in ("blob", "commit", "tag"):
                 objects.append(GitObject(sha, kind, size, paths.get(sha)))
     else:
@@ -99,17 +113,13 @@ def _has_head(repo: str) -> bool:
     return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
 
 
-def _unreachable_commits(repo: str) -> list[str]:
-    out = git(repo, "fsck", "--unreachable", "--no-reflogs", "--no-progress", check=False)
-    return [line.split()[2].decode() for line in out.splitlines() if line.startswith(b"unreachable commit ")]
-
-
 def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
     """Blob → first path seen, missing objects, and commits, for the given revisions."""
     stdin = "".join(f"{sha}\n" for sha in extra).encode()
-    args = ["rev-list", "--objects", "--missing=print", *rev_args]
+    args = ["rev-list", "--objects", "--missing=print"]
     if extra:
         args.append("--stdin")
+    args.extend(rev_args)
     proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
     if proc.returncode != 0 and not proc.stdout:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
