@@ -164,7 +164,7 @@ def main() -> None:
             )
             for _ in range(args.repeat)
         ]
-        pairs, secrets, _ = betterleaks_pairs(betterleaks_findings(bl_report))
+        pairs, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))
         rows.append(("betterleaks git", min(runs), sum((i, s) in pairs for _, i, s in planted)))
     baseline = rows[-1][1] if rows[-1][0] == "betterleaks git" else None
     print(f"{'tool':18} {'wall s':>8} {'vs betterleaks':>15} {'planted pairs':>14}")
