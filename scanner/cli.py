@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,10 @@ from scanner import __version__
 from scanner.errors import AkscanError, ExitCode, UsageError
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
-FORMATS = ("text", "json", "jsonl")
+FORMATS = ("text", "json", "jsonl", "sarif", "csv")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
 MAX_ERROR_LINES = 20
+DEFAULT_BASELINE = ".akscan-baseline.json"
 
 
 def parse_size(text: str) -> int:
@@ -34,10 +37,51 @@ def parse_size(text: str) -> int:
         raise UsageError(f"--max-file-size {text!r}: use a number of bytes or e.g. 512k, 10MB, 1G") from None
 
 
-def _load_rules(rule_dirs: tuple[str, ...]) -> Any:
-    from scanner.rules import load_ruleset
+@dataclass
+class Settings:
+    """Command-line options merged over the project config: what one run will do."""
 
-    return load_ruleset(tuple(Path(d) for d in rule_dirs))
+    ruleset: Any
+    config: Any
+    fmt: str
+    redact: bool
+    quiet: bool
+    output: str | None
+    fail_on: Any
+    allowlist: Any
+    baseline: Any = None
+    exclude: tuple[str, ...] = field(default=())
+
+
+def prepare(opts: dict[str, Any], anchor: Path) -> Settings:
+    from scanner.config import find_config, load_config
+    from scanner.model import Severity
+    from scanner.rules import load_ruleset
+    from scanner.suppress import Allowlist, load_baseline
+
+    config_path = Path(opts["config"]) if opts.get("config") else find_config(anchor.resolve())
+    if opts.get("config") and not config_path.is_file():  # type: ignore[union-attr]
+        raise UsageError(f"--config {opts['config']}: no such file")
+    config = load_config(config_path)
+    ruleset = load_ruleset(tuple(Path(d) for d in opts.get("rule_dirs", ())) + config.rule_dirs)
+    fmt = opts.get("fmt") or config.format or "text"
+    fail_on = Severity.parse(opts["fail_on"]) if opts.get("fail_on") else config.fail_on
+    allowlist = Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes)
+    baseline_file = opts.get("baseline") or (str(config.baseline) if config.baseline else None)
+    baseline = load_baseline(baseline_file) if baseline_file else None
+    redact = not opts.get("no_redact") and config.redact
+    return Settings(
+        ruleset,
+        config,
+        fmt,
+        redact,
+        bool(opts.get("quiet")),
+        opts.get("output"),
+        fail_on,
+        allowlist,
+        baseline,
+        config.exclude,
+    )
 
 
 def _open_output(output: str | None) -> Any:
@@ -49,17 +93,55 @@ def _open_output(output: str | None) -> Any:
         raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
 
 
-def emit(report: Any, fmt: str, output: str | None) -> None:
-    from scanner.report import writer
+def finish(settings: Settings, result: Any, command: str) -> int:
+    """Baseline, report, exit code: the common tail of every scanning command."""
+    from scanner.report import Report, writer
 
-    stream = _open_output(output)
+    findings = result.findings
+    baseline_summary: dict[str, Any] = {}
+    if settings.baseline is not None:
+        from scanner.suppress import apply_baseline
+
+        findings, suppressed, stale = apply_baseline(findings, settings.baseline)
+        if suppressed:
+            result.stats.suppressed["baseline"] = suppressed
+        baseline_summary = {"file": settings.baseline.path, "suppressed": suppressed}
+        if command != "hook":  # a hook sees only staged files: every other entry would look stale
+            baseline_summary["stale"] = [
+                {"fingerprint": e.fingerprint, "rule_id": e.rule_id, "key_hint": e.key_hint, "path": e.path}
+                for e in stale
+            ]
+            if stale and not settings.quiet:
+                click.echo(
+                    f"akscan: note: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
+                    f"match anything (run `akscan baseline update` to drop them)",
+                    err=True,
+                )
+    print_errors(result.stats, settings.quiet)
+    report = Report(
+        findings,
+        result.stats,
+        result.duration,
+        redact=settings.redact,
+        ruleset_digest=settings.ruleset.digest,
+        command=command,
+        baseline=baseline_summary,
+        rules={r.id: r for r in settings.ruleset.rules},
+    )
+    stream = _open_output(settings.output)
     try:
-        writer(fmt)(report, stream)
+        writer(settings.fmt)(report, stream)
     finally:
-        if stream is not sys.stdout and output not in (None, "-"):
+        if settings.output not in (None, "-"):
             stream.close()
         else:
             stream.flush()
+    failing = [f for f in findings if f.severity >= settings.fail_on]
+    if failing:
+        return ExitCode.FINDINGS
+    if result.stats.skipped.get("missing") and not findings:
+        return ExitCode.ERROR
+    return ExitCode.CLEAN
 
 
 def print_errors(stats: Any, quiet: bool) -> None:
@@ -72,15 +154,11 @@ def print_errors(stats: Any, quiet: bool) -> None:
         err.write(f"akscan: warning: … and {len(stats.errors) - MAX_ERROR_LINES} more (see the JSON summary)\n")
 
 
-def exit_code_for(findings: list[Any], stats: Any) -> ExitCode:
-    if findings:
-        return ExitCode.FINDINGS
-    if stats.skipped.get("missing"):
-        return ExitCode.ERROR
-    return ExitCode.CLEAN
+def _progress_wanted(settings: Settings) -> bool:
+    return settings.fmt == "text" and not settings.quiet and sys.stderr.isatty()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, "--version", prog_name="akscan")
 def cli() -> None:
     """akscan finds leaked cloud AccessKey pairs in files and git history.
@@ -89,11 +167,9 @@ def cli() -> None:
     """
 
 
-def common_output_options(func: Any) -> Any:
+def output_options(func: Any) -> Any:
     options = [
-        click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
-        ),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text)."),
         click.option("--output", "-o", type=str, default=None, help="Write the report to FILE instead of stdout."),
         click.option("--no-redact", is_flag=True, help="Show secrets in full (they are redacted by default)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings on stderr."),
@@ -104,126 +180,73 @@ def common_output_options(func: Any) -> Any:
             type=click.Path(file_okay=False),
             help="Extra folder of *.toml rule files (repeatable).",
         ),
+        click.option(
+            "--config",
+            type=str,
+            default=None,
+            help="Config file (default: nearest .akscan.toml or pyproject.toml [tool.akscan]).",
+        ),
+        click.option("--baseline", type=str, default=None, help="Report only findings not recorded in this baseline."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default=None,
+            help="Exit 1 only for findings of this severity or higher (default: any).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=str)
-@common_output_options
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core).")
-@click.option("--exclude", multiple=True, help="Skip paths matching this gitignore-style pattern (repeatable).")
-@click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit.")
-@click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks).")
-@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking.")
-def scan(
-    paths: tuple[str, ...],
-    fmt: str,
-    output: str | None,
-    no_redact: bool,
-    quiet: bool,
-    rule_dirs: tuple[str, ...],
-    jobs: int,
-    exclude: tuple[str, ...],
-    max_file_size: str,
-    gitignore: bool,
-    follow_symlinks: bool,
-) -> int:
-    """Scan files and directories (default: .) or stdin (-) for leaked keys."""
-    from scanner.report import Report
+def walk_options(func: Any) -> Any:
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core)."),
+        click.option("--exclude", multiple=True, help="Skip paths matching a gitignore-style pattern (repeatable)."),
+        click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit."),
+        click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks)."),
+        click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> Any:
     from scanner.scan import ScanOptions, scan_paths, scan_stream
     from scanner.sources.files import WalkOptions, stream_chunks
 
-    ruleset = _load_rules(rule_dirs)
-    walk_options = WalkOptions(
-        excludes=exclude, gitignore=gitignore, follow_symlinks=follow_symlinks, max_file_size=parse_size(max_file_size)
+    walk = WalkOptions(
+        excludes=tuple(opts.get("exclude", ())) + settings.exclude,
+        gitignore=opts.get("gitignore", False),
+        follow_symlinks=opts.get("follow_symlinks", False),
+        max_file_size=parse_size(opts.get("max_file_size", "0")),
     )
-    progress = fmt == "text" and not quiet and sys.stderr.isatty()
-    options = ScanOptions(walk=walk_options, jobs=jobs, progress=progress)
-    targets = list(paths) or ["."]
-    if "-" in targets:
-        if len(targets) > 1:
+    options = ScanOptions(
+        walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), allowlist=settings.allowlist
+    )
+    if "-" in paths:
+        if len(paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths: scan them separately")
         from scanner.model import ScanStats
 
         stats = ScanStats()
-        result = scan_stream(stream_chunks(sys.stdin.buffer, "<stdin>", stats, "stdin"), ruleset, options)
+        result = scan_stream(stream_chunks(sys.stdin.buffer, "<stdin>", stats, "stdin"), settings.ruleset, options)
         result.stats.merge(stats)
-    else:
-        result = scan_paths(targets, ruleset, options)
-    print_errors(result.stats, quiet)
-    report = Report(result.findings, result.stats, result.duration, redact=not no_redact, ruleset_digest=ruleset.digest)
-    emit(report, fmt, output)
-    return exit_code_for(result.findings, result.stats)
+        return result
+    return scan_paths(paths, settings.ruleset, options)
 
 
-@cli.command("git")
-@click.argument("repo", default=".", type=str)
-@common_output_options
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core).")
-@click.option("--since", "since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
-@click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
-@click.option(
-    "--branch",
-    "branches",
-    multiple=True,
-    metavar="REF",
-    help="Only history reachable from REF (repeatable).",
-)
-@click.option("--no-unreachable", is_flag=True, help="Skip objects that no ref reaches (amended or force-pushed away).")
-@click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
-def git_command(
-    repo: str,
-    fmt: str,
-    output: str | None,
-    no_redact: bool,
-    quiet: bool,
-    rule_dirs: tuple[str, ...],
-    jobs: int,
-    since: str | None,
-    rev_range: str | None,
-    branches: tuple[str, ...],
-    no_unreachable: bool,
-    no_cache: bool,
-) -> int:
-    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
-    from scanner.history import GitScanOptions, scan_history
-    from scanner.report import Report
-
-    ruleset = _load_rules(rule_dirs)
-    revisions = _revisions(since, rev_range, branches)
-    progress = fmt == "text" and not quiet and sys.stderr.isatty()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="B", unit_scale=True, desc="history", file=sys.stderr, leave=False)
-    options = GitScanOptions(
-        revisions=revisions, unreachable=not no_unreachable and revisions is None, cache=not no_cache, jobs=jobs
-    )
-    try:
-        result = scan_history(repo, ruleset, options, on_progress=bar.update if bar is not None else None)
-    finally:
-        if bar is not None:
-            bar.close()
-    print_errors(result.stats, quiet)
-    if result.stats.incomplete and not quiet:
-        click.echo(
-            "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); see summary.git",
-            err=True,
-        )
-    report = Report(
-        result.findings,
-        result.stats,
-        result.duration,
-        redact=not no_redact,
-        ruleset_digest=ruleset.digest,
-        command="git",
-    )
-    emit(report, fmt, output)
-    return ExitCode.FINDINGS if result.findings else ExitCode.CLEAN
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@output_options
+@walk_options
+def scan(paths: tuple[str, ...], **opts: Any) -> int:
+    """Scan files and directories (default: .) or stdin (-) for leaked keys."""
+    targets = list(paths) or ["."]
+    settings = prepare(opts, Path(targets[0] if targets[0] != "-" else "."))
+    result = _scan_paths(targets, settings, opts)
+    return finish(settings, result, "scan")
 
 
 def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ...]) -> list[str] | None:
@@ -238,6 +261,115 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
     if branches:
         return list(branches)
     return None
+
+
+@cli.command("git")
+@click.argument("repo", default=".", type=str)
+@output_options
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: automatic).")
+@click.option("--since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
+@click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
+@click.option("--branch", "branches", multiple=True, metavar="REF", help="Only history reachable from REF.")
+@click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches (amended or force-pushed away).")
+@click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
+def git_command(repo: str, **opts: Any) -> int:
+    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
+    from scanner.history import GitScanOptions, scan_history
+
+    settings = prepare(opts, Path(repo))
+    revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
+    bar = None
+    if _progress_wanted(settings):
+        from tqdm import tqdm
+
+        bar = tqdm(unit="B", unit_scale=True, desc="history", file=sys.stderr, leave=False)
+    options = GitScanOptions(
+        revisions=revisions,
+        unreachable=not opts["no_unreachable"] and revisions is None,
+        cache=not opts["no_cache"],
+        jobs=opts["jobs"],
+        allowlist=settings.allowlist,
+    )
+    try:
+        result = scan_history(repo, settings.ruleset, options, on_progress=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.stats.incomplete and not settings.quiet:
+        click.echo(
+            "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); "
+            "see summary.git in the JSON report",
+            err=True,
+        )
+    return finish(settings, result, "git")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=str)
+@output_options
+def hook(files: tuple[str, ...], **opts: Any) -> int:
+    """Pre-commit hook: scan the staged version of FILES (default: every staged file).
+
+    Keys already committed in a touched file are reported one severity lower (with --fail-on high, only
+    keys this commit adds block it). Never uses the network, never rewrites files or the baseline.
+    """
+    from scanner.hook import run_hook
+
+    settings = prepare(opts, Path("."))
+    result = run_hook(list(files), settings.ruleset, settings.allowlist)
+    return finish(settings, result, "hook")
+
+
+@cli.group()
+def baseline() -> None:
+    """Record known findings so later scans report only new ones."""
+
+
+def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) -> int:
+    from scanner.suppress import load_baseline, write_baseline
+
+    target = opts["file"]
+    if update and not os.path.exists(target):
+        raise UsageError(f"{target} does not exist: use `akscan baseline create` first")
+    opts = {**opts, "baseline": None, "fmt": "text", "output": None}
+    settings = prepare(opts, Path(paths[0] if paths else "."))
+    settings.baseline = None
+    result = _scan_paths(list(paths) or ["."], settings, opts)
+    print_errors(result.stats, settings.quiet)
+    before = set(load_baseline(target).entries) if update else set()
+    count = write_baseline(target, result.findings, settings.ruleset.digest)
+    after = {f.fingerprint for f in result.findings}
+    message = f"akscan: wrote {count} entr{'y' if count == 1 else 'ies'} to {target}"
+    if update:
+        message += f" ({len(after - before)} new, {len(before - after)} stale removed)"
+    click.echo(message + " — it holds fingerprints only, never a secret; commit it.", err=True)
+    return ExitCode.CLEAN
+
+
+def _baseline_options(func: Any) -> Any:
+    func = click.option("--file", "-f", default=DEFAULT_BASELINE, show_default=True, help="Baseline file.")(func)
+    func = click.option("--config", type=str, default=None, help="Config file.")(func)
+    func = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))(func)
+    func = click.option("--quiet", "-q", is_flag=True)(func)
+    return walk_options(func)
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, type=str)
+@_baseline_options
+def baseline_create(paths: tuple[str, ...], **opts: Any) -> int:
+    """Scan PATHS (default: .) and record every finding in the baseline file."""
+    if os.path.exists(opts["file"]):
+        raise UsageError(f"{opts['file']} already exists: use `akscan baseline update` to refresh it")
+    return _baseline_write(paths, opts, update=False)
+
+
+@baseline.command("update")
+@click.argument("paths", nargs=-1, type=str)
+@_baseline_options
+def baseline_update(paths: tuple[str, ...], **opts: Any) -> int:
+    """Rescan PATHS and rewrite the baseline: new findings added, stale entries dropped."""
+    return _baseline_write(paths, opts, update=True)
 
 
 @cli.group()
@@ -256,7 +388,9 @@ def rules() -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     """List the loaded rules."""
-    ruleset = _load_rules(rule_dirs)
+    from scanner.rules import load_ruleset
+
+    ruleset = load_ruleset(tuple(Path(d) for d in rule_dirs))
     out = click.get_text_stream("stdout")
     if fmt == "json":
         import json

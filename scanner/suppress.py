@@ -73,3 +73,107 @@ class Allowlist:
         hashes = {h.lower().removeprefix("sha256:") for h in secret_hashes}
         hashes.update(value_hash(s) for s in secrets)
         return cls(frozenset(key_ids), frozenset(hashes))
+
+
+# -- baseline -------------------------------------------------------------------------------------------
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """A known finding. Matched by ``fingerprint`` (a hash of rule, key ID and secret) alone: moving
+    code, renaming files or new commits do not break it, and a different secret on the same line is not
+    hidden by it. ``key_id`` and ``path`` are there for the people who review the file."""
+
+    fingerprint: str
+    rule_id: str
+    kind: str
+    key_hint: str | None = None  # e.g. "LTAIGaAq…ZYTQ": enough to recognise, not a key other scanners flag
+    path: str | None = None
+
+
+@dataclass
+class Baseline:
+    path: str
+    entries: dict[str, BaselineEntry]
+
+
+def load_baseline(path: str) -> Baseline:
+    import json
+
+    from scanner.errors import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"baseline {path} does not exist: create it with `akscan baseline create`") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"baseline {path} is not readable JSON: {exc}") from None
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"baseline {path}: expected an object with an 'entries' list")
+    parsed: dict[str, BaselineEntry] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise ConfigError(f"baseline {path}: entry {index} has no 'fingerprint'")
+        known = {k: entry.get(k) for k in ("fingerprint", "rule_id", "kind", "key_hint", "path")}
+        parsed[entry["fingerprint"]] = BaselineEntry(
+            **{**known, "rule_id": known["rule_id"] or "", "kind": known["kind"] or ""}
+        )
+    return Baseline(path, parsed)
+
+
+def key_hint(key_id: str | None) -> str | None:
+    if key_id is None:
+        return None
+    return key_id[:8] + "…" + key_id[-4:] if len(key_id) > 12 else key_id[:4] + "…"
+
+
+def baseline_document(findings: list[Finding], ruleset_digest: str) -> dict[str, object]:
+    entries: dict[str, BaselineEntry] = {}
+    for finding in findings:
+        entries.setdefault(
+            finding.fingerprint,
+            BaselineEntry(
+                finding.fingerprint, finding.rule_id, str(finding.kind), key_hint(finding.key_id), finding.location.path
+            ),
+        )
+    from scanner import __version__
+
+    return {
+        "tool": "akscan",
+        "baseline_version": BASELINE_VERSION,
+        "akscan_version": __version__,
+        "ruleset": ruleset_digest,
+        "note": "Known findings, by content fingerprint (SHA-256 of rule id, key ID and secret). No secrets.",
+        "entries": [dict(sorted(vars(e).items())) for e in sorted(entries.values(), key=lambda e: e.fingerprint)],
+    }
+
+
+def write_baseline(path: str, findings: list[Finding], ruleset_digest: str) -> int:
+    import json
+    import os
+
+    document = baseline_document(findings, ruleset_digest)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    os.replace(temporary, path)
+    entries = document["entries"]
+    assert isinstance(entries, list)
+    return len(entries)
+
+
+def apply_baseline(findings: list[Finding], baseline: Baseline) -> tuple[list[Finding], int, list[BaselineEntry]]:
+    """(new findings, how many the baseline suppressed, stale entries that matched nothing)."""
+    kept = []
+    matched: set[str] = set()
+    for finding in findings:
+        if finding.fingerprint in baseline.entries:
+            matched.add(finding.fingerprint)
+        else:
+            kept.append(finding)
+    stale = [entry for fp, entry in baseline.entries.items() if fp not in matched]
+    return kept, len(findings) - len(kept), stale

@@ -14,6 +14,8 @@ WRITERS = {
     "text": "scanner.report.text:write",
     "json": "scanner.report.json_:write",
     "jsonl": "scanner.report.json_:write_lines",
+    "sarif": "scanner.report.sarif:write",
+    "csv": "scanner.report.csv_:write",
 }
 
 

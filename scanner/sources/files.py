@@ -32,6 +32,7 @@ class WalkOptions:
     gitignore: bool = False
     follow_symlinks: bool = False
     max_file_size: int = 0  # 0: no limit
+    skip_files: frozenset[str] = frozenset()  # real paths of akscan's own files (the baseline in use)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def _walk_dir(
                 continue
             yield from _walk_dir(root, path, options, excludes, stats, seen | {key}, frames)
         else:
-            target = _file_target(path, path, st, options, stats)
+            target = _file_target(path, os.path.normpath(path), st, options, stats)
             if target is not None:
                 yield target
 
@@ -169,6 +170,9 @@ def _walk_dir(
 def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptions, stats: ScanStats) -> Target | None:
     if not stat.S_ISREG(st.st_mode):
         stats.skip("not-regular-file", display, f"{display}: not a regular file (FIFO, socket or device)")
+        return None
+    if options.skip_files and os.path.realpath(path) in options.skip_files:
+        stats.skip("baseline-file")
         return None
     if options.max_file_size and st.st_size > options.max_file_size:
         stats.skip("too-large", display, f"{display}: {st.st_size} bytes is over --max-file-size")

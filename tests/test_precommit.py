@@ -1,0 +1,108 @@
+"""The real pre-commit framework against this repository's .pre-commit-hooks.yaml: it builds the hook's
+own virtualenv from a snapshot of this checkout (as a user's pre-commit would from a tag), installs the
+git hook, and runs real commits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pre_commit  # noqa: F401 - a test extra: fail loudly if missing, never skip
+import pytest
+
+from tests.conftest import REPO
+from tests.gitrepo import ENV, Repo
+from tests.keys import FakeKeys
+
+SNAPSHOT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "scanner", "rules")
+
+
+def _pre_commit() -> list[str]:
+    return [sys.executable, "-m", "pre_commit"]
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
+    """A git repository holding a snapshot of this checkout, and the pre-commit home to share."""
+    source = tmp_path_factory.mktemp("akscan-hook-source")
+    for name in SNAPSHOT:
+        origin = REPO / name
+        if origin.is_dir():
+            shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__", "_rules"))
+        else:
+            shutil.copy2(origin, source / name)
+    repo = Repo(source)
+    rev = repo.commit("snapshot")
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    env = {**os.environ, **ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    return source, rev, env
+
+
+@pytest.fixture
+def project(tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]]) -> tuple[Repo, dict[str, str]]:
+    source, rev, env = hook_source
+    repo = Repo(tmp_path / "project")
+    repo.write(
+        ".pre-commit-config.yaml", f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+    subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+    return repo, env
+
+
+def commit(repo: Repo, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "commit", "-m", message], cwd=repo.path, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_commit_adding_a_key_is_refused(project: tuple[Repo, dict[str, str]], keys: FakeKeys) -> None:
+    repo, env = project
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.write("app.py", f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    repo.git("add", "app.py")
+    result = commit(repo, env, "add client")
+    assert result.returncode != 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "akscan" in output and key_id in output and "app.py" in output
+    assert secret not in output
+    assert (
+        subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo.path, capture_output=True).returncode
+        != 0
+    )  # nothing was committed
+
+
+def test_clean_commit_passes(project: tuple[Repo, dict[str, str]]) -> None:
+    repo, env = project
+    repo.write("app.py", "auth = load_credentials_from_env()\n")
+    repo.git("add", "app.py")
+    result = commit(repo, env, "clean")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout + result.stderr
+
+
+def test_allowlisted_line_passes(project: tuple[Repo, dict[str, str]], keys: FakeKeys) -> None:
+    repo, env = project
+    repo.write("docs.py", f"EXAMPLE = '{keys.alibaba_id()}'  # akscan:allow documented dummy\n")
+    repo.git("add", "docs.py")
+    result = commit(repo, env, "docs")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_files_and_all_files(project: tuple[Repo, dict[str, str]], keys: FakeKeys) -> None:
+    repo, env = project
+    repo.write("clean.py", "x = 1\n")
+    key_id = keys.alibaba_id()
+    repo.write("leaky.py", f"AK = '{key_id}'\nSK = '{keys.alibaba_secret()}'\n")
+    repo.git("add", "-A")
+    run = [*_pre_commit(), "run", "akscan"]
+    clean = subprocess.run([*run, "--files", "clean.py"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout
+    leaky = subprocess.run([*run, "--files", "leaky.py"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert leaky.returncode != 0 and key_id in leaky.stdout
+    everything = subprocess.run([*run, "--all-files"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert everything.returncode != 0 and key_id in everything.stdout and "leaky.py" in everything.stdout

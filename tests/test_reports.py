@@ -1,0 +1,118 @@
+"""Every report format: golden files for a fixed input, SARIF validated against the OASIS schema, and no
+format leaks a secret unless --no-redact is asked for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import REPO, run_akscan
+from tests.keys import FakeKeys
+
+GOLDEN = REPO / "tests" / "golden"
+SCHEMA = json.loads((REPO / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+FORMATS = ("text", "json", "jsonl", "sarif", "csv")
+
+
+def golden_tree(root: Path) -> None:
+    keys = FakeKeys(20261128)  # fixed: golden output must not change between runs
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "storage.py").write_text(
+        f"import oss2\nauth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n"
+    )
+    (root / ".env").write_text(f"ALIBABA_CLOUD_ACCESS_KEY_SECRET={keys.alibaba_secret()}\n")
+    (root / "notes.md").write_text(f"old key {keys.alibaba_id(16)} was rotated\n")
+
+
+def normalise(text: str, root: Path) -> str:
+    import re
+
+    text = text.replace(str(root), "ROOT")
+    text = re.sub(r'"duration_seconds": [0-9.]+', '"duration_seconds": 0', text)
+    text = re.sub(r" in [0-9.]+ s", " in 0.00 s", text)
+    text = re.sub(r'"version": "[0-9.]+"', '"version": "X"', text)
+    text = re.sub(r'"(semanticVersion|akscan_version)": "[0-9.]+"', r'"\1": "X"', text)
+    return re.sub(r'"ruleset": "[0-9a-f]+"', '"ruleset": "X"', text)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_output(fmt: str, tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    golden_tree(root)
+    result = run_akscan("scan", ".", "--format", fmt, "-j", "1", cwd=root)
+    assert result.code == 1, result.err
+    produced = normalise(result.out, root)
+    golden = GOLDEN / f"scan.{fmt}"
+    if os.environ.get("AKSCAN_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(produced)
+    assert produced == golden.read_text()
+
+
+def test_sarif_validates_against_the_schema(tmp_path: Path, keys: FakeKeys) -> None:
+    golden_tree(tmp_path)
+    (tmp_path / "sts.json").write_text(
+        json.dumps(
+            {"AccessKeyId": keys.sts_id(), "AccessKeySecret": keys.sts_secret(), "SecurityToken": keys.sts_token()}
+        )
+    )
+    document = json.loads(run_akscan("scan", ".", "--format", "sarif", cwd=tmp_path).out)
+    jsonschema.validate(document, SCHEMA)
+    run = document["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted({r["ruleId"] for r in run["results"]})
+    for result in run["results"]:
+        assert len(result["partialFingerprints"]["akscanFingerprint/v1"]) == 64
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+        assert rule["id"] == result["ruleId"] and "What to do" in rule["help"]["text"]
+        assert float(rule["properties"]["security-severity"]) > 0
+
+
+def test_sarif_of_git_findings_validates(tmp_path: Path, keys: FakeKeys) -> None:
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "r")
+    repo.commit("leak", a=f"AK='{keys.alibaba_id()}'\nSK='{keys.alibaba_secret()}'\n")
+    document = json.loads(run_akscan("git", ".", "--format", "sarif", cwd=repo.path).out)
+    jsonschema.validate(document, SCHEMA)
+    assert document["runs"][0]["results"][0]["properties"]["git"]["commit"] == repo.head()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_format_leaks_a_secret(fmt: str, tmp_path: Path, keys: FakeKeys) -> None:
+    secret, token = keys.alibaba_secret(), keys.sts_token()
+    sts_secret = keys.sts_secret()
+    (tmp_path / "a.py").write_text(f"oss2.Auth('{keys.alibaba_id()}', '{secret}')\n")
+    (tmp_path / "b.json").write_text(
+        json.dumps({"AccessKeyId": keys.sts_id(), "AccessKeySecret": sts_secret, "SecurityToken": token})
+    )
+    redacted = run_akscan("scan", str(tmp_path), "--format", fmt)
+    for value in (secret, sts_secret, token, token[:40]):
+        assert value not in redacted.out + redacted.err
+    shown = run_akscan("scan", str(tmp_path), "--format", fmt, "--no-redact")
+    if fmt != "text":  # text never prints a token in full either way; the secret it does
+        assert secret in shown.out and sts_secret in shown.out
+    else:
+        assert secret in shown.out
+
+
+def test_finding_repr_hides_secrets(keys: FakeKeys) -> None:
+    from scanner.rules import load_ruleset
+    from tests.conftest import scan_text
+
+    secret = keys.alibaba_secret()
+    (finding,) = scan_text(f"oss2.Auth('{keys.alibaba_id()}', '{secret}')", load_ruleset())
+    assert secret not in repr(finding) and secret not in str(finding)
+
+
+def test_csv_columns(tmp_path: Path) -> None:
+    golden_tree(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(run_akscan("scan", ".", "--format", "csv", cwd=tmp_path).out)))
+    assert {r["kind"] for r in rows} == {"pair", "secret", "key-id"}
+    assert all(r["fingerprint"] and r["path"] and r["line"] for r in rows)
