@@ -50,6 +50,11 @@ def measure(tool: str, command: list[str], repeat: int = 3, cwd: Path | None = N
 
 
 def akscan_command() -> list[str]:
+    # An installed package has its byte-code compiled by pip; a checkout run with PYTHONDONTWRITEBYTECODE
+    # (set on some machines) would recompile every module on every start and time that instead.
+    import compileall
+
+    compileall.compile_dir(str(REPO / "scanner"), quiet=1)
     script = Path(sys.executable).parent / "akscan"
     return [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from scanner.model import Blob, Finding, GitProvenance, Origin, ScanStats
 from scanner.rules import Ruleset
 from scanner.scan import ScanResult, apply_allowlist, pool_context, scan_blob, scan_chunks, sort_findings
+from scanner.sources.catfile import cat_objects
 from scanner.sources.files import stream_chunks
 from scanner.sources.git import (
     GitObject,
     Introduction,
     attribute,
-    cat_objects,
     git_dir,
     head_blobs,
     inventory,

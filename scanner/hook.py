@@ -12,8 +12,8 @@ import time
 from scanner.model import Finding, GitProvenance, ScanStats, Severity
 from scanner.rules import Ruleset
 from scanner.scan import ScanResult, apply_allowlist, scan_chunks, sort_findings
+from scanner.sources.catfile import cat_objects
 from scanner.sources.files import stream_chunks
-from scanner.sources.git import cat_objects
 from scanner.sources.staged import StagedFile, head_blobs_for, repository_top, staged_files
 from scanner.suppress import Allowlist
 

@@ -35,3 +35,11 @@ def test_rule_ids_are_unique_and_stable_shape() -> None:
     ids = [r.id for r in RULESET.rules]
     assert len(ids) == len(set(ids))
     assert all(i == i.lower() and " " not in i for i in ids)
+
+
+def test_every_bundled_pattern_compiles_with_a_value_group() -> None:
+    for rule in RULESET.rules:
+        compiled = rule.pattern.get()
+        assert compiled.groups >= 1, rule.id
+        if rule.context_pattern is not None:
+            assert rule.context_pattern.get().groups >= 1, rule.id

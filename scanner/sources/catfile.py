@@ -1,0 +1,72 @@
+"""One long-lived ``git cat-file --batch`` stream: objects by id, each readable in bounded chunks.
+
+Its own small module because the pre-commit hook needs it and must not pay for the rest of the
+history machinery at start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterator
+from typing import BinaryIO
+
+
+class _ObjectBody:
+    """A file-like view of one object's bytes in a ``cat-file --batch`` stream, read in bounded chunks."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream = stream
+        self.remaining = size
+
+    def read(self, size: int = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        want = self.remaining if size < 0 else min(size, self.remaining)
+        data = self.stream.read(want)
+        self.remaining -= len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+        self.stream.read(1)  # the newline after each object
+
+
+def cat_objects(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectBody | None]]:
+    """Stream objects from one long-lived ``git cat-file --batch``: (sha, type, body or None if missing).
+    The caller must consume or ignore each body before asking for the next."""
+    proc = subprocess.Popen(
+        ["git", "-C", repo, "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:  # a thread, so a large object filling stdout cannot deadlock our writes
+        try:
+            for sha in shas:
+                proc.stdin.write(f"{sha}\n".encode())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for _ in shas:
+            header = proc.stdout.readline()
+            if not header:
+                break
+            parts = header.split()
+            if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
+                yield parts[0].decode(), "missing", None
+                continue
+            body = _ObjectBody(proc.stdout, int(parts[2]))
+            yield parts[0].decode(), parts[1].decode(), body
+            body.drain()
+    finally:
+        writer.join(timeout=5)
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
