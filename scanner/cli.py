@@ -93,8 +93,8 @@ def _open_output(output: str | None) -> Any:
         raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
 
 
-def finish(settings: Settings, result: Any, command: str) -> int:
-    """Baseline, report, exit code: the common tail of every scanning command."""
+def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] | None = None) -> int:
+    """Baseline, verification, report, exit code: the common tail of every scanning command."""
     from scanner.report import Report, writer
 
     findings = result.findings
@@ -117,6 +117,16 @@ def finish(settings: Settings, result: Any, command: str) -> int:
                     f"match anything (run `akscan baseline update` to drop them)",
                     err=True,
                 )
+    result.findings = findings
+    hidden = run_verification(result, opts or {})
+    findings = result.findings
+    if hidden and not settings.quiet:
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(hidden.items()))
+        click.echo(
+            f"akscan: note: --only-live hid {sum(hidden.values())} finding(s) that are not live or could "
+            f"not be verified: {reasons}",
+            err=True,
+        )
     print_errors(result.stats, settings.quiet)
     report = Report(
         findings,
@@ -127,6 +137,7 @@ def finish(settings: Settings, result: Any, command: str) -> int:
         command=command,
         baseline=baseline_summary,
         rules={r.id: r for r in settings.ruleset.rules},
+        hidden=hidden,
     )
     stream = _open_output(settings.output)
     try:
@@ -199,6 +210,84 @@ def output_options(func: Any) -> Any:
     return func
 
 
+def verify_options(func: Any) -> Any:
+    options = [
+        click.option("--verify", is_flag=True, help="Ask each provider's STS whether found pairs are live (network)."),
+        click.option("--only-live", is_flag=True, help="With --verify: report only live keys (says how many hid)."),
+        click.option(
+            "--endpoint",
+            "endpoints",
+            multiple=True,
+            metavar="PROVIDER=URL",
+            help="Verification endpoint, e.g. alibaba=https://sts.cn-shanghai.aliyuncs.com.",
+        ),
+        click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint."),
+        click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint (sts-vpc.…)."),
+        click.option("--verify-workers", type=click.IntRange(min=1), default=8, show_default=True),
+        click.option(
+            "--verify-rps",
+            type=click.FloatRange(min=0),
+            default=10.0,
+            show_default=True,
+            help="Requests per second, all providers together (0: no limit).",
+        ),
+        click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True),
+        click.option(
+            "--verify-retries",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Retries for throttling, 5xx and network errors.",
+        ),
+        click.option("--verify-cache", default=None, metavar="FILE", help="Persistent result cache (hashed keys)."),
+        click.option(
+            "--verify-ttl",
+            type=click.FloatRange(min=0),
+            default=3600.0,
+            show_default=True,
+            help="Seconds a cached result stays valid.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_verification(result: Any, opts: dict[str, Any]) -> dict[str, Any]:
+    """Verify the findings in place; returns what the report should say it hid."""
+    if not opts.get("verify"):
+        if opts.get("only_live"):
+            raise UsageError("--only-live needs --verify")
+        return {}
+    from scanner.verify import Verifier, VerifyOptions, parse_endpoints
+
+    options = VerifyOptions(
+        endpoints=parse_endpoints(opts.get("endpoints", ())),
+        region=opts.get("verify_region"),
+        vpc=opts.get("verify_vpc", False),
+        workers=opts["verify_workers"],
+        rps=opts["verify_rps"],
+        timeout=opts["verify_timeout"],
+        retries=opts["verify_retries"],
+        cache_path=opts.get("verify_cache"),
+        ttl=opts["verify_ttl"],
+    )
+    verifier = Verifier(options)
+    result.findings = verifier.verify(result.findings)
+    result.stats.extra["verification"] = verifier.summary(result.findings)
+    hidden: dict[str, int] = {}
+    if opts.get("only_live"):
+        kept = []
+        for finding in result.findings:
+            if finding.verification is not None and finding.verification.status == "live":
+                kept.append(finding)
+            else:
+                reason = "not-verifiable" if finding.verification is None else f"verified-{finding.verification.status}"
+                hidden[reason] = hidden.get(reason, 0) + 1
+        result.findings = kept
+    return hidden
+
+
 def walk_options(func: Any) -> Any:
     options = [
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core)."),
@@ -241,12 +330,13 @@ def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> A
 @click.argument("paths", nargs=-1, type=str)
 @output_options
 @walk_options
+@verify_options
 def scan(paths: tuple[str, ...], **opts: Any) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""
     targets = list(paths) or ["."]
     settings = prepare(opts, Path(targets[0] if targets[0] != "-" else "."))
     result = _scan_paths(targets, settings, opts)
-    return finish(settings, result, "scan")
+    return finish(settings, result, "scan", opts)
 
 
 def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ...]) -> list[str] | None:
@@ -272,6 +362,7 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Only history reachable from REF.")
 @click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches (amended or force-pushed away).")
 @click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
+@verify_options
 def git_command(repo: str, **opts: Any) -> int:
     """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
     from scanner.history import GitScanOptions, scan_history
@@ -301,12 +392,13 @@ def git_command(repo: str, **opts: Any) -> int:
             "see summary.git in the JSON report",
             err=True,
         )
-    return finish(settings, result, "git")
+    return finish(settings, result, "git", opts)
 
 
 @cli.command()
 @click.argument("files", nargs=-1, type=str)
 @output_options
+@verify_options
 def hook(files: tuple[str, ...], **opts: Any) -> int:
     """Pre-commit hook: scan the staged version of FILES (default: every staged file).
 
@@ -317,7 +409,113 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
 
     settings = prepare(opts, Path("."))
     result = run_hook(list(files), settings.ruleset, settings.allowlist)
-    return finish(settings, result, "hook")
+    return finish(settings, result, "hook", opts)
+
+
+_ENV_NAMES = {
+    "id": ("AKSCAN_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+    "secret": ("AKSCAN_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "AWS_SECRET_ACCESS_KEY"),
+    "token": ("AKSCAN_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN", "AWS_SESSION_TOKEN"),
+}
+
+
+def _read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
+    """A pair from the environment, or from stdin as KEY=VALUE lines or as bare lines (id, secret,
+    token). Never from the command line, where `ps` and shell history would show it."""
+    values: dict[str, str] = {}
+    if not use_stdin:
+        for field_name, names in _ENV_NAMES.items():
+            found = next((os.environ[n] for n in names if os.environ.get(n)), None)
+            if found:
+                values[field_name] = found.strip()
+    if "id" not in values:
+        text = click.get_text_stream("stdin").read()
+        bare: list[str] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, sep, value = line.partition("=")
+            matched = [f for f, names in _ENV_NAMES.items() if sep and name.strip().removeprefix("export ") in names]
+            if matched:
+                values[matched[0]] = value.strip().strip("'\"")
+            else:
+                bare.append(line)
+        for field_name, value in zip(("id", "secret", "token"), bare, strict=False):
+            values.setdefault(field_name, value)
+    if not values.get("id") or not values.get("secret"):
+        raise UsageError(
+            "no credential to verify: set AKSCAN_ACCESS_KEY_ID and AKSCAN_ACCESS_KEY_SECRET "
+            "(and AKSCAN_SECURITY_TOKEN for STS), or pipe 'id', 'secret' lines on stdin"
+        )
+    return values["id"], values["secret"], values.get("token")
+
+
+def _provider_of(key_id: str) -> str:
+    if key_id.startswith(("LTAI", "STS.")):
+        return "alibaba"
+    if key_id[:4] in ("AKIA", "ASIA", "ABIA", "ACCA"):
+        return "aws"
+    raise UsageError(
+        f"cannot tell the provider of key ID {key_id[:4]}…: expected LTAI…, STS.… (Alibaba) or AKIA…/ASIA…"
+    )
+
+
+@cli.command()
+@click.option("--stdin", "use_stdin", is_flag=True, help="Read the pair from stdin even if the environment has one.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--endpoint", "endpoints", multiple=True, metavar="PROVIDER=URL", help="Verification endpoint.")
+@click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint.")
+@click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint.")
+@click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+@click.option("--verify-retries", type=click.IntRange(min=0), default=3, show_default=True)
+def verify(
+    use_stdin: bool,
+    fmt: str,
+    endpoints: tuple[str, ...],
+    verify_region: str | None,
+    verify_vpc: bool,
+    verify_timeout: float,
+    verify_retries: int,
+) -> int:
+    """Check one pair live, read from the environment or stdin (never the command line).
+
+    Exit 1: the key is live. 0: it is not (not found, disabled, wrong secret, expired). 2: inconclusive.
+    """
+    from scanner.model import redact
+    from scanner.verify import Verifier, VerifyOptions, parse_endpoints
+    from scanner.verify.outcome import Credential
+
+    key_id, secret, token = _read_credential(use_stdin)
+    provider = _provider_of(key_id)
+    options = VerifyOptions(
+        endpoints=parse_endpoints(endpoints),
+        region=verify_region,
+        vpc=verify_vpc,
+        timeout=verify_timeout,
+        retries=verify_retries,
+        workers=1,
+    )
+    verification = Verifier(options).check(Credential(provider, key_id, secret, token))
+    out = click.get_text_stream("stdout")
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        body = {k: v for k, v in dataclasses.asdict(verification).items() if v not in (None, "")}
+        json.dump({"provider": provider, "key_id": key_id, "secret": redact(secret), **body}, out, indent=2)
+        out.write("\n")
+    else:
+        who = " ".join(x for x in (verification.identity_type, verification.arn) if x)
+        line = f"{provider} {key_id}: {verification.status}"
+        line += f" — {who}" if who else ""
+        line += f" ({verification.reason})" if verification.reason else ""
+        out.write(line + "\n")
+        if verification.status == "live" and verification.identity_type == "Account":
+            out.write("CRITICAL: this is the account's own (root) AccessKey. Disable it now and use RAM users.\n")
+    if verification.status == "live":
+        return ExitCode.FINDINGS
+    return ExitCode.ERROR if verification.status == "unknown" else ExitCode.CLEAN
 
 
 @cli.group()

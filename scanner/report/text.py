@@ -75,8 +75,25 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     return lines
 
 
+def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
+    live = [f for f in report.findings if f.verification is not None and f.verification.status == "live"]
+    if not live:
+        return
+    title = f"LIVE KEYS ({len(live)}): these work right now. Disable them first, then clean up the code."
+    stream.write((click.style(title, fg="red", bold=True, reverse=True) if colour else title) + "\n")
+    for finding in sorted(live, key=lambda f: (-f.severity, f.location.path)):
+        v = finding.verification
+        assert v is not None
+        root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
+        line = f"  {str(finding.severity).upper():8} {finding.key_id} {v.identity_type or ''} {v.arn or ''}{root}"
+        stream.write((click.style(line, fg="red", bold=True) if colour else line) + "\n")
+        stream.write(f"           at {finding.location.path}:{finding.location.line}\n")
+    stream.write("\n")
+
+
 def write(report: Report, stream: TextIO) -> None:
     colour = stream.isatty()
+    _live_first(report, stream, colour)
     ordered = sorted(report.findings, key=lambda f: (f.location.path, -f.severity, f.location.line))
     for path, group in groupby(ordered, key=lambda f: f.location.path):
         stream.write((click.style(path, bold=True) if colour else path) + "\n")

@@ -1,0 +1,310 @@
+"""Live verification against a real HTTP STS emulator on 127.0.0.1 (Alibaba) and moto's server with
+request authentication on (AWS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.model import Blob, Origin
+from scanner.rules import load_ruleset
+from scanner.verify import Verifier, VerifyOptions
+from scanner.verify.outcome import Credential
+from tests.conftest import run_akscan
+from tests.keys import FakeKeys
+from tests.sts_emulator import Emulator
+
+RULES = load_ruleset()
+
+
+@pytest.fixture
+def sts() -> Iterator[Emulator]:
+    emulator = Emulator().start()
+    yield emulator
+    emulator.stop()
+
+
+def verifier(sts: Emulator, **options: object) -> Verifier:
+    settings = {"endpoints": {"alibaba": sts.url}, "backoff": 0.01, "timeout": 2.0, **options}
+    return Verifier(VerifyOptions(**settings))  # type: ignore[arg-type]
+
+
+def status(sts: Emulator, credential: Credential, **options: object) -> tuple[str, str]:
+    result = verifier(sts, **options).check(credential)
+    return result.status, result.reason
+
+
+def test_live_ram_user(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    result = verifier(sts).check(Credential("alibaba", key_id, secret))
+    assert (result.status, result.identity_type, result.account_id) == ("live", "RAMUser", "1234567890123456")
+    assert result.arn == "acs:ram::1234567890123456:user/deployer" and result.user_id
+
+
+def test_inactive_not_found_wrong_secret(sts: Emulator, keys: FakeKeys) -> None:
+    disabled, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(disabled, secret, active=False)
+    assert status(sts, Credential("alibaba", disabled, secret))[0] == "inactive"
+    assert status(sts, Credential("alibaba", keys.alibaba_id(), secret))[0] == "not-found"
+    real, real_secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(real, real_secret)
+    assert status(sts, Credential("alibaba", real, keys.alibaba_secret()))[0] == "wrong-secret"
+
+
+def test_signature_mismatch_with_a_different_echo_is_not_called_a_wrong_secret(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.bad_echo = True
+    state, reason = status(sts, Credential("alibaba", key_id, keys.alibaba_secret()))
+    assert state == "unknown" and "signer bug" in reason
+
+
+def test_sts_credentials(sts: Emulator, keys: FakeKeys) -> None:
+    sts_id, secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
+    sts.add_sts(sts_id, secret, token)
+    result = verifier(sts).check(Credential("alibaba", sts_id, secret, token))
+    assert (result.status, result.identity_type) == ("live", "AssumedRoleUser")
+    state, reason = status(sts, Credential("alibaba", sts_id, secret))  # no token found with it
+    assert state == "unknown" and "security token" in reason
+    expired_id, expired_secret, expired_token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
+    sts.add_sts(expired_id, expired_secret, expired_token, expired=True)
+    assert status(sts, Credential("alibaba", expired_id, expired_secret, expired_token))[0] == "expired"
+
+
+def test_clock_skew_is_unknown_not_dead(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.clock_offset = 3600
+    state, reason = status(sts, Credential("alibaba", key_id, secret))
+    assert state == "unknown" and "clock" in reason
+
+
+def test_throttling_is_retried_with_backoff(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.throttle_next = 2
+    assert status(sts, Credential("alibaba", key_id, secret))[0] == "live"
+    assert sts.requests_for(key_id) == 3
+    sts.behaviour.throttle_next = 100
+    state, reason = status(sts, Credential("alibaba", key_id, secret), retries=2)
+    assert state == "unknown" and "Throttling" in reason
+
+
+def test_nonce_reuse_is_retried_with_a_fresh_nonce(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.nonce_used_next = 1
+    assert status(sts, Credential("alibaba", key_id, secret))[0] == "live"
+    nonces = [entry.params["SignatureNonce"] for entry in sts.log]
+    assert len(nonces) == 2 and nonces[0] != nonces[1]
+
+
+def test_slow_and_dead_endpoints_are_unknown(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.delay = 1.5
+    started = time.monotonic()
+    state, reason = status(sts, Credential("alibaba", key_id, secret), timeout=0.3, retries=1)
+    assert state == "unknown" and "timed out" in reason and time.monotonic() - started < 3
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = Verifier(VerifyOptions(endpoints={"alibaba": dead}, retries=1, backoff=0.01)).check(
+        Credential("alibaba", key_id, secret)
+    )
+    assert result.status == "unknown" and "network error" in result.reason
+
+
+def test_secret_never_crosses_the_wire(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts_id, sts_secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
+    sts.add_sts(sts_id, sts_secret, token)
+    verifier(sts).check(Credential("alibaba", key_id, secret))
+    verifier(sts).check(Credential("alibaba", sts_id, sts_secret, token))
+    verifier(sts).check(Credential("alibaba", key_id, keys.alibaba_secret()))
+    assert len(sts.log) == 3
+    for entry in sts.log:
+        for value in (secret, sts_secret):
+            assert value.encode() not in entry.raw
+            assert value not in json.dumps(entry.params)
+
+
+def write_tree(root: Path, keys: FakeKeys, sts: Emulator) -> dict[str, str]:
+    """40 files holding one live pair, a root key, a dead pair, a lone ID."""
+    live_id, live_secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(live_id, live_secret)
+    root_id, root_secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_root(root_id, root_secret)
+    dead_id, dead_secret = keys.alibaba_id(), keys.alibaba_secret()
+    for i in range(40):
+        (root / f"copy{i}.py").write_text(f"auth = oss2.Auth('{live_id}', '{live_secret}')\n")
+    (root / "root.env").write_text(
+        f"ALIBABA_CLOUD_ACCESS_KEY_ID={root_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={root_secret}\n"
+    )
+    (root / "dead.ini").write_text(f"access_key_id = {dead_id}\naccess_key_secret = {dead_secret}\n")
+    (root / "notes.md").write_text(f"old key {keys.alibaba_id()}\n")
+    return {"live": live_id, "root": root_id, "dead": dead_id, "live_secret": live_secret}
+
+
+def test_scan_verify_dedupes_ranks_and_reports(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    ids = write_tree(tmp_path, keys, sts)
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}")
+    assert result.code == 1, result.err
+    document = json.loads(result.out)
+    assert sts.requests_for(ids["live"]) == 1  # one pair in 40 files is one request
+    assert len(sts.log) == 3
+    by_id: dict[str, list[dict]] = {}
+    for finding in document["findings"]:
+        by_id.setdefault(finding["key_id"], []).append(finding)
+    assert {f["severity"] for f in by_id[ids["live"]]} == {"high"} and len(by_id[ids["live"]]) == 40
+    assert by_id[ids["live"]][0]["verification"]["status"] == "live"
+    (root,) = by_id[ids["root"]]
+    assert root["severity"] == "critical" and root["verification"]["identity_type"] == "Account"
+    (dead,) = by_id[ids["dead"]]
+    assert dead["verification"]["status"] == "not-found" and dead["severity"] == "medium"
+    assert document["summary"]["verification"]["requests"] == 3
+    text = run_akscan("scan", str(tmp_path), "--verify", "--endpoint", f"alibaba={sts.url}").out
+    assert text.startswith("LIVE KEYS (41)")
+    assert text.index(ids["root"]) < text.index(ids["live"])  # the account's own key first
+    assert "root" in text.splitlines()[1]
+    assert ids["live_secret"] not in text
+
+
+def test_only_live_says_what_it_hid(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    ids = write_tree(tmp_path, keys, sts)
+    result = run_akscan(
+        "scan", str(tmp_path), "--format", "json", "--verify", "--only-live", "--endpoint", f"alibaba={sts.url}"
+    )
+    document = json.loads(result.out)
+    assert {f["key_id"] for f in document["findings"]} == {ids["live"], ids["root"]}
+    assert document["summary"]["hidden"] == {"not-verifiable": 1, "verified-not-found": 1}
+    assert "--only-live hid 2" in result.err
+
+
+def test_rate_limit(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    for i in range(10):
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        sts.add_ram_user(key_id, secret)
+        (tmp_path / f"f{i}.py").write_text(f"oss2.Auth('{key_id}', '{secret}')\n")
+    result = run_akscan(
+        "scan", str(tmp_path), "--format", "json", "--verify", "--verify-rps", "5", "--endpoint", f"alibaba={sts.url}"
+    )
+    assert result.code == 1
+    moments = sorted(entry.at for entry in sts.log)
+    assert len(moments) == 10
+    assert moments[-1] - moments[0] >= 0.9  # a burst of 5, then 5 more at 5 per second
+    for start in range(len(moments) - 6):
+        assert moments[start + 6] - moments[start] >= 0.15  # never 7 requests in a tight burst
+
+
+def test_persistent_cache_is_hashed_and_skips_requests(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    (tmp_path / "tree").mkdir()
+    ids = write_tree(tmp_path / "tree", keys, sts)
+    cache = tmp_path / "verify-cache.json"
+    args = (
+        "scan",
+        str(tmp_path / "tree"),
+        "--format",
+        "json",
+        "--verify",
+        "--endpoint",
+        f"alibaba={sts.url}",
+        "--verify-cache",
+        str(cache),
+    )
+    first = json.loads(run_akscan(*args).out)
+    assert len(sts.log) == 3
+    second = json.loads(run_akscan(*args).out)
+    assert len(sts.log) == 3  # all answered from the cache
+    assert second["summary"]["verification"]["from_cache"] == 3
+    statuses = [[f.get("verification", {}).get("status") for f in doc["findings"]] for doc in (first, second)]
+    assert statuses[0] == statuses[1] and statuses[0].count("live") == 41
+    stored = cache.read_text()
+    assert ids["live"] not in stored and ids["live_secret"] not in stored
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("alibaba=http://sts.example.com", "plain http is allowed only to a loopback host"),
+        ("alibaba=ftp://127.0.0.1", "expected an https:// URL"),
+        ("gcp=https://sts.example.com", "use PROVIDER=URL"),
+    ],
+)
+def test_endpoint_policy(tmp_path: Path, endpoint: str, message: str) -> None:
+    result = run_akscan("scan", str(tmp_path), "--verify", "--endpoint", endpoint)
+    assert result.code == 2 and message in result.err
+
+
+def test_verify_command_reads_environment_and_stdin(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_root(key_id, secret)
+    env = {"AKSCAN_ACCESS_KEY_ID": key_id, "AKSCAN_ACCESS_KEY_SECRET": secret}
+    result = run_akscan("verify", "--endpoint", f"alibaba={sts.url}", env=env)
+    assert result.code == 1 and "live" in result.out and "CRITICAL" in result.out and secret not in result.out
+    piped = run_akscan(
+        "verify",
+        "--stdin",
+        "--format",
+        "json",
+        "--endpoint",
+        f"alibaba={sts.url}",
+        input=f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n".encode(),
+    )
+    document = json.loads(piped.out)
+    assert (document["status"], document["identity_type"]) == ("live", "Account") and secret not in piped.out
+    missing = run_akscan("verify", "--stdin", input=b"")
+    assert missing.code == 2 and "AKSCAN_ACCESS_KEY_ID" in missing.err
+    gone = run_akscan(
+        "verify", "--stdin", "--endpoint", f"alibaba={sts.url}", input=f"{keys.alibaba_id()}\n{secret}\n".encode()
+    )
+    assert gone.code == 0 and "not-found" in gone.out
+
+
+def test_unverifiable_kinds_are_left_alone(sts: Emulator, keys: FakeKeys) -> None:
+    from scanner.detect import detect
+
+    findings = detect(Blob(f"ak = '{keys.alibaba_id()}'".encode(), Origin("x")), RULES)
+    verified = verifier(sts).verify(findings)
+    assert verified[0].verification is None and len(sts.log) == 0
+
+
+@pytest.fixture(scope="module")
+def moto_sts() -> Iterator[tuple[str, dict[str, str]]]:
+    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "2"  # CreateUser and CreateAccessKey; then every call is checked
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    iam = boto3.client(
+        "iam",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="x" * 40,
+    )
+    iam.create_user(UserName="leaky")
+    key = iam.create_access_key(UserName="leaky")["AccessKey"]
+    yield url, {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    server.stop()
+    os.environ.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
+
+
+def test_aws_against_moto_with_authentication(moto_sts: tuple[str, dict[str, str]], keys: FakeKeys) -> None:
+    url, key = moto_sts
+    options = VerifyOptions(endpoints={"aws": url}, retries=0)
+    live = Verifier(options).check(Credential("aws", key["id"], key["secret"]))
+    assert (live.status, live.arn, live.account_id) == ("live", "arn:aws:iam::123456789012:user/leaky", "123456789012")
+    assert Verifier(options).check(Credential("aws", key["id"], keys.aws_secret())).status == "wrong-secret"
+    assert Verifier(options).check(Credential("aws", keys.aws_id(), keys.aws_secret())).status == "not-found"
