@@ -114,19 +114,18 @@ def _fix_columns(moved: Finding, relative: Finding, path: str) -> Finding:
     """A finding on the first line of a piece's bytes sits on a line that began in an earlier piece:
     its column counts from the piece start, so count it again from the real start of the line."""
 
-    def fixed(original: Location | None, current: Location | None) -> Location | None:
-        if original is None or current is None or original.line != 1:
+    def fixed(original: Location, current: Location) -> Location:
+        if original.line != 1:
             return current
         try:
             return dataclasses.replace(current, column=column_at(path, current.offset))
         except OSError:
             return current
 
-    return dataclasses.replace(
-        moved,
-        location=fixed(relative.location, moved.location),
-        secret_location=fixed(relative.secret_location, moved.secret_location),
-    )
+    secret = moved.secret_location
+    if secret is not None and relative.secret_location is not None:
+        secret = fixed(relative.secret_location, secret)
+    return dataclasses.replace(moved, location=fixed(relative.location, moved.location), secret_location=secret)
 
 
 def _shift_lines(finding: Finding, shift: int) -> Finding:

@@ -117,9 +117,17 @@ def load_baseline(path: str) -> Baseline:
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
             raise ConfigError(f"baseline {path}: entry {index} has no 'fingerprint'")
-        known = {k: entry.get(k) for k in ("fingerprint", "rule_id", "kind", "key_hint", "path")}
+
+        def text(name: str, record: dict[str, object] = entry) -> str | None:
+            value = record.get(name)
+            return value if isinstance(value, str) else None
+
         parsed[entry["fingerprint"]] = BaselineEntry(
-            **{**known, "rule_id": known["rule_id"] or "", "kind": known["kind"] or ""}
+            fingerprint=entry["fingerprint"],
+            rule_id=text("rule_id") or "",
+            kind=text("kind") or "",
+            key_hint=text("key_hint"),
+            path=text("path"),
         )
     return Baseline(path, parsed)
 

@@ -69,7 +69,7 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"
         lines.append(
-            f"      introduced in {g.commit[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
+            f"      introduced in {(g.commit or '')[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
             f" ({head}): {g.summary}"
         )
     return lines

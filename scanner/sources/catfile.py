@@ -8,13 +8,13 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 
 class _ObjectBody:
     """A file-like view of one object's bytes in a ``cat-file --batch`` stream, read in bounded chunks."""
 
-    def __init__(self, stream: BinaryIO, size: int) -> None:
+    def __init__(self, stream: IO[bytes], size: int) -> None:
         self.stream = stream
         self.remaining = size
 

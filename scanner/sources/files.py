@@ -11,7 +11,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from scanner.model import Blob, Origin, ScanStats
 
@@ -45,10 +45,10 @@ class Target:
 @dataclass
 class _IgnoreFrame:
     base: str
-    spec: pathspec.PathSpec = field(repr=False)
+    spec: pathspec.PathSpec[Any] = field(repr=False)
 
 
-def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec | None:
+def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any] | None:
     if not patterns:
         return None
     import pathspec
@@ -85,7 +85,7 @@ def _relative(base: str, path: str) -> str:
     return os.path.relpath(path, base).replace(os.sep, "/")
 
 
-def _excluded(spec: pathspec.PathSpec | None, root: str, path: str, is_dir: bool) -> bool:
+def _excluded(spec: pathspec.PathSpec[Any] | None, root: str, path: str, is_dir: bool) -> bool:
     if spec is None:
         return False
     rel = _relative(root, path)
@@ -120,7 +120,7 @@ def _walk_dir(
     root: str,
     directory: str,
     options: WalkOptions,
-    excludes: pathspec.PathSpec | None,
+    excludes: pathspec.PathSpec[Any] | None,
     stats: ScanStats,
     seen: set[tuple[int, int]],
     frames: list[_IgnoreFrame],
