@@ -43,3 +43,10 @@ def test_every_bundled_pattern_compiles_with_a_value_group() -> None:
         assert compiled.groups >= 1, rule.id
         if rule.context_pattern is not None:
             assert rule.context_pattern.get().groups >= 1, rule.id
+
+
+def test_rule_files_do_not_trip_akscan_itself() -> None:
+    from tests.conftest import REPO, run_akscan
+
+    result = run_akscan("scan", str(REPO / "rules"), "--format", "json")
+    assert result.code == 0, result.out
