@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.model import Blob, Finding, GitProvenance, Origin, ScanStats
 from scanner.rules import Ruleset
@@ -20,8 +22,10 @@ from scanner.sources.files import stream_chunks
 from scanner.sources.git import (
     GitObject,
     Introduction,
+    Inventory,
     attribute,
     git_dir,
+    git_output,
     head_blobs,
     inventory,
     message_of,
@@ -212,23 +216,27 @@ def attribute_findings(
     Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs
     and presence at HEAD change with every push, so they are always worked out afresh."""
     blobs = {f.git.blob for f in findings if f.git is not None and f.git.source == "blob"}
+    messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
     cache_file = _attribution_cache(repo)
     introductions = _load_introductions(cache_file) if use_cache else {}
     unknown = blobs - set(introductions)
     if unknown:
         introductions.update(attribute(repo, unknown, unreachable_commits))
-        if use_cache:
-            with contextlib.suppress(OSError):
-                _save_introductions(cache_file, {b: introductions[b] for b in blobs if b in introductions})
+    for commit in messages - set(introductions):
+        info = _commit_info(repo, commit)
+        if info is not None:
+            introductions[commit] = info
+    if use_cache and (unknown or messages):
+        with contextlib.suppress(OSError):
+            wanted = blobs | messages
+            _save_introductions(cache_file, {b: i for b, i in introductions.items() if b in wanted})
     at_head = head_blobs(repo)
     refs_cache: dict[str, tuple[str, ...]] = {}
     attributed = []
     for finding in findings:
         provenance = finding.git
         assert provenance is not None
-        intro = introductions.get(provenance.blob) if provenance.source == "blob" else None
-        if provenance.source == "commit-message":
-            intro = _commit_info(repo, provenance.blob)
+        intro = introductions.get(provenance.blob) if provenance.source in ("blob", "commit-message") else None
         if intro is not None:
             if intro.commit not in refs_cache:
                 refs_cache[intro.commit] = refs_containing(repo, intro.commit)
@@ -271,15 +279,79 @@ def _one_per_credential(attributed: list[tuple[float, Finding]]) -> list[Finding
     return result
 
 
+def repository_state(repo: str) -> str:
+    """A cheap fingerprint of everything a full history scan would read: every ref and where it points,
+    the reflogs' sizes, the pack files and the loose objects. Unchanged means no new object to scan."""
+    digest = hashlib.sha256()
+    digest.update(git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)"))
+    digest.update(git_output(repo, "rev-parse", "--verify", "-q", "HEAD"))
+    common = git_output(repo, "rev-parse", "--git-common-dir").decode().strip()
+    common = common if os.path.isabs(common) else os.path.join(repo, common)
+    for folder in ("logs", "objects"):
+        for root, dirs, files in os.walk(os.path.join(common, folder)):
+            dirs.sort()
+            for name in sorted(files):
+                try:
+                    size = os.stat(os.path.join(root, name)).st_size
+                except OSError:
+                    continue
+                digest.update(f"{root[len(common) :]}/{name}:{size}\n".encode())
+    return digest.hexdigest()
+
+
+def _state_path(repo: str, ruleset: Ruleset) -> str:
+    return os.path.join(git_dir(repo), "akscan", f"state-{ruleset.digest}.json")
+
+
+def _load_state(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(path: str, state: dict[str, Any]) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+    os.replace(temporary, path)
+
+
+def _inventory(
+    repo: str, ruleset: Ruleset, options: GitScanOptions
+) -> tuple[Inventory, set[str], str | None, dict[str, Any]]:
+    """The objects to consider and the cached clean ones. When a full scan finds the repository exactly
+    as the last full scan left it, only the objects that held findings are listed (and re-read, since
+    findings are never cached): no rev-list, no object listing."""
+    fingerprint = None
+    if options.cache and options.revisions is None:
+        fingerprint = repository_state(repo)
+        state = _load_state(_state_path(repo, ruleset))
+        if state.get("fingerprint") == fingerprint and state.get("unreachable") == options.unreachable:
+            objects = [GitObject(o["sha"], o["kind"], o["size"], o.get("path")) for o in state.get("findings", [])]
+            inv = Inventory(
+                objects,
+                [],
+                state.get("shallow", False),
+                state.get("partial", False),
+                state.get("unreachable_commits", []),
+            )
+            return inv, set(), fingerprint, state
+    inv = inventory(repo, options.revisions, options.unreachable)
+    cached = load_cache(_cache_path(repo, ruleset)) if options.cache else set()
+    return inv, cached, fingerprint, {}
+
+
 def scan_history(
     path: str, ruleset: Ruleset, options: GitScanOptions, on_progress: Callable[[int], None] | None = None
 ) -> ScanResult:
     started = time.monotonic()
     repo = open_repository(path)
-    inv = inventory(repo, options.revisions, options.unreachable)
+    inv, cached, fingerprint, unchanged = _inventory(repo, ruleset, options)
     stats = ScanStats()
-    cache_file = _cache_path(repo, ruleset)
-    cached = load_cache(cache_file) if options.cache else set()
     todo = [o for o in inv.objects if o.sha not in cached]
     findings: list[Finding] = []
     clean: set[str] = set()
@@ -289,9 +361,27 @@ def scan_history(
         clean.update(result.clean)
         if on_progress:
             on_progress(result.scanned_bytes)
-    if options.cache:
+    counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
+    if options.cache and not unchanged:
+        cache_file = _cache_path(repo, ruleset)
         try:
             save_cache(cache_file, cached | clean)
+            if fingerprint is not None and not inv.missing:
+                held = [
+                    {"sha": o.sha, "kind": o.kind, "size": o.size, "path": o.path} for o in todo if o.sha not in clean
+                ]
+                _save_state(
+                    _state_path(repo, ruleset),
+                    {
+                        "fingerprint": fingerprint,
+                        "unreachable": options.unreachable,
+                        "findings": held,
+                        "shallow": inv.shallow,
+                        "partial": inv.partial,
+                        "unreachable_commits": inv.unreachable_commits,
+                        "counts": counts,
+                    },
+                )
         except OSError as exc:
             stats.errors.append({"path": cache_file, "reason": "cache", "detail": f"cannot write cache: {exc}"})
     for sha in inv.missing:
@@ -299,14 +389,15 @@ def scan_history(
     stats.incomplete = stats.incomplete or bool(inv.missing) or inv.shallow or inv.partial
     findings = apply_allowlist(findings, options.allowlist, stats)
     findings = attribute_findings(repo, findings, inv.unreachable_commits, options.cache) if findings else []
-    kinds = [o.kind for o in inv.objects]
+    total = sum(counts.values())
     stats.extra["git"] = {
         "repository": repo,
-        "blobs": kinds.count("blob"),
-        "commits": kinds.count("commit"),
-        "tags": kinds.count("tag"),
+        "blobs": counts["blob"],
+        "commits": counts["commit"],
+        "tags": counts["tag"],
         "scanned_objects": len(todo),
-        "cached_objects": len(inv.objects) - len(todo),
+        "cached_objects": total - len(todo),
+        "unchanged_since_last_scan": bool(unchanged),
         "missing_objects": stats.skipped.get("missing-object", 0),
         "unreachable_commits": len(inv.unreachable_commits),
         "shallow": inv.shallow,

@@ -237,6 +237,25 @@ def test_cache_makes_second_scan_proportional_to_new_objects(repo: Repo, keys: F
     assert uncached["summary"]["git"]["cached_objects"] == 0
 
 
+def test_unchanged_repository_skips_the_inventory(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("leak", leak=line)
+    repo.commit("message leak", note=f"AK {keys.alibaba_id()}\n")
+    _, first = history(repo.path)
+    _, second = history(repo.path)
+    assert first["summary"]["git"]["unchanged_since_last_scan"] is False
+    assert second["summary"]["git"]["unchanged_since_last_scan"] is True
+    assert [(f["key_id"], f["git"]["commit"]) for f in second["findings"]] == [
+        (f["key_id"], f["git"]["commit"]) for f in first["findings"]
+    ]
+    assert second["summary"]["git"]["blobs"] == first["summary"]["git"]["blobs"]
+    repo.git("branch", "side")  # a new ref is a change: the full inventory runs again
+    _, third = history(repo.path)
+    assert third["summary"]["git"]["unchanged_since_last_scan"] is False
+    assert {f["key_id"] for f in third["findings"]} == {f["key_id"] for f in first["findings"]}
+    assert key_id in {f["key_id"] for f in third["findings"]}
+
+
 def test_non_utf8_path_and_binary_blob(repo: Repo, keys: FakeKeys) -> None:
     key_id, _, line = pair(keys)
     name = b"caf\xe9.cfg"

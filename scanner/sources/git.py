@@ -46,6 +46,11 @@ def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -
     return proc.stdout
 
 
+def git_output(repo: str, *args: str) -> bytes:
+    """Output of a git command that may fail (empty then)."""
+    return git(repo, *args, check=False)
+
+
 def open_repository(path: str) -> str:
     """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
     if not os.path.isdir(path):
