@@ -213,13 +213,15 @@ def attribute_findings(
     repo: str, findings: list[Finding], unreachable_commits: list[str], use_cache: bool = True
 ) -> list[Finding]:
     """Credit each finding to the commit that introduced it, then keep one finding per credential.
-    Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs
-    and presence at HEAD change with every push, so they are always worked out afresh."""
+    Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs,
+    presence at HEAD and removal change with every push, so they are worked out afresh."""
+    at_head = head_blobs(repo)
     blobs = {f.git.blob for f in findings if f.git is not None and f.git.source == "blob"}
     messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
     cache_file = _attribution_cache(repo)
     introductions = _load_introductions(cache_file) if use_cache else {}
-    unknown = blobs - set(introductions)
+    # A blob gone from HEAD since it was cached needs the log again, to learn which commit removed it.
+    unknown = {b for b in blobs if b not in introductions or (b not in at_head and not introductions[b].removed_commit)}
     if unknown:
         introductions.update(attribute(repo, unknown, unreachable_commits))
     for commit in messages - set(introductions):
@@ -230,16 +232,17 @@ def attribute_findings(
         with contextlib.suppress(OSError):
             wanted = blobs | messages
             _save_introductions(cache_file, {b: i for b, i in introductions.items() if b in wanted})
-    at_head = head_blobs(repo)
-    refs_cache: dict[str, tuple[str, ...]] = {}
+    refs_cache: dict[str, tuple[tuple[str, ...], int]] = {}
     attributed = []
     for finding in findings:
         provenance = finding.git
         assert provenance is not None
         intro = introductions.get(provenance.blob) if provenance.source in ("blob", "commit-message") else None
+        removed = 0
         if intro is not None:
             if intro.commit not in refs_cache:
                 refs_cache[intro.commit] = refs_containing(repo, intro.commit)
+            refs, ref_count = refs_cache[intro.commit]
             provenance = dataclasses.replace(
                 provenance,
                 commit=intro.commit,
@@ -248,29 +251,42 @@ def attribute_findings(
                 author_email=intro.author_email,
                 date=intro.date,
                 summary=intro.summary,
-                refs=refs_cache[intro.commit],
+                refs=refs,
+                ref_count=ref_count,
                 paths=intro.paths,
+                removed_in=intro.removed_commit,
+                removed_date=intro.removed_date,
             )
+            removed = intro.removed_timestamp
         provenance = dataclasses.replace(provenance, present_at_head=provenance.blob in at_head)
-        attributed.append((intro.timestamp if intro else float("inf"), dataclasses.replace(finding, git=provenance)))
+        introduced = intro.timestamp if intro else float("inf")
+        attributed.append((introduced, removed, dataclasses.replace(finding, git=provenance)))
     return _one_per_credential(attributed)
 
 
-def _one_per_credential(attributed: list[tuple[float, Finding]]) -> list[Finding]:
-    groups: dict[str, list[tuple[float, Finding]]] = {}
-    for timestamp, finding in attributed:
-        groups.setdefault(finding.fingerprint, []).append((timestamp, finding))
+def _one_per_credential(attributed: list[tuple[float, int, Finding]]) -> list[Finding]:
+    """One finding per credential: the oldest introduction, every path, and — when no blob holding it is
+    at HEAD any more — the last commit that removed one."""
+    groups: dict[str, list[tuple[float, int, Finding]]] = {}
+    for introduced, removed, finding in attributed:
+        groups.setdefault(finding.fingerprint, []).append((introduced, removed, finding))
     result = []
     for members in groups.values():
-        members.sort(key=lambda m: (m[0], m[1].location.path))
-        first = members[0][1]
+        members.sort(key=lambda m: (m[0], m[2].location.path))
+        first = members[0][2]
         assert first.git is not None
-        paths = sorted({p for m in members if m[1].git is not None for p in (m[1].git.paths or (m[1].git.path,)) if p})
+        infos = [m[2].git for m in members if m[2].git is not None]
+        paths = sorted({p for g in infos for p in (g.paths or (g.path,)) if p})
+        at_head = any(g.present_at_head for g in infos)
+        last_removal = max(members, key=lambda m: m[1])
+        removal = last_removal[2].git if not at_head and last_removal[1] else None
         git_info = dataclasses.replace(
             first.git,
             occurrences=len(members),
             paths=tuple(paths),
-            present_at_head=any(m[1].git.present_at_head for m in members if m[1].git),
+            present_at_head=at_head,
+            removed_in=removal.removed_in if removal else None,
+            removed_date=removal.removed_date if removal else None,
         )
         location = (
             first.location if first.git.path is None else dataclasses.replace(first.location, path=first.git.path)

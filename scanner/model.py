@@ -76,7 +76,10 @@ class GitProvenance:
     date: str | None = None
     summary: str | None = None
     present_at_head: bool | None = None
-    refs: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()  # refs that reach the introducing commit (at most 50 listed)
+    ref_count: int = 0  # how many refs reach it in all
+    removed_in: str | None = None  # the last commit that replaced or deleted it, when HEAD no longer has it
+    removed_date: str | None = None
     source: str = "blob"  # blob | commit-message | tag-message
     occurrences: int = 1  # blobs and messages holding the same credential
     paths: tuple[str, ...] = ()  # every path it was seen at

@@ -49,7 +49,8 @@ def test_key_added_then_removed(repo: Repo, keys: FakeKeys) -> None:
     assert git["commit"] == added and git["path"] == "app/storage_py"
     assert git["author"] == {"name": "Bob", "email": "bob@example.test"}
     assert git["summary"] == "add storage client" and git["present_at_head"] is False
-    assert git["refs"] == ["refs/heads/main"]
+    assert git["refs"] == ["refs/heads/main"] and git["ref_count"] == 1
+    assert git["removed_in"] == repo.head()  # the lifecycle: introduced here, removed there
     assert len(git["blob"]) == 40 and git["date"].startswith("2023-")
 
 
@@ -75,6 +76,7 @@ def test_rename_is_one_finding_with_both_paths(repo: Repo, keys: FakeKeys) -> No
     git = only(document)["git"]
     assert git["commit"] == added and git["path"] == "old_name"
     assert git["paths"] == ["new_name", "old_name"] and git["present_at_head"] is True
+    assert git["removed_in"] is None
 
 
 def test_unmerged_branch(repo: Repo, keys: FakeKeys) -> None:
@@ -283,3 +285,14 @@ def test_bad_range_exits_2(repo: Repo) -> None:
     repo.commit("init", a="x\n")
     result = run_akscan("git", str(repo.path), "--range", "nonsense")
     assert result.code == 2 and "A..B" in result.err
+
+
+def test_removal_is_found_after_a_cached_scan(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("leak", cfg=line)
+    _, before = history(repo.path)
+    assert only(before)["git"]["present_at_head"] is True and only(before)["git"]["removed_in"] is None
+    removal = repo.commit("rotate and remove", cfg="loaded from env\n")
+    _, after = history(repo.path)
+    assert only(after)["key_id"] == key_id
+    assert only(after)["git"]["present_at_head"] is False and only(after)["git"]["removed_in"] == removal

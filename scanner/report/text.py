@@ -68,6 +68,8 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     if finding.git is not None and finding.git.commit:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"
+        if g.removed_in:
+            head += f", last removed in {g.removed_in[:12]} on {g.removed_date}"
         lines.append(
             f"      introduced in {(g.commit or '')[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
             f" ({head}): {g.summary}"

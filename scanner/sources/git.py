@@ -187,6 +187,9 @@ class Introduction:
     summary: str
     timestamp: int
     paths: tuple[str, ...] = ()  # every path the blob was added at, in any commit
+    removed_commit: str | None = None  # the last commit that replaced or deleted the blob at a path
+    removed_date: str | None = None
+    removed_timestamp: int = 0
 
 
 def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str, Introduction]:
@@ -213,6 +216,7 @@ def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str,
     proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
     found: dict[str, Introduction] = {}
     all_paths: dict[str, set[str]] = {}
+    removals: dict[str, tuple[str, str, int]] = {}
     current: Introduction | None = None
     for raw in proc.stdout.split(b"\n"):
         if raw.startswith(b"\x00"):
@@ -226,7 +230,9 @@ def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str,
         parts = meta.split()
         if len(parts) < 5:
             continue
-        new_sha = parts[3].decode()
+        old_sha, new_sha = parts[2].decode(), parts[3].decode()
+        if old_sha in blobs and new_sha != old_sha and current.timestamp >= removals.get(old_sha, ("", "", -1))[2]:
+            removals[old_sha] = (current.commit, current.date, current.timestamp)
         if new_sha in blobs:
             text_path = path.decode("utf-8", "surrogateescape")
             all_paths.setdefault(new_sha, set()).add(text_path)
@@ -242,13 +248,24 @@ def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str,
             best = found.get(new_sha)
             if best is None or candidate.timestamp <= best.timestamp:
                 found[new_sha] = candidate
-    return {sha: dataclasses.replace(intro, paths=tuple(sorted(all_paths[sha]))) for sha, intro in found.items()}
+    result = {}
+    for sha, intro in found.items():
+        removed = removals.get(sha)
+        result[sha] = dataclasses.replace(
+            intro,
+            paths=tuple(sorted(all_paths[sha])),
+            removed_commit=removed[0] if removed else None,
+            removed_date=removed[1] if removed else None,
+            removed_timestamp=removed[2] if removed else 0,
+        )
+    return result
 
 
-def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[str, ...]:
+def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:
+    """Up to ``limit`` refs that reach ``commit``, and how many there are in all."""
     out = git(repo, "for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
     refs = [line.decode("utf-8", "replace") for line in out.splitlines()]
-    return tuple(refs[:limit])
+    return tuple(refs[:limit]), len(refs)
 
 
 def git_dir(repo: str) -> str:
