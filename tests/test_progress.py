@@ -1,0 +1,64 @@
+"""The tqdm progress bar: on stderr when it is a terminal, never with --quiet or machine formats."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import termios
+import subprocess
+from pathlib import Path
+
+from tests.conftest import akscan_command
+
+
+def run_with_terminal_stderr(*args: str) -> tuple[str, str]:
+    """Run akscan with stderr on a pseudo-terminal; return (stdout, what the terminal showed)."""
+    primary, secondary = pty.openpty()
+    # A fresh pseudo-terminal is 0x0; tqdm would fit its bar into zero columns. Give it a real size.
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        [*akscan_command(), *args], stdout=subprocess.PIPE, stderr=secondary, env={**os.environ, "TERM": "xterm"}
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out, _ = proc.communicate(timeout=120)
+    os.close(primary)
+    return out.decode(), shown.decode("utf-8", "replace")
+
+
+def tree(tmp_path: Path) -> Path:
+    for i in range(30):
+        (tmp_path / f"f{i}.txt").write_text("x = 1\n" * 50000)
+    return tmp_path
+
+
+def test_bar_on_a_terminal(tmp_path: Path) -> None:
+    _, shown = run_with_terminal_stderr("scan", str(tree(tmp_path)))
+    assert "scanning" in shown and "B/s" in shown
+
+
+def test_no_bar_when_quiet_or_json(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    _, quiet = run_with_terminal_stderr("scan", str(root), "-q")
+    out, machine = run_with_terminal_stderr("scan", str(root), "--format", "json")
+    assert "scanning" not in quiet and "scanning" not in machine
+    assert out.lstrip().startswith("{")
+
+
+def test_history_bar_on_a_terminal(tmp_path: Path) -> None:
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit("data", big="y = 2\n" * 100000)
+    _, shown = run_with_terminal_stderr("git", str(repo.path), "--no-cache")
+    assert "history" in shown
