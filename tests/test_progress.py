@@ -6,8 +6,8 @@ import fcntl
 import os
 import pty
 import struct
-import termios
 import subprocess
+import termios
 from pathlib import Path
 
 from tests.conftest import akscan_command
