@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import regex
 
+from scanner.decode import LAYER, MAX_DEPTH, rewrite
 from scanner.filters import VALIDATORS, looks_random, placeholder_reason
 from scanner.model import Blob, Finding, Kind, Location, Severity
 from scanner.pairing import Candidate, assign, pair_cost
@@ -20,6 +22,9 @@ from scanner.rules import Rule, Ruleset
 
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
+# Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
+# are usually separate values on neighbouring lines).
+DECODE_LINES = 8
 # Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
 _SECRET_HINT = regex.compile(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 
@@ -28,34 +33,88 @@ _SECRET_HINT = regex.compile(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?!
 class _Hits:
     anchors: dict[int, list[int]]
     context: dict[int, list[int]]
+    encoded: list[int]  # where a key-ID anchor shows through base64
 
 
-def detect(blob: Blob, ruleset: Ruleset) -> list[Finding]:
+def detect(blob: Blob, ruleset: Ruleset, depth: int = 0) -> list[Finding]:
     data = blob.data
     if not data:
         return []
     lowered = data.lower()
-    if not ruleset.gate.may_match(data, lowered):
+    # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
+    if depth == 0 and not ruleset.gate.may_match(data, lowered):
         return []
     hits = _prefilter(data, lowered, ruleset)
-    if not hits.anchors and not hits.context:
-        return []
-    matcher = _Matcher(data, lowered, ruleset, hits)
-    return matcher.run(blob)
+    found: list[Finding] = []
+    if hits.anchors or hits.context:
+        found = _Matcher(data, lowered, ruleset, hits).run(blob)
+    if hits.encoded and depth < MAX_DEPTH:
+        found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth))
+    return found
 
 
 def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
     anchors: dict[int, list[int]] = {}
     context: dict[int, list[int]] = {}
+    encoded: list[int] = []
     # latin-1 maps every byte to one code point, so offsets in the text are offsets in the bytes.
     for end, (length, targets) in ruleset.automaton.iter(lowered.decode("latin-1")):
         start = end - length + 1
         for target in targets:
             if target.exact is not None and data[start : start + length] != target.exact:
                 continue
+            if target.layer is not None:
+                encoded.append(start)
+                continue
             bucket = context if target.is_context else anchors
             bucket.setdefault(target.rule_index, []).append(start)
-    return _Hits(anchors, context)
+    return _Hits(anchors, context, encoded)
+
+
+def _line_window(data: bytes, position: int, lines: int) -> tuple[int, int]:
+    start = position
+    for _ in range(lines + 1):
+        start = data.rfind(b"\n", 0, max(start - 1, 0)) + 1 if start > 0 else 0
+    end = position
+    for _ in range(lines + 1):
+        found = data.find(b"\n", end + 1)
+        end = found if found >= 0 else len(data)
+    return start, end
+
+
+def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth: int) -> list[Finding]:
+    """Rewrite the lines around each base64-encoded anchor with their base64 values decoded, and scan
+    that text: lines keep their numbers, so findings point at the encoded value's line."""
+    data = blob.data
+    windows: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        start, end = _line_window(data, position, DECODE_LINES)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    found: list[Finding] = []
+    for start, end in windows:
+        text = rewrite(data[start:end])
+        if text is None:
+            continue
+        child = Blob(
+            text,
+            dataclasses.replace(blob.origin, decoded=LAYER),
+            line_base=blob.line_base + data.count(b"\n", 0, start),
+            offset_base=blob.offset_base + start,
+            column_base=0,
+        )
+        for finding in detect(child, ruleset, depth + 1):
+            found.append(dataclasses.replace(finding, encoding=finding.encoding or LAYER))
+    return found
+
+
+def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
+    seen = {(f.fingerprint, f.location.line) for f in plain}
+    merged = plain + [f for f in decoded if (f.fingerprint, f.location.line) not in seen]
+    merged.sort(key=lambda f: (f.location.offset, f.rule_id))
+    return merged
 
 
 def _windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:

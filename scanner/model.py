@@ -112,6 +112,7 @@ class Finding:
     remediation: str = ""
     git: GitProvenance | None = None
     verification: Verification | None = None
+    encoding: str | None = None  # "base64" when found by decoding the text it was stored in
 
     @property
     def fingerprint(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import ahocorasick
 import regex
 
+from scanner.decode import LAYER, base64_variants
 from scanner.errors import RuleError
 from scanner.gate import Gate
 from scanner.model import Severity
@@ -118,6 +119,7 @@ class AnchorTarget:
     rule_index: int
     exact: bytes | None  # the anchor's case-sensitive bytes, or None when any case is accepted
     is_context: bool
+    layer: str | None = None  # "base64": the anchor seen through an encoding; decode around the hit
 
 
 @dataclass
@@ -213,6 +215,11 @@ def _build_automaton(rules: list[Rule]) -> Any:
             targets.setdefault(anchor.lower(), []).append(AnchorTarget(index, exact, False))
         for word in rule.context_words:
             targets.setdefault(word.lower(), []).append(AnchorTarget(index, None, True))
+        if rule.kind == "key-id" and rule.anchors_case_sensitive:
+            for anchor in rule.anchors:
+                for variant in base64_variants(anchor):
+                    target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
+                    targets.setdefault(variant.lower(), []).append(target)
     automaton = ahocorasick.Automaton()
     for word, entries in targets.items():
         automaton.add_word(word, (len(word), tuple(entries)))

@@ -238,3 +238,40 @@ def test_utf8_column_counts_characters(ruleset: Ruleset, keys: FakeKeys) -> None
     key_id = keys.alibaba_id()
     findings = scan_text(f"密钥 = '{key_id}'", ruleset)
     assert findings[0].location.column == 7
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_kubernetes_secret_with_base64_values(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = (
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: oss\ntype: Opaque\ndata:\n"
+        f"  ALIBABA_CLOUD_ACCESS_KEY_ID: {_b64(key_id)}\n  ALIBABA_CLOUD_ACCESS_KEY_SECRET: {_b64(secret)}\n"
+    )
+    findings = scan_text(text, ruleset, "secret.yaml")
+    assert [(f.kind, f.key_id, f.secret, f.location.line, f.encoding) for f in findings] == [
+        (Kind.PAIR, key_id, secret, 7, "base64")
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["0", "2"])
+def test_amqp_username_derived_from_an_access_key(prefix: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id = keys.alibaba_id()
+    username = _b64(f"{prefix}:amqp-cn-st21x7kv0001:{key_id}")
+    text = (
+        f"spring.rabbitmq.host=amqp-cn-st21x7kv0001.mq-amqp.cn-hangzhou-a.aliyuncs.com\n"
+        f"spring.rabbitmq.username={username}\nspring.rabbitmq.password=${{AMQP_SECRET}}\n"
+    )
+    findings = scan_text(text, ruleset)
+    assert [(f.kind, f.key_id, f.location.line, f.encoding) for f in findings] == [(Kind.KEY_ID, key_id, 2, "base64")]
+
+
+def test_base64_of_binary_is_left_alone(ruleset: Ruleset) -> None:
+    import base64
+
+    noise = base64.b64encode(bytes(range(256)) * 4).decode()
+    assert scan_text(f"secret_blob = '{noise}'\n", ruleset) == []

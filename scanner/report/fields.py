@@ -33,6 +33,8 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
     }
     if finding.security_token is not None:
         out["security_token"] = shown(finding.security_token)
+    if finding.encoding is not None:
+        out["encoding"] = finding.encoding
     if finding.secret_location is not None:
         out["secret_line"] = finding.secret_location.line
         out["secret_column"] = finding.secret_location.column

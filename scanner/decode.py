@@ -1,0 +1,74 @@
+"""Decoding layers: credentials stored base64-encoded (Kubernetes Secret manifests, AMQP usernames
+built from an AccessKey ID, CI variables, docker configs) are found by decoding them in place.
+
+The automaton knows the base64 forms of every case-sensitive key-ID anchor (``LTAI`` encodes to
+``TFRBS``, ``xUQU`` or ``MVEFJ`` depending on its alignment), so decoding happens only around such a hit:
+the lines nearby are rewritten with every base64 value decoded, and scanned again, so an ID and its
+secret encoded as two separate values still pair by their key names.
+
+Like every other anchor search, this runs only in blobs the engine's gate lets through (a word such as
+``secret``, or a plain key-ID anchor, somewhere in the blob): a Kubernetes ``kind: Secret`` manifest is
+let through, a file holding nothing but an encoded ID is not.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import regex
+
+LAYER = "base64"
+_RUN = regex.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+# A decoded window is scanned once more for anchors; base64 nested inside base64 is not followed (its
+# outer layer shows no anchor to decode around).
+MAX_DEPTH = 1
+
+
+def base64_variants(anchor: str) -> list[str]:
+    """The parts of base64(x + anchor + y) that depend on the anchor alone, for the three alignments."""
+    word = anchor.encode("latin-1")
+    variants = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + word)
+        start = (shift * 8 + 5) // 6
+        end = (shift + len(word)) * 8 // 6
+        part = encoded[start:end].decode()
+        if len(part) >= 4:
+            variants.append(part)
+    return variants
+
+
+def _printable(data: bytes) -> bool:
+    if not data:
+        return False
+    text = sum(32 <= b < 127 or b in (9, 10, 13) for b in data)
+    return text >= len(data) * 0.9
+
+
+def decode_run(run: bytes) -> bytes | None:
+    """The text a base64 run encodes, or None when it is not base64 of printable text."""
+    padded = run + b"=" * (-len(run) % 4)
+    try:
+        decoded = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return decoded if _printable(decoded) else None
+
+
+def rewrite(window: bytes) -> bytes | None:
+    """``window`` with every base64 value of printable text replaced by that text (its newlines turned
+    into spaces, so line numbers stay those of the original). None when nothing decoded."""
+    changed = False
+
+    def replace(match: regex.Match[bytes]) -> bytes:
+        nonlocal changed
+        run: bytes = match.group(0)
+        decoded = decode_run(run)
+        if decoded is None:
+            return run
+        changed = True
+        return decoded.replace(b"\r", b" ").replace(b"\n", b" ")
+
+    out = _RUN.sub(replace, window)
+    return out if changed else None
