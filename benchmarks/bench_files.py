@@ -96,9 +96,11 @@ def main() -> None:
         bl_pairs, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))
         results["betterleaks"] = sum((i, s) in bl_pairs for _, i, s in planted)
     if args.detect_secrets and have("detect-secrets"):
-        timings.append(measure("detect-secrets", ["detect-secrets", "scan", "--all-files", str(corpus)], 1))
+        # Run from inside the tree: from within another git repository detect-secrets skips an outside path.
+        timings.append(measure("detect-secrets", ["detect-secrets", "scan", "--all-files", "."], 1, cwd=corpus))
         out = subprocess.run(
-            ["detect-secrets", "scan", "--all-files", str(corpus / "planted")],
+            ["detect-secrets", "scan", "--all-files", "."],
+            cwd=corpus / "planted",
             capture_output=True,
             text=True,
             check=True,

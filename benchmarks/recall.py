@@ -34,14 +34,29 @@ def main() -> None:
             (root / f"{name}-{seed}.txt").write_text(template.format(id=key_id, secret=secret))
             planted.setdefault(name, []).append((key_id, secret))
     report = work / "akscan.json"
-    subprocess.run([*akscan_command(), "scan", str(root), "-q", "--format", "json", "--no-redact", "-o",
-                    str(report)], check=False)
+    subprocess.run(
+        [*akscan_command(), "scan", str(root), "-q", "--format", "json", "--no-redact", "-o", str(report)], check=False
+    )
     ak = {(f["key_id"], f["secret"]) for f in json.loads(report.read_text())["findings"] if f["kind"] == "pair"}
     bl: set[tuple[str, str]] = set()
     if have("betterleaks"):
         bl_report = work / "bl.json"
-        subprocess.run(["betterleaks", str(root), "--no-banner", "-l", "error", "-ir", BETTERLEAKS_ALIBABA_RULES,
-                        "-o", str(bl_report)], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "betterleaks",
+                str(root),
+                "--no-banner",
+                "-l",
+                "error",
+                "-ir",
+                BETTERLEAKS_ALIBABA_RULES,
+                "-o",
+                str(bl_report),
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         bl, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))
     print(f"{'shape':28} {'akscan':>8} {'betterleaks':>12}")
     total_ak = total_bl = total = 0
@@ -50,8 +65,10 @@ def main() -> None:
         found_bl = sum(p in bl for p in pairs)
         total_ak, total_bl, total = total_ak + found_ak, total_bl + found_bl, total + len(pairs)
         print(f"{name:28} {found_ak:>4}/{len(pairs):<3} {found_bl:>8}/{len(pairs)}")
-    print(f"{'all shapes':28} {total_ak:>4}/{total:<3} {total_bl:>8}/{total}  "
-          f"(recall {total_ak / total:.1%} vs {total_bl / total:.1%})")
+    print(
+        f"{'all shapes':28} {total_ak:>4}/{total:<3} {total_bl:>8}/{total}  "
+        f"(recall {total_ak / total:.1%} vs {total_bl / total:.1%})"
+    )
 
 
 if __name__ == "__main__":
