@@ -11,6 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from scanner.sources.catfile import cat_objects
 from scanner.sources.files import stream_chunks
 from scanner.sources.git import (
     GitObject,
+    HistoryLog,
     Introduction,
     Inventory,
     attribute,
@@ -210,7 +212,12 @@ def _save_introductions(path: str, introductions: dict[str, Introduction]) -> No
 
 
 def attribute_findings(
-    repo: str, findings: list[Finding], unreachable_commits: list[str], use_cache: bool = True
+    repo: str,
+    findings: list[Finding],
+    unreachable_commits: list[str],
+    use_cache: bool = True,
+    log: HistoryLog | None = None,
+    repository_changed: bool = True,
 ) -> list[Finding]:
     """Credit each finding to the commit that introduced it, then keep one finding per credential.
     Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs,
@@ -220,10 +227,17 @@ def attribute_findings(
     messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
     cache_file = _attribution_cache(repo)
     introductions = _load_introductions(cache_file) if use_cache else {}
-    # A blob gone from HEAD since it was cached needs the log again, to learn which commit removed it.
-    unknown = {b for b in blobs if b not in introductions or (b not in at_head and not introductions[b].removed_commit)}
+    # A blob gone from HEAD may have been removed by commits made since it was cached: ask the log again,
+    # but only when the repository changed since the last full scan.
+    unknown = {
+        b
+        for b in blobs
+        if b not in introductions or (repository_changed and b not in at_head and not introductions[b].removed_commit)
+    }
     if unknown:
-        introductions.update(attribute(repo, unknown, unreachable_commits))
+        introductions.update(attribute(repo, unknown, unreachable_commits, log))
+    elif log is not None:
+        log.cancel()
     for commit in messages - set(introductions):
         info = _commit_info(repo, commit)
         if info is not None:
@@ -232,7 +246,9 @@ def attribute_findings(
         with contextlib.suppress(OSError):
             wanted = blobs | messages
             _save_introductions(cache_file, {b: i for b, i in introductions.items() if b in wanted})
-    refs_cache: dict[str, tuple[tuple[str, ...], int]] = {}
+    commits = {i.commit for b, i in introductions.items() if b in blobs or b in messages}
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each is a git process: let them overlap
+        refs_cache = dict(zip(commits, pool.map(lambda c: refs_containing(repo, c), commits), strict=True))
     attributed = []
     for finding in findings:
         provenance = finding.git
@@ -240,9 +256,7 @@ def attribute_findings(
         intro = introductions.get(provenance.blob) if provenance.source in ("blob", "commit-message") else None
         removed = 0
         if intro is not None:
-            if intro.commit not in refs_cache:
-                refs_cache[intro.commit] = refs_containing(repo, intro.commit)
-            refs, ref_count = refs_cache[intro.commit]
+            refs, ref_count = refs_cache.get(intro.commit) or refs_containing(repo, intro.commit)
             provenance = dataclasses.replace(
                 provenance,
                 commit=intro.commit,
@@ -371,12 +385,19 @@ def scan_history(
     todo = [o for o in inv.objects if o.sha not in cached]
     findings: list[Finding] = []
     clean: set[str] = set()
-    for result in _results(repo, todo, ruleset, options.jobs):
-        stats.merge(result.stats)
-        findings.extend(result.findings)
-        clean.update(result.clean)
-        if on_progress:
-            on_progress(result.scanned_bytes)
+    # A full scan will most likely need the log for attribution: let git produce it meanwhile.
+    log = HistoryLog(repo, inv.unreachable_commits) if not unchanged and todo else None
+    try:
+        for result in _results(repo, todo, ruleset, options.jobs):
+            stats.merge(result.stats)
+            findings.extend(result.findings)
+            clean.update(result.clean)
+            if on_progress:
+                on_progress(result.scanned_bytes)
+    except BaseException:
+        if log is not None:
+            log.cancel()
+        raise
     counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
     if options.cache and not unchanged:
         cache_file = _cache_path(repo, ruleset)
@@ -404,7 +425,12 @@ def scan_history(
         stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
     stats.incomplete = stats.incomplete or bool(inv.missing) or inv.shallow or inv.partial
     findings = apply_allowlist(findings, options.allowlist, stats)
-    findings = attribute_findings(repo, findings, inv.unreachable_commits, options.cache) if findings else []
+    if findings:
+        findings = attribute_findings(
+            repo, findings, inv.unreachable_commits, options.cache, log, repository_changed=not unchanged
+        )
+    elif log is not None:
+        log.cancel()
     total = sum(counts.values())
     stats.extra["git"] = {
         "repository": repo,

@@ -192,33 +192,65 @@ class Introduction:
     removed_timestamp: int = 0
 
 
-def attribute(repo: str, blobs: set[str], extra_commits: list[str]) -> dict[str, Introduction]:
-    """For each blob, the oldest commit whose diff (against any parent, or none for a root) brings it in.
+_LOG_ARGS = [
+    "log",
+    "--all",
+    "--reflog",
+    "--raw",
+    "--no-abbrev",
+    "--no-renames",
+    "--diff-merges=separate",
+    "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s",
+    "--no-color",
+]
 
-    One ``git log --raw`` pass over all history, only when some blob holds a finding; merges are diffed
-    against each parent so an evil merge is credited with what only it introduced."""
+
+class HistoryLog:
+    """``git log --raw`` over all history (merges diffed against each parent), started in the background
+    so it runs while the blobs are scanned; read only if some blob holds a finding."""
+
+    def __init__(self, repo: str, extra_commits: list[str]) -> None:
+        import tempfile
+
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by read() or cancel()
+        args = [*_LOG_ARGS, "--stdin"] if extra_commits else list(_LOG_ARGS)
+        self.proc = subprocess.Popen(
+            ["git", "-C", repo, *args], stdin=subprocess.PIPE, stdout=self.output, stderr=subprocess.DEVNULL
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("".join(f"{sha}\n" for sha in extra_commits).encode())
+        self.proc.stdin.close()
+
+    def read(self) -> bytes:
+        self.proc.wait(timeout=GIT_TIMEOUT)
+        self.output.seek(0)
+        data = self.output.read()
+        self.output.close()
+        return data
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.output.close()
+
+
+def attribute(
+    repo: str, blobs: set[str], extra_commits: list[str], log: HistoryLog | None = None
+) -> dict[str, Introduction]:
+    """For each blob, the oldest commit whose diff (against any parent, or none for a root) brings it in,
+    and the last one that replaced or deleted it. One ``git log --raw`` pass, only when some blob holds a
+    finding; merges are diffed against each parent so an evil merge is credited with what only it added."""
     if not blobs:
+        if log is not None:
+            log.cancel()
         return {}
-    args = [
-        "log",
-        "--all",
-        "--reflog",
-        "--raw",
-        "--no-abbrev",
-        "--no-renames",
-        "--diff-merges=separate",
-        "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s",
-        "--no-color",
-    ]
-    if extra_commits:
-        args.append("--stdin")
-    stdin = "".join(f"{sha}\n" for sha in extra_commits).encode()
-    proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
+    raw_log = (log or HistoryLog(repo, extra_commits)).read()
     found: dict[str, Introduction] = {}
     all_paths: dict[str, set[str]] = {}
     removals: dict[str, tuple[str, str, int]] = {}
     current: Introduction | None = None
-    for raw in proc.stdout.split(b"\n"):
+    for raw in raw_log.split(b"\n"):
         if raw.startswith(b"\x00"):
             fields = raw[1:].decode("utf-8", "replace").split("\x1f")
             if len(fields) >= 6:
