@@ -73,7 +73,10 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset) -> TaskR
     by_sha = {o.sha: o for o in objects}
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:
-            stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
+            if kind == "corrupt":
+                stats.skip("corrupt-object", sha, f"git object {sha} is corrupt (run `git fsck`); skipped")
+            else:
+                stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
             stats.incomplete = True
             continue
         known = by_sha.get(sha)

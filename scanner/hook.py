@@ -26,7 +26,11 @@ def _scan_blobs(
     for sha, kind, body in cat_objects(top, list(wanted)):
         path = wanted[sha]
         if body is None or kind != "blob":
-            stats.skip("missing-object", path, f"{path}: staged object {sha} is missing")
+            stats.skip(
+                f"{kind}-object" if kind in ("missing", "corrupt") else "unreadable",
+                path,
+                f"{path}: staged object {sha} is {kind}",
+            )
             continue
         findings = scan_chunks(stream_chunks(body, path, stats, source), ruleset, stats)  # type: ignore[arg-type]
         if findings:

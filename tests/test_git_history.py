@@ -296,3 +296,59 @@ def test_removal_is_found_after_a_cached_scan(repo: Repo, keys: FakeKeys) -> Non
     _, after = history(repo.path)
     assert only(after)["key_id"] == key_id
     assert only(after)["git"]["present_at_head"] is False and only(after)["git"]["removed_in"] == removal
+
+
+def test_notes_are_scanned(repo: Repo, keys: FakeKeys) -> None:
+    commit = repo.commit("init", a="x\n")
+    key_id, _, line = pair(keys)
+    repo.git("notes", "add", "-m", f"deploy note: {line}", commit)
+    _, document = history(repo.path, "--no-unreachable")
+    assert only(document)["key_id"] == key_id
+    assert only(document)["git"]["refs"] == ["refs/notes/commits"]
+
+
+def test_partial_clone_is_incomplete_and_fetches_nothing(repo: Repo, tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("old", old=line)
+    repo.commit("drop", old="x\n")
+    id2, _, line2 = pair(keys)
+    repo.commit("new", new=line2)
+    repo.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    subprocess.run(
+        ["git", "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{repo.path}", str(clone)], check=True
+    )
+    before = len(list((clone / ".git" / "objects").rglob("*")))
+    result = run_akscan("git", str(clone), "--format", "json", "--no-cache")
+    document = json.loads(result.out)
+    assert result.code == 0 and document["findings"] == []  # no blob is there to scan
+    assert document["summary"]["incomplete"] is True and document["summary"]["git"]["partial"] is True
+    assert len(list((clone / ".git" / "objects").rglob("*"))) == before  # nothing was fetched
+    assert key_id not in result.out and id2 not in result.out
+
+
+def test_corrupt_object_is_reported_not_fatal(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("keep", keep=line)
+    repo.commit("broken", broken="this blob will be corrupted\n")
+    blob = repo.git("rev-parse", "HEAD:broken")
+    loose = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"\x78\x9cnot really zlib")
+    result = run_akscan("git", str(repo.path), "--format", "json", "--no-cache")
+    assert result.code == 1 and "Traceback" not in result.err
+    document = json.loads(result.out)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["incomplete"] is True
+    assert set(document["summary"]["skipped"]) & {"corrupt-object", "missing-object"}
+
+
+def test_many_refs(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    commit = repo.commit("leak", a=line)
+    refs = "".join(f"create refs/tags/release-{i} {commit}\n" for i in range(5000))
+    repo.git("update-ref", "--stdin", input=refs.encode())
+    _, document = history(repo.path)
+    git = only(document)["git"]
+    assert only(document)["key_id"] == key_id
+    assert git["ref_count"] == 5001 and len(git["refs"]) == 50

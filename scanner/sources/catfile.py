@@ -33,8 +33,23 @@ class _ObjectBody:
 
 
 def cat_objects(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectBody | None]]:
-    """Stream objects from one long-lived ``git cat-file --batch``: (sha, type, body or None if missing).
-    The caller must consume or ignore each body before asking for the next."""
+    """Stream objects from a long-lived ``git cat-file --batch``: (sha, type, body), with type
+    ``missing`` or ``corrupt`` and no body when git cannot give the object. The caller must consume or
+    ignore each body before asking for the next. git exits on a corrupt object; the stream then starts
+    again after it, so one bad object costs only itself."""
+    pending = list(shas)
+    while pending:
+        answered = 0
+        for item in _stream(repo, pending):
+            answered += 1
+            yield item
+        if answered >= len(pending):
+            return
+        yield pending[answered], "corrupt", None
+        pending = pending[answered + 1 :]
+
+
+def _stream(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectBody | None]]:
     proc = subprocess.Popen(
         ["git", "-C", repo, "cat-file", "--batch"],
         stdin=subprocess.PIPE,
@@ -56,15 +71,17 @@ def cat_objects(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectB
     try:
         for _ in shas:
             header = proc.stdout.readline()
-            if not header:
-                break
             parts = header.split()
             if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
                 yield parts[0].decode(), "missing", None
                 continue
+            if len(parts) != 3 or not parts[2].isdigit():
+                return  # git died (a corrupt object) or said something unexpected
             body = _ObjectBody(proc.stdout, int(parts[2]))
             yield parts[0].decode(), parts[1].decode(), body
             body.drain()
+            if body.remaining:
+                return  # the stream ended inside the object
     finally:
         writer.join(timeout=5)
         proc.stdout.close()

@@ -102,7 +102,9 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
                 paths.setdefault(sha, path)
             missing.extend(extra_missing)
         for sha, kind, size in stored:
-            if kind in ("blob", "commit", "tag"):
+            if kind == "missing":
+                missing.append(sha)
+            elif kind in ("blob", "commit", "tag"):
                 objects.append(GitObject(sha, kind, size, paths.get(sha)))
     else:
         sizes = _sizes(repo, [*paths, *commits])
@@ -143,10 +145,15 @@ def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[s
 
 
 def _all_objects(repo: str) -> Iterator[tuple[str, str, int]]:
-    out = git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)")
+    out = git(
+        repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)", check=False
+    )
     for line in out.splitlines():
-        sha, kind, size = line.split()
-        yield sha.decode(), kind.decode(), int(size)
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            yield parts[0].decode(), parts[1].decode(), int(parts[2])
+        elif parts:  # git lists an object it cannot read (corrupt) as "<id> missing"
+            yield parts[0].decode(), "missing", 0
 
 
 def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int]]:
