@@ -150,8 +150,12 @@ class _Matcher:
         return list(found.values())
 
     def _valid(self, rule: Rule, value: str) -> bool:
-        if rule.validator is not None:
-            return placeholder_reason(value[:64]) is None and VALIDATORS[rule.validator](value)
+        if rule.kind == "token":  # long: judge by its head, where a placeholder would show
+            if placeholder_reason(value[:64]) is not None:
+                return False
+            if rule.validator is not None:
+                return VALIDATORS[rule.validator](value)
+            return looks_random(value[:256], rule.min_entropy, 1)
         return looks_random(value, rule.min_entropy, 2 if rule.kind == "secret" else 1)
 
     def _contextual_secrets(self, index: int) -> list[Candidate]:

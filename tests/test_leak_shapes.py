@@ -275,3 +275,19 @@ def test_base64_of_binary_is_left_alone(ruleset: Ruleset) -> None:
 
     noise = base64.b64encode(bytes(range(256)) * 4).decode()
     assert scan_text(f"secret_blob = '{noise}'\n", ruleset) == []
+
+
+def test_aws_temporary_credentials_with_session_token(ruleset: Ruleset, keys: FakeKeys) -> None:
+    import base64
+    import random
+
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    rng = random.Random(4)
+    body = bytes(rng.getrandbits(8) for _ in range(300))
+    token = base64.b64encode(b"!\n\torigin_ec" + body).decode()
+    assert token.startswith("IQoJb3JpZ2luX2Vj")
+    text = f"[temp]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\naws_session_token = {token}\n"
+    findings = scan_text(text, ruleset)
+    assert [(f.rule_id, f.key_id, f.secret, f.security_token) for f in findings] == [
+        ("aws-access-key", key_id, secret, token)
+    ]

@@ -111,8 +111,8 @@ def test_slow_and_dead_endpoints_are_unknown(sts: Emulator, keys: FakeKeys) -> N
     sts.add_ram_user(key_id, secret)
     sts.behaviour.delay = 1.5
     started = time.monotonic()
-    state, reason = status(sts, Credential("alibaba", key_id, secret), timeout=0.3, retries=1)
-    assert state == "unknown" and "timed out" in reason and time.monotonic() - started < 3
+    state, reason = status(sts, Credential("alibaba", key_id, secret), timeout=0.3, retries=3)
+    assert state == "unknown" and "timed out" in reason and time.monotonic() - started < 1.5  # not retried
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
@@ -308,3 +308,16 @@ def test_aws_against_moto_with_authentication(moto_sts: tuple[str, dict[str, str
     assert (live.status, live.arn, live.account_id) == ("live", "arn:aws:iam::123456789012:user/leaky", "123456789012")
     assert Verifier(options).check(Credential("aws", key["id"], keys.aws_secret())).status == "wrong-secret"
     assert Verifier(options).check(Credential("aws", keys.aws_id(), keys.aws_secret())).status == "not-found"
+
+
+def test_aws_temporary_key_without_its_token_is_not_called_dead(keys: FakeKeys) -> None:
+    from scanner.verify import aws
+
+    class NoNetwork:
+        def request(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("no request may be sent")
+
+    outcome = aws.check(
+        Credential("aws", keys.aws_id("ASIA"), keys.aws_secret()), "https://sts.amazonaws.com", NoNetwork(), 1.0
+    )  # type: ignore[arg-type]
+    assert outcome.status == "unknown" and "session token" in outcome.reason

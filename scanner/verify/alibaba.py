@@ -62,8 +62,8 @@ def check(credential: Credential, endpoint: str, transport: Transport, timeout: 
     url = f"{endpoint.rstrip('/')}/?{query}&Signature={percent_encode(signature)}"
     try:
         response = transport.request("GET", url, {"Accept": "application/json"}, None, timeout)
-    except TransportError as error:
-        return Outcome("unknown", reason=str(error), retry=True)
+    except TransportError as error:  # inconclusive, and not retried: only throttling and 5xx are
+        return Outcome("unknown", reason=str(error))
     return classify(response.status, response.body, ours)
 
 

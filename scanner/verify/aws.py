@@ -64,6 +64,9 @@ def sign(
 
 
 def check(credential: Credential, endpoint: str, transport: Transport, timeout: float) -> Outcome:
+    if credential.key_id.startswith("ASIA") and not credential.token:
+        # AWS would answer InvalidClientTokenId, which would read as "no such key": it is not that.
+        return Outcome("unknown", reason="a temporary (ASIA) key needs its session token, none was found with it")
     parsed = urllib.parse.urlsplit(endpoint)
     amz_date = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     headers = {"Content-Type": CONTENT_TYPE, "Host": parsed.netloc, "X-Amz-Date": amz_date}
@@ -74,8 +77,8 @@ def check(credential: Credential, endpoint: str, transport: Transport, timeout: 
     )
     try:
         response = transport.request("POST", endpoint.rstrip("/") + "/", headers, BODY, timeout)
-    except TransportError as error:
-        return Outcome("unknown", reason=str(error), retry=True)
+    except TransportError as error:  # inconclusive, and not retried: only throttling and 5xx are
+        return Outcome("unknown", reason=str(error))
     return classify(response.status, response.body)
 
 
