@@ -195,9 +195,13 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         for ref in (rule.pair.secret, rule.pair.token):
             if ref is not None and ref not in by_id:
                 raise RuleError(f"{rule.source}: rule {rule.id!r} pairs with unknown rule {ref!r}")
-    sensitive = [a for r in rules if r.anchors_case_sensitive for a in r.anchors]
-    insensitive = [a for r in rules if not r.anchors_case_sensitive for a in r.anchors]
-    insensitive += [w for r in rules for w in r.context_words]
+    # The gate needs only what can make a finding on its own. A token is reported only with the key ID
+    # it belongs to, whose anchor already opens the gate; leaving token anchors out keeps the gate's
+    # reduced alphabet small (AWS's "IQoJb3JpZ2luX2Vj" alone would add eight characters to it).
+    gated = [r for r in rules if r.kind != "token"]
+    sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
+    insensitive = [a for r in gated if not r.anchors_case_sensitive for a in r.anchors]
+    insensitive += [w for r in gated for w in r.context_words]
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
