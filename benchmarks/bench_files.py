@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from common import (
-    BETTERLEAKS_ALIBABA_RULES,
     REPO,
     akscan_command,
+    betterleaks_command,
     betterleaks_findings,
     betterleaks_pairs,
     copy_stdlib,
@@ -76,23 +76,7 @@ def main() -> None:
 
     if have("betterleaks"):
         bl_report = work / "betterleaks.json"
-        timings.append(
-            measure(
-                "betterleaks",
-                [
-                    "betterleaks",
-                    str(corpus),
-                    "--no-banner",
-                    "-l",
-                    "error",
-                    "-ir",
-                    BETTERLEAKS_ALIBABA_RULES,
-                    "-o",
-                    str(bl_report),
-                ],
-                args.repeat,
-            )
-        )
+        timings.append(measure("betterleaks", betterleaks_command(str(corpus), report=bl_report), args.repeat))
         bl_pairs, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))
         results["betterleaks"] = sum((i, s) in bl_pairs for _, i, s in planted)
     if args.detect_secrets and have("detect-secrets"):

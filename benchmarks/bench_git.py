@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BETTERLEAKS_ALIBABA_RULES, akscan_command, betterleaks_findings, betterleaks_pairs, have, stdlib_dir
+from common import akscan_command, betterleaks_command, betterleaks_findings, betterleaks_pairs, have, stdlib_dir
 
 from tests.keys import FakeKeys
 
@@ -147,21 +147,7 @@ def main() -> None:
     if have("betterleaks"):
         bl_report = work / "betterleaks.json"
         runs = [
-            timed(
-                [
-                    "betterleaks",
-                    "git",
-                    str(repo),
-                    "--log-opts=--all",
-                    "--no-banner",
-                    "-l",
-                    "error",
-                    "-ir",
-                    BETTERLEAKS_ALIBABA_RULES,
-                    "-o",
-                    str(bl_report),
-                ]
-            )
+            timed(betterleaks_command("git", str(repo), "--log-opts=--all", report=bl_report))
             for _ in range(args.repeat)
         ]
         pairs, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))

@@ -59,6 +59,11 @@ def akscan_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
 
 
+def betterleaks_command(*target: str, report: Path) -> list[str]:
+    """betterleaks restricted to its Alibaba rules, quiet, writing a JSON report."""
+    return ["betterleaks", *target, "--no-banner", "-l", "error", "-ir", BETTERLEAKS_ALIBABA_RULES, "-o", str(report)]
+
+
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
 

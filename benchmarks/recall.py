@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import BETTERLEAKS_ALIBABA_RULES, akscan_command, betterleaks_findings, betterleaks_pairs, have
+from common import akscan_command, betterleaks_command, betterleaks_findings, betterleaks_pairs, have
 
 from tests.keys import FakeKeys
 from tests.test_leak_shapes import PAIR_SHAPES
@@ -42,17 +42,7 @@ def main() -> None:
     if have("betterleaks"):
         bl_report = work / "bl.json"
         subprocess.run(
-            [
-                "betterleaks",
-                str(root),
-                "--no-banner",
-                "-l",
-                "error",
-                "-ir",
-                BETTERLEAKS_ALIBABA_RULES,
-                "-o",
-                str(bl_report),
-            ],
+            betterleaks_command(str(root), report=bl_report),
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
