@@ -86,7 +86,7 @@ def prepare(opts: dict[str, Any], anchor: Path) -> Settings:
 
 def _open_output(output: str | None) -> Any:
     if output is None or output == "-":
-        return click.get_text_stream("stdout")
+        return sys.stdout
     try:
         return open(output, "w", encoding="utf-8")
     except OSError as exc:
@@ -158,7 +158,7 @@ def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] |
 def print_errors(stats: Any, quiet: bool) -> None:
     if quiet or not stats.errors:
         return
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     for entry in stats.errors[:MAX_ERROR_LINES]:
         err.write(f"akscan: warning: {entry['detail']}\n")
     if len(stats.errors) > MAX_ERROR_LINES:
@@ -429,7 +429,7 @@ def _read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
             if found:
                 values[field_name] = found.strip()
     if "id" not in values:
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
         bare: list[str] = []
         for line in text.splitlines():
             line = line.strip()
@@ -497,7 +497,7 @@ def verify(
         workers=1,
     )
     verification = Verifier(options).check(Credential(provider, key_id, secret, token))
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         import dataclasses
         import json
@@ -589,7 +589,7 @@ def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     from scanner.rules import load_ruleset
 
     ruleset = load_ruleset(tuple(Path(d) for d in rule_dirs))
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         import json
 
