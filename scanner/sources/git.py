@@ -75,25 +75,21 @@ def _flag(repo: str, name: str) -> bool:
 def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
     """List the blobs, commits and tags to scan. ``revisions`` None means every ref (and the reflog);
     otherwise the rev-list arguments of a range or branch."""
+    everything = revisions is None and unreachable
+    # Listing the whole store runs while rev-list walks history: two git processes, two cores.
+    listing = _Listing(repo) if everything else None
     shallow = _flag(repo, "--is-shallow-repository")
-    partial = bool(git(repo, "config", "--get", "remote.origin.promisor", check=False).strip()) or bool(
-        git(repo, "config", "--get", "extensions.partialclone", check=False).strip()
-    )
-    if revisions is None:
-        empty = not git(repo, "for-each-ref", "--count=1", check=False).strip() and not _has_head(repo)
-        if empty and not unreachable:
-            return Inventory([], shallow=shallow, partial=partial)
-        rev_args = ["--all", "--reflog"]
-    else:
-        rev_args = revisions
+    promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
+    partial = bool(promisor.strip())
+    rev_args = ["--all", "--reflog"] if revisions is None else revisions
     paths, missing, commits = _reachable(repo, rev_args, [])
     objects: list[GitObject] = []
     dangling: list[str] = []
-    if revisions is None and unreachable:
+    if listing is not None:
         # Every object in the store, so blobs no commit reaches any more are scanned too. Commits no
         # ref reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set
         # difference is what `git fsck --unreachable` would say, at a fraction of its cost.
-        stored = list(_all_objects(repo))
+        stored = list(_parse_listing(listing.read()))
         reachable_commits = set(commits)
         dangling = [sha for sha, kind, _ in stored if kind == "commit" and sha not in reachable_commits]
         if dangling:
@@ -144,10 +140,28 @@ def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[s
     return paths, missing, commits
 
 
-def _all_objects(repo: str) -> Iterator[tuple[str, str, int]]:
-    out = git(
-        repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)", check=False
-    )
+class _Listing:
+    """``cat-file --batch-all-objects`` writing to a temporary file (not a pipe, which would stall it
+    after 64 KiB) while the caller does other work."""
+
+    def __init__(self, repo: str) -> None:
+        import tempfile
+
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed in read()
+        check = "--batch-check=%(objectname) %(objecttype) %(objectsize)"
+        self.proc = subprocess.Popen(
+            ["git", "-C", repo, "cat-file", "--batch-all-objects", check], stdout=self.output, stderr=subprocess.DEVNULL
+        )
+
+    def read(self) -> bytes:
+        self.proc.wait(timeout=GIT_TIMEOUT)
+        self.output.seek(0)
+        data = self.output.read()
+        self.output.close()
+        return data
+
+
+def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int]]:
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[2].isdigit():
