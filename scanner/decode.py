@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 LAYER = "base64"
-_RUN = regex.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+_RUN_PATTERN = rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"
 # A decoded window is scanned once more for anchors; base64 nested inside base64 is not followed (its
 # outer layer shows no anchor to decode around).
 MAX_DEPTH = 1
@@ -70,5 +72,7 @@ def rewrite(window: bytes) -> bytes | None:
         changed = True
         return decoded.replace(b"\r", b" ").replace(b"\n", b" ")
 
-    out = _RUN.sub(replace, window)
+    import regex  # only here: decoding is rare, and the regex module is slow to import
+
+    out = regex.compile(_RUN_PATTERN).sub(replace, window)
     return out if changed else None

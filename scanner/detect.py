@@ -12,13 +12,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import regex
-
 from scanner.decode import LAYER, MAX_DEPTH, rewrite
 from scanner.filters import VALIDATORS, looks_random, placeholder_reason
 from scanner.model import Blob, Finding, Kind, Location, Severity
 from scanner.pairing import Candidate, assign, pair_cost
-from scanner.rules import Rule, Ruleset
+from scanner.rules import LazyPattern, Rule, Ruleset
 
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
@@ -26,7 +24,7 @@ CONTEXT_LOOKBEHIND = 48
 # are usually separate values on neighbouring lines).
 DECODE_LINES = 8
 # Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
-_SECRET_HINT = regex.compile(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
+_SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 
 
 @dataclass
@@ -188,7 +186,7 @@ class _Matcher:
 
     def _has_context(self, rule: Rule, start: int) -> bool:
         before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]
-        if _SECRET_HINT.search(before):
+        if _SECRET_HINT.get().search(before):
             return True
         return any(word.encode() in before for word in rule.context_words)
 

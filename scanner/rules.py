@@ -4,18 +4,21 @@ per-rule regexes once per run ("build once, query many")."""
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
-import regex
 
 from scanner.decode import LAYER, base64_variants
 from scanner.errors import RuleError
 from scanner.gate import Gate
 from scanner.model import Severity
+
+if TYPE_CHECKING:  # the regex module costs ~10 ms to import: loaded when a pattern is first needed
+    import regex
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,6 +68,8 @@ class LazyPattern:
 
     def get(self) -> regex.Pattern[bytes]:
         if self._compiled is None:
+            import regex
+
             self._compiled = regex.compile(self.source)
         return self._compiled
 
@@ -264,7 +269,9 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if kind not in KINDS:
         raise RuleError(f"{where}: kind must be one of {', '.join(KINDS)}")
     pattern = LazyPattern(_require(entry, "pattern", str, source).encode("utf-8"))
-    if validate:
+    if validate:  # a user's rule: compile now, so a bad pattern stops the run before it starts
+        import regex
+
         try:
             compiled = pattern.get()
         except regex.error as exc:
@@ -280,7 +287,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
     context_pattern = None
     if context_words:
-        words = b"|".join(regex.escape(w.lower().encode("utf-8")) for w in context_words)
+        words = b"|".join(re.escape(w.lower().encode("utf-8")) for w in context_words)
         context_pattern = LazyPattern(rb"(?i:" + words + rb")" + CONTEXT_GLUE + pattern.source)
     pair = None
     if "pair" in entry:
