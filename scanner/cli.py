@@ -305,11 +305,15 @@ def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> A
     from scanner.scan import ScanOptions, scan_paths, scan_stream
     from scanner.sources.files import WalkOptions, stream_chunks
 
+    # akscan's own files are not scanned: the report being written (with --no-redact it holds secrets),
+    # the baseline in use, the baseline being written.
+    own = [settings.output, settings.baseline.path if settings.baseline else None, opts.get("file")]
     walk = WalkOptions(
         excludes=tuple(opts.get("exclude", ())) + settings.exclude,
         gitignore=opts.get("gitignore", False),
         follow_symlinks=opts.get("follow_symlinks", False),
         max_file_size=parse_size(opts.get("max_file_size", "0")),
+        skip_files=frozenset(os.path.realpath(f) for f in own if f and f != "-"),
     )
     options = ScanOptions(
         walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), allowlist=settings.allowlist

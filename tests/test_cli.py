@@ -227,3 +227,13 @@ def test_demo_tree_from_readme() -> None:
         ("storage.py", "pair"),
     ]
     assert document["summary"]["suppressed"] == {"inline-marker": 1}
+
+
+def test_the_report_being_written_is_not_scanned(tmp_path: Path, keys: FakeKeys) -> None:
+    write_pair(tmp_path / "app.py", keys)
+    report = tmp_path / "report.json"
+    for _ in range(2):  # the second run sees the first run's unredacted report in the tree
+        result = run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact", "-o", str(report))
+        document = json.loads(report.read_text())
+        assert [Path(f["path"]).name for f in document["findings"]] == ["app.py"], result.err
+    assert document["summary"]["skipped"] == {"akscan-output": 1}

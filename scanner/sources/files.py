@@ -32,7 +32,7 @@ class WalkOptions:
     gitignore: bool = False
     follow_symlinks: bool = False
     max_file_size: int = 0  # 0: no limit
-    skip_files: frozenset[str] = frozenset()  # real paths of akscan's own files (the baseline in use)
+    skip_files: frozenset[str] = frozenset()  # real paths of akscan's own files (report, baseline)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptio
         stats.skip("not-regular-file", display, f"{display}: not a regular file (FIFO, socket or device)")
         return None
     if options.skip_files and os.path.realpath(path) in options.skip_files:
-        stats.skip("baseline-file")
+        stats.skip("akscan-output")
         return None
     if options.max_file_size and st.st_size > options.max_file_size:
         stats.skip("too-large", display, f"{display}: {st.st_size} bytes is over --max-file-size")
