@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from scanner.decode import LAYER, MAX_DEPTH, rewrite
-from scanner.filters import VALIDATORS, looks_random, placeholder_reason
+from scanner.filters import VALIDATORS, is_hex, looks_random, placeholder_reason
 from scanner.model import Blob, Finding, Kind, Location, Severity
 from scanner.pairing import Candidate, assign, pair_cost
 from scanner.rules import LazyPattern, Rule, Ruleset
@@ -154,7 +154,9 @@ class _Matcher:
             if rule.validator is not None:
                 return VALIDATORS[rule.validator](value)
             return looks_random(value[:256], rule.min_entropy, 1)
-        return looks_random(value, rule.min_entropy, 2 if rule.kind == "secret" else 1)
+        if rule.kind == "secret":
+            return not is_hex(value) and looks_random(value, rule.min_entropy, 2)
+        return looks_random(value, rule.min_entropy, 1)
 
     def _contextual_secrets(self, index: int) -> list[Candidate]:
         rule = self.ruleset.rules[index]

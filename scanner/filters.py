@@ -78,6 +78,14 @@ def character_classes(value: str) -> int:
     return sum((any(c.isdigit() for c in value), any(c.islower() for c in value), any(c.isupper() for c in value)))
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_hex(value: str) -> bool:
+    """Digests, commit ids and UUIDs without dashes: never a mixed-case cloud secret."""
+    return set(value.lower()) <= _HEX
+
+
 def looks_random(value: str, min_entropy: float, min_classes: int = 2) -> bool:
     """A credential body: not a placeholder, entropy high enough, enough character classes (digits,
     lower, upper). Key IDs with a fixed prefix pass ``min_classes=1``: base32 AWS IDs are upper-case only."""

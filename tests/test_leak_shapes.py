@@ -291,3 +291,13 @@ def test_aws_temporary_credentials_with_session_token(ruleset: Ruleset, keys: Fa
     assert [(f.rule_id, f.key_id, f.secret, f.security_token) for f in findings] == [
         ("aws-access-key", key_id, secret, token)
     ]
+
+
+def test_a_commit_id_next_to_sts_credentials_is_not_their_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    import hashlib
+
+    sts_id, secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
+    commit = hashlib.sha1(b"x").hexdigest()
+    text = f"id={sts_id} rev={commit}\n\n\nsecret={secret}\ntoken={token}\n"
+    findings = scan_text(text, ruleset)
+    assert [(f.key_id, f.secret) for f in findings] == [(sts_id, secret)]
