@@ -159,8 +159,10 @@ def print_errors(stats: Any, quiet: bool) -> None:
     if quiet or not stats.errors:
         return
     err = sys.stderr
+    from scanner.report import safe
+
     for entry in stats.errors[:MAX_ERROR_LINES]:
-        err.write(f"akscan: warning: {entry['detail']}\n")
+        err.write(f"akscan: warning: {safe(entry['detail'])}\n")
     if len(stats.errors) > MAX_ERROR_LINES:
         err.write(f"akscan: warning: … and {len(stats.errors) - MAX_ERROR_LINES} more (see the JSON summary)\n")
 

@@ -145,3 +145,13 @@ def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys
         expected.append((text.count("\n", 0, index) + 1, index - line_start + 1))
     assert [(f.location.line, f.location.column) for f in found] == expected
     assert stats.bytes == len(text)
+
+
+def test_non_utf8_file_name_in_every_format(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair_line(keys)
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text(line)
+    for fmt in ("text", "json", "jsonl", "sarif", "csv"):
+        result = run_akscan("scan", str(tmp_path), "--format", fmt, env={"PYTHONIOENCODING": "utf-8:strict"})
+        assert result.code == 1, (fmt, result.err)
+        assert "caf\\xe9.txt" in result.out.replace("\\\\", "\\") or "caf%5Cxe9.txt" in result.out, fmt
+        assert key_id in result.out

@@ -321,3 +321,14 @@ def test_aws_temporary_key_without_its_token_is_not_called_dead(keys: FakeKeys) 
         Credential("aws", keys.aws_id("ASIA"), keys.aws_secret()), "https://sts.amazonaws.com", NoNetwork(), 1.0
     )  # type: ignore[arg-type]
     assert outcome.status == "unknown" and "session token" in outcome.reason
+
+
+def test_a_failing_transport_costs_one_verdict_not_the_scan(keys: FakeKeys) -> None:
+    class Broken:
+        def request(self, *args: object, **kwargs: object) -> object:
+            raise RuntimeError("boom")
+
+    result = Verifier(VerifyOptions(retries=0), transport=Broken()).check(  # type: ignore[arg-type]
+        Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
+    )
+    assert result.status == "unknown" and result.reason == "verifier error: RuntimeError"

@@ -32,6 +32,12 @@ class Report:
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
 
 
+def safe(text: str) -> str:
+    """A path as people and encoders can take it: bytes that were not UTF-8 in a file name (kept as
+    surrogates by the file system layer) are shown as \\xNN escapes instead of crashing the writer."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def writer(name: str) -> Callable[[Report, TextIO], None]:
     module_name, _, attribute = WRITERS[name].partition(":")
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]

@@ -6,7 +6,7 @@ import csv
 from typing import TextIO
 
 from scanner.model import redact
-from scanner.report import Report
+from scanner.report import Report, safe
 
 COLUMNS = (
     "severity",
@@ -39,7 +39,7 @@ def write(report: Report, stream: TextIO) -> None:
                 f.provider,
                 f.key_id or "",
                 (redact(f.secret) if report.redact else f.secret) or "",
-                f.location.path,
+                safe(f.location.path),
                 f.location.line,
                 f.location.column,
                 f.confidence,

@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.model import Finding, Severity, redact
-from scanner.report import Report
+from scanner.report import Report, safe
 
 SCHEMA_VERSION = "1"
 
@@ -26,7 +26,7 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
         "title": finding.title,
         "key_id": finding.key_id,
         "secret": shown(finding.secret),
-        "path": finding.location.path,
+        "path": safe(finding.location.path),
         "line": finding.location.line,
         "column": finding.location.column,
         "fingerprint": finding.fingerprint,
@@ -42,6 +42,8 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
         git = dataclasses.asdict(finding.git)
         git["refs"] = list(finding.git.refs)
         git["author"] = {"name": git.pop("author_name"), "email": git.pop("author_email")}
+        git["path"] = safe(git["path"]) if git["path"] else git["path"]
+        git["paths"] = [safe(p) for p in git["paths"]]
         out["git"] = git
     if finding.verification is not None:
         out["verification"] = {k: v for k, v in dataclasses.asdict(finding.verification).items() if v is not None}
@@ -58,7 +60,7 @@ def summary_dict(report: Report) -> dict[str, Any]:
         "binary_files": stats.binary_files,
         "decoded_files": stats.decoded_files,
         "skipped": dict(sorted(stats.skipped.items())),
-        "errors": stats.errors,
+        "errors": [{k: safe(v) for k, v in e.items()} for e in stats.errors],
         "suppressed": dict(sorted(stats.suppressed.items())),
         "findings": len(report.findings),
         "by_severity": {str(s): severities[str(s)] for s in sorted(Severity, reverse=True) if severities[str(s)]},

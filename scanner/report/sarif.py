@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from scanner import __version__
 from scanner.model import Finding, Kind, Severity, redact
-from scanner.report import Report
+from scanner.report import Report, safe
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {
@@ -38,6 +38,7 @@ _KIND_TEXT = {
 
 def _uri(path: str) -> tuple[str, str | None]:
     """A relative URI against the source root where possible (what code scanning expects)."""
+    path = safe(path)
     if path.startswith("<"):
         return quote(path.strip("<>").replace(" ", "-")), None
     absolute = os.path.abspath(path)
@@ -152,7 +153,8 @@ def document(report: Report) -> dict[str, Any]:
                     {
                         "executionSuccessful": not report.stats.incomplete,
                         "toolExecutionNotifications": [
-                            {"level": "warning", "message": {"text": e["detail"]}} for e in report.stats.errors[:100]
+                            {"level": "warning", "message": {"text": safe(e["detail"])}}
+                            for e in report.stats.errors[:100]
                         ],
                     }
                 ],

@@ -8,7 +8,7 @@ from typing import TextIO
 import click
 
 from scanner.model import Finding, Kind, Severity, redact
-from scanner.report import Report
+from scanner.report import Report, safe
 
 _COLOURS = {
     Severity.CRITICAL: ("magenta", True),
@@ -89,7 +89,7 @@ def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
         root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
         line = f"  {str(finding.severity).upper():8} {finding.key_id} {v.identity_type or ''} {v.arn or ''}{root}"
         stream.write((click.style(line, fg="red", bold=True) if colour else line) + "\n")
-        stream.write(f"           at {finding.location.path}:{finding.location.line}\n")
+        stream.write(f"           at {safe(finding.location.path)}:{finding.location.line}\n")
     stream.write("\n")
 
 
@@ -98,7 +98,8 @@ def write(report: Report, stream: TextIO) -> None:
     _live_first(report, stream, colour)
     ordered = sorted(report.findings, key=lambda f: (f.location.path, -f.severity, f.location.line))
     for path, group in groupby(ordered, key=lambda f: f.location.path):
-        stream.write((click.style(path, bold=True) if colour else path) + "\n")
+        shown = safe(path)
+        stream.write((click.style(shown, bold=True) if colour else shown) + "\n")
         for finding in sorted(group, key=lambda f: (f.location.line, f.location.column)):
             for line in _line(finding, report, colour):
                 stream.write(line + "\n")

@@ -129,7 +129,10 @@ class Verifier:
             self.limiter.acquire()
             with self._count:
                 self.requests += 1
-            outcome = check(credential, endpoint, self.transport, self.options.timeout)
+            try:
+                outcome = check(credential, endpoint, self.transport, self.options.timeout)
+            except Exception as error:  # a verifier bug must cost one verdict, not the whole scan
+                outcome = Outcome("unknown", reason=f"verifier error: {type(error).__name__}")
             if not outcome.retry or attempt == self.options.retries:
                 break
             time.sleep(self.options.backoff * (2**attempt))
