@@ -62,3 +62,33 @@ def test_history_bar_on_a_terminal(tmp_path: Path) -> None:
     repo.commit("data", big="y = 2\n" * 100000)
     _, shown = run_with_terminal_stderr("git", str(repo.path), "--no-cache")
     assert "history" in shown
+
+
+def test_text_output_is_coloured_on_a_terminal_only(tmp_path: Path) -> None:
+    from tests.conftest import run_akscan
+    from tests.keys import FakeKeys
+
+    keys = FakeKeys(3)
+    (tmp_path / "a.py").write_text(f"oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        [*akscan_command(), "scan", str(tmp_path)],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "NO_COLOR"},
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.wait(timeout=60)
+    os.close(primary)
+    assert b"\x1b[" in shown  # ANSI colour on a terminal
+    assert "\x1b[" not in run_akscan("scan", str(tmp_path)).out  # none in a pipe
