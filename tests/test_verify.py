@@ -332,3 +332,17 @@ def test_a_failing_transport_costs_one_verdict_not_the_scan(keys: FakeKeys) -> N
         Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
     )
     assert result.status == "unknown" and result.reason == "verifier error: RuntimeError"
+
+
+def test_git_history_verify_asks_once_per_pair(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    from tests.gitrepo import Repo
+
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    repo = Repo(tmp_path / "repo")
+    for i in range(6):  # the same pair in six files, six commits
+        repo.commit(f"copy {i}", **{f"svc{i}__config_py": f"# service {i}\nauth = oss2.Auth('{key_id}', '{secret}')\n"})
+    result = run_akscan("git", str(repo.path), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}")
+    document = json.loads(result.out)
+    assert sts.requests_for(key_id) == 1
+    assert {f["verification"]["status"] for f in document["findings"]} == {"live"}
