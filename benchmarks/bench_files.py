@@ -51,6 +51,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--detect-secrets", action="store_true", help="also time detect-secrets (slow)")
     parser.add_argument("--keep", action="store_true", help="keep the corpus")
+    parser.add_argument(
+        "--no-archives",
+        action="store_true",
+        help="both tools without archive expansion (akscan --no-archives, betterleaks "
+        "--max-archive-depth=0); by default each expands archives as it does by default",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="akscan-bench-"))
@@ -66,7 +72,18 @@ def main() -> None:
     timings.append(
         measure(
             "akscan",
-            [*akscan_command(), "scan", str(corpus), "-q", "--format", "json", "-o", str(ak_report), "--no-redact"],
+            [
+                *akscan_command(),
+                "scan",
+                str(corpus),
+                "-q",
+                "--format",
+                "json",
+                "-o",
+                str(ak_report),
+                "--no-redact",
+                *(["--no-archives"] if args.no_archives else []),
+            ],
             args.repeat,
         )
     )
@@ -76,7 +93,8 @@ def main() -> None:
 
     if have("betterleaks"):
         bl_report = work / "betterleaks.json"
-        timings.append(measure("betterleaks", betterleaks_command(str(corpus), report=bl_report), args.repeat))
+        extra = ["--max-archive-depth=0"] if args.no_archives else []
+        timings.append(measure("betterleaks", betterleaks_command(str(corpus), *extra, report=bl_report), args.repeat))
         bl_pairs, _, _ = betterleaks_pairs(betterleaks_findings(bl_report))
         results["betterleaks"] = sum((i, s) in bl_pairs for _, i, s in planted)
     if args.detect_secrets and have("detect-secrets"):

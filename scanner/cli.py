@@ -297,6 +297,7 @@ def walk_options(func: Any) -> Any:
         click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit."),
         click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks)."),
         click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
+        click.option("--no-archives", is_flag=True, help="Do not look inside zip/tar/gz/bz2/xz files."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -305,7 +306,7 @@ def walk_options(func: Any) -> Any:
 
 def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> Any:
     from scanner.scan import ScanOptions, scan_paths, scan_stream
-    from scanner.sources.files import WalkOptions, stream_chunks
+    from scanner.sources.files import WalkOptions, file_identities, stream_chunks
 
     # akscan's own files are not scanned: the report being written (with --no-redact it holds secrets),
     # the baseline in use, the baseline being written.
@@ -315,7 +316,8 @@ def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> A
         gitignore=opts.get("gitignore", False),
         follow_symlinks=opts.get("follow_symlinks", False),
         max_file_size=parse_size(opts.get("max_file_size", "0")),
-        skip_files=frozenset(os.path.realpath(f) for f in own if f and f != "-"),
+        skip_files=file_identities(own),
+        archives=not opts.get("no_archives", False),
     )
     options = ScanOptions(
         walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), allowlist=settings.allowlist

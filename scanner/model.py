@@ -149,6 +149,7 @@ class ScanStats:
     errors: list[dict[str, str]] = field(default_factory=list)
     binary_files: int = 0
     decoded_files: int = 0
+    archive_members: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
     incomplete: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -166,6 +167,7 @@ class ScanStats:
         self.bytes += other.bytes
         self.binary_files += other.binary_files
         self.decoded_files += other.decoded_files
+        self.archive_members += other.archive_members
         for reason, count in other.skipped.items():
             self.skipped[reason] = self.skipped.get(reason, 0) + count
         for reason, count in other.suppressed.items():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from scanner.detect import detect
 from scanner.model import Blob, Finding, Kind, Location, ScanStats
 from scanner.rules import Ruleset
+from scanner.sources.archives import archive_kind, expand
 from scanner.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_chunks, read_piece, walk
 from scanner.suppress import Allowlist, inline_allowed
 
@@ -77,19 +78,52 @@ class PieceResult:
     stats: ScanStats
     overlap_newlines: int = 0
     own_newlines: int = 0
+    members: list[Finding] = field(default_factory=list)  # findings in archive members (their own paths)
 
 
 def scan_piece(piece: Piece, ruleset: Ruleset) -> PieceResult:
     stats = ScanStats()
     target = piece.target
     if piece.count == 1:
-        findings = scan_chunks(read_chunks(target.path, target.display, stats), ruleset, stats)
+        heads: list[bytes] = []
+        findings = scan_chunks(_tap_head(read_chunks(target.path, target.display, stats), heads), ruleset, stats)
+        if target.expand and heads and archive_kind(heads[0]) is not None:
+            findings = prefer_members(findings, scan_archive(target, ruleset, stats))
         return PieceResult(piece, findings, stats)
     read = read_piece(piece, stats)
     if read is None:
         return PieceResult(piece, [], stats)
     # Lines are relative to the piece here; join_pieces makes them absolute once all pieces are in.
-    return PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines, read.own_newlines)
+    result = PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines, read.own_newlines)
+    if piece.index == 0 and target.expand and archive_kind(read.blob.data[:512]) is not None:
+        result.members = scan_archive(target, ruleset, stats)  # own paths and lines: not joined
+    return result
+
+
+def _tap_head(blobs: Iterable[Blob], heads: list[bytes]) -> Iterator[Blob]:
+    for blob in blobs:
+        if not heads and blob.offset_base == 0:
+            heads.append(blob.data[:512])
+        yield blob
+
+
+def prefer_members(container: list[Finding], members: list[Finding]) -> list[Finding]:
+    """A key found both in an archive's raw bytes (an uncompressed tar) and in one of its members is
+    reported once, at the member: its path and line say where it really is."""
+    inside = {f.fingerprint for f in members}
+    return [f for f in container if f.fingerprint not in inside] + members
+
+
+def scan_archive(target: Target, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
+    """The members of an archive file, each scanned as its own blob."""
+    findings: list[Finding] = []
+    try:
+        with open(target.path, "rb") as handle:
+            for member in expand(handle, target.display, stats):
+                findings.extend(scan_chunks([member], ruleset, stats))
+    except OSError as error:
+        stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
+    return findings
 
 
 def join_pieces(results: list[PieceResult]) -> list[Finding]:
@@ -238,7 +272,7 @@ def run_targets(
             parts.append(part)
             if len(parts) == part.piece.count:
                 del waiting[part.piece.target.path]
-                yield join_pieces(parts), ScanStats()
+                yield prefer_members(join_pieces(parts), [f for p in parts for f in p.members]), ScanStats()
 
 
 def scan_paths(paths: list[str], ruleset: Ruleset, options: ScanOptions) -> ScanResult:

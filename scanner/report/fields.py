@@ -59,6 +59,7 @@ def summary_dict(report: Report) -> dict[str, Any]:
         "bytes": stats.bytes,
         "binary_files": stats.binary_files,
         "decoded_files": stats.decoded_files,
+        "archive_members": stats.archive_members,
         "skipped": dict(sorted(stats.skipped.items())),
         "errors": [{k: safe(v) for k, v in e.items()} for e in stats.errors],
         "suppressed": dict(sorted(stats.suppressed.items())),

@@ -32,7 +32,8 @@ class WalkOptions:
     gitignore: bool = False
     follow_symlinks: bool = False
     max_file_size: int = 0  # 0: no limit
-    skip_files: frozenset[str] = frozenset()  # real paths of akscan's own files (report, baseline)
+    skip_files: frozenset[tuple[int, int]] = frozenset()  # (device, inode) of akscan's own files
+    archives: bool = True  # also scan the members of zip/tar/gz/bz2/xz files
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Target:
     path: str  # the path to open
     display: str  # the path to report
     size: int
+    expand: bool = True  # scan archive members too
 
 
 @dataclass
@@ -54,6 +56,20 @@ def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any] | None:
     import pathspec
 
     return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def file_identities(paths: list[str | None]) -> frozenset[tuple[int, int]]:
+    """(device, inode) of the files that exist among ``paths``: compared with the stat the walk already
+    has, so skipping akscan's own files costs nothing per file."""
+    found = set()
+    for path in paths:
+        if path and path != "-":
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.add((st.st_dev, st.st_ino))
+    return frozenset(found)
 
 
 def walk(paths: list[str], options: WalkOptions, stats: ScanStats) -> Iterator[Target]:
@@ -171,13 +187,13 @@ def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptio
     if not stat.S_ISREG(st.st_mode):
         stats.skip("not-regular-file", display, f"{display}: not a regular file (FIFO, socket or device)")
         return None
-    if options.skip_files and os.path.realpath(path) in options.skip_files:
+    if options.skip_files and (st.st_dev, st.st_ino) in options.skip_files:
         stats.skip("akscan-output")
         return None
     if options.max_file_size and st.st_size > options.max_file_size:
         stats.skip("too-large", display, f"{display}: {st.st_size} bytes is over --max-file-size")
         return None
-    return Target(path, display, st.st_size)
+    return Target(path, display, st.st_size, options.archives)
 
 
 def looks_binary(head: bytes) -> bool:
