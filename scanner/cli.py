@@ -9,162 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from scanner import __version__
+from scanner.conclude import finish, print_errors
 from scanner.errors import AkscanError, ExitCode, UsageError
+from scanner.settings import Settings, parse_size, prepare
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 FORMATS = ("text", "json", "jsonl", "sarif", "csv")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-MAX_ERROR_LINES = 20
 DEFAULT_BASELINE = ".akscan-baseline.json"
-
-
-def parse_size(text: str) -> int:
-    value = text.strip().lower()
-    number = value.rstrip("bkmg")
-    unit = value[len(number) :]
-    try:
-        if unit not in _SIZE_UNITS:
-            raise ValueError
-        return int(float(number) * _SIZE_UNITS[unit])
-    except ValueError:
-        raise UsageError(f"--max-file-size {text!r}: use a number of bytes or e.g. 512k, 10MB, 1G") from None
-
-
-@dataclass
-class Settings:
-    """Command-line options merged over the project config: what one run will do."""
-
-    ruleset: Any
-    config: Any
-    fmt: str
-    redact: bool
-    quiet: bool
-    output: str | None
-    fail_on: Any
-    allowlist: Any
-    baseline: Any = None
-    exclude: tuple[str, ...] = field(default=())
-
-
-def prepare(opts: dict[str, Any], anchor: Path) -> Settings:
-    from scanner.config import find_config, load_config
-    from scanner.model import Severity
-    from scanner.rules import load_ruleset
-    from scanner.suppress import Allowlist, load_baseline
-
-    config_path = Path(opts["config"]) if opts.get("config") else find_config(anchor.resolve())
-    if opts.get("config") and not config_path.is_file():  # type: ignore[union-attr]
-        raise UsageError(f"--config {opts['config']}: no such file")
-    config = load_config(config_path)
-    ruleset = load_ruleset(tuple(Path(d) for d in opts.get("rule_dirs", ())) + config.rule_dirs)
-    fmt = opts.get("fmt") or config.format or "text"
-    fail_on = Severity.parse(opts["fail_on"]) if opts.get("fail_on") else config.fail_on
-    allowlist = Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes)
-    baseline_file = opts.get("baseline") or (str(config.baseline) if config.baseline else None)
-    baseline = load_baseline(baseline_file) if baseline_file else None
-    redact = not opts.get("no_redact") and config.redact
-    return Settings(
-        ruleset,
-        config,
-        fmt,
-        redact,
-        bool(opts.get("quiet")),
-        opts.get("output"),
-        fail_on,
-        allowlist,
-        baseline,
-        config.exclude,
-    )
-
-
-def _open_output(output: str | None) -> Any:
-    if output is None or output == "-":
-        return sys.stdout
-    try:
-        return open(output, "w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
-
-
-def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] | None = None) -> int:
-    """Baseline, verification, report, exit code: the common tail of every scanning command."""
-    from scanner.report import Report, writer
-
-    findings = result.findings
-    baseline_summary: dict[str, Any] = {}
-    if settings.baseline is not None:
-        from scanner.suppress import apply_baseline
-
-        findings, suppressed, stale = apply_baseline(findings, settings.baseline)
-        if suppressed:
-            result.stats.suppressed["baseline"] = suppressed
-        baseline_summary = {"file": settings.baseline.path, "suppressed": suppressed}
-        if command != "hook":  # a hook sees only staged files: every other entry would look stale
-            baseline_summary["stale"] = [
-                {"fingerprint": e.fingerprint, "rule_id": e.rule_id, "key_hint": e.key_hint, "path": e.path}
-                for e in stale
-            ]
-            if stale and not settings.quiet:
-                click.echo(
-                    f"akscan: note: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
-                    f"match anything (run `akscan baseline update` to drop them)",
-                    err=True,
-                )
-    result.findings = findings
-    hidden = run_verification(result, opts or {})
-    findings = result.findings
-    if hidden and not settings.quiet:
-        reasons = ", ".join(f"{n} {r}" for r, n in sorted(hidden.items()))
-        click.echo(
-            f"akscan: note: --only-live hid {sum(hidden.values())} finding(s) that are not live or could "
-            f"not be verified: {reasons}",
-            err=True,
-        )
-    print_errors(result.stats, settings.quiet)
-    report = Report(
-        findings,
-        result.stats,
-        result.duration,
-        redact=settings.redact,
-        ruleset_digest=settings.ruleset.digest,
-        command=command,
-        baseline=baseline_summary,
-        rules={r.id: r for r in settings.ruleset.rules},
-        hidden=hidden,
-    )
-    stream = _open_output(settings.output)
-    try:
-        writer(settings.fmt)(report, stream)
-    finally:
-        if settings.output not in (None, "-"):
-            stream.close()
-        else:
-            stream.flush()
-    failing = [f for f in findings if f.severity >= settings.fail_on]
-    if failing:
-        return ExitCode.FINDINGS
-    if result.stats.skipped.get("missing") and not findings:
-        return ExitCode.ERROR
-    return ExitCode.CLEAN
-
-
-def print_errors(stats: Any, quiet: bool) -> None:
-    if quiet or not stats.errors:
-        return
-    err = sys.stderr
-    from scanner.report import safe
-
-    for entry in stats.errors[:MAX_ERROR_LINES]:
-        err.write(f"akscan: warning: {safe(entry['detail'])}\n")
-    if len(stats.errors) > MAX_ERROR_LINES:
-        err.write(f"akscan: warning: … and {len(stats.errors) - MAX_ERROR_LINES} more (see the JSON summary)\n")
 
 
 def _progress_wanted(settings: Settings) -> bool:
@@ -253,41 +110,6 @@ def verify_options(func: Any) -> Any:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def run_verification(result: Any, opts: dict[str, Any]) -> dict[str, Any]:
-    """Verify the findings in place; returns what the report should say it hid."""
-    if not opts.get("verify"):
-        if opts.get("only_live"):
-            raise UsageError("--only-live needs --verify")
-        return {}
-    from scanner.verify import Verifier, VerifyOptions, parse_endpoints
-
-    options = VerifyOptions(
-        endpoints=parse_endpoints(opts.get("endpoints", ())),
-        region=opts.get("verify_region"),
-        vpc=opts.get("verify_vpc", False),
-        workers=opts["verify_workers"],
-        rps=opts["verify_rps"],
-        timeout=opts["verify_timeout"],
-        retries=opts["verify_retries"],
-        cache_path=opts.get("verify_cache"),
-        ttl=opts["verify_ttl"],
-    )
-    verifier = Verifier(options)
-    result.findings = verifier.verify(result.findings)
-    result.stats.extra["verification"] = verifier.summary(result.findings)
-    hidden: dict[str, int] = {}
-    if opts.get("only_live"):
-        kept = []
-        for finding in result.findings:
-            if finding.verification is not None and finding.verification.status == "live":
-                kept.append(finding)
-            else:
-                reason = "not-verifiable" if finding.verification is None else f"verified-{finding.verification.status}"
-                hidden[reason] = hidden.get(reason, 0) + 1
-        result.findings = kept
-    return hidden
 
 
 def walk_options(func: Any) -> Any:
@@ -420,55 +242,6 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
     return finish(settings, result, "hook", opts)
 
 
-_ENV_NAMES = {
-    "id": ("AKSCAN_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-    "secret": ("AKSCAN_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "AWS_SECRET_ACCESS_KEY"),
-    "token": ("AKSCAN_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN", "AWS_SESSION_TOKEN"),
-}
-
-
-def _read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
-    """A pair from the environment, or from stdin as KEY=VALUE lines or as bare lines (id, secret,
-    token). Never from the command line, where `ps` and shell history would show it."""
-    values: dict[str, str] = {}
-    if not use_stdin:
-        for field_name, names in _ENV_NAMES.items():
-            found = next((os.environ[n] for n in names if os.environ.get(n)), None)
-            if found:
-                values[field_name] = found.strip()
-    if "id" not in values:
-        text = sys.stdin.read()
-        bare: list[str] = []
-        for line in text.splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            name, sep, value = line.partition("=")
-            matched = [f for f, names in _ENV_NAMES.items() if sep and name.strip().removeprefix("export ") in names]
-            if matched:
-                values[matched[0]] = value.strip().strip("'\"")
-            else:
-                bare.append(line)
-        for field_name, value in zip(("id", "secret", "token"), bare, strict=False):
-            values.setdefault(field_name, value)
-    if not values.get("id") or not values.get("secret"):
-        raise UsageError(
-            "no credential to verify: set AKSCAN_ACCESS_KEY_ID and AKSCAN_ACCESS_KEY_SECRET "
-            "(and AKSCAN_SECURITY_TOKEN for STS), or pipe 'id', 'secret' lines on stdin"
-        )
-    return values["id"], values["secret"], values.get("token")
-
-
-def _provider_of(key_id: str) -> str:
-    if key_id.startswith(("LTAI", "STS.")):
-        return "alibaba"
-    if key_id[:4] in ("AKIA", "ASIA", "ABIA", "ACCA"):
-        return "aws"
-    raise UsageError(
-        f"cannot tell the provider of key ID {key_id[:4]}…: expected LTAI…, STS.… (Alibaba) or AKIA…/ASIA…"
-    )
-
-
 @cli.command()
 @click.option("--stdin", "use_stdin", is_flag=True, help="Read the pair from stdin even if the environment has one.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -493,9 +266,10 @@ def verify(
     from scanner.model import redact
     from scanner.verify import Verifier, VerifyOptions, parse_endpoints
     from scanner.verify.outcome import Credential
+    from scanner.verify.reading import provider_of, read_credential
 
-    key_id, secret, token = _read_credential(use_stdin)
-    provider = _provider_of(key_id)
+    key_id, secret, token = read_credential(use_stdin)
+    provider = provider_of(key_id)
     options = VerifyOptions(
         endpoints=parse_endpoints(endpoints),
         region=verify_region,
