@@ -13,14 +13,16 @@ from pathlib import Path
 from tests.conftest import akscan_command
 
 
-def run_with_terminal_stderr(*args: str) -> tuple[str, str]:
-    """Run akscan with stderr on a pseudo-terminal; return (stdout, what the terminal showed)."""
+def run_on_terminal(args: list[str], stream: str = "stderr") -> tuple[str, str]:
+    """Run akscan with ``stream`` (stdout or stderr) on a pseudo-terminal; return (the other stream's
+    output, what the terminal showed)."""
     primary, secondary = pty.openpty()
     # A fresh pseudo-terminal is 0x0; tqdm would fit its bar into zero columns. Give it a real size.
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen(
-        [*akscan_command(), *args], stdout=subprocess.PIPE, stderr=secondary, env={**os.environ, "TERM": "xterm"}
-    )
+    other = subprocess.PIPE
+    streams = {"stdout": secondary, "stderr": other} if stream == "stdout" else {"stdout": other, "stderr": secondary}
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    proc = subprocess.Popen([*akscan_command(), *args], env=env, **streams)  # type: ignore[call-overload]
     os.close(secondary)
     shown = b""
     while True:
@@ -31,9 +33,14 @@ def run_with_terminal_stderr(*args: str) -> tuple[str, str]:
         if not chunk:
             break
         shown += chunk
-    out, _ = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=120)
     os.close(primary)
-    return out.decode(), shown.decode("utf-8", "replace")
+    rest = out if stream == "stderr" else err
+    return (rest or b"").decode(), shown.decode("utf-8", "replace")
+
+
+def run_with_terminal_stderr(*args: str) -> tuple[str, str]:
+    return run_on_terminal(list(args), "stderr")
 
 
 def tree(tmp_path: Path) -> Path:
@@ -70,25 +77,6 @@ def test_text_output_is_coloured_on_a_terminal_only(tmp_path: Path) -> None:
 
     keys = FakeKeys(3)
     (tmp_path / "a.py").write_text(f"oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen(
-        [*akscan_command(), "scan", str(tmp_path)],
-        stdout=secondary,
-        stderr=subprocess.DEVNULL,
-        env={k: v for k, v in os.environ.items() if k != "NO_COLOR"},
-    )
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    proc.wait(timeout=60)
-    os.close(primary)
-    assert b"\x1b[" in shown  # ANSI colour on a terminal
+    _, shown = run_on_terminal(["scan", str(tmp_path)], "stdout")
+    assert "\x1b[" in shown  # ANSI colour on a terminal
     assert "\x1b[" not in run_akscan("scan", str(tmp_path)).out  # none in a pipe

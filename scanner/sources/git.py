@@ -77,7 +77,7 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
     otherwise the rev-list arguments of a range or branch."""
     everything = revisions is None and unreachable
     # Listing the whole store runs while rev-list walks history: two git processes, two cores.
-    listing = _Listing(repo) if everything else None
+    listing = _listing(repo) if everything else None
     shallow = _flag(repo, "--is-shallow-repository")
     promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
     partial = bool(promisor.strip())
@@ -140,18 +140,20 @@ def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[s
     return paths, missing, commits
 
 
-class _Listing:
-    """``cat-file --batch-all-objects`` writing to a temporary file (not a pipe, which would stall it
-    after 64 KiB) while the caller does other work."""
+class Background:
+    """A git command running in the background while the caller does other work, writing to a temporary
+    file (a pipe would stall it after 64 KiB); ``read`` waits for it, ``cancel`` stops it."""
 
-    def __init__(self, repo: str) -> None:
+    def __init__(self, repo: str, args: list[str], stdin: bytes = b"") -> None:
         import tempfile
 
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed in read()
-        check = "--batch-check=%(objectname) %(objecttype) %(objectsize)"
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by read() or cancel()
         self.proc = subprocess.Popen(
-            ["git", "-C", repo, "cat-file", "--batch-all-objects", check], stdout=self.output, stderr=subprocess.DEVNULL
+            ["git", "-C", repo, *args], stdin=subprocess.PIPE, stdout=self.output, stderr=subprocess.DEVNULL
         )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(stdin)
+        self.proc.stdin.close()
 
     def read(self) -> bytes:
         self.proc.wait(timeout=GIT_TIMEOUT)
@@ -159,6 +161,18 @@ class _Listing:
         data = self.output.read()
         self.output.close()
         return data
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.output.close()
+
+
+def _listing(repo: str) -> Background:
+    return Background(
+        repo, ["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)"]
+    )
 
 
 def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int]]:
@@ -226,34 +240,13 @@ _LOG_ARGS = [
 ]
 
 
-class HistoryLog:
+class HistoryLog(Background):
     """``git log --raw`` over all history (merges diffed against each parent), started in the background
     so it runs while the blobs are scanned; read only if some blob holds a finding."""
 
     def __init__(self, repo: str, extra_commits: list[str]) -> None:
-        import tempfile
-
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by read() or cancel()
         args = [*_LOG_ARGS, "--stdin"] if extra_commits else list(_LOG_ARGS)
-        self.proc = subprocess.Popen(
-            ["git", "-C", repo, *args], stdin=subprocess.PIPE, stdout=self.output, stderr=subprocess.DEVNULL
-        )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("".join(f"{sha}\n" for sha in extra_commits).encode())
-        self.proc.stdin.close()
-
-    def read(self) -> bytes:
-        self.proc.wait(timeout=GIT_TIMEOUT)
-        self.output.seek(0)
-        data = self.output.read()
-        self.output.close()
-        return data
-
-    def cancel(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.output.close()
+        super().__init__(repo, args, "".join(f"{sha}\n" for sha in extra_commits).encode())
 
 
 def attribute(
