@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from scanner.decode import LAYER, MAX_DEPTH, rewrite
-from scanner.filters import VALIDATORS, is_hex, looks_random, placeholder_reason
+from scanner.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from scanner.model import Blob, Finding, Kind, Location, Severity
 from scanner.pairing import Candidate, assign, pair_cost
 from scanner.rules import LazyPattern, Rule, Ruleset
@@ -69,15 +69,20 @@ def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
     return _Hits(anchors, context, encoded)
 
 
-def _line_window(data: bytes, position: int, lines: int) -> tuple[int, int]:
-    start = position
+def _line_window(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
+    """From ``lines`` lines above ``start`` to ``lines`` lines below ``end``."""
+    lo = start
     for _ in range(lines + 1):
-        start = data.rfind(b"\n", 0, max(start - 1, 0)) + 1 if start > 0 else 0
-    end = position
+        if lo == 0:
+            break
+        lo = data.rfind(b"\n", 0, max(lo - 1, 0)) + 1
+    hi = end
     for _ in range(lines + 1):
-        found = data.find(b"\n", end + 1)
-        end = found if found >= 0 else len(data)
-    return start, end
+        found = data.find(b"\n", hi + 1)
+        if found < 0:
+            return lo, len(data)
+        hi = found
+    return lo, hi
 
 
 def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth: int) -> list[Finding]:
@@ -86,7 +91,7 @@ def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth:
     data = blob.data
     windows: list[tuple[int, int]] = []
     for position in sorted(positions):
-        start, end = _line_window(data, position, DECODE_LINES)
+        start, end = _line_window(data, position, position, DECODE_LINES)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:
@@ -167,7 +172,7 @@ class _Matcher:
             for match in rule.context_pattern.finditer(self.data, lo, hi, overlapped=False):
                 value = match.group(1).decode("latin-1")
                 # A lone secret has only its key name to vouch for it: demand all three classes.
-                if self._valid(rule, value) and _classes(value) == 3:
+                if self._valid(rule, value) and character_classes(value) == 3:
                     found.append(Candidate(index, value, match.start(1), match.end(1), context=True))
         return found
 
@@ -193,18 +198,7 @@ class _Matcher:
         return any(word.encode() in before for word in rule.context_words)
 
     def _pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
-        lo = start
-        for _ in range(lines + 1):
-            found = self.data.rfind(b"\n", 0, lo - 1 if lo > 0 else 0)
-            lo = found + 1 if found >= 0 else 0
-            if lo == 0:
-                break
-        hi = end
-        for _ in range(lines + 1):
-            found = self.data.find(b"\n", hi + 1)
-            hi = found if found >= 0 else len(self.data)
-            if hi == len(self.data):
-                break
+        lo, hi = _line_window(self.data, start, end, lines)
         return max(lo, start - max_bytes), min(hi, end + max_bytes)
 
     # -- main -------------------------------------------------------------------------------------
@@ -333,7 +327,3 @@ class _Matcher:
 
 def _overlaps(candidate: Candidate, spans: list[tuple[int, int]]) -> bool:
     return any(candidate.start < end and start < candidate.end for start, end in spans)
-
-
-def _classes(value: str) -> int:
-    return sum((any(c.isdigit() for c in value), any(c.islower() for c in value), any(c.isupper() for c in value)))

@@ -64,11 +64,16 @@ def scan_chunks(blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats) -> li
     best: dict[tuple[str, int], Finding] = {}
     for blob in blobs:
         for finding in scan_blob(blob, ruleset, stats):
-            key = (finding.rule_id, finding.location.offset)
-            current = best.get(key)
-            if current is None or _KIND_RANK[finding.kind] > _KIND_RANK[current.kind]:
-                best[key] = finding
+            _keep_best(best, finding)
     return list(best.values())
+
+
+def _keep_best(best: dict[tuple[str, int], Finding], finding: Finding) -> None:
+    """One finding per rule and byte offset; a paired one beats a lone one seen in another chunk."""
+    key = (finding.rule_id, finding.location.offset)
+    current = best.get(key)
+    if current is None or _KIND_RANK[finding.kind] > _KIND_RANK[current.kind]:
+        best[key] = finding
 
 
 @dataclass
@@ -136,10 +141,7 @@ def join_pieces(results: list[PieceResult]) -> list[Finding]:
             moved = _shift_lines(finding, shift)
             if result.piece.index > 0:
                 moved = _fix_columns(moved, finding, result.piece.target.path)
-            key = (moved.rule_id, moved.location.offset)
-            current = best.get(key)
-            if current is None or _KIND_RANK[moved.kind] > _KIND_RANK[current.kind]:
-                best[key] = moved
+            _keep_best(best, moved)
         lines_before += result.own_newlines
     return list(best.values())
 
