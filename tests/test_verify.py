@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from scanner.detect import detect
 from scanner.model import Blob, Origin
 from scanner.rules import load_ruleset
 from scanner.verify import Verifier, VerifyOptions
-from scanner.verify.outcome import Credential
+from scanner.verify.cache import ResultCache
+from scanner.verify.clock import ManualClock
+from scanner.verify.outcome import Credential, Outcome
+from scanner.verify.ratelimit import RateLimiter
+from scanner.verify.transport import Response, UrllibTransport
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 from tests.sts_emulator import Emulator
@@ -189,20 +194,91 @@ def test_only_live_says_what_it_hid(tmp_path: Path, sts: Emulator, keys: FakeKey
     assert "--only-live hid 2" in result.err
 
 
-def test_rate_limit(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
-    for i in range(10):
+class RecordingTransport:
+    """The real urllib transport, noting the (manual) clock's time as each request leaves."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.sent: list[float] = []
+        self.inner = UrllibTransport()
+
+    def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float) -> Response:
+        self.sent.append(self.clock.monotonic())
+        return self.inner.request(method, url, headers, body, timeout)
+
+
+def test_rate_limiter_spaces_requests_on_its_clock() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(5, clock)
+    moments = []
+    for _ in range(10):
+        limiter.acquire()
+        moments.append(round(clock.monotonic(), 6))
+    assert moments == [0, 0, 0, 0, 0, 0.2, 0.4, 0.6, 0.8, 1.0]  # a burst of 5, then 5 a second
+    clock.advance(10)  # idle time refills the bucket, but never beyond one second's burst
+    for _ in range(5):
+        limiter.acquire()
+    assert round(clock.monotonic(), 6) == 11.0
+    limiter.acquire()
+    assert round(clock.monotonic(), 6) == 11.2
+    unlimited = RateLimiter(0, clock)
+    for _ in range(100):
+        unlimited.acquire()
+    assert round(clock.monotonic(), 6) == 11.2
+
+
+def test_rate_limit_holds_across_verifier_threads(sts: Emulator, keys: FakeKeys) -> None:
+    clock = ManualClock()
+    transport = RecordingTransport(clock)
+    credentials = []
+    for _ in range(10):
         key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
         sts.add_ram_user(key_id, secret)
-        (tmp_path / f"f{i}.py").write_text(f"oss2.Auth('{key_id}', '{secret}')\n")
-    result = run_akscan(
-        "scan", str(tmp_path), "--format", "json", "--verify", "--verify-rps", "5", "--endpoint", f"alibaba={sts.url}"
-    )
-    assert result.code == 1
-    moments = sorted(entry.at for entry in sts.log)
-    assert len(moments) == 10
-    assert moments[-1] - moments[0] >= 0.9  # a burst of 5, then 5 more at 5 per second
-    for start in range(len(moments) - 6):
-        assert moments[start + 6] - moments[start] >= 0.15  # never 7 requests in a tight burst
+        credentials.append(Credential("alibaba", key_id, secret))
+    options = VerifyOptions(endpoints={"alibaba": sts.url}, rps=5, workers=8, timeout=2.0)
+    checker = Verifier(options, transport, clock)
+    findings = [
+        finding
+        for c in credentials
+        for finding in detect(Blob(f"oss2.Auth('{c.key_id}', '{c.secret}')\n".encode(), Origin("a.py")), RULES)
+    ]
+    assert len(findings) == 10
+    verified = checker.verify(findings)
+    assert [f.verification.status for f in verified if f.verification] == ["live"] * 10
+    assert len(sts.log) == 10
+    assert sorted(round(t, 6) for t in transport.sent) == [0, 0, 0, 0, 0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def test_cache_ttl_follows_its_clock(tmp_path: Path, keys: FakeKeys) -> None:
+    clock = ManualClock()
+    path = tmp_path / "cache.json"
+    cache = ResultCache(str(path), ttl=60, clock=clock)
+    credential = Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
+    cache.put(credential, Outcome("live"), "t0")
+    clock.advance(59)
+    assert cache.get(credential) is not None
+    clock.advance(2)
+    assert cache.get(credential) is None  # past its time to live
+    cache.save()
+    assert json.loads(path.read_text())["entries"] == {}  # expired entries are not written back
+    cache.put(credential, Outcome("not-found"), "t1")
+    cache.save()
+    reloaded = ResultCache(str(path), ttl=60, clock=clock)
+    found = reloaded.get(credential)
+    assert found is not None and found[0].status == "not-found"
+    clock.advance(61)
+    assert ResultCache(str(path), ttl=60, clock=clock).get(credential) is None
+
+
+def test_backoff_sleeps_on_the_clock(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    sts.behaviour.throttle_next = 2
+    clock = ManualClock()
+    options = VerifyOptions(endpoints={"alibaba": sts.url}, rps=0, backoff=0.5, retries=3, timeout=2.0)
+    result = Verifier(options, clock=clock).check(Credential("alibaba", key_id, secret))
+    assert result.status == "live"
+    assert clock.slept == [0.5, 1.0]
 
 
 def test_persistent_cache_is_hashed_and_skips_requests(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
@@ -270,8 +346,6 @@ def test_verify_command_reads_environment_and_stdin(sts: Emulator, keys: FakeKey
 
 
 def test_unverifiable_kinds_are_left_alone(sts: Emulator, keys: FakeKeys) -> None:
-    from scanner.detect import detect
-
     findings = detect(Blob(f"ak = '{keys.alibaba_id()}'".encode(), Origin("x")), RULES)
     verified = verifier(sts).verify(findings)
     assert verified[0].verification is None and len(sts.log) == 0

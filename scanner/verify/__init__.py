@@ -13,7 +13,6 @@ import datetime as dt
 import importlib
 import ipaddress
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from typing import Any
 from scanner.errors import UsageError
 from scanner.model import Finding, Kind, Severity, Verification
 from scanner.verify.cache import ResultCache
+from scanner.verify.clock import Clock, SystemClock
 from scanner.verify.outcome import Credential, Outcome
 from scanner.verify.ratelimit import RateLimiter
 from scanner.verify.transport import Transport, UrllibTransport
@@ -103,11 +103,12 @@ def credential_of(finding: Finding) -> Credential | None:
 
 
 class Verifier:
-    def __init__(self, options: VerifyOptions, transport: Transport | None = None) -> None:
+    def __init__(self, options: VerifyOptions, transport: Transport | None = None, clock: Clock | None = None) -> None:
         self.options = options
         self.transport = transport or UrllibTransport()
-        self.limiter = RateLimiter(options.rps)
-        self.cache = ResultCache(options.cache_path, options.ttl)
+        self.clock: Clock = clock or SystemClock()
+        self.limiter = RateLimiter(options.rps, self.clock)
+        self.cache = ResultCache(options.cache_path, options.ttl, self.clock)
         self.requests = 0
         self.from_cache = 0
         self._count = threading.Lock()
@@ -135,7 +136,7 @@ class Verifier:
                 outcome = Outcome("unknown", reason=f"verifier error: {type(error).__name__}")
             if not outcome.retry or attempt == self.options.retries:
                 break
-            time.sleep(self.options.backoff * (2**attempt))
+            self.clock.sleep(self.options.backoff * (2**attempt))
         checked_at = _now()
         self.cache.put(credential, outcome, checked_at)
         return _verification(outcome, checked_at)

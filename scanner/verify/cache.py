@@ -7,9 +7,9 @@ import hashlib
 import json
 import os
 import threading
-import time
 from typing import Any
 
+from scanner.verify.clock import Clock, SystemClock
 from scanner.verify.outcome import Credential, Outcome
 
 VERSION = 1
@@ -21,9 +21,10 @@ def cache_key(credential: Credential) -> str:
 
 
 class ResultCache:
-    def __init__(self, path: str | None, ttl: float) -> None:
+    def __init__(self, path: str | None, ttl: float, clock: Clock | None = None) -> None:
         self.path = path
         self.ttl = ttl
+        self.clock: Clock = clock or SystemClock()
         self.lock = threading.Lock()
         self.entries: dict[str, dict[str, Any]] = {}
         if path:
@@ -37,7 +38,7 @@ class ResultCache:
 
     def get(self, credential: Credential) -> tuple[Outcome, str] | None:
         entry = self.entries.get(cache_key(credential))
-        if not entry or entry.get("expires", 0) < time.time():
+        if not entry or entry.get("expires", 0) < self.clock.time():
             return None
         fields = {k: entry.get(k) for k in ("status", "reason", "account_id", "arn", "identity_type", "user_id")}
         return Outcome(**{k: v for k, v in fields.items() if v is not None}), str(entry.get("checked_at", ""))
@@ -54,13 +55,13 @@ class ResultCache:
                 "identity_type": outcome.identity_type,
                 "user_id": outcome.user_id,
                 "checked_at": checked_at,
-                "expires": time.time() + self.ttl,
+                "expires": self.clock.time() + self.ttl,
             }
 
     def save(self) -> None:
         if not self.path:
             return
-        now = time.time()
+        now = self.clock.time()
         live = {k: v for k, v in self.entries.items() if v.get("expires", 0) >= now}
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)

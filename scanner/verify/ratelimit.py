@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import threading
-import time
+
+from scanner.verify.clock import Clock, SystemClock
 
 
 class RateLimiter:
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Clock | None = None) -> None:
         self.rate = rate
+        self.clock: Clock = clock or SystemClock()
         self.capacity = max(1.0, rate)
         self.tokens = self.capacity
-        self.updated = time.monotonic()
+        self.updated = self.clock.monotonic()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         if self.rate <= 0:
             return
         with self.lock:  # held while waiting, so waiters are served in turn
-            now = time.monotonic()
+            now = self.clock.monotonic()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             if self.tokens < 1:
-                time.sleep((1 - self.tokens) / self.rate)
-                self.updated = time.monotonic()
+                self.clock.sleep((1 - self.tokens) / self.rate)
+                self.updated = self.clock.monotonic()
                 self.tokens = 1
             self.tokens -= 1
