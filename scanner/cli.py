@@ -225,18 +225,25 @@ def git_command(repo: str, **opts: Any) -> int:
     return finish(settings, result, "git", opts)
 
 
-@cli.command()
-@click.argument("files", nargs=-1, type=str)
+@cli.command(context_settings={"allow_interspersed_args": False})
+@click.argument("files", nargs=-1, type=str, metavar="[--] [FILE]...")
 @output_options
-@verify_options
 def hook(files: tuple[str, ...], **opts: Any) -> int:
     """Pre-commit hook: scan the staged version of FILES (default: every staged file).
 
     Keys already committed in a touched file are reported one severity lower (with --fail-on high, only
-    keys this commit adds block it). Never uses the network, never rewrites files or the baseline.
+    keys this commit adds block it). Offline by construction: no verification, no network; never rewrites
+    files or the baseline. Put `--` before the file names, so that no file name is read as an option.
     """
     from scanner.hook import run_hook
 
+    for name in files:
+        if name.startswith("-") and not os.path.lexists(name):
+            raise UsageError(
+                f"{name!r} was given as a file name but no such file exists: options go before `--` "
+                "(in .pre-commit-config.yaml: `entry: akscan hook --fail-on high --`, not `args:`), "
+                "or in .akscan.toml"
+            )
     settings = prepare(opts, Path("."))
     result = run_hook(list(files), settings.ruleset, settings.allowlist)
     return finish(settings, result, "hook", opts)

@@ -80,12 +80,12 @@ def test_key_already_committed_is_reported_one_severity_lower(repo: Repo, keys: 
     (finding,) = document["findings"]
     assert finding["key_id"] == key_id and finding["git"]["present_at_head"] is True
     assert finding["severity"] == "medium" and code == 1  # lowered from high, still reported
-    code, _, _ = hook(repo, "settings", "--fail-on", "high")
+    code, _, _ = hook(repo, "--fail-on", "high", "--", "settings")
     assert code == 0  # only keys this commit adds block it
     new_id, new_line = pair(keys)
     repo.write("settings", line + new_line)
     repo.git("add", "settings")
-    code, document, _ = hook(repo, "settings", "--fail-on", "high")
+    code, document, _ = hook(repo, "--fail-on", "high", "--", "settings")
     assert code == 1
     assert {(f["key_id"], f["severity"]) for f in document["findings"]} == {(key_id, "medium"), (new_id, "high")}
 
@@ -94,7 +94,7 @@ def test_rename_of_a_committed_key_does_not_block(repo: Repo, keys: FakeKeys) ->
     _, line = pair(keys)
     repo.commit("old", old_name=line + "\n".join(f"x{i} = {i}" for i in range(20)) + "\n")
     repo.git("mv", "old_name", "new_name")
-    code, document, _ = hook(repo, "new_name", "--fail-on", "high")
+    code, document, _ = hook(repo, "--fail-on", "high", "--", "new_name")
     assert code == 0 and document["findings"][0]["git"]["present_at_head"] is True
 
 

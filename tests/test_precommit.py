@@ -106,3 +106,79 @@ def test_run_files_and_all_files(project: tuple[Repo, dict[str, str]], keys: Fak
     assert leaky.returncode != 0 and key_id in leaky.stdout
     everything = subprocess.run([*run, "--all-files"], cwd=repo.path, env=env, capture_output=True, text=True)
     assert everything.returncode != 0 and key_id in everything.stdout and "leaky.py" in everything.stdout
+
+
+def _option_like_names() -> list[str]:
+    """A file name for every way the hook's command line could be hijacked: each option of `akscan
+    hook` (and of the top-level command) alone and with a value, plus the end-of-options marker."""
+    from scanner.cli import cli, hook
+
+    # Not "--" itself: sorted first, it would end the options and hide the very bug this test is for.
+    names = {"-dash.py", "--verify", "--fail-on=critical", "--no-redact", "--output=stolen.txt"}
+    for command in (cli, hook):
+        for param in command.params:
+            for flag in (*param.opts, *param.secondary_opts):
+                if flag.startswith("-"):
+                    names.add(flag)
+                    if flag.startswith("--"):
+                        names.add(f"{flag}=critical")
+    return sorted(names)
+
+
+def test_file_names_are_never_options(project: tuple[Repo, dict[str, str]], keys: FakeKeys) -> None:
+    repo, env = project
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    names = _option_like_names()
+    assert {"--fail-on=critical", "--no-redact", "-o", "--format=critical", "--quiet"} <= set(names)
+    for name in names:
+        repo.write(name, "harmless\n")
+    repo.write("app.py", f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    repo.git("add", "-A")
+    result = commit(repo, env, "names that look like options")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output  # --fail-on=critical as a file name must not let a HIGH pair pass
+    assert key_id in output and "app.py" in output
+    assert secret not in output  # --no-redact as a file name must not print the secret
+    assert "Usage:" not in output and "No such option" not in output
+    assert not (repo.path / "stolen.txt").exists()  # `--output=stolen.txt` named a file, not a report
+    for name in names:  # and no staged file was overwritten by a report
+        assert (repo.path / name).read_text() == "harmless\n"
+    print(output)
+
+
+def test_options_given_as_args_are_refused_with_a_fix(
+    tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]], keys: FakeKeys
+) -> None:
+    source, rev, env = hook_source
+    repo = Repo(tmp_path / "args")
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
+        "        args: [--fail-on=critical]\n",
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+    subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+    repo.write("clean.py", "x = 1\n")
+    repo.git("add", "clean.py")
+    result = commit(repo, env, "misconfigured")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "'--fail-on=critical' was given as a file name" in output and "entry: akscan hook" in output
+
+
+def test_override_entry_passes_options(
+    tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]], keys: FakeKeys
+) -> None:
+    source, rev, env = hook_source
+    repo = Repo(tmp_path / "entry")
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
+        "        entry: akscan hook --fail-on critical --\n",
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+    subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+    repo.write("lone.py", f"ID = '{keys.alibaba_id()}'\n")  # a lone key ID: low severity
+    repo.git("add", "lone.py")
+    result = commit(repo, env, "low only")
+    assert result.returncode == 0, result.stdout + result.stderr
