@@ -176,8 +176,10 @@ def _commit_info(repo: str, commit: str) -> Introduction | None:
     only then)."""
     import git as gitpython
 
+    from scanner.sources.gitcmd import gitpython_repo
+
     try:
-        with gitpython.Repo(repo) as handle:
+        with gitpython_repo(repo) as handle:
             found = handle.commit(commit)
             summary = found.summary if isinstance(found.summary, str) else found.summary.decode("utf-8", "replace")
             return Introduction(

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from typing import IO
 
+from scanner.sources import gitcmd
+
 
 class _ObjectBody:
     """A file-like view of one object's bytes in a ``cat-file --batch`` stream, read in bounded chunks."""
@@ -65,13 +67,7 @@ def cat_objects(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectB
 
 
 def _stream(repo: str, shas: list[str]) -> Iterator[tuple[str, str, _ObjectBody | None]]:
-    proc = subprocess.Popen(
-        ["git", "-C", repo, "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        bufsize=READ_BUFFER,
-    )
+    proc = gitcmd.popen(["cat-file", "--batch"], repo, stdout=subprocess.PIPE, bufsize=READ_BUFFER)
     assert proc.stdin is not None and proc.stdout is not None
     _widen_pipe(proc.stdout.fileno())
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from scanner.errors import SourceError
-
-GIT_TIMEOUT = 600
+from scanner.sources import gitcmd
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,7 @@ class Inventory:
 
 
 def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-    proc = subprocess.run(["git", "-C", repo, *args], input=input, capture_output=True, timeout=GIT_TIMEOUT)
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git {args[0]} failed in {repo}: {message[-1] if message else proc.returncode}")
-    return proc.stdout
+    return gitcmd.run(args, repo, input=input, check=check).stdout
 
 
 def git_output(repo: str, *args: str) -> bytes:
@@ -55,11 +49,7 @@ def open_repository(path: str) -> str:
     """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
     if not os.path.isdir(path):
         raise SourceError(f"{path} is not a git repository (no such directory): pass the path of a repository")
-    proc = subprocess.run(
-        ["git", "-C", path, "rev-parse", "--is-bare-repository", "--show-toplevel"],
-        capture_output=True,
-        timeout=GIT_TIMEOUT,
-    )
+    proc = gitcmd.run(["rev-parse", "--is-bare-repository", "--show-toplevel"], path, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if proc.returncode != 0 or not lines:
         raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path")
@@ -121,10 +111,9 @@ def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[s
     if extra:
         args.append("--stdin")
     args.extend(rev_args)
-    proc = subprocess.run(["git", "-C", repo, *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT)
+    proc = gitcmd.run(args, repo, input=stdin, check=False)
     if proc.returncode != 0 and not proc.stdout:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git rev-list failed in {repo}: {message[-1] if message else proc.returncode}")
+        raise SourceError(f"git rev-list failed in {repo}: {gitcmd.last_line(proc.stderr, proc.returncode)}")
     paths: dict[str, str] = {}
     missing: list[str] = []
     commits: list[str] = []
@@ -148,15 +137,13 @@ class Background:
         import tempfile
 
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by read() or cancel()
-        self.proc = subprocess.Popen(
-            ["git", "-C", repo, *args], stdin=subprocess.PIPE, stdout=self.output, stderr=subprocess.DEVNULL
-        )
+        self.proc = gitcmd.popen(args, repo, stdout=self.output)
         assert self.proc.stdin is not None
         self.proc.stdin.write(stdin)
         self.proc.stdin.close()
 
     def read(self) -> bytes:
-        self.proc.wait(timeout=GIT_TIMEOUT)
+        self.proc.wait(timeout=gitcmd.TIMEOUT)
         self.output.seek(0)
         data = self.output.read()
         self.output.close()
@@ -234,6 +221,9 @@ _LOG_ARGS = [
     "--raw",
     "--no-abbrev",
     "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-show-signature",
     "--diff-merges=separate",
     "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s",
     "--no-color",

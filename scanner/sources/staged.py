@@ -3,12 +3,11 @@ with git plumbing only — no GitPython, no network — so the hook starts fast.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 
 from scanner.errors import SourceError
 from scanner.model import ScanStats
+from scanner.sources import gitcmd
 
 GITLINK = "160000"
 
@@ -21,16 +20,11 @@ class StagedFile:
 
 
 def _git(*args: str, cwd: str | None = None, check: bool = True) -> bytes:
-    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
-    proc = subprocess.run(["git", *args], capture_output=True, cwd=cwd, env=env)
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git {args[0]}: {message[-1] if message else 'failed'}")
-    return proc.stdout
+    return gitcmd.run(args, cwd=cwd, check=check).stdout
 
 
 def repository_top() -> str:
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True)
+    proc = gitcmd.run(["rev-parse", "--show-toplevel"], check=False)
     if proc.returncode != 0:
         raise SourceError("akscan hook must run inside a git repository (it scans what is staged for commit)")
     return proc.stdout.decode("utf-8", "surrogateescape").strip()
@@ -44,7 +38,11 @@ def staged_files(top: str, files: list[str], stats: ScanStats) -> list[StagedFil
     """Index entries for ``files`` (relative to the current folder, as pre-commit passes them), or for
     every added, copied, modified or renamed file when none are given."""
     if not files:
-        changed = _split(_git("diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames", cwd=top))
+        changed = _split(
+            _git(
+                "diff", "--cached", "--no-ext-diff", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames", cwd=top
+            )
+        )
         if not changed:
             return []
         files, cwd = changed, top
@@ -76,14 +74,12 @@ def staged_files(top: str, files: list[str], stats: ScanStats) -> list[StagedFil
 
 def head_blobs_for(top: str, paths: list[str]) -> dict[str, str]:
     """Blob ids of ``paths`` in HEAD (and of the HEAD path a staged file was renamed from)."""
-    if (
-        not paths
-        or subprocess.run(["git", "-C", top, "rev-parse", "--verify", "-q", "HEAD"], capture_output=True).returncode
-        != 0
-    ):
+    if not paths or gitcmd.run(["rev-parse", "--verify", "-q", "HEAD"], top, check=False).returncode != 0:
         return {}
     renames: dict[str, str] = {}
-    status = _git("diff", "--cached", "--name-status", "-z", "-M", cwd=top).split(b"\0")
+    status = _git("diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-z", "-M", cwd=top).split(
+        b"\0"
+    )
     index = 0
     while index < len(status) - 1:
         code = status[index].decode()
