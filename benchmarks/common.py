@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO / "scanner"), str(REPO)]  # akscan from this checkout; tests.keys for fakes
 
 BETTERLEAKS_ALIBABA_RULES = (
     "alibaba-access-key-id,alibaba-secret-key,alibaba-sts-access-key-id,"
@@ -56,7 +56,7 @@ def akscan_command() -> list[str]:
 
     compileall.compile_dir(str(REPO / "scanner"), quiet=1)
     script = Path(sys.executable).parent / "akscan"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "akscan"]
 
 
 def betterleaks_command(*target: str, report: Path) -> list[str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.detect import detect
-from scanner.model import Blob, Finding, Origin
-from scanner.rules import Ruleset, load_ruleset
+from akscan.detect import detect
+from akscan.model import Blob, Finding, Origin
+from akscan.rules import Ruleset, load_ruleset
 from tests.keys import FakeKeys
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def akscan_command() -> list[str]:
     found = shutil.which("akscan")
     if found:
         return [found]
-    return [sys.executable, "-m", "scanner"]
+    return [sys.executable, "-m", "akscan"]
 
 
 @dataclass
@@ -58,7 +58,8 @@ def run_akscan(
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> Run:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    # The checkout's own code, never a stale installed copy.
+    full_env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner"), **(env or {})}
     proc = subprocess.run(
         [*akscan_command(), *args], input=input, capture_output=True, cwd=cwd, env=full_env, timeout=timeout
     )

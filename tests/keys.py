@@ -7,7 +7,7 @@ import base64
 import random
 import string
 
-from scanner.filters import looks_random
+from akscan.filters import looks_random
 
 ALNUM = string.ascii_letters + string.digits
 

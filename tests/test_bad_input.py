@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scanner.model import Kind, ScanStats
-from scanner.rules import Ruleset
-from scanner.scan import run_targets
-from scanner.sources.files import CHUNK_SIZE, WalkOptions, walk
+from akscan.model import Kind, ScanStats
+from akscan.rules import Ruleset
+from akscan.scan import run_targets
+from akscan.sources.files import CHUNK_SIZE, WalkOptions, walk
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 
@@ -119,7 +119,7 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
     with huge.open("wb") as handle:
         handle.truncate(400 * 1024 * 1024)  # sparse: costs no disk
     code = (
-        "import resource, sys; from scanner.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
+        "import resource, sys; from akscan.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
         "'-o', '/dev/null']); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(huge)], capture_output=True, text=True, timeout=120)
@@ -131,8 +131,8 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
 def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys: FakeKeys) -> None:
     import io
 
-    from scanner.scan import scan_chunks
-    from scanner.sources.files import stream_chunks
+    from akscan.scan import scan_chunks
+    from akscan.sources.files import stream_chunks
 
     key_id, _secret, line = pair_line(keys)
     text = ("z" * 2500 + " " + line) + "filler\n" * 300 + "q" * 1900 + " " + line

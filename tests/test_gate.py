@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 import string
 
-from scanner.detect import _prefilter
-from scanner.gate import Gate, cover_words
-from scanner.rules import load_ruleset
+from akscan.detect import _prefilter
+from akscan.gate import Gate, cover_words
+from akscan.rules import load_ruleset
 
 RULESET = load_ruleset()
 

@@ -158,7 +158,7 @@ def test_hook_path_imports_no_gitpython_tqdm_or_http(repo: Repo) -> None:
     repo.write("a.py", "x = 1\n")
     repo.git("add", "-A")
     code = (
-        "import sys; from scanner.cli import main; rc = main(['hook', '-q']); "
+        "import sys; from akscan.cli import main; rc = main(['hook', '-q']); "
         "heavy = sorted(m for m in ('git', 'tqdm', 'urllib.request', 'http.client', 'ssl', 'socket', 'regex') "
         "if m in sys.modules); print(heavy)"
     )

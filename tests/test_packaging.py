@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PROBE = (
-    "import json, sys; {prelude} from scanner.rules import load_ruleset, builtin_rules_dir; "
+    "import json, sys; {prelude} from akscan.rules import load_ruleset, builtin_rules_dir; "
     "r = load_ruleset(); print(json.dumps({{'digest': r.digest, 'ids': [x.id for x in r.rules], "
     "'dir': str(builtin_rules_dir())}}))"
 )
@@ -42,16 +42,16 @@ def _build(kind: str, out: Path) -> Path:
 
 
 def test_wheel_editable_and_checkout_load_the_same_rules(tmp_path: Path) -> None:
-    checkout = probe("", REPO, pythonpath=str(REPO))
+    checkout = probe("", REPO, pythonpath=str(REPO / "scanner"))
     assert Path(checkout["dir"]) == REPO / "rules"
 
     wheel = _build("wheel", tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "scanner/_rules/alibaba.toml" in names
+    assert "akscan/_rules/alibaba.toml" in names
     site = tmp_path / "wheel-site"
     zipfile.ZipFile(wheel).extractall(site)
     installed = probe("", tmp_path, pythonpath=str(site))
-    assert Path(installed["dir"]) == site / "scanner" / "_rules"
+    assert Path(installed["dir"]) == site / "akscan" / "_rules"
 
     editable_wheel = _build("editable", tmp_path / "edist")
     editable_site = tmp_path / "editable-site"

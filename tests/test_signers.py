@@ -10,7 +10,7 @@ import string
 
 import pytest
 
-from scanner.verify import VERIFIERS, alibaba, aws, resolve
+from akscan.verify import VERIFIERS, alibaba, aws, resolve
 
 VECTOR_A = {  # Alibaba ECS DescribeRegions documentation example
     "AccessKeyId": "testid",

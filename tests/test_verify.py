@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from scanner.detect import detect
-from scanner.model import Blob, Origin
-from scanner.rules import load_ruleset
-from scanner.verify import Verifier, VerifyOptions
-from scanner.verify.cache import ResultCache
-from scanner.verify.clock import ManualClock
-from scanner.verify.outcome import Credential, Outcome
-from scanner.verify.ratelimit import RateLimiter
-from scanner.verify.transport import Response, UrllibTransport
+from akscan.detect import detect
+from akscan.model import Blob, Origin
+from akscan.rules import load_ruleset
+from akscan.verify import Verifier, VerifyOptions
+from akscan.verify.cache import ResultCache
+from akscan.verify.clock import ManualClock
+from akscan.verify.outcome import Credential, Outcome
+from akscan.verify.ratelimit import RateLimiter
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 from tests.sts_emulator import Emulator
@@ -194,17 +193,17 @@ def test_only_live_says_what_it_hid(tmp_path: Path, sts: Emulator, keys: FakeKey
     assert "--only-live hid 2" in result.err
 
 
-class RecordingTransport:
-    """The real urllib transport, noting the (manual) clock's time as each request leaves."""
+class RecordingLimiter(RateLimiter):
+    """The real limiter, noting the (manual) clock's time at which each request was let go."""
 
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.sent: list[float] = []
-        self.inner = UrllibTransport()
+    def __init__(self, rate: float, clock: ManualClock) -> None:
+        super().__init__(rate, clock)
+        self.granted: list[float] = []
 
-    def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float) -> Response:
-        self.sent.append(self.clock.monotonic())
-        return self.inner.request(method, url, headers, body, timeout)
+    def acquire(self) -> float:
+        moment = super().acquire()
+        self.granted.append(moment)
+        return moment
 
 
 def test_rate_limiter_spaces_requests_on_its_clock() -> None:
@@ -229,14 +228,14 @@ def test_rate_limiter_spaces_requests_on_its_clock() -> None:
 
 def test_rate_limit_holds_across_verifier_threads(sts: Emulator, keys: FakeKeys) -> None:
     clock = ManualClock()
-    transport = RecordingTransport(clock)
     credentials = []
     for _ in range(10):
         key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
         sts.add_ram_user(key_id, secret)
         credentials.append(Credential("alibaba", key_id, secret))
     options = VerifyOptions(endpoints={"alibaba": sts.url}, rps=5, workers=8, timeout=2.0)
-    checker = Verifier(options, transport, clock)
+    checker = Verifier(options, clock=clock)
+    checker.limiter = limiter = RecordingLimiter(5, clock)
     findings = [
         finding
         for c in credentials
@@ -246,7 +245,7 @@ def test_rate_limit_holds_across_verifier_threads(sts: Emulator, keys: FakeKeys)
     verified = checker.verify(findings)
     assert [f.verification.status for f in verified if f.verification] == ["live"] * 10
     assert len(sts.log) == 10
-    assert sorted(round(t, 6) for t in transport.sent) == [0, 0, 0, 0, 0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert sorted(round(t, 6) for t in limiter.granted) == [0, 0, 0, 0, 0, 0.2, 0.4, 0.6, 0.8, 1.0]
 
 
 def test_cache_ttl_follows_its_clock(tmp_path: Path, keys: FakeKeys) -> None:
@@ -385,7 +384,7 @@ def test_aws_against_moto_with_authentication(moto_sts: tuple[str, dict[str, str
 
 
 def test_aws_temporary_key_without_its_token_is_not_called_dead(keys: FakeKeys) -> None:
-    from scanner.verify import aws
+    from akscan.verify import aws
 
     class NoNetwork:
         def request(self, *args: object, **kwargs: object) -> object:

@@ -1,3 +1,0 @@
-from scanner.cli import run
-
-run()

@@ -1,0 +1,3 @@
+from akscan.cli import run
+
+run()

@@ -1,0 +1,433 @@
+"""The command line: a thin adapter. Parse options, call the library, render, return an exit code.
+
+``main`` owns every exit code (click runs with ``standalone_mode=False``), so click's own paths (Ctrl-C,
+broken pipe, --help) are never mistaken for "findings". Heavy modules are imported inside commands so
+``akscan --help`` and ``akscan hook`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from akscan import __version__
+from akscan.conclude import finish, print_errors
+from akscan.errors import AkscanError, ExitCode, UsageError
+from akscan.settings import Settings, parse_size, prepare
+
+FORMATS = ("text", "json", "jsonl", "sarif", "csv")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+DEFAULT_BASELINE = ".akscan-baseline.json"
+
+
+def _progress_wanted(settings: Settings) -> bool:
+    return settings.fmt == "text" and not settings.quiet and sys.stderr.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="akscan")
+def cli() -> None:
+    """akscan finds leaked cloud AccessKey pairs in files and git history.
+
+    Exit codes: 0 no findings, 1 findings, 2 error.
+    """
+
+
+def output_options(func: Any) -> Any:
+    options = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text)."),
+        click.option("--output", "-o", type=str, default=None, help="Write the report to FILE instead of stdout."),
+        click.option("--no-redact", is_flag=True, help="Show secrets in full (they are redacted by default)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings on stderr."),
+        click.option(
+            "--rules",
+            "rule_dirs",
+            multiple=True,
+            type=click.Path(file_okay=False),
+            help="Extra folder of *.toml rule files (repeatable).",
+        ),
+        click.option(
+            "--config",
+            type=str,
+            default=None,
+            help="Config file (default: nearest .akscan.toml or pyproject.toml [tool.akscan]).",
+        ),
+        click.option("--baseline", type=str, default=None, help="Report only findings not recorded in this baseline."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default=None,
+            help="Exit 1 only for findings of this severity or higher (default: any).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def verify_options(func: Any) -> Any:
+    options = [
+        click.option("--verify", is_flag=True, help="Ask each provider's STS whether found pairs are live (network)."),
+        click.option("--only-live", is_flag=True, help="With --verify: report only live keys (says how many hid)."),
+        click.option(
+            "--endpoint",
+            "endpoints",
+            multiple=True,
+            metavar="PROVIDER=URL",
+            help="Verification endpoint, e.g. alibaba=https://sts.cn-shanghai.aliyuncs.com.",
+        ),
+        click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint."),
+        click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint (sts-vpc.…)."),
+        click.option("--verify-workers", type=click.IntRange(min=1), default=8, show_default=True),
+        click.option(
+            "--verify-rps",
+            type=click.FloatRange(min=0),
+            default=10.0,
+            show_default=True,
+            help="Requests per second, all providers together (0: no limit).",
+        ),
+        click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True),
+        click.option(
+            "--verify-retries",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Retries for throttling, 5xx and network errors.",
+        ),
+        click.option("--verify-cache", default=None, metavar="FILE", help="Persistent result cache (hashed keys)."),
+        click.option(
+            "--verify-ttl",
+            type=click.FloatRange(min=0),
+            default=3600.0,
+            show_default=True,
+            help="Seconds a cached result stays valid.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def walk_options(func: Any) -> Any:
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core)."),
+        click.option("--exclude", multiple=True, help="Skip paths matching a gitignore-style pattern (repeatable)."),
+        click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit."),
+        click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks)."),
+        click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
+        click.option("--no-archives", is_flag=True, help="Do not look inside zip/tar/gz/bz2/xz files."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> Any:
+    from akscan.scan import ScanOptions, scan_paths, scan_stream
+    from akscan.sources.files import WalkOptions, file_identities, stream_chunks
+
+    # akscan's own files are not scanned: the report being written (with --no-redact it holds secrets),
+    # the baseline in use, the baseline being written.
+    own = [settings.output, settings.baseline.path if settings.baseline else None, opts.get("file")]
+    walk = WalkOptions(
+        excludes=tuple(opts.get("exclude", ())) + settings.exclude,
+        gitignore=opts.get("gitignore", False),
+        follow_symlinks=opts.get("follow_symlinks", False),
+        max_file_size=parse_size(opts.get("max_file_size", "0")),
+        skip_files=file_identities(own),
+        archives=not opts.get("no_archives", False),
+    )
+    options = ScanOptions(
+        walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), allowlist=settings.allowlist
+    )
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("'-' (stdin) cannot be combined with other paths: scan them separately")
+        from akscan.model import ScanStats
+
+        stats = ScanStats()
+        result = scan_stream(stream_chunks(sys.stdin.buffer, "<stdin>", stats, "stdin"), settings.ruleset, options)
+        result.stats.merge(stats)
+        return result
+    return scan_paths(paths, settings.ruleset, options)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@output_options
+@walk_options
+@verify_options
+def scan(paths: tuple[str, ...], **opts: Any) -> int:
+    """Scan files and directories (default: .) or stdin (-) for leaked keys."""
+    targets = list(paths) or ["."]
+    settings = prepare(opts, Path(targets[0] if targets[0] != "-" else "."))
+    result = _scan_paths(targets, settings, opts)
+    return finish(settings, result, "scan", opts)
+
+
+def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ...]) -> list[str] | None:
+    if rev_range and since:
+        raise UsageError("--since and --range cannot be combined: use --range A..B alone")
+    if rev_range:
+        if ".." not in rev_range:
+            raise UsageError(f"--range {rev_range!r}: expected A..B (e.g. origin/main..HEAD)")
+        return [rev_range]
+    if since:
+        return [*(branches or ("HEAD",)), f"^{since}"]
+    if branches:
+        return list(branches)
+    return None
+
+
+@cli.command("git")
+@click.argument("repo", default=".", type=str)
+@output_options
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: automatic).")
+@click.option("--since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
+@click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
+@click.option("--branch", "branches", multiple=True, metavar="REF", help="Only history reachable from REF.")
+@click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches (amended or force-pushed away).")
+@click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
+@verify_options
+def git_command(repo: str, **opts: Any) -> int:
+    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
+    from akscan.history import GitScanOptions, scan_history
+
+    settings = prepare(opts, Path(repo))
+    revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
+    bar = None
+    if _progress_wanted(settings):
+        from tqdm import tqdm
+
+        bar = tqdm(unit="B", unit_scale=True, desc="history", file=sys.stderr, leave=False)
+    options = GitScanOptions(
+        revisions=revisions,
+        unreachable=not opts["no_unreachable"] and revisions is None,
+        cache=not opts["no_cache"],
+        jobs=opts["jobs"],
+        allowlist=settings.allowlist,
+    )
+    try:
+        result = scan_history(repo, settings.ruleset, options, on_progress=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.stats.incomplete and not settings.quiet:
+        click.echo(
+            "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); "
+            "see summary.git in the JSON report",
+            err=True,
+        )
+    return finish(settings, result, "git", opts)
+
+
+@cli.command(context_settings={"allow_interspersed_args": False})
+@click.argument("files", nargs=-1, type=str, metavar="[--] [FILE]...")
+@output_options
+def hook(files: tuple[str, ...], **opts: Any) -> int:
+    """Pre-commit hook: scan the staged version of FILES (default: every staged file).
+
+    Keys already committed in a touched file are reported one severity lower (with --fail-on high, only
+    keys this commit adds block it). Offline by construction: no verification, no network; never rewrites
+    files or the baseline. Put `--` before the file names, so that no file name is read as an option.
+    """
+    from akscan.hook import run_hook
+
+    for name in files:
+        if name.startswith("-") and not os.path.lexists(name):
+            raise UsageError(
+                f"{name!r} was given as a file name but no such file exists: options go before `--` "
+                "(in .pre-commit-config.yaml: `entry: akscan hook --fail-on high --`, not `args:`), "
+                "or in .akscan.toml"
+            )
+    settings = prepare(opts, Path("."))
+    result = run_hook(list(files), settings.ruleset, settings.allowlist)
+    return finish(settings, result, "hook", opts)
+
+
+@cli.command()
+@click.option("--stdin", "use_stdin", is_flag=True, help="Read the pair from stdin even if the environment has one.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--endpoint", "endpoints", multiple=True, metavar="PROVIDER=URL", help="Verification endpoint.")
+@click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint.")
+@click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint.")
+@click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+@click.option("--verify-retries", type=click.IntRange(min=0), default=3, show_default=True)
+def verify(
+    use_stdin: bool,
+    fmt: str,
+    endpoints: tuple[str, ...],
+    verify_region: str | None,
+    verify_vpc: bool,
+    verify_timeout: float,
+    verify_retries: int,
+) -> int:
+    """Check one pair live, read from the environment or stdin (never the command line).
+
+    Exit 1: the key is live. 0: it is not (not found, disabled, wrong secret, expired). 2: inconclusive.
+    """
+    from akscan.model import redact
+    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
+    from akscan.verify.outcome import Credential
+    from akscan.verify.reading import provider_of, read_credential
+
+    key_id, secret, token = read_credential(use_stdin)
+    provider = provider_of(key_id)
+    options = VerifyOptions(
+        endpoints=parse_endpoints(endpoints),
+        region=verify_region,
+        vpc=verify_vpc,
+        timeout=verify_timeout,
+        retries=verify_retries,
+        workers=1,
+    )
+    verification = Verifier(options).check(Credential(provider, key_id, secret, token))
+    out = sys.stdout
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        body = {k: v for k, v in dataclasses.asdict(verification).items() if v not in (None, "")}
+        json.dump({"provider": provider, "key_id": key_id, "secret": redact(secret), **body}, out, indent=2)
+        out.write("\n")
+    else:
+        who = " ".join(x for x in (verification.identity_type, verification.arn) if x)
+        line = f"{provider} {key_id}: {verification.status}"
+        line += f" — {who}" if who else ""
+        line += f" ({verification.reason})" if verification.reason else ""
+        out.write(line + "\n")
+        if verification.status == "live" and verification.identity_type == "Account":
+            out.write("CRITICAL: this is the account's own (root) AccessKey. Disable it now and use RAM users.\n")
+    if verification.status == "live":
+        return ExitCode.FINDINGS
+    return ExitCode.ERROR if verification.status == "unknown" else ExitCode.CLEAN
+
+
+@cli.group()
+def baseline() -> None:
+    """Record known findings so later scans report only new ones."""
+
+
+def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) -> int:
+    from akscan.suppress import load_baseline, write_baseline
+
+    target = opts["file"]
+    if update and not os.path.exists(target):
+        raise UsageError(f"{target} does not exist: use `akscan baseline create` first")
+    opts = {**opts, "baseline": None, "fmt": "text", "output": None}
+    settings = prepare(opts, Path(paths[0] if paths else "."))
+    settings.baseline = None
+    result = _scan_paths(list(paths) or ["."], settings, opts)
+    print_errors(result.stats, settings.quiet)
+    before = set(load_baseline(target).entries) if update else set()
+    count = write_baseline(target, result.findings, settings.ruleset.digest)
+    after = {f.fingerprint for f in result.findings}
+    message = f"akscan: wrote {count} entr{'y' if count == 1 else 'ies'} to {target}"
+    if update:
+        message += f" ({len(after - before)} new, {len(before - after)} stale removed)"
+    click.echo(message + " — it holds fingerprints only, never a secret; commit it.", err=True)
+    return ExitCode.CLEAN
+
+
+def _baseline_options(func: Any) -> Any:
+    func = click.option("--file", "-f", default=DEFAULT_BASELINE, show_default=True, help="Baseline file.")(func)
+    func = click.option("--config", type=str, default=None, help="Config file.")(func)
+    func = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))(func)
+    func = click.option("--quiet", "-q", is_flag=True)(func)
+    return walk_options(func)
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, type=str)
+@_baseline_options
+def baseline_create(paths: tuple[str, ...], **opts: Any) -> int:
+    """Scan PATHS (default: .) and record every finding in the baseline file."""
+    if os.path.exists(opts["file"]):
+        raise UsageError(f"{opts['file']} already exists: use `akscan baseline update` to refresh it")
+    return _baseline_write(paths, opts, update=False)
+
+
+@baseline.command("update")
+@click.argument("paths", nargs=-1, type=str)
+@_baseline_options
+def baseline_update(paths: tuple[str, ...], **opts: Any) -> int:
+    """Rescan PATHS and rewrite the baseline: new findings added, stale entries dropped."""
+    return _baseline_write(paths, opts, update=True)
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect the loaded rules."""
+
+
+@rules.command("list")
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra folder of *.toml rule files (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
+    """List the loaded rules."""
+    from akscan.rules import load_ruleset
+
+    ruleset = load_ruleset(tuple(Path(d) for d in rule_dirs))
+    out = sys.stdout
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "id": r.id,
+                "provider": r.provider,
+                "kind": r.kind,
+                "title": r.title,
+                "severity": str(r.severity),
+                "source": r.source,
+            }
+            for r in ruleset.rules
+        ]
+        json.dump({"ruleset": ruleset.digest, "rules": rows}, out, indent=2)
+        out.write("\n")
+        return ExitCode.CLEAN
+    for rule in ruleset.rules:
+        pairs = f" pairs with {rule.pair.secret}" if rule.pair else ""
+        out.write(f"{rule.id:28} {rule.provider:8} {rule.kind:7} {rule.title}{pairs}\n")
+    out.write(f"{len(ruleset.rules)} rules, ruleset {ruleset.digest}\n")
+    return ExitCode.CLEAN
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="akscan", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.ERROR
+    except click.exceptions.Abort:
+        click.echo("akscan: interrupted", err=True)
+        return ExitCode.ERROR
+    except AkscanError as exc:
+        click.echo(f"akscan: error: {exc}", err=True)
+        return int(exc.exit_code)
+    except BrokenPipeError:
+        return ExitCode.ERROR
+    except Exception as exc:  # a bug, not a finding: never let it look like exit 1
+        if os.environ.get("AKSCAN_DEBUG"):
+            raise
+        click.echo(
+            f"akscan: internal error: {type(exc).__name__}: {exc} (set AKSCAN_DEBUG=1 for a traceback)", err=True
+        )
+        return ExitCode.ERROR
+    return int(result) if isinstance(result, int) else ExitCode.CLEAN
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The common tail of every scanning command: baseline, verification, report, exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from akscan.errors import ExitCode, UsageError
+from akscan.settings import Settings
+
+MAX_ERROR_LINES = 20
+
+
+def _open_output(output: str | None) -> Any:
+    if output is None or output == "-":
+        return sys.stdout
+    try:
+        return open(output, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
+
+
+def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] | None = None) -> int:
+    """Baseline, verification, report, exit code: the common tail of every scanning command."""
+    from akscan.report import Report, writer
+
+    findings = result.findings
+    baseline_summary: dict[str, Any] = {}
+    if settings.baseline is not None:
+        from akscan.suppress import apply_baseline
+
+        findings, suppressed, stale = apply_baseline(findings, settings.baseline)
+        if suppressed:
+            result.stats.suppressed["baseline"] = suppressed
+        baseline_summary = {"file": settings.baseline.path, "suppressed": suppressed}
+        if command != "hook":  # a hook sees only staged files: every other entry would look stale
+            baseline_summary["stale"] = [
+                {"fingerprint": e.fingerprint, "rule_id": e.rule_id, "key_hint": e.key_hint, "path": e.path}
+                for e in stale
+            ]
+            if stale and not settings.quiet:
+                click.echo(
+                    f"akscan: note: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
+                    f"match anything (run `akscan baseline update` to drop them)",
+                    err=True,
+                )
+    result.findings = findings
+    hidden = run_verification(result, opts or {})
+    findings = result.findings
+    if hidden and not settings.quiet:
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(hidden.items()))
+        click.echo(
+            f"akscan: note: --only-live hid {sum(hidden.values())} finding(s) that are not live or could "
+            f"not be verified: {reasons}",
+            err=True,
+        )
+    print_errors(result.stats, settings.quiet)
+    report = Report(
+        findings,
+        result.stats,
+        result.duration,
+        redact=settings.redact,
+        ruleset_digest=settings.ruleset.digest,
+        command=command,
+        baseline=baseline_summary,
+        rules={r.id: r for r in settings.ruleset.rules},
+        hidden=hidden,
+    )
+    stream = _open_output(settings.output)
+    try:
+        writer(settings.fmt)(report, stream)
+    finally:
+        if settings.output not in (None, "-"):
+            stream.close()
+        else:
+            stream.flush()
+    failing = [f for f in findings if f.severity >= settings.fail_on]
+    if failing:
+        return ExitCode.FINDINGS
+    if result.stats.skipped.get("missing") and not findings:
+        return ExitCode.ERROR
+    return ExitCode.CLEAN
+
+
+def print_errors(stats: Any, quiet: bool) -> None:
+    if quiet or not stats.errors:
+        return
+    err = sys.stderr
+    from akscan.report import safe
+
+    for entry in stats.errors[:MAX_ERROR_LINES]:
+        err.write(f"akscan: warning: {safe(entry['detail'])}\n")
+    if len(stats.errors) > MAX_ERROR_LINES:
+        err.write(f"akscan: warning: … and {len(stats.errors) - MAX_ERROR_LINES} more (see the JSON summary)\n")
+
+
+def run_verification(result: Any, opts: dict[str, Any]) -> dict[str, Any]:
+    """Verify the findings in place; returns what the report should say it hid."""
+    if not opts.get("verify"):
+        if opts.get("only_live"):
+            raise UsageError("--only-live needs --verify")
+        return {}
+    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
+
+    options = VerifyOptions(
+        endpoints=parse_endpoints(opts.get("endpoints", ())),
+        region=opts.get("verify_region"),
+        vpc=opts.get("verify_vpc", False),
+        workers=opts["verify_workers"],
+        rps=opts["verify_rps"],
+        timeout=opts["verify_timeout"],
+        retries=opts["verify_retries"],
+        cache_path=opts.get("verify_cache"),
+        ttl=opts["verify_ttl"],
+    )
+    verifier = Verifier(options)
+    result.findings = verifier.verify(result.findings)
+    result.stats.extra["verification"] = verifier.summary(result.findings)
+    hidden: dict[str, int] = {}
+    if opts.get("only_live"):
+        kept = []
+        for finding in result.findings:
+            if finding.verification is not None and finding.verification.status == "live":
+                kept.append(finding)
+            else:
+                reason = "not-verifiable" if finding.verification is None else f"verified-{finding.verification.status}"
+                hidden[reason] = hidden.get(reason, 0) + 1
+        result.findings = kept
+    return hidden

@@ -1,0 +1,329 @@
+"""The engine: bytes in, findings out. Pure: no I/O, no globals, no printing.
+
+1. Prefilter: lowercase once, run the Aho-Corasick automaton of every rule's anchor words.
+2. Match: run each triggered rule's regex only in a small window around its anchor hits.
+3. Filter: entropy, character classes and placeholders, only on the candidates.
+4. Pair: around each key ID, look for secret-shaped strings by proximity and structure (same line
+   first, then nearby lines) and assign IDs to secrets globally, best pairs first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from akscan.decode import LAYER, MAX_DEPTH, rewrite
+from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
+from akscan.model import Blob, Finding, Kind, Location, Severity
+from akscan.pairing import Candidate, assign, pair_cost
+from akscan.rules import LazyPattern, Rule, Ruleset
+
+# A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
+CONTEXT_LOOKBEHIND = 48
+# Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
+# are usually separate values on neighbouring lines).
+DECODE_LINES = 8
+# Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
+_SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
+
+
+@dataclass
+class _Hits:
+    anchors: dict[int, list[int]]
+    context: dict[int, list[int]]
+    encoded: list[int]  # where a key-ID anchor shows through base64
+
+
+def detect(blob: Blob, ruleset: Ruleset, depth: int = 0) -> list[Finding]:
+    data = blob.data
+    if not data:
+        return []
+    lowered = data.lower()
+    # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
+    if depth == 0 and not ruleset.gate.may_match(data, lowered):
+        return []
+    hits = _prefilter(data, lowered, ruleset)
+    found: list[Finding] = []
+    if hits.anchors or hits.context:
+        found = _Matcher(data, lowered, ruleset, hits).run(blob)
+    if hits.encoded and depth < MAX_DEPTH:
+        found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth))
+    return found
+
+
+def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
+    anchors: dict[int, list[int]] = {}
+    context: dict[int, list[int]] = {}
+    encoded: list[int] = []
+    # latin-1 maps every byte to one code point, so offsets in the text are offsets in the bytes.
+    for end, (length, targets) in ruleset.automaton.iter(lowered.decode("latin-1")):
+        start = end - length + 1
+        for target in targets:
+            if target.exact is not None and data[start : start + length] != target.exact:
+                continue
+            if target.layer is not None:
+                encoded.append(start)
+                continue
+            bucket = context if target.is_context else anchors
+            bucket.setdefault(target.rule_index, []).append(start)
+    return _Hits(anchors, context, encoded)
+
+
+def _line_window(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
+    """From ``lines`` lines above ``start`` to ``lines`` lines below ``end``."""
+    lo = start
+    for _ in range(lines + 1):
+        if lo == 0:
+            break
+        lo = data.rfind(b"\n", 0, max(lo - 1, 0)) + 1
+    hi = end
+    for _ in range(lines + 1):
+        found = data.find(b"\n", hi + 1)
+        if found < 0:
+            return lo, len(data)
+        hi = found
+    return lo, hi
+
+
+def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth: int) -> list[Finding]:
+    """Rewrite the lines around each base64-encoded anchor with their base64 values decoded, and scan
+    that text: lines keep their numbers, so findings point at the encoded value's line."""
+    data = blob.data
+    windows: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        start, end = _line_window(data, position, position, DECODE_LINES)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    found: list[Finding] = []
+    for start, end in windows:
+        text = rewrite(data[start:end])
+        if text is None:
+            continue
+        child = Blob(
+            text,
+            dataclasses.replace(blob.origin, decoded=LAYER),
+            line_base=blob.line_base + data.count(b"\n", 0, start),
+            offset_base=blob.offset_base + start,
+            column_base=0,
+        )
+        for finding in detect(child, ruleset, depth + 1):
+            found.append(dataclasses.replace(finding, encoding=finding.encoding or LAYER))
+    return found
+
+
+def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
+    seen = {(f.fingerprint, f.location.line) for f in plain}
+    merged = plain + [f for f in decoded if (f.fingerprint, f.location.line) not in seen]
+    merged.sort(key=lambda f: (f.location.offset, f.rule_id))
+    return merged
+
+
+def _windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for pos in sorted(positions):
+        lo, hi = max(0, pos - before), min(limit, pos + after)
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+class _Matcher:
+    def __init__(self, data: bytes, lowered: bytes, ruleset: Ruleset, hits: _Hits) -> None:
+        self.data = data
+        self.lowered = lowered
+        self.ruleset = ruleset
+        self.hits = hits
+        self._secret_cache: dict[tuple[int, int, int], list[Candidate]] = {}
+
+    # -- candidates -------------------------------------------------------------------------------
+    def _anchored(self, index: int) -> list[Candidate]:
+        rule = self.ruleset.rules[index]
+        found: dict[int, Candidate] = {}
+        for lo, hi in _windows(self.hits.anchors.get(index, []), rule.window, rule.window, len(self.data)):
+            for match in rule.pattern.finditer(self.data, lo, hi):
+                value = match.group(1).decode("latin-1")
+                start = match.start(1)
+                if start in found or not self._valid(rule, value):
+                    continue
+                found[start] = Candidate(index, value, start, match.end(1))
+        return list(found.values())
+
+    def _valid(self, rule: Rule, value: str) -> bool:
+        if rule.kind == "token":  # long: judge by its head, where a placeholder would show
+            if placeholder_reason(value[:64]) is not None:
+                return False
+            if rule.validator is not None:
+                return VALIDATORS[rule.validator](value)
+            return looks_random(value[:256], rule.min_entropy, 1)
+        if rule.kind == "secret":
+            return not is_hex(value) and looks_random(value, rule.min_entropy, 2)
+        return looks_random(value, rule.min_entropy, 1)
+
+    def _contextual_secrets(self, index: int) -> list[Candidate]:
+        rule = self.ruleset.rules[index]
+        if rule.context_pattern is None or index not in self.hits.context:
+            return []
+        found: list[Candidate] = []
+        for lo, hi in _windows(self.hits.context[index], 0, 160, len(self.data)):
+            for match in rule.context_pattern.finditer(self.data, lo, hi, overlapped=False):
+                value = match.group(1).decode("latin-1")
+                # A lone secret has only its key name to vouch for it: demand all three classes.
+                if self._valid(rule, value) and character_classes(value) == 3:
+                    found.append(Candidate(index, value, match.start(1), match.end(1), context=True))
+        return found
+
+    def _secrets_near(self, index: int, lo: int, hi: int) -> list[Candidate]:
+        key = (index, lo, hi)
+        cached = self._secret_cache.get(key)
+        if cached is not None:
+            return cached
+        rule = self.ruleset.rules[index]
+        found = []
+        for match in rule.pattern.finditer(self.data, lo, hi):
+            value = match.group(1).decode("latin-1")
+            if self._valid(rule, value):
+                start = match.start(1)
+                found.append(Candidate(index, value, start, match.end(1), context=self._has_context(rule, start)))
+        self._secret_cache[key] = found
+        return found
+
+    def _has_context(self, rule: Rule, start: int) -> bool:
+        before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]
+        if _SECRET_HINT.get().search(before):
+            return True
+        return any(word.encode() in before for word in rule.context_words)
+
+    def _pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
+        lo, hi = _line_window(self.data, start, end, lines)
+        return max(lo, start - max_bytes), min(hi, end + max_bytes)
+
+    # -- main -------------------------------------------------------------------------------------
+    def run(self, blob: Blob) -> list[Finding]:
+        rules = self.ruleset.rules
+        ids: list[Candidate] = []
+        tokens: dict[int, list[Candidate]] = {}
+        for index in self.hits.anchors:
+            kind = rules[index].kind
+            if kind == "key-id":
+                ids.extend(self._anchored(index))
+            elif kind == "token":
+                tokens[index] = self._anchored(index)
+        lone_secrets: list[Candidate] = []
+        for index in self.hits.context:
+            if rules[index].kind == "secret":
+                lone_secrets.extend(self._contextual_secrets(index))
+
+        taken = [(c.start, c.end) for c in ids] + [(t.start, t.end) for ts in tokens.values() for t in ts]
+        edges = []
+        for id_candidate in ids:
+            pair = rules[id_candidate.rule].pair
+            if pair is None:
+                continue
+            secret_index = self.ruleset.by_id[pair.secret]
+            lo, hi = self._pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
+            for secret in self._secrets_near(secret_index, lo, hi):
+                if _overlaps(secret, taken):
+                    continue
+                edges.append((id_candidate, secret, self._cost(id_candidate, secret)))
+        pairs = assign(edges)
+
+        findings: list[Finding] = []
+        paired_ids = {c.value for c, _ in pairs}
+        paired_secrets = {s.value for _, s in pairs}
+        used_tokens: set[int] = set()
+        for id_candidate, secret in pairs:
+            rule = rules[id_candidate.rule]
+            assert rule.pair is not None
+            token = None
+            if rule.pair.token is not None:
+                token = self._nearest_token(
+                    id_candidate,
+                    tokens.get(self.ruleset.by_id[rule.pair.token], []),
+                    rule.pair.token_bytes,
+                    used_tokens,
+                )
+            confidence = "high" if secret.context or self._same_line(id_candidate, secret) else "medium"
+            kind = Kind.STS if rule.pair.kind == "sts-credentials" else Kind.PAIR
+            findings.append(
+                self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate, secret, token)
+            )
+        for id_candidate in ids:
+            rule = rules[id_candidate.rule]
+            if id_candidate.value in paired_ids or rule.lone_severity is None:
+                continue
+            paired_ids.add(id_candidate.value)  # one lone finding per ID value and blob
+            findings.append(self._finding(blob, rule, Kind.KEY_ID, rule.lone_severity, "medium", id_candidate))
+        for secret in lone_secrets:
+            rule = rules[secret.rule]
+            if secret.value in paired_secrets or rule.lone_severity is None:
+                continue
+            paired_secrets.add(secret.value)
+            findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
+        findings.sort(key=lambda f: (f.location.offset, f.rule_id))
+        return findings
+
+    def _cost(self, id_candidate: Candidate, secret: Candidate) -> float:
+        lines = self.data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
+        return pair_cost(id_candidate, secret, lines)
+
+    def _same_line(self, a: Candidate, b: Candidate) -> bool:
+        lo, hi = min(a.end, b.end), max(a.start, b.start)
+        return self.data.find(b"\n", lo, hi) < 0
+
+    def _nearest_token(
+        self, id_candidate: Candidate, tokens: list[Candidate], limit: int, used: set[int]
+    ) -> Candidate | None:
+        best = None
+        best_distance = limit + 1
+        for token in tokens:
+            distance = abs(token.start - id_candidate.start)
+            if token.start not in used and distance < best_distance:
+                best, best_distance = token, distance
+        if best is not None:
+            used.add(best.start)
+        return best
+
+    # -- output -----------------------------------------------------------------------------------
+    def _location(self, blob: Blob, offset: int) -> Location:
+        line_start = self.data.rfind(b"\n", 0, offset) + 1
+        line = self.data.count(b"\n", 0, offset) + 1 + blob.line_base
+        column = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
+        if line_start == 0:
+            column += blob.column_base
+        return Location(blob.origin.path, line, column, offset + blob.offset_base)
+
+    def _finding(
+        self,
+        blob: Blob,
+        rule: Rule,
+        kind: Kind,
+        severity: Severity,
+        confidence: str,
+        id_candidate: Candidate | None,
+        secret: Candidate | None = None,
+        token: Candidate | None = None,
+    ) -> Finding:
+        anchor = id_candidate if id_candidate is not None else secret
+        assert anchor is not None
+        return Finding(
+            rule_id=rule.id,
+            provider=rule.provider,
+            kind=kind,
+            severity=severity,
+            confidence=confidence,
+            key_id=id_candidate.value if id_candidate is not None else None,
+            location=self._location(blob, anchor.start),
+            secret=secret.value if secret is not None else None,
+            security_token=token.value if token is not None else None,
+            secret_location=self._location(blob, secret.start) if secret is not None else None,
+            title=rule.title,
+            remediation=rule.remediation,
+        )
+
+
+def _overlaps(candidate: Candidate, spans: list[tuple[int, int]]) -> bool:
+    return any(candidate.start < end and start < candidate.end for start, end in spans)

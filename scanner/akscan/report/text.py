@@ -1,0 +1,137 @@
+"""Human output: findings grouped per file, loudest first within the run, secrets redacted."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TextIO
+
+import click
+
+from akscan.model import Finding, Kind, Severity, redact
+from akscan.report import Report, safe
+
+_COLOURS = {
+    Severity.CRITICAL: ("magenta", True),
+    Severity.HIGH: ("red", True),
+    Severity.MEDIUM: ("yellow", False),
+    Severity.LOW: ("cyan", False),
+    Severity.INFO: ("white", False),
+}
+_KIND_LABEL = {
+    Kind.PAIR: "key pair",
+    Kind.STS: "STS credentials",
+    Kind.KEY_ID: "key ID only",
+    Kind.SECRET: "secret only",
+}
+
+
+def _human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} B"
+
+
+def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
+    fg, bold = _COLOURS[finding.severity]
+    severity = (
+        click.style(f"{str(finding.severity).upper():8}", fg=fg, bold=bold)
+        if colour
+        else f"{str(finding.severity).upper():8}"
+    )
+    secret = finding.secret if not report.redact else redact(finding.secret)
+    parts = [
+        f"  {finding.location.line}:{finding.location.column}",
+        severity,
+        finding.title,
+        f"({_KIND_LABEL[finding.kind]})",
+    ]
+    lines = [" ".join(parts)]
+    detail = []
+    if finding.key_id:
+        detail.append(f"key ID {finding.key_id}")
+    if secret:
+        where = ""
+        if finding.secret_location is not None and finding.secret_location.line != finding.location.line:
+            where = f" (line {finding.secret_location.line})"
+        detail.append(f"secret {secret}{where}")
+    if finding.security_token:
+        detail.append(f"token {redact(finding.security_token) if report.redact else finding.security_token}")
+    lines.append("      " + ", ".join(detail) + f"  [{finding.rule_id}]")
+    if finding.verification is not None:
+        v = finding.verification
+        who = " ".join(x for x in (v.identity_type, v.arn) if x)
+        reason = f" ({v.reason})" if v.reason else ""
+        lines.append(f"      verified: {v.status}{' — ' + who if who else ''}{reason}")
+    if finding.git is not None and finding.git.commit:
+        g = finding.git
+        head = "still at HEAD" if g.present_at_head else "not at HEAD"
+        if g.removed_in:
+            head += f", last removed in {g.removed_in[:12]} on {g.removed_date}"
+        lines.append(
+            f"      introduced in {(g.commit or '')[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
+            f" ({head}): {g.summary}"
+        )
+    return lines
+
+
+def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
+    live = [f for f in report.findings if f.verification is not None and f.verification.status == "live"]
+    if not live:
+        return
+    title = f"LIVE KEYS ({len(live)}): these work right now. Disable them first, then clean up the code."
+    stream.write((click.style(title, fg="red", bold=True, reverse=True) if colour else title) + "\n")
+    for finding in sorted(live, key=lambda f: (-f.severity, f.location.path)):
+        v = finding.verification
+        assert v is not None
+        root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
+        line = f"  {str(finding.severity).upper():8} {finding.key_id} {v.identity_type or ''} {v.arn or ''}{root}"
+        stream.write((click.style(line, fg="red", bold=True) if colour else line) + "\n")
+        stream.write(f"           at {safe(finding.location.path)}:{finding.location.line}\n")
+    stream.write("\n")
+
+
+def write(report: Report, stream: TextIO) -> None:
+    colour = stream.isatty()
+    _live_first(report, stream, colour)
+    ordered = sorted(report.findings, key=lambda f: (f.location.path, -f.severity, f.location.line))
+    for path, group in groupby(ordered, key=lambda f: f.location.path):
+        shown = safe(path)
+        stream.write((click.style(shown, bold=True) if colour else shown) + "\n")
+        for finding in sorted(group, key=lambda f: (f.location.line, f.location.column)):
+            for line in _line(finding, report, colour):
+                stream.write(line + "\n")
+        stream.write("\n")
+    stream.write(summary_line(report) + "\n")
+    if report.findings:
+        stream.write(
+            "To silence a false positive, add `akscan:allow` in a comment on its line, or record it with "
+            "`akscan baseline create`.\n"
+        )
+
+
+def summary_line(report: Report) -> str:
+    stats = report.stats
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
+    by_severity = ", ".join(f"{counts[str(s)]} {s}" for s in sorted(Severity, reverse=True) if str(s) in counts)
+    head = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}"
+    if by_severity:
+        head += f" ({by_severity})"
+    line = (
+        f"{head} in {stats.files} file{'s' if stats.files != 1 else ''}, {_human_bytes(stats.bytes)} scanned"
+        f" in {report.duration:.2f} s"
+    )
+    extras = []
+    if stats.skipped:
+        extras.append("skipped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(stats.skipped.items())))
+    if stats.suppressed:
+        extras.append("suppressed: " + ", ".join(f"{n} {r}" for r, n in sorted(stats.suppressed.items())))
+    for name, count in report.hidden.items():
+        extras.append(f"hidden by {name}: {count}")
+    if stats.incomplete:
+        extras.append("INCOMPLETE")
+    return line + ("; " + "; ".join(extras) if extras else "")

@@ -1,0 +1,336 @@
+"""Rules are data: load ``rules/*.toml``, validate them, compile one Aho-Corasick automaton and the
+per-rule regexes once per run ("build once, query many")."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from akscan.decode import LAYER, base64_variants
+from akscan.errors import RuleError
+from akscan.gate import Gate
+from akscan.model import Severity
+
+if TYPE_CHECKING:  # the regex module costs ~10 ms to import: loaded when a pattern is first needed
+    import regex
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+KINDS = ("key-id", "secret", "token")
+CONFIDENCES = ("high", "medium", "low")
+
+# How a secret's key name is joined to its value: the rest of the key name, closing quotes or tags, then
+# an assignment-ish separator (=, :, =>, :=, a comma in a call, a table bar, a CLI space) on one line.
+CONTEXT_GLUE = rb"[A-Za-z0-9_.\-]{0,32}?[^A-Za-z0-9\r\n]{1,8}?"
+
+_RULE_KEYS = {
+    "id",
+    "provider",
+    "kind",
+    "title",
+    "anchors",
+    "anchors_case_sensitive",
+    "pattern",
+    "min_entropy",
+    "context_words",
+    "pair",
+    "severity",
+    "lone_severity",
+    "confidence",
+    "description",
+    "remediation",
+    "examples",
+    "negative_examples",
+    "validator",
+    "window",
+}
+_PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity"}
+
+
+class LazyPattern:
+    """A rule regex compiled on first use. The gate and the prefilter keep most blobs away from every
+    regex, so a typical pre-commit run compiles none (the ``regex`` module takes ~1 ms per pattern)."""
+
+    __slots__ = ("_compiled", "source")
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self._compiled: regex.Pattern[bytes] | None = None
+
+    def get(self) -> regex.Pattern[bytes]:
+        if self._compiled is None:
+            import regex
+
+            self._compiled = regex.compile(self.source)
+        return self._compiled
+
+    def finditer(self, data: bytes, pos: int, endpos: int, **kwargs: Any) -> Any:
+        return self.get().finditer(data, pos, endpos, **kwargs)
+
+    def __getstate__(self) -> bytes:
+        return self.source
+
+    def __setstate__(self, state: bytes) -> None:
+        self.source = state
+        self._compiled = None
+
+
+@dataclass(frozen=True)
+class Pairing:
+    secret: str
+    token: str | None = None
+    lines: int = 6
+    bytes: int = 1200
+    token_bytes: int = 6000
+    kind: str = "pair"  # finding kind when paired: pair | sts-credentials
+    severity: Severity = Severity.HIGH
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    provider: str
+    kind: str
+    title: str
+    pattern: LazyPattern
+    anchors: tuple[str, ...]
+    anchors_case_sensitive: bool
+    min_entropy: float
+    context_words: tuple[str, ...]
+    context_pattern: LazyPattern | None
+    pair: Pairing | None
+    severity: Severity
+    lone_severity: Severity | None
+    description: str
+    remediation: str
+    examples: tuple[str, ...] = field(repr=False, default=())
+    negative_examples: tuple[str, ...] = field(repr=False, default=())
+    validator: str | None = None
+    window: int = 80
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class AnchorTarget:
+    rule_index: int
+    exact: bytes | None  # the anchor's case-sensitive bytes, or None when any case is accepted
+    is_context: bool
+    layer: str | None = None  # "base64": the anchor seen through an encoding; decode around the hit
+
+
+@dataclass
+class Ruleset:
+    rules: list[Rule]
+    automaton: Any  # ahocorasick.Automaton (untyped C extension)
+    digest: str
+    by_id: dict[str, int]
+    gate: Gate
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[self.by_id[rule_id]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def builtin_rules_dir() -> Path:
+    """The bundled rules: inside the package in a wheel, at the repository top in a checkout."""
+    packaged = Path(__file__).resolve().parent / "_rules"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent.parent / "rules"
+    if checkout.is_dir():
+        return checkout
+    raise RuleError("the bundled rules are missing: reinstall akscan (no akscan/_rules or rules/ found)")
+
+
+def load_ruleset(extra_dirs: tuple[Path, ...] = (), include_builtin: bool = True) -> Ruleset:
+    """The bundled rules (their regexes are compiled lazily: the test suite proves they compile) and
+    the user's rule folders (compiled now, so a bad pattern is reported before any scan starts)."""
+    raw: list[tuple[dict[str, Any], str, bool]] = []
+    dirs = ([(builtin_rules_dir(), False)] if include_builtin else []) + [(d, True) for d in extra_dirs]
+    for directory, validate in dirs:
+        if not directory.is_dir():
+            raise RuleError(f"rules directory {directory} does not exist: pass a folder of *.toml rule files")
+        for path in sorted(directory.glob("*.toml")):
+            raw.extend((entry, str(path), validate) for entry in _read_rule_file(path))
+    return compile_rules(raw)
+
+
+def _read_rule_file(path: Path) -> list[dict[str, Any]]:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
+    entries = document.get("rules")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RuleError(f"{path}: expected one or more [[rules]] tables")
+    unknown = set(document) - {"rules"}
+    if unknown:
+        raise RuleError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    return entries
+
+
+def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
+    rules: list[Rule] = []
+    by_id: dict[str, int] = {}
+    digest = hashlib.sha256()
+    for entry, source, validate in raw:
+        rule = _compile_rule(entry, source, validate)
+        if rule.id in by_id:
+            raise RuleError(f"{source}: rule id {rule.id!r} is defined twice")
+        by_id[rule.id] = len(rules)
+        rules.append(rule)
+        digest.update(repr(sorted((k, repr(v)) for k, v in entry.items())).encode())
+    for rule in rules:
+        if rule.pair is None:
+            continue
+        for ref in (rule.pair.secret, rule.pair.token):
+            if ref is not None and ref not in by_id:
+                raise RuleError(f"{rule.source}: rule {rule.id!r} pairs with unknown rule {ref!r}")
+    # The gate needs only what can make a finding on its own. A token is reported only with the key ID
+    # it belongs to, whose anchor already opens the gate; leaving token anchors out keeps the gate's
+    # reduced alphabet small (AWS's "IQoJb3JpZ2luX2Vj" alone would add eight characters to it).
+    gated = [r for r in rules if r.kind != "token"]
+    sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
+    insensitive = [a for r in gated if not r.anchors_case_sensitive for a in r.anchors]
+    insensitive += [w for r in gated for w in r.context_words]
+    return Ruleset(
+        rules=rules,
+        automaton=_build_automaton(rules),
+        digest=digest.hexdigest()[:16],
+        by_id=by_id,
+        gate=Gate.build(insensitive, sensitive),
+    )
+
+
+def _build_automaton(rules: list[Rule]) -> Any:
+    targets: dict[str, list[AnchorTarget]] = {}
+    for index, rule in enumerate(rules):
+        for anchor in rule.anchors:
+            exact = anchor.encode("latin-1") if rule.anchors_case_sensitive else None
+            targets.setdefault(anchor.lower(), []).append(AnchorTarget(index, exact, False))
+        for word in rule.context_words:
+            targets.setdefault(word.lower(), []).append(AnchorTarget(index, None, True))
+        if rule.kind == "key-id" and rule.anchors_case_sensitive:
+            for anchor in rule.anchors:
+                for variant in base64_variants(anchor):
+                    target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
+                    targets.setdefault(variant.lower(), []).append(target)
+    automaton = ahocorasick.Automaton()
+    for word, entries in targets.items():
+        automaton.add_word(word, (len(word), tuple(entries)))
+    if targets:
+        automaton.make_automaton()
+    return automaton
+
+
+def _require(entry: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    value = entry.get(key)
+    if not isinstance(value, kind):
+        rid = entry.get("id", "?")
+        raise RuleError(f"{source}: rule {rid!r}: {key!r} must be a {kind.__name__}")
+    return value
+
+
+def _str_list(entry: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{source}: rule {entry.get('id', '?')!r}: {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except KeyError:
+        raise RuleError(f"{where}: unknown severity {value!r} (use info, low, medium, high, critical)") from None
+
+
+def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> Rule:
+    rule_id = _require(entry, "id", str, source)
+    where = f"{source}: rule {rule_id!r}"
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    kind = _require(entry, "kind", str, source)
+    if kind not in KINDS:
+        raise RuleError(f"{where}: kind must be one of {', '.join(KINDS)}")
+    pattern = LazyPattern(_require(entry, "pattern", str, source).encode("utf-8"))
+    if validate:  # a user's rule: compile now, so a bad pattern stops the run before it starts
+        import regex
+
+        try:
+            compiled = pattern.get()
+        except regex.error as exc:
+            raise RuleError(f"{where}: bad pattern: {exc}") from exc
+        if compiled.groups < 1:
+            raise RuleError(f"{where}: pattern needs one capturing group around the value")
+    anchors = _str_list(entry, "anchors", source)
+    context_words = _str_list(entry, "context_words", source)
+    if kind != "secret" and not anchors:
+        raise RuleError(f"{where}: a {kind} rule needs anchors for the prefilter")
+    for word in anchors + context_words:
+        if len(word) < 3:
+            raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
+    context_pattern = None
+    if context_words:
+        words = b"|".join(re.escape(w.lower().encode("utf-8")) for w in context_words)
+        context_pattern = LazyPattern(rb"(?i:" + words + rb")" + CONTEXT_GLUE + pattern.source)
+    pair = None
+    if "pair" in entry:
+        pair = _pairing(entry["pair"], where)
+    lone = entry.get("lone_severity")
+    return Rule(
+        id=rule_id,
+        provider=_require(entry, "provider", str, source),
+        kind=kind,
+        title=entry.get("title", rule_id),
+        pattern=pattern,
+        anchors=anchors,
+        anchors_case_sensitive=bool(entry.get("anchors_case_sensitive", False)),
+        min_entropy=float(entry.get("min_entropy", 0.0)),
+        context_words=context_words,
+        context_pattern=context_pattern,
+        pair=pair,
+        severity=_severity(entry.get("severity", "medium"), where),
+        lone_severity=_severity(lone, where) if lone is not None else None,
+        description=_require(entry, "description", str, source),
+        remediation=_require(entry, "remediation", str, source),
+        examples=_str_list(entry, "examples", source),
+        negative_examples=_str_list(entry, "negative_examples", source),
+        validator=entry.get("validator"),
+        window=int(entry.get("window", 80)),
+        source=source,
+    )
+
+
+def _pairing(value: Any, where: str) -> Pairing:
+    if not isinstance(value, dict):
+        raise RuleError(f"{where}: 'pair' must be a table")
+    unknown = set(value) - _PAIR_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown pair key(s) {', '.join(sorted(unknown))}")
+    if not isinstance(value.get("secret"), str):
+        raise RuleError(f"{where}: pair.secret must name the secret rule")
+    return Pairing(
+        secret=value["secret"],
+        token=value.get("token"),
+        lines=int(value.get("lines", 6)),
+        bytes=int(value.get("bytes", 1200)),
+        token_bytes=int(value.get("token_bytes", 6000)),
+        kind=str(value.get("kind", "pair")),
+        severity=_severity(value.get("severity", "high"), where),
+    )

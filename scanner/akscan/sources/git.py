@@ -1,0 +1,309 @@
+"""Git history as a source: every unique blob once, from every ref (and by default the objects no ref
+reaches), plus commit and tag messages; attribution of the blobs that hold findings.
+
+Why blobs and not ``git log -p``: patches skip content that only a merge introduced, re-read the same
+text on every branch, miss pure renames, and see an ID and its secret only if one commit added both.
+A blob is scanned whole, once, however many commits and branches carry it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from akscan.errors import SourceError
+from akscan.sources import gitcmd
+
+
+@dataclass(frozen=True)
+class GitObject:
+    sha: str
+    kind: str  # blob | commit | tag
+    size: int
+    path: str | None = None
+
+
+@dataclass
+class Inventory:
+    """What a history scan covers, and what it could not see."""
+
+    objects: list[GitObject]
+    missing: list[str] = field(default_factory=list)
+    shallow: bool = False
+    partial: bool = False
+    unreachable_commits: list[str] = field(default_factory=list)
+
+
+def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    return gitcmd.run(args, repo, input=input, check=check).stdout
+
+
+def git_output(repo: str, *args: str) -> bytes:
+    """Output of a git command that may fail (empty then)."""
+    return git(repo, *args, check=False)
+
+
+def open_repository(path: str) -> str:
+    """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
+    if not os.path.isdir(path):
+        raise SourceError(f"{path} is not a git repository (no such directory): pass the path of a repository")
+    proc = gitcmd.run(["rev-parse", "--is-bare-repository", "--show-toplevel"], path, check=False)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 or not lines:
+        raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path")
+    if lines[0] == "true" or len(lines) < 2:
+        return os.path.abspath(path)
+    return lines[1]
+
+
+def _flag(repo: str, name: str) -> bool:
+    return git(repo, "rev-parse", name, check=False).strip() == b"true"
+
+
+def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
+    """List the blobs, commits and tags to scan. ``revisions`` None means every ref (and the reflog);
+    otherwise the rev-list arguments of a range or branch."""
+    everything = revisions is None and unreachable
+    # Listing the whole store runs while rev-list walks history: two git processes, two cores.
+    listing = _listing(repo) if everything else None
+    shallow = _flag(repo, "--is-shallow-repository")
+    promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
+    partial = bool(promisor.strip())
+    rev_args = ["--all", "--reflog"] if revisions is None else revisions
+    paths, missing, commits = _reachable(repo, rev_args, [])
+    objects: list[GitObject] = []
+    dangling: list[str] = []
+    if listing is not None:
+        # Every object in the store, so blobs no commit reaches any more are scanned too. Commits no
+        # ref reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set
+        # difference is what `git fsck --unreachable` would say, at a fraction of its cost.
+        stored = list(_parse_listing(listing.read()))
+        reachable_commits = set(commits)
+        dangling = [sha for sha, kind, _ in stored if kind == "commit" and sha not in reachable_commits]
+        if dangling:
+            extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling)
+            for sha, path in extra_paths.items():
+                paths.setdefault(sha, path)
+            missing.extend(extra_missing)
+        for sha, kind, size in stored:
+            if kind == "missing":
+                missing.append(sha)
+            elif kind in ("blob", "commit", "tag"):
+                objects.append(GitObject(sha, kind, size, paths.get(sha)))
+    else:
+        sizes = _sizes(repo, [*paths, *commits])
+        for sha, (kind, size) in sizes.items():
+            objects.append(GitObject(sha, kind, size, paths.get(sha)))
+        missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
+    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling)
+
+
+def _has_head(repo: str) -> bool:
+    return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
+
+
+def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """Blob → first path seen, missing objects, and commits, for the given revisions."""
+    stdin = "".join(f"{sha}\n" for sha in extra).encode()
+    args = ["rev-list", "--objects", "--missing=print"]
+    if extra:
+        args.append("--stdin")
+    args.extend(rev_args)
+    proc = gitcmd.run(args, repo, input=stdin, check=False)
+    if proc.returncode != 0 and not proc.stdout:
+        raise SourceError(f"git rev-list failed in {repo}: {gitcmd.last_line(proc.stderr, proc.returncode)}")
+    paths: dict[str, str] = {}
+    missing: list[str] = []
+    commits: list[str] = []
+    for raw in proc.stdout.splitlines():
+        if raw.startswith(b"?"):
+            missing.append(raw[1:].decode())
+            continue
+        sha, _, path = raw.partition(b" ")
+        if not path:
+            commits.append(sha.decode())
+        else:
+            paths.setdefault(sha.decode(), path.decode("utf-8", "surrogateescape"))
+    return paths, missing, commits
+
+
+class Background:
+    """A git command running in the background while the caller does other work, writing to a temporary
+    file (a pipe would stall it after 64 KiB); ``read`` waits for it, ``cancel`` stops it."""
+
+    def __init__(self, repo: str, args: list[str], stdin: bytes = b"") -> None:
+        import tempfile
+
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by read() or cancel()
+        self.proc = gitcmd.popen(args, repo, stdout=self.output)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(stdin)
+        self.proc.stdin.close()
+
+    def read(self) -> bytes:
+        self.proc.wait(timeout=gitcmd.TIMEOUT)
+        self.output.seek(0)
+        data = self.output.read()
+        self.output.close()
+        return data
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.output.close()
+
+
+def _listing(repo: str) -> Background:
+    return Background(
+        repo, ["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)"]
+    )
+
+
+def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int]]:
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            yield parts[0].decode(), parts[1].decode(), int(parts[2])
+        elif parts:  # git lists an object it cannot read (corrupt) as "<id> missing"
+            yield parts[0].decode(), "missing", 0
+
+
+def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int]]:
+    request = "".join(f"{sha}\n" for sha in shas).encode()
+    if not request:
+        return {}
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", input=request)
+    sizes: dict[str, tuple[str, int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            sizes[parts[0].decode()] = (parts[1].decode(), int(parts[2]))
+    return sizes
+
+
+def message_of(raw: bytes) -> tuple[bytes, int]:
+    """The message of a commit or tag object, and the line it starts on (headers come first)."""
+    end = raw.find(b"\n\n")
+    if end < 0:
+        return b"", 0
+    return raw[end + 2 :], raw.count(b"\n", 0, end + 2)
+
+
+def head_blobs(repo: str) -> set[str]:
+    if not _has_head(repo):
+        return set()
+    out = git(repo, "ls-tree", "-r", "--full-tree", "HEAD", check=False)
+    return {line.split()[2].decode() for line in out.splitlines() if b" blob " in line}
+
+
+@dataclass(frozen=True)
+class Introduction:
+    commit: str
+    path: str
+    author_name: str
+    author_email: str
+    date: str
+    summary: str
+    timestamp: int
+    paths: tuple[str, ...] = ()  # every path the blob was added at, in any commit
+    removed_commit: str | None = None  # the last commit that replaced or deleted the blob at a path
+    removed_date: str | None = None
+    removed_timestamp: int = 0
+
+
+_LOG_ARGS = [
+    "log",
+    "--all",
+    "--reflog",
+    "--raw",
+    "--no-abbrev",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-show-signature",
+    "--diff-merges=separate",
+    "--format=%x00%H%x1f%an%x1f%ae%x1f%aI%x1f%ct%x1f%s",
+    "--no-color",
+]
+
+
+class HistoryLog(Background):
+    """``git log --raw`` over all history (merges diffed against each parent), started in the background
+    so it runs while the blobs are scanned; read only if some blob holds a finding."""
+
+    def __init__(self, repo: str, extra_commits: list[str]) -> None:
+        args = [*_LOG_ARGS, "--stdin"] if extra_commits else list(_LOG_ARGS)
+        super().__init__(repo, args, "".join(f"{sha}\n" for sha in extra_commits).encode())
+
+
+def attribute(
+    repo: str, blobs: set[str], extra_commits: list[str], log: HistoryLog | None = None
+) -> dict[str, Introduction]:
+    """For each blob, the oldest commit whose diff (against any parent, or none for a root) brings it in,
+    and the last one that replaced or deleted it. One ``git log --raw`` pass, only when some blob holds a
+    finding; merges are diffed against each parent so an evil merge is credited with what only it added."""
+    if not blobs:
+        if log is not None:
+            log.cancel()
+        return {}
+    raw_log = (log or HistoryLog(repo, extra_commits)).read()
+    found: dict[str, Introduction] = {}
+    all_paths: dict[str, set[str]] = {}
+    removals: dict[str, tuple[str, str, int]] = {}
+    current: Introduction | None = None
+    for raw in raw_log.split(b"\n"):
+        if raw.startswith(b"\x00"):
+            fields = raw[1:].decode("utf-8", "replace").split("\x1f")
+            if len(fields) >= 6:
+                current = Introduction(fields[0], "", fields[1], fields[2], fields[3], fields[5], int(fields[4]))
+            continue
+        if current is None or not raw.startswith(b":"):
+            continue
+        meta, _, path = raw.partition(b"\t")
+        parts = meta.split()
+        if len(parts) < 5:
+            continue
+        old_sha, new_sha = parts[2].decode(), parts[3].decode()
+        if old_sha in blobs and new_sha != old_sha and current.timestamp >= removals.get(old_sha, ("", "", -1))[2]:
+            removals[old_sha] = (current.commit, current.date, current.timestamp)
+        if new_sha in blobs:
+            text_path = path.decode("utf-8", "surrogateescape")
+            all_paths.setdefault(new_sha, set()).add(text_path)
+            candidate = Introduction(
+                current.commit,
+                text_path,
+                current.author_name,
+                current.author_email,
+                current.date,
+                current.summary,
+                current.timestamp,
+            )
+            best = found.get(new_sha)
+            if best is None or candidate.timestamp <= best.timestamp:
+                found[new_sha] = candidate
+    result = {}
+    for sha, intro in found.items():
+        removed = removals.get(sha)
+        result[sha] = dataclasses.replace(
+            intro,
+            paths=tuple(sorted(all_paths[sha])),
+            removed_commit=removed[0] if removed else None,
+            removed_date=removed[1] if removed else None,
+            removed_timestamp=removed[2] if removed else 0,
+        )
+    return result
+
+
+def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:
+    """Up to ``limit`` refs that reach ``commit``, and how many there are in all."""
+    out = git(repo, "for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
+    refs = [line.decode("utf-8", "replace") for line in out.splitlines()]
+    return tuple(refs[:limit]), len(refs)
+
+
+def git_dir(repo: str) -> str:
+    path = git(repo, "rev-parse", "--git-dir").decode().strip()
+    return path if os.path.isabs(path) else os.path.join(repo, path)

@@ -1,0 +1,127 @@
+"""The one way akscan starts git: every git process, plumbing or GitPython, goes through here.
+
+The repository being scanned is hostile: its ``.git/config`` (and ``.gitattributes``) can name programs
+that git would run for us — a GPG program for signed commits, a pager, an external diff, textconv and
+filter drivers, an fsmonitor hook, hooks, credential helpers. akscan only ever reads objects, so it
+switches all of that off with ``-c`` overrides (which beat any config file) and the environment, and
+turns off replace refs, which a repository could use to show git a clean object in place of a leaky one.
+Commands that could diff pass ``--no-ext-diff --no-textconv`` themselves (an empty ``diff.external``
+would make git try to run an empty command). No command akscan runs applies clean/smudge filters.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from akscan.errors import SourceError
+
+TIMEOUT = 600  # seconds; no single git command of a scan should come close
+
+# Settings whose value is a program (or makes git run one), overridden for every git process.
+HARDENED_CONFIG: tuple[tuple[str, str], ...] = (
+    ("log.showSignature", "false"),
+    ("gpg.program", "false"),
+    ("gpg.openpgp.program", "false"),
+    ("gpg.ssh.program", "false"),
+    ("gpg.x509.program", "false"),
+    ("gpg.ssh.defaultKeyCommand", "false"),
+    ("core.pager", "cat"),
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.askPass", ""),
+    ("credential.helper", ""),
+    ("core.untrackedCache", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("submodule.recurse", "false"),
+    ("protocol.ext.allow", "never"),
+    ("core.quotePath", "false"),
+    ("color.ui", "false"),
+)
+
+# Environment for every git process: no prompts, no pager, no external diff, no replace refs, no locks.
+HARDENED_ENV: Mapping[str, str] = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "",
+    "SSH_ASKPASS": "",
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_LITERAL_PATHSPECS": "1",
+}
+# Variables that would make git run a program of someone else's choosing.
+UNSAFE_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_PROXY_COMMAND", "GIT_EDITOR")
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in UNSAFE_ENV}
+    env.update(HARDENED_ENV)
+    return env
+
+
+def command(args: Sequence[str], repo: str | None = None) -> list[str]:
+    """``git [-C repo] -c …hardening… --no-pager args``."""
+    overrides = [part for key, value in HARDENED_CONFIG for part in ("-c", f"{key}={value}")]
+    location = ["-C", repo] if repo is not None else []
+    return ["git", *location, *overrides, "--no-pager", *args]
+
+
+def run(
+    args: Sequence[str],
+    repo: str | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+    cwd: str | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git to completion; with ``check``, a failure is a ``SourceError`` naming the command."""
+    try:
+        proc = subprocess.run(
+            command(args, repo), input=input, capture_output=True, cwd=cwd, env=environment(), timeout=TIMEOUT
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH): install git to scan repositories") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git {args[0]} took longer than {TIMEOUT} s in {repo or cwd or '.'}") from None
+    if check and proc.returncode != 0:
+        raise SourceError(f"git {args[0]} failed in {repo or cwd or '.'}: {last_line(proc.stderr, proc.returncode)}")
+    return proc
+
+
+def output(args: Sequence[str], repo: str | None = None, input: bytes | None = None, cwd: str | None = None) -> bytes:
+    return run(args, repo, input=input, cwd=cwd).stdout
+
+
+def popen(args: Sequence[str], repo: str, stdout: int | IO[Any], bufsize: int = -1) -> subprocess.Popen[bytes]:
+    """A long-running git process fed on stdin (``cat-file --batch``, a background ``log``)."""
+    try:
+        return subprocess.Popen(
+            command(args, repo),
+            stdin=subprocess.PIPE,
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+            env=environment(),
+            bufsize=bufsize,
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH): install git to scan repositories") from None
+
+
+def gitpython_repo(path: str) -> Any:
+    """A GitPython ``Repo`` whose git processes get the same hardening (close it: ``with repo:``)."""
+    import git as gitpython
+
+    repo = gitpython.Repo(path)
+    repo.git.update_environment(**{k: v for k, v in HARDENED_ENV.items()})
+    for name in UNSAFE_ENV:
+        repo.git.update_environment(**{name: None})
+    repo.git.set_persistent_git_options(c=[f"{key}={value}" for key, value in HARDENED_CONFIG], no_pager=True)
+    return repo
+
+
+def last_line(stderr: bytes, code: int) -> str:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"exit code {code}"

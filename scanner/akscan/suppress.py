@@ -1,0 +1,187 @@
+"""Suppression: inline markers on a finding's line, allowlisted values, and the baseline of known
+findings (by content fingerprint, never by line number, and never holding a plaintext secret)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from akscan.model import Finding
+
+# akscan's own marker, plus the ones teams migrating from gitleaks or detect-secrets already have.
+INLINE_MARKERS = (b"akscan:allow", b"gitleaks:allow", b"pragma: allowlist secret")
+NEXT_LINE_MARKER = b"pragma: allowlist nextline secret"
+
+
+def _line_bytes(data: bytes, line_index: int, starts: list[int]) -> bytes:
+    if line_index < 0 or line_index >= len(starts):
+        return b""
+    end = data.find(b"\n", starts[line_index])
+    return data[starts[line_index] : end if end >= 0 else len(data)]
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    position = data.find(b"\n")
+    while position >= 0:
+        starts.append(position + 1)
+        position = data.find(b"\n", position + 1)
+    return starts
+
+
+def inline_allowed(findings: list[Finding], data: bytes, line_base: int = 0) -> tuple[list[Finding], int]:
+    """Drop findings whose ID or secret line carries an allow marker. Returns (kept, suppressed count)."""
+    if not findings or not any(marker in data for marker in (*INLINE_MARKERS, NEXT_LINE_MARKER)):
+        return findings, 0
+    starts = _line_starts(data)
+    kept = []
+    for finding in findings:
+        allowed = False
+        for line in finding.lines():
+            index = line - 1 - line_base
+            text = _line_bytes(data, index, starts)
+            previous = _line_bytes(data, index - 1, starts)
+            if any(marker in text for marker in INLINE_MARKERS) or NEXT_LINE_MARKER in previous:
+                allowed = True
+        if not allowed:
+            kept.append(finding)
+    return kept, len(findings) - len(kept)
+
+
+def value_hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """Values the team has declared harmless (documented test keys): key IDs in clear, secrets hashed
+    or in clear, as the config gives them."""
+
+    key_ids: frozenset[str] = frozenset()
+    secret_hashes: frozenset[str] = frozenset()
+
+    def allows(self, finding: Finding) -> bool:
+        if finding.key_id is not None and finding.key_id in self.key_ids:
+            return True
+        return finding.secret is not None and value_hash(finding.secret) in self.secret_hashes
+
+    @classmethod
+    def build(
+        cls, key_ids: Iterable[str] = (), secrets: Iterable[str] = (), secret_hashes: Iterable[str] = ()
+    ) -> Allowlist:
+        hashes = {h.lower().removeprefix("sha256:") for h in secret_hashes}
+        hashes.update(value_hash(s) for s in secrets)
+        return cls(frozenset(key_ids), frozenset(hashes))
+
+
+# -- baseline -------------------------------------------------------------------------------------------
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """A known finding. Matched by ``fingerprint`` (a hash of rule, key ID and secret) alone: moving
+    code, renaming files or new commits do not break it, and a different secret on the same line is not
+    hidden by it. ``key_id`` and ``path`` are there for the people who review the file."""
+
+    fingerprint: str
+    rule_id: str
+    kind: str
+    key_hint: str | None = None  # e.g. "LTAIGaAq…ZYTQ": enough to recognise, not a key other scanners flag
+    path: str | None = None
+
+
+@dataclass
+class Baseline:
+    path: str
+    entries: dict[str, BaselineEntry]
+
+
+def load_baseline(path: str) -> Baseline:
+    import json
+
+    from akscan.errors import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"baseline {path} does not exist: create it with `akscan baseline create`") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"baseline {path} is not readable JSON: {exc}") from None
+    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"baseline {path}: expected an object with an 'entries' list")
+    parsed: dict[str, BaselineEntry] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise ConfigError(f"baseline {path}: entry {index} has no 'fingerprint'")
+
+        def text(name: str, record: dict[str, object] = entry) -> str | None:
+            value = record.get(name)
+            return value if isinstance(value, str) else None
+
+        parsed[entry["fingerprint"]] = BaselineEntry(
+            fingerprint=entry["fingerprint"],
+            rule_id=text("rule_id") or "",
+            kind=text("kind") or "",
+            key_hint=text("key_hint"),
+            path=text("path"),
+        )
+    return Baseline(path, parsed)
+
+
+def key_hint(key_id: str | None) -> str | None:
+    if key_id is None:
+        return None
+    return key_id[:8] + "…" + key_id[-4:] if len(key_id) > 12 else key_id[:4] + "…"
+
+
+def baseline_document(findings: list[Finding], ruleset_digest: str) -> dict[str, object]:
+    entries: dict[str, BaselineEntry] = {}
+    for finding in findings:
+        entries.setdefault(
+            finding.fingerprint,
+            BaselineEntry(
+                finding.fingerprint, finding.rule_id, str(finding.kind), key_hint(finding.key_id), finding.location.path
+            ),
+        )
+    from akscan import __version__
+
+    return {
+        "tool": "akscan",
+        "baseline_version": BASELINE_VERSION,
+        "akscan_version": __version__,
+        "ruleset": ruleset_digest,
+        "note": "Known findings, by content fingerprint (SHA-256 of rule id, key ID and secret). No secrets.",
+        "entries": [dict(sorted(vars(e).items())) for e in sorted(entries.values(), key=lambda e: e.fingerprint)],
+    }
+
+
+def write_baseline(path: str, findings: list[Finding], ruleset_digest: str) -> int:
+    import json
+    import os
+
+    document = baseline_document(findings, ruleset_digest)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    os.replace(temporary, path)
+    entries = document["entries"]
+    assert isinstance(entries, list)
+    return len(entries)
+
+
+def apply_baseline(findings: list[Finding], baseline: Baseline) -> tuple[list[Finding], int, list[BaselineEntry]]:
+    """(new findings, how many the baseline suppressed, stale entries that matched nothing)."""
+    kept = []
+    matched: set[str] = set()
+    for finding in findings:
+        if finding.fingerprint in baseline.entries:
+            matched.add(finding.fingerprint)
+        else:
+            kept.append(finding)
+    stale = [entry for fp, entry in baseline.entries.items() if fp not in matched]
+    return kept, len(findings) - len(kept), stale

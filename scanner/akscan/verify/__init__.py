@@ -1,0 +1,197 @@
+"""Live verification: ask each provider's STS ``GetCallerIdentity`` whether a found pair works.
+
+Each unique credential is checked once per run, with bounded concurrency, a global rate limit, a
+per-request timeout, and retries with backoff for throttling, 5xx and network errors only. A pair is
+never reported dead because the network failed: that is ``unknown``, with the reason. Only the key ID,
+the signature and (for STS) the token go on the wire; the secret never leaves the process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import ipaddress
+import threading
+import urllib.parse
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from akscan.errors import UsageError
+from akscan.model import Finding, Kind, Severity, Verification
+from akscan.verify.cache import ResultCache
+from akscan.verify.clock import Clock, SystemClock
+from akscan.verify.outcome import Credential, Outcome
+from akscan.verify.ratelimit import RateLimiter
+from akscan.verify.transport import Transport, UrllibTransport
+
+# Provider name -> "module:function". Resolved lazily; a test checks every entry resolves.
+VERIFIERS = {
+    "alibaba": "akscan.verify.alibaba:check",
+    "aws": "akscan.verify.aws:check",
+}
+DEFAULT_ENDPOINTS = {
+    "alibaba": "https://sts.aliyuncs.com",
+    "aws": "https://sts.amazonaws.com",
+}
+VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    endpoints: dict[str, str] = field(default_factory=dict)  # provider -> base URL given by the user
+    region: str | None = None  # Alibaba regional endpoint sts.<region>.aliyuncs.com
+    vpc: bool = False  # Alibaba VPC endpoint sts-vpc.<region>.aliyuncs.com
+    workers: int = 8
+    rps: float = 10.0
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 0.5
+    cache_path: str | None = None
+    ttl: float = 3600.0
+
+
+def resolve(provider: str) -> Callable[[Credential, str, Transport, float], Outcome]:
+    module, _, name = VERIFIERS[provider].partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def check_endpoint(url: str) -> str:
+    """HTTPS only; plain HTTP only to a loopback host (that is how the tests run)."""
+    parsed = urllib.parse.urlsplit(url)
+    host = parsed.hostname or ""
+    if parsed.scheme == "https" and host:
+        return url
+    if parsed.scheme == "http" and host:
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return url
+        raise UsageError(f"endpoint {url}: plain http is allowed only to a loopback host; use https")
+    raise UsageError(f"endpoint {url}: expected an https:// URL")
+
+
+def endpoint_for(provider: str, options: VerifyOptions) -> str:
+    if provider in options.endpoints:
+        return check_endpoint(options.endpoints[provider])
+    if provider == "alibaba" and options.region:
+        prefix = "sts-vpc" if options.vpc else "sts"
+        return f"https://{prefix}.{options.region}.aliyuncs.com"
+    return DEFAULT_ENDPOINTS[provider]
+
+
+def parse_endpoints(values: tuple[str, ...]) -> dict[str, str]:
+    endpoints = {}
+    for value in values:
+        provider, sep, url = value.partition("=")
+        if not sep or provider not in VERIFIERS:
+            raise UsageError(f"--endpoint {value!r}: use PROVIDER=URL with PROVIDER one of {', '.join(VERIFIERS)}")
+        endpoints[provider] = check_endpoint(url)
+    return endpoints
+
+
+def credential_of(finding: Finding) -> Credential | None:
+    if finding.kind not in VERIFIABLE_KINDS or not finding.key_id or not finding.secret:
+        return None
+    if finding.provider not in VERIFIERS:
+        return None
+    return Credential(finding.provider, finding.key_id, finding.secret, finding.security_token)
+
+
+class Verifier:
+    def __init__(self, options: VerifyOptions, transport: Transport | None = None, clock: Clock | None = None) -> None:
+        self.options = options
+        self.transport = transport or UrllibTransport()
+        self.clock: Clock = clock or SystemClock()
+        self.limiter = RateLimiter(options.rps, self.clock)
+        self.cache = ResultCache(options.cache_path, options.ttl, self.clock)
+        self.requests = 0
+        self.from_cache = 0
+        self._count = threading.Lock()
+
+    def check(self, credential: Credential) -> Verification:
+        cached = self.cache.get(credential)
+        if cached is not None:
+            with self._count:
+                self.from_cache += 1
+            outcome, checked_at = cached
+            return _verification(outcome, checked_at)
+        try:
+            endpoint = endpoint_for(credential.provider, self.options)
+        except UsageError as error:
+            return _verification(Outcome("unknown", reason=str(error)), _now())
+        check = resolve(credential.provider)
+        outcome = Outcome("unknown", reason="not attempted")
+        for attempt in range(self.options.retries + 1):
+            self.limiter.acquire()
+            with self._count:
+                self.requests += 1
+            try:
+                outcome = check(credential, endpoint, self.transport, self.options.timeout)
+            except Exception as error:  # a verifier bug must cost one verdict, not the whole scan
+                outcome = Outcome("unknown", reason=f"verifier error: {type(error).__name__}")
+            if not outcome.retry or attempt == self.options.retries:
+                break
+            self.clock.sleep(self.options.backoff * (2**attempt))
+        checked_at = _now()
+        self.cache.put(credential, outcome, checked_at)
+        return _verification(outcome, checked_at)
+
+    def verify(self, findings: list[Finding]) -> list[Finding]:
+        """Check each unique credential once and attach the result to every finding that holds it."""
+        unique: dict[Credential, list[int]] = {}
+        for index, finding in enumerate(findings):
+            credential = credential_of(finding)
+            if credential is not None:
+                unique.setdefault(credential, []).append(index)
+        results: dict[Credential, Verification] = {}
+        if unique:
+            with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
+                for credential, verification in zip(unique, pool.map(self.check, unique), strict=True):
+                    results[credential] = verification
+            self.cache.save()
+        verified = list(findings)
+        for credential, indexes in unique.items():
+            for index in indexes:
+                verified[index] = apply(verified[index], results[credential])
+        return verified
+
+    def summary(self, findings: list[Finding]) -> dict[str, Any]:
+        statuses: dict[str, int] = {}
+        for finding in findings:
+            status = finding.verification.status if finding.verification else "not-verifiable"
+            statuses[status] = statuses.get(status, 0) + 1
+        return {"requests": self.requests, "from_cache": self.from_cache, "statuses": statuses}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _verification(outcome: Outcome, checked_at: str) -> Verification:
+    return Verification(
+        status=outcome.status,
+        checked_at=checked_at,
+        reason=outcome.reason,
+        account_id=outcome.account_id,
+        arn=outcome.arn,
+        identity_type=outcome.identity_type,
+        user_id=outcome.user_id,
+    )
+
+
+def apply(finding: Finding, verification: Verification) -> Finding:
+    """Severity follows what the cloud said: the account's own live key is critical (exactly what RAM
+    guidance forbids), any other live key at least high; a key that no longer exists drops one step;
+    anything inconclusive keeps its detection severity."""
+    severity = finding.severity
+    if verification.status == "live":
+        root = verification.identity_type == "Account" or (verification.arn or "").endswith(":root")
+        severity = Severity.CRITICAL if root else max(Severity.HIGH, severity)
+    elif verification.status in ("not-found", "expired"):
+        severity = Severity(max(Severity.INFO, severity - 1))
+    return dataclasses.replace(finding, verification=verification, severity=severity)
