@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from akscan.model import Kind, ScanStats
+from akscan.pipeline import ContentOptions
 from akscan.rules import Ruleset
 from akscan.scan import run_targets
 from akscan.sources.files import CHUNK_SIZE, WalkOptions, walk
@@ -89,7 +90,7 @@ def test_enormous_single_line(tmp_path: Path, keys: FakeKeys) -> None:
 def _scan_file(path: Path, ruleset: Ruleset, jobs: int = 1) -> list:
     stats = ScanStats()
     targets = list(walk([str(path)], WalkOptions(), stats))
-    return [f for found, _ in run_targets(targets, ruleset, jobs) for f in found]
+    return [f for found, _ in run_targets(targets, ruleset, jobs, ContentOptions()) for f in found]
 
 
 def test_big_file_key_at_end_and_pair_across_chunk_boundary(tmp_path: Path, ruleset: Ruleset, keys: FakeKeys) -> None:
@@ -131,7 +132,7 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
 def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys: FakeKeys) -> None:
     import io
 
-    from akscan.scan import scan_chunks
+    from akscan.pipeline import scan_chunks
     from akscan.sources.files import stream_chunks
 
     key_id, _secret, line = pair_line(keys)

@@ -10,21 +10,24 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from akscan import __version__
-from akscan.conclude import finish, print_errors
 from akscan.errors import AkscanError, ExitCode, UsageError
-from akscan.settings import Settings, parse_size, prepare
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run it, not by `akscan --help`
+    from akscan.model import ScanResult
+    from akscan.settings import Flags, RunConfig
+    from akscan.verify import VerifyOptions
 
 FORMATS = ("text", "json", "jsonl", "sarif", "csv")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 DEFAULT_BASELINE = ".akscan-baseline.json"
 
 
-def _progress_wanted(settings: Settings) -> bool:
+def _progress_wanted(settings: RunConfig) -> bool:
     return settings.fmt == "text" and not settings.quiet and sys.stderr.isatty()
 
 
@@ -126,33 +129,73 @@ def walk_options(func: Any) -> Any:
     return func
 
 
-def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> Any:
+def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
+    """click's option values as the typed flags the rest of akscan reads."""
+    from akscan.settings import Flags
+
+    return Flags(
+        config_file=opts.get("config"),
+        rule_dirs=tuple(opts.get("rule_dirs", ())),
+        fmt=opts.get("fmt"),
+        output=opts.get("output"),
+        no_redact=bool(opts.get("no_redact")),
+        quiet=bool(opts.get("quiet")),
+        baseline=opts.get("baseline"),
+        fail_on=opts.get("fail_on"),
+        excludes=tuple(opts.get("exclude", ())),
+        archives=not opts.get("no_archives", False),
+        verify=verify,
+        only_live=bool(opts.get("only_live")),
+    )
+
+
+def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
+    if not opts.get("verify"):
+        return None
+    from akscan.verify import VerifyOptions, parse_endpoints
+
+    return VerifyOptions(
+        endpoints=parse_endpoints(opts.get("endpoints", ())),
+        region=opts.get("verify_region"),
+        vpc=bool(opts.get("verify_vpc")),
+        workers=opts["verify_workers"],
+        rps=opts["verify_rps"],
+        timeout=opts["verify_timeout"],
+        retries=opts["verify_retries"],
+        cache_path=opts.get("verify_cache"),
+        ttl=opts["verify_ttl"],
+    )
+
+
+def _settings(opts: dict[str, Any], anchor: Path) -> RunConfig:
+    from akscan.settings import prepare
+
+    return prepare(_flags(opts, _verify_options(opts)), anchor)
+
+
+def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> ScanResult:
     from akscan.scan import ScanOptions, scan_paths, scan_stream
-    from akscan.sources.files import WalkOptions, file_identities, stream_chunks
+    from akscan.settings import parse_size
+    from akscan.sources.files import WalkOptions, file_identities
 
     # akscan's own files are not scanned: the report being written (with --no-redact it holds secrets),
     # the baseline in use, the baseline being written.
     own = [settings.output, settings.baseline.path if settings.baseline else None, opts.get("file")]
     walk = WalkOptions(
-        excludes=tuple(opts.get("exclude", ())) + settings.exclude,
+        excludes=settings.excludes.patterns,
         gitignore=opts.get("gitignore", False),
         follow_symlinks=opts.get("follow_symlinks", False),
         max_file_size=parse_size(opts.get("max_file_size", "0")),
         skip_files=file_identities(own),
-        archives=not opts.get("no_archives", False),
+        archives=settings.content.archives,
     )
     options = ScanOptions(
-        walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), allowlist=settings.allowlist
+        walk=walk, jobs=opts.get("jobs", 0), progress=_progress_wanted(settings), content=settings.content
     )
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths: scan them separately")
-        from akscan.model import ScanStats
-
-        stats = ScanStats()
-        result = scan_stream(stream_chunks(sys.stdin.buffer, "<stdin>", stats, "stdin"), settings.ruleset, options)
-        result.stats.merge(stats)
-        return result
+        return scan_stream(sys.stdin.buffer, "<stdin>", settings.ruleset, options)
     return scan_paths(paths, settings.ruleset, options)
 
 
@@ -163,10 +206,12 @@ def _scan_paths(paths: list[str], settings: Settings, opts: dict[str, Any]) -> A
 @verify_options
 def scan(paths: tuple[str, ...], **opts: Any) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""
+    from akscan.conclude import finish
+
     targets = list(paths) or ["."]
-    settings = prepare(opts, Path(targets[0] if targets[0] != "-" else "."))
+    settings = _settings(opts, Path(targets[0] if targets[0] != "-" else "."))
     result = _scan_paths(targets, settings, opts)
-    return finish(settings, result, "scan", opts)
+    return finish(settings, result, "scan")
 
 
 def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ...]) -> list[str] | None:
@@ -195,9 +240,10 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @verify_options
 def git_command(repo: str, **opts: Any) -> int:
     """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
+    from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
 
-    settings = prepare(opts, Path(repo))
+    settings = _settings(opts, Path(repo))
     revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
     bar = None
     if _progress_wanted(settings):
@@ -209,7 +255,8 @@ def git_command(repo: str, **opts: Any) -> int:
         unreachable=not opts["no_unreachable"] and revisions is None,
         cache=not opts["no_cache"],
         jobs=opts["jobs"],
-        allowlist=settings.allowlist,
+        content=settings.content,
+        excludes=settings.excludes,
     )
     try:
         result = scan_history(repo, settings.ruleset, options, on_progress=bar.update if bar is not None else None)
@@ -222,7 +269,7 @@ def git_command(repo: str, **opts: Any) -> int:
             "see summary.git in the JSON report",
             err=True,
         )
-    return finish(settings, result, "git", opts)
+    return finish(settings, result, "git")
 
 
 @cli.command(context_settings={"allow_interspersed_args": False})
@@ -235,6 +282,7 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
     keys this commit adds block it). Offline by construction: no verification, no network; never rewrites
     files or the baseline. Put `--` before the file names, so that no file name is read as an option.
     """
+    from akscan.conclude import finish
     from akscan.hook import run_hook
 
     for name in files:
@@ -244,9 +292,9 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
                 "(in .pre-commit-config.yaml: `entry: akscan hook --fail-on high --`, not `args:`), "
                 "or in .akscan.toml"
             )
-    settings = prepare(opts, Path("."))
-    result = run_hook(list(files), settings.ruleset, settings.allowlist)
-    return finish(settings, result, "hook", opts)
+    settings = _settings(opts, Path("."))
+    result = run_hook(list(files), settings.ruleset, settings.content, settings.excludes)
+    return finish(settings, result, "hook")
 
 
 @cli.command()
@@ -313,15 +361,18 @@ def baseline() -> None:
 
 
 def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) -> int:
+    import dataclasses
+
+    from akscan.conclude import print_errors, suppress_findings
     from akscan.suppress import load_baseline, write_baseline
 
     target = opts["file"]
     if update and not os.path.exists(target):
         raise UsageError(f"{target} does not exist: use `akscan baseline create` first")
     opts = {**opts, "baseline": None, "fmt": "text", "output": None}
-    settings = prepare(opts, Path(paths[0] if paths else "."))
-    settings.baseline = None
+    settings = dataclasses.replace(_settings(opts, Path(paths[0] if paths else ".")), baseline=None)
     result = _scan_paths(list(paths) or ["."], settings, opts)
+    suppress_findings(result, settings)
     print_errors(result.stats, settings.quiet)
     before = set(load_baseline(target).entries) if update else set()
     count = write_baseline(target, result.findings, settings.ruleset.digest)

@@ -1,14 +1,14 @@
-"""The common tail of every scanning command: baseline, verification, report, exit code."""
+"""The run-wide stages every scanning command ends with, in this order: path excludes and allowlist,
+baseline, verification, report, exit code."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
-import click
-
 from akscan.errors import ExitCode, UsageError
-from akscan.settings import Settings
+from akscan.model import ScanResult
+from akscan.settings import RunConfig
 
 MAX_ERROR_LINES = 20
 
@@ -22,10 +22,24 @@ def _open_output(output: str | None) -> Any:
         raise UsageError(f"--output {output}: cannot write ({exc.strerror})") from None
 
 
-def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] | None = None) -> int:
-    """Baseline, verification, report, exit code: the common tail of every scanning command."""
+def _note(message: str) -> None:
+    sys.stderr.write(f"akscan: note: {message}\n")
+
+
+def suppress_findings(result: ScanResult, settings: RunConfig) -> None:
+    """Path excludes and the allowlist, for every source alike (the walk has applied the excludes to
+    files already; the hook to staged paths; history to the paths each credential was seen at)."""
+    from akscan.suppress import apply_allowlist
+
+    findings = settings.excludes.filter_findings(result.findings, result.stats)
+    result.findings = apply_allowlist(findings, settings.allowlist, result.stats)
+
+
+def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
+    """Suppression, baseline, verification, report, exit code: the common tail of every scanning command."""
     from akscan.report import Report, writer
 
+    suppress_findings(result, settings)
     findings = result.findings
     baseline_summary: dict[str, Any] = {}
     if settings.baseline is not None:
@@ -41,20 +55,17 @@ def finish(settings: Settings, result: Any, command: str, opts: dict[str, Any] |
                 for e in stale
             ]
             if stale and not settings.quiet:
-                click.echo(
-                    f"akscan: note: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
-                    f"match anything (run `akscan baseline update` to drop them)",
-                    err=True,
+                _note(
+                    f"{len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
+                    f"match anything (run `akscan baseline update` to drop them)"
                 )
     result.findings = findings
-    hidden = run_verification(result, opts or {})
+    hidden = run_verification(result, settings)
     findings = result.findings
     if hidden and not settings.quiet:
         reasons = ", ".join(f"{n} {r}" for r, n in sorted(hidden.items()))
-        click.echo(
-            f"akscan: note: --only-live hid {sum(hidden.values())} finding(s) that are not live or could "
-            f"not be verified: {reasons}",
-            err=True,
+        _note(
+            f"--only-live hid {sum(hidden.values())} finding(s) that are not live or could not be verified: {reasons}"
         )
     print_errors(result.stats, settings.quiet)
     report = Report(
@@ -96,30 +107,17 @@ def print_errors(stats: Any, quiet: bool) -> None:
         err.write(f"akscan: warning: … and {len(stats.errors) - MAX_ERROR_LINES} more (see the JSON summary)\n")
 
 
-def run_verification(result: Any, opts: dict[str, Any]) -> dict[str, Any]:
+def run_verification(result: ScanResult, settings: RunConfig) -> dict[str, Any]:
     """Verify the findings in place; returns what the report should say it hid."""
-    if not opts.get("verify"):
-        if opts.get("only_live"):
-            raise UsageError("--only-live needs --verify")
+    if settings.verify is None:
         return {}
-    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
+    from akscan.verify import Verifier
 
-    options = VerifyOptions(
-        endpoints=parse_endpoints(opts.get("endpoints", ())),
-        region=opts.get("verify_region"),
-        vpc=opts.get("verify_vpc", False),
-        workers=opts["verify_workers"],
-        rps=opts["verify_rps"],
-        timeout=opts["verify_timeout"],
-        retries=opts["verify_retries"],
-        cache_path=opts.get("verify_cache"),
-        ttl=opts["verify_ttl"],
-    )
-    verifier = Verifier(options)
+    verifier = Verifier(settings.verify)
     result.findings = verifier.verify(result.findings)
     result.stats.extra["verification"] = verifier.summary(result.findings)
     hidden: dict[str, int] = {}
-    if opts.get("only_live"):
+    if settings.only_live:
         kept = []
         for finding in result.findings:
             if finding.verification is not None and finding.verification.status == "live":

@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from akscan.model import Blob, Finding, GitProvenance, Origin, ScanStats
+from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats
+from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
 from akscan.rules import Ruleset
-from akscan.scan import ScanResult, apply_allowlist, pool_context, scan_blob, scan_chunks, sort_findings
+from akscan.scan import pool_context
 from akscan.sources.catfile import cat_objects
-from akscan.sources.files import stream_chunks
 from akscan.sources.git import (
     GitObject,
     HistoryLog,
@@ -34,7 +34,7 @@ from akscan.sources.git import (
     open_repository,
     refs_containing,
 )
-from akscan.suppress import Allowlist
+from akscan.suppress import PathExcludes
 
 # git's own inflate and delta resolution usually dominates a history scan, and a second cat-file
 # redoes most of the first one's delta chains (measured: a half of the blobs costs ~80% of all of
@@ -51,7 +51,8 @@ class GitScanOptions:
     cache: bool = True
     jobs: int = 0
     progress: bool = False
-    allowlist: Allowlist = field(default_factory=Allowlist)
+    content: ContentOptions = field(default_factory=ContentOptions)
+    excludes: PathExcludes = field(default_factory=PathExcludes)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _tag(findings: list[Finding], provenance: GitProvenance) -> list[Finding]:
     return [dataclasses.replace(f, git=provenance) for f in findings]
 
 
-def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset) -> TaskResult:
+def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content: ContentOptions) -> TaskResult:
     stats = ScanStats()
     findings: list[Finding] = []
     clean: list[str] = []
@@ -82,7 +83,7 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset) -> TaskR
         known = by_sha.get(sha)
         if kind == "blob":
             path = known.path if known and known.path else f"<unreachable blob {sha[:12]}>"
-            found = scan_chunks(stream_chunks(body, path, stats, "git"), ruleset, stats)  # type: ignore[arg-type]
+            found = scan_content(body, path, "git", ruleset, stats, content)  # type: ignore[arg-type]
             found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
         elif kind in ("commit", "tag"):
             raw = body.read(MESSAGE_LIMIT)
@@ -118,27 +119,29 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
     return [t for t in tasks if t]
 
 
-_worker: tuple[str, Ruleset] | None = None
+_worker: tuple[str, Ruleset, ContentOptions] | None = None
 
 
-def _init(repo: str, ruleset: Ruleset) -> None:
+def _init(repo: str, ruleset: Ruleset, content: ContentOptions) -> None:
     global _worker
-    _worker = (repo, ruleset)
+    _worker = (repo, ruleset, content)
 
 
 def _run(batch: list[GitObject]) -> TaskResult:
     assert _worker is not None
-    return scan_objects(_worker[0], batch, _worker[1])
+    return scan_objects(_worker[0], batch, _worker[1], _worker[2])
 
 
-def _results(repo: str, objects: list[GitObject], ruleset: Ruleset, jobs: int) -> Iterator[TaskResult]:
+def _results(
+    repo: str, objects: list[GitObject], ruleset: Ruleset, jobs: int, content: ContentOptions
+) -> Iterator[TaskResult]:
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or sum(o.size for o in objects) < PARALLEL_MIN_BYTES:
         if objects:
-            yield scan_objects(repo, objects, ruleset)
+            yield scan_objects(repo, objects, ruleset, content)
         return
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
-    with pool_context().Pool(workers, initializer=_init, initargs=(repo, ruleset)) as pool:
+    with pool_context().Pool(workers, initializer=_init, initargs=(repo, ruleset, content)) as pool:
         yield from pool.imap_unordered(_run, tasks)
 
 
@@ -277,10 +280,22 @@ def attribute_findings(
                 removed_date=intro.removed_date,
             )
             removed = intro.removed_timestamp
+            finding = _moved(finding, finding.git.path if finding.git else None, provenance.path)
         provenance = dataclasses.replace(provenance, present_at_head=provenance.blob in at_head)
         introduced = intro.timestamp if intro else float("inf")
         attributed.append((introduced, removed, dataclasses.replace(finding, git=provenance)))
     return _one_per_credential(attributed)
+
+
+def _moved(finding: Finding, scanned_as: str | None, path: str | None) -> Finding:
+    """A finding read from a blob under one path (or none: an unreachable blob), placed at the path that
+    introduced it; an archive member keeps its ``!member`` part."""
+    if path is None or scanned_as == path:
+        return finding
+    current = finding.location.path
+    label = scanned_as if scanned_as is not None else current.split("!", 1)[0]
+    suffix = current[len(label) :] if current.startswith(label) else ""
+    return dataclasses.replace(finding, location=dataclasses.replace(finding.location, path=path + suffix))
 
 
 def _one_per_credential(attributed: list[tuple[float, int, Finding]]) -> list[Finding]:
@@ -307,10 +322,7 @@ def _one_per_credential(attributed: list[tuple[float, int, Finding]]) -> list[Fi
             removed_in=removal.removed_in if removal else None,
             removed_date=removal.removed_date if removal else None,
         )
-        location = (
-            first.location if first.git.path is None else dataclasses.replace(first.location, path=first.git.path)
-        )
-        result.append(dataclasses.replace(first, git=git_info, location=location))
+        result.append(dataclasses.replace(first, git=git_info))
     return result
 
 
@@ -393,7 +405,7 @@ def scan_history(
     # A full scan will most likely need the log for attribution: let git produce it meanwhile.
     log = HistoryLog(repo, inv.unreachable_commits) if not unchanged and todo else None
     try:
-        for result in _results(repo, todo, ruleset, options.jobs):
+        for result in _results(repo, todo, ruleset, options.jobs, options.content):
             stats.merge(result.stats)
             findings.extend(result.findings)
             clean.update(result.clean)
@@ -429,11 +441,11 @@ def scan_history(
     for sha in inv.missing:
         stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
     stats.incomplete = stats.incomplete or bool(inv.missing) or inv.shallow or inv.partial
-    findings = apply_allowlist(findings, options.allowlist, stats)
     if findings:
         findings = attribute_findings(
             repo, findings, inv.unreachable_commits, options.cache, log, repository_changed=not unchanged
         )
+        findings = options.excludes.filter_findings(findings, stats)
     elif log is not None:
         log.cancel()
     total = sum(counts.values())

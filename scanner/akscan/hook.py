@@ -9,19 +9,18 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from akscan.model import Finding, GitProvenance, ScanStats, Severity
+from akscan.model import Finding, GitProvenance, ScanResult, ScanStats, Severity
+from akscan.pipeline import ContentOptions, scan_content, sort_findings
 from akscan.rules import Ruleset
-from akscan.scan import ScanResult, apply_allowlist, scan_chunks, sort_findings
 from akscan.sources.catfile import cat_objects
-from akscan.sources.files import stream_chunks
 from akscan.sources.staged import StagedFile, head_blobs_for, repository_top, staged_files
-from akscan.suppress import Allowlist
+from akscan.suppress import PathExcludes
 
 
 def _scan_blobs(
-    top: str, wanted: dict[str, str], ruleset: Ruleset, stats: ScanStats, source: str
+    top: str, wanted: dict[str, str], ruleset: Ruleset, stats: ScanStats, source: str, content: ContentOptions
 ) -> dict[str, list[Finding]]:
-    """Scan blobs given as {sha: path}; returns findings per path."""
+    """Scan each blob once, given as {sha: a path it is at}; returns findings per blob id."""
     found: dict[str, list[Finding]] = {}
     for sha, kind, body in cat_objects(top, list(wanted)):
         path = wanted[sha]
@@ -32,43 +31,55 @@ def _scan_blobs(
                 f"{path}: staged object {sha} is {kind}",
             )
             continue
-        findings = scan_chunks(stream_chunks(body, path, stats, source), ruleset, stats)  # type: ignore[arg-type]
+        findings = scan_content(body, path, source, ruleset, stats, content)  # type: ignore[arg-type]
         if findings:
-            found[path] = findings
+            found[sha] = findings
     return found
+
+
+def at_path(findings: list[Finding], scanned_as: str, path: str) -> list[Finding]:
+    """The findings of a blob scanned under one path, placed at another path holding the same blob
+    (archive members keep their ``!member`` part)."""
+    if scanned_as == path:
+        return findings
+    return [
+        dataclasses.replace(f, location=dataclasses.replace(f.location, path=path + f.location.path[len(scanned_as) :]))
+        for f in findings
+    ]
 
 
 def lower(severity: Severity) -> Severity:
     return Severity(max(Severity.INFO, severity - 1))
 
 
-def run_hook(files: list[str], ruleset: Ruleset, allowlist: Allowlist) -> ScanResult:
+def run_hook(
+    files: list[str], ruleset: Ruleset, content: ContentOptions, excludes: PathExcludes | None = None
+) -> ScanResult:
     started = time.monotonic()
     stats = ScanStats()
     top = repository_top()
     staged: list[StagedFile] = staged_files(top, files, stats)
-    by_sha: dict[str, str] = {}
+    if excludes:
+        kept = [entry for entry in staged if not excludes.excludes(entry.path)]
+        for _ in range(len(staged) - len(kept)):
+            stats.skip("excluded")
+        staged = kept
+    scanned_as: dict[str, str] = {}  # each staged blob is read once, however many paths hold it
     for entry in staged:
-        by_sha.setdefault(entry.sha, entry.path)
-    found = _scan_blobs(top, by_sha, ruleset, stats, "staged")
-    # Same blob staged at several paths: report it at each.
-    for entry in staged:
-        first = by_sha[entry.sha]
-        if first != entry.path and first in found:
-            found[entry.path] = [
-                dataclasses.replace(f, location=dataclasses.replace(f.location, path=entry.path)) for f in found[first]
-            ]
-    head = head_blobs_for(top, list(found))
-    head_stats = ScanStats()
-    before = _scan_blobs(top, {sha: path for path, sha in head.items()}, ruleset, head_stats, "head") if head else {}
+        scanned_as.setdefault(entry.sha, entry.path)
+    found = _scan_blobs(top, scanned_as, ruleset, stats, "staged", content)
+    leaky = [entry for entry in staged if entry.sha in found]
+    head = head_blobs_for(top, [entry.path for entry in leaky])  # path -> blob id at HEAD
+    head_paths: dict[str, str] = {}
+    for path, sha in head.items():
+        head_paths.setdefault(sha, path)
+    before = _scan_blobs(top, head_paths, ruleset, ScanStats(), "head", content) if head else {}
     findings: list[Finding] = []
-    sha_of = {e.path: e.sha for e in staged}
-    for path, path_findings in found.items():
-        committed = {f.fingerprint for f in before.get(path, [])}
-        for finding in path_findings:
+    for entry in leaky:
+        committed = {f.fingerprint for f in before.get(head.get(entry.path, ""), [])}
+        for finding in at_path(found[entry.sha], scanned_as[entry.sha], entry.path):
             already = finding.fingerprint in committed
-            provenance = GitProvenance(blob=sha_of.get(path, ""), path=path, source="staged", present_at_head=already)
+            provenance = GitProvenance(blob=entry.sha, path=entry.path, source="staged", present_at_head=already)
             severity = lower(finding.severity) if already else finding.severity
             findings.append(dataclasses.replace(finding, git=provenance, severity=severity))
-    findings = apply_allowlist(findings, allowlist, stats)
     return ScanResult(sort_findings(findings), stats, time.monotonic() - started)

@@ -174,3 +174,12 @@ class ScanStats:
             self.suppressed[reason] = self.suppressed.get(reason, 0) + count
         self.errors.extend(other.errors)
         self.incomplete = self.incomplete or other.incomplete
+
+
+@dataclass
+class ScanResult:
+    """What a source's run through the pipeline produced, before the run-wide stages."""
+
+    findings: list[Finding]
+    stats: ScanStats
+    duration: float = 0.0

@@ -1,7 +1,7 @@
-"""Orchestration: sources → detect → suppress, over both cores for large trees, with progress.
-
-Verification and reporting happen after this, in the CLI, on the findings it returns.
-"""
+"""The file source driven through the pipeline: the walk's files (big ones in pieces) over both cores
+for large trees, with progress; stdin as one stream. Each file goes through ``pipeline.scan_content``,
+the stages every source shares; the run-wide stages (excludes, allowlist, baseline, verification,
+report) follow in ``akscan.conclude``."""
 
 from __future__ import annotations
 
@@ -12,14 +12,21 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
-from akscan.detect import detect
-from akscan.model import Blob, Finding, Kind, Location, ScanStats
+from akscan.model import Finding, Location, ScanResult, ScanStats
+from akscan.pipeline import (
+    ContentOptions,
+    keep_best,
+    prefer_members,
+    scan_blob,
+    scan_content,
+    scan_members,
+    sort_findings,
+)
 from akscan.rules import Ruleset
-from akscan.sources.archives import archive_kind, expand
-from akscan.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_chunks, read_piece, walk
-from akscan.suppress import Allowlist, inline_allowed
+from akscan.sources.archives import archive_kind
+from akscan.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -30,7 +37,6 @@ PARALLEL_MIN_FILES = 16
 # Files travel to workers in batches: one pickled message per batch, not per file.
 BATCH_FILES = 256
 BATCH_BYTES = 4 * 1024 * 1024
-_KIND_RANK = {Kind.PAIR: 2, Kind.STS: 2, Kind.SECRET: 1, Kind.KEY_ID: 0}
 
 
 @dataclass(frozen=True)
@@ -38,42 +44,7 @@ class ScanOptions:
     walk: WalkOptions = field(default_factory=WalkOptions)
     jobs: int = 0  # 0: one per core
     progress: bool = False
-    allowlist: Allowlist = field(default_factory=Allowlist)
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding]
-    stats: ScanStats
-    duration: float = 0.0
-
-
-def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
-    """Detect in one blob and apply its inline allow markers."""
-    found = detect(blob, ruleset)
-    if found:
-        found, suppressed = inline_allowed(found, blob.data, blob.line_base)
-        for _ in range(suppressed):
-            stats.suppress("inline-marker")
-    return found
-
-
-def scan_chunks(blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
-    """Scan the chunks of one file; a finding seen in the overlap of two chunks is kept once (the
-    better-paired version wins, since the later chunk may see the secret the earlier one did not)."""
-    best: dict[tuple[str, int], Finding] = {}
-    for blob in blobs:
-        for finding in scan_blob(blob, ruleset, stats):
-            _keep_best(best, finding)
-    return list(best.values())
-
-
-def _keep_best(best: dict[tuple[str, int], Finding], finding: Finding) -> None:
-    """One finding per rule and byte offset; a paired one beats a lone one seen in another chunk."""
-    key = (finding.rule_id, finding.location.offset)
-    current = best.get(key)
-    if current is None or _KIND_RANK[finding.kind] > _KIND_RANK[current.kind]:
-        best[key] = finding
+    content: ContentOptions = field(default_factory=ContentOptions)
 
 
 @dataclass
@@ -86,49 +57,42 @@ class PieceResult:
     members: list[Finding] = field(default_factory=list)  # findings in archive members (their own paths)
 
 
-def scan_piece(piece: Piece, ruleset: Ruleset) -> PieceResult:
+def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> PieceResult:
     stats = ScanStats()
     target = piece.target
+    options = content if target.expand else ContentOptions(archives=False, limits=content.limits)
     if piece.count == 1:
-        heads: list[bytes] = []
-        findings = scan_chunks(_tap_head(read_chunks(target.path, target.display, stats), heads), ruleset, stats)
-        if target.expand and heads and archive_kind(heads[0]) is not None:
-            findings = prefer_members(findings, scan_archive(target, ruleset, stats))
+        try:
+            handle = open(target.path, "rb", buffering=0)  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            stats.skip("unreadable", target.display, f"{target.display}: {exc.strerror or exc}")
+            return PieceResult(piece, [], stats)
+        with handle:
+            findings = scan_content(
+                handle, target.display, "file", ruleset, stats, options, reopen=_opener(target.path)
+            )
         return PieceResult(piece, findings, stats)
     read = read_piece(piece, stats)
     if read is None:
         return PieceResult(piece, [], stats)
     # Lines are relative to the piece here; join_pieces makes them absolute once all pieces are in.
     result = PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines, read.own_newlines)
-    if piece.index == 0 and target.expand and archive_kind(read.blob.data[:512]) is not None:
-        result.members = scan_archive(target, ruleset, stats)  # own paths and lines: not joined
+    if piece.index == 0 and options.archives and archive_kind(read.blob.data[:512]) is not None:
+        try:
+            with open(target.path, "rb") as again:  # members have their own paths and lines: not joined
+                result.members = scan_members(again, target.display, ruleset, stats, options)
+        except OSError as error:
+            stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
     return result
 
 
-def _tap_head(blobs: Iterable[Blob], heads: list[bytes]) -> Iterator[Blob]:
-    for blob in blobs:
-        if not heads and blob.offset_base == 0:
-            heads.append(blob.data[:512])
-        yield blob
+def _opener(path: str) -> Callable[[], BinaryIO]:
+    """Opens the file again, for its members when it turns out to be an archive."""
 
+    def reopen() -> BinaryIO:
+        return open(path, "rb")
 
-def prefer_members(container: list[Finding], members: list[Finding]) -> list[Finding]:
-    """A key found both in an archive's raw bytes (an uncompressed tar) and in one of its members is
-    reported once, at the member: its path and line say where it really is."""
-    inside = {f.fingerprint for f in members}
-    return [f for f in container if f.fingerprint not in inside] + members
-
-
-def scan_archive(target: Target, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
-    """The members of an archive file, each scanned as its own blob."""
-    findings: list[Finding] = []
-    try:
-        with open(target.path, "rb") as handle:
-            for member in expand(handle, target.display, stats):
-                findings.extend(scan_chunks([member], ruleset, stats))
-    except OSError as error:
-        stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
-    return findings
+    return reopen
 
 
 def join_pieces(results: list[PieceResult]) -> list[Finding]:
@@ -141,7 +105,7 @@ def join_pieces(results: list[PieceResult]) -> list[Finding]:
             moved = _shift_lines(finding, shift)
             if result.piece.index > 0:
                 moved = _fix_columns(moved, finding, result.piece.target.path)
-            _keep_best(best, moved)
+            keep_best(best, moved)
         lines_before += result.own_newlines
     return list(best.values())
 
@@ -187,12 +151,12 @@ class BatchResult:
     scanned_bytes: int
 
 
-def scan_batch(batch: list[Piece], ruleset: Ruleset) -> BatchResult:
+def scan_batch(batch: list[Piece], ruleset: Ruleset, content: ContentOptions) -> BatchResult:
     findings: list[Finding] = []
     stats = ScanStats()
     split: list[PieceResult] = []
     for piece in batch:
-        result = scan_piece(piece, ruleset)
+        result = scan_piece(piece, ruleset, content)
         stats.merge(result.stats)
         if piece.count == 1:
             findings.extend(result.findings)
@@ -218,17 +182,17 @@ def batches(
         yield batch
 
 
-_worker_ruleset: Ruleset | None = None
+_worker_setup: tuple[Ruleset, ContentOptions] | None = None
 
 
-def _init_worker(ruleset: Ruleset) -> None:
-    global _worker_ruleset
-    _worker_ruleset = ruleset
+def _init_worker(ruleset: Ruleset, content: ContentOptions) -> None:
+    global _worker_setup
+    _worker_setup = (ruleset, content)
 
 
 def _scan_in_worker(batch: list[Piece]) -> BatchResult:
-    assert _worker_ruleset is not None
-    return scan_batch(batch, _worker_ruleset)
+    assert _worker_setup is not None
+    return scan_batch(batch, *_worker_setup)
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -239,7 +203,9 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
 
 
-def _batch_results(targets: Iterable[Target], ruleset: Ruleset, jobs: int) -> Iterator[BatchResult]:
+def _batch_results(
+    targets: Iterable[Target], ruleset: Ruleset, jobs: int, content: ContentOptions
+) -> Iterator[BatchResult]:
     """Scan in a process pool when there is enough work. The walk is consumed lazily, so the pool
     scans while the rest of the tree is still being listed."""
     workers = jobs or os.cpu_count() or 1
@@ -254,18 +220,22 @@ def _batch_results(targets: Iterable[Target], ruleset: Ruleset, jobs: int) -> It
     work = batches(itertools.chain(head, pending))
     if workers <= 1 or len(head) < PARALLEL_MIN_FILES or head_bytes < PARALLEL_MIN_BYTES:
         for batch in work:
-            yield scan_batch(batch, ruleset)
+            yield scan_batch(batch, ruleset, content)
         return
-    with pool_context().Pool(workers, initializer=_init_worker, initargs=(ruleset,)) as pool:
+    with pool_context().Pool(workers, initializer=_init_worker, initargs=(ruleset, content)) as pool:
         yield from pool.imap_unordered(_scan_in_worker, work)
 
 
 def run_targets(
-    targets: Iterable[Target], ruleset: Ruleset, jobs: int, on_done: Callable[[int], None] | None = None
+    targets: Iterable[Target],
+    ruleset: Ruleset,
+    jobs: int,
+    content: ContentOptions,
+    on_done: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[list[Finding], ScanStats]]:
     """Yield (findings, stats) as batches finish; a file split in pieces is yielded once all are in."""
     waiting: dict[str, list[PieceResult]] = {}
-    for result in _batch_results(targets, ruleset, jobs):
+    for result in _batch_results(targets, ruleset, jobs, content):
         if on_done:
             on_done(result.scanned_bytes)
         yield result.findings, result.stats
@@ -288,36 +258,21 @@ def scan_paths(paths: list[str], ruleset: Ruleset, options: ScanOptions) -> Scan
     findings: list[Finding] = []
     on_done = bar.update if bar is not None else None
     try:
-        for found, file_stats in run_targets(targets, ruleset, options.jobs, on_done):
+        for found, file_stats in run_targets(targets, ruleset, options.jobs, options.content, on_done):
             stats.merge(file_stats)
             findings.extend(found)
     finally:
         if bar is not None:
             bar.close()
-    findings = apply_allowlist(findings, options.allowlist, stats)
     return ScanResult(sort_findings(findings), stats, time.monotonic() - started)
 
 
-def scan_stream(data_chunks: Iterable[Blob], ruleset: Ruleset, options: ScanOptions) -> ScanResult:
+def scan_stream(handle: BinaryIO, display: str, ruleset: Ruleset, options: ScanOptions) -> ScanResult:
+    """A stream that is not a file (stdin): the same stages as any file, archives included."""
     started = time.monotonic()
     stats = ScanStats()
-    findings = scan_chunks(data_chunks, ruleset, stats)
-    findings = apply_allowlist(findings, options.allowlist, stats)
+    findings = scan_content(handle, display, "stdin", ruleset, stats, options.content)
     return ScanResult(sort_findings(findings), stats, time.monotonic() - started)
-
-
-def apply_allowlist(findings: list[Finding], allowlist: Allowlist, stats: ScanStats) -> list[Finding]:
-    kept = []
-    for finding in findings:
-        if allowlist.allows(finding):
-            stats.suppress("allowlist")
-        else:
-            kept.append(finding)
-    return kept
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
 
 
 def _progress(targets: list[Target]):  # type: ignore[no-untyped-def]

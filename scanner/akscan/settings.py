@@ -1,12 +1,22 @@
-"""What one run will do: the command-line options merged over the project configuration."""
+"""What one run will do: the command-line flags merged over the project configuration, built once into
+a typed ``RunConfig`` that every stage below the CLI reads (nothing below the CLI sees click or loose
+option dictionaries)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from akscan.config import Config
 from akscan.errors import UsageError
+from akscan.model import Severity
+from akscan.pipeline import ContentOptions
+from akscan.rules import Ruleset
+from akscan.suppress import Allowlist, Baseline, PathExcludes
+
+if TYPE_CHECKING:
+    from akscan.verify import VerifyOptions
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
@@ -23,48 +33,70 @@ def parse_size(text: str) -> int:
         raise UsageError(f"--max-file-size {text!r}: use a number of bytes or e.g. 512k, 10MB, 1G") from None
 
 
-@dataclass
-class Settings:
-    """Command-line options merged over the project config: what one run will do."""
+@dataclass(frozen=True)
+class Flags:
+    """The flags the scanning commands share, as typed values (None: not given on the command line)."""
 
-    ruleset: Any
-    config: Any
+    config_file: str | None = None
+    rule_dirs: tuple[str, ...] = ()
+    fmt: str | None = None
+    output: str | None = None
+    no_redact: bool = False
+    quiet: bool = False
+    baseline: str | None = None
+    fail_on: str | None = None
+    excludes: tuple[str, ...] = ()
+    archives: bool = True
+    verify: VerifyOptions | None = None
+    only_live: bool = False
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run's configuration, built once from the config file and the flags."""
+
+    ruleset: Ruleset
+    config: Config
     fmt: str
     redact: bool
     quiet: bool
     output: str | None
-    fail_on: Any
-    allowlist: Any
-    baseline: Any = None
-    exclude: tuple[str, ...] = field(default=())
+    fail_on: Severity
+    allowlist: Allowlist
+    excludes: PathExcludes
+    content: ContentOptions
+    baseline: Baseline | None = None
+    verify: VerifyOptions | None = None
+    only_live: bool = False
+    config_path: Path | None = field(default=None)
 
 
-def prepare(opts: dict[str, Any], anchor: Path) -> Settings:
+def prepare(flags: Flags, anchor: Path) -> RunConfig:
     from akscan.config import find_config, load_config
-    from akscan.model import Severity
     from akscan.rules import load_ruleset
-    from akscan.suppress import Allowlist, load_baseline
+    from akscan.suppress import load_baseline
 
-    config_path = Path(opts["config"]) if opts.get("config") else find_config(anchor.resolve())
-    if opts.get("config") and not config_path.is_file():  # type: ignore[union-attr]
-        raise UsageError(f"--config {opts['config']}: no such file")
+    if flags.only_live and flags.verify is None:
+        raise UsageError("--only-live needs --verify")
+    config_path = Path(flags.config_file) if flags.config_file else find_config(anchor.resolve())
+    if flags.config_file and not Path(flags.config_file).is_file():
+        raise UsageError(f"--config {flags.config_file}: no such file")
     config = load_config(config_path)
-    ruleset = load_ruleset(tuple(Path(d) for d in opts.get("rule_dirs", ())) + config.rule_dirs)
-    fmt = opts.get("fmt") or config.format or "text"
-    fail_on = Severity.parse(opts["fail_on"]) if opts.get("fail_on") else config.fail_on
-    allowlist = Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes)
-    baseline_file = opts.get("baseline") or (str(config.baseline) if config.baseline else None)
-    baseline = load_baseline(baseline_file) if baseline_file else None
-    redact = not opts.get("no_redact") and config.redact
-    return Settings(
-        ruleset,
-        config,
-        fmt,
-        redact,
-        bool(opts.get("quiet")),
-        opts.get("output"),
-        fail_on,
-        allowlist,
-        baseline,
-        config.exclude,
+    ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs)
+    baseline_file = flags.baseline or (str(config.baseline) if config.baseline else None)
+    return RunConfig(
+        ruleset=ruleset,
+        config=config,
+        fmt=flags.fmt or config.format or "text",
+        redact=not flags.no_redact and config.redact,
+        quiet=flags.quiet,
+        output=flags.output,
+        fail_on=Severity.parse(flags.fail_on) if flags.fail_on else config.fail_on,
+        allowlist=Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes),
+        excludes=PathExcludes((*flags.excludes, *config.exclude)),
+        content=ContentOptions(archives=flags.archives),
+        baseline=load_baseline(baseline_file) if baseline_file else None,
+        verify=flags.verify,
+        only_live=flags.only_live,
+        config_path=config_path,
     )

@@ -1,0 +1,159 @@
+"""The one content pipeline: every source's bytes go through the same stages, in the same order.
+
+    source bytes ─> decode (UTF-16, archives and compressed members) ─> detect (incl. base64 layers)
+                 ─> suppress inline markers ─> findings for this blob
+
+A file from the walk, stdin, a git object from history and a staged index entry all call
+``scan_content``: what one command finds, the others find. Path excludes and allowlists are applied to
+the whole run's findings (``akscan.suppress.suppress_findings``), the baseline and verification after
+that (``akscan.conclude``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, BinaryIO, cast
+
+from akscan.detect import detect
+from akscan.model import Blob, Finding, Kind, ScanStats
+from akscan.rules import Ruleset
+from akscan.sources.archives import ArchiveLimits, archive_kind, expand
+from akscan.sources.files import stream_chunks
+from akscan.suppress import inline_allowed
+
+_KIND_RANK = {Kind.PAIR: 2, Kind.STS: 2, Kind.SECRET: 1, Kind.KEY_ID: 0}
+# A stream that is an archive is kept (in memory up to this, then on disk) to expand after its raw scan.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ContentOptions:
+    """What the decode stage does with every blob, whatever its source."""
+
+    archives: bool = True  # expand zip/tar/gz/bz2/xz content
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+
+def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
+    """Detect in one blob and apply its inline allow markers."""
+    found = detect(blob, ruleset)
+    if found:
+        found, suppressed = inline_allowed(found, blob.data, blob.line_base)
+        for _ in range(suppressed):
+            stats.suppress("inline-marker")
+    return found
+
+
+def scan_chunks(blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
+    """Scan the chunks of one stream; a finding seen in the overlap of two chunks is kept once (the
+    better-paired version wins, since the later chunk may see the secret the earlier one did not)."""
+    best: dict[tuple[str, int], Finding] = {}
+    for blob in blobs:
+        for finding in scan_blob(blob, ruleset, stats):
+            keep_best(best, finding)
+    return list(best.values())
+
+
+def keep_best(best: dict[tuple[str, int], Finding], finding: Finding) -> None:
+    """One finding per rule and byte offset; a paired one beats a lone one seen in another chunk."""
+    key = (finding.rule_id, finding.location.offset)
+    current = best.get(key)
+    if current is None or _KIND_RANK[finding.kind] > _KIND_RANK[current.kind]:
+        best[key] = finding
+
+
+def prefer_members(container: list[Finding], members: list[Finding]) -> list[Finding]:
+    """A key found both in an archive's raw bytes (an uncompressed tar) and in one of its members is
+    reported once, at the member: its path and line say where it really is."""
+    inside = {f.fingerprint for f in members}
+    return [f for f in container if f.fingerprint not in inside] + members
+
+
+def scan_members(
+    handle: IO[bytes], display: str, ruleset: Ruleset, stats: ScanStats, options: ContentOptions
+) -> list[Finding]:
+    """The members of the archive open as ``handle``, each scanned as its own blob."""
+    findings: list[Finding] = []
+    for member in expand(handle, display, stats, options.limits):
+        findings.extend(scan_chunks([member], ruleset, stats))
+    return findings
+
+
+def scan_content(
+    handle: BinaryIO,
+    display: str,
+    source: str,
+    ruleset: Ruleset,
+    stats: ScanStats,
+    options: ContentOptions,
+    reopen: Callable[[], BinaryIO] | None = None,
+) -> list[Finding]:
+    """Every stage for one blob's bytes, read from ``handle`` in bounded chunks. An archive is scanned
+    raw and then member by member; its members are read again from ``reopen()`` when given (a file on
+    disk), else from a spool kept while the raw scan streamed by (stdin, a git object)."""
+    spool = _Spool(handle) if options.archives and reopen is None else None
+    heads: list[bytes] = []
+    reader = cast(BinaryIO, spool) if spool is not None else handle
+    findings = scan_chunks(_tap_head(stream_chunks(reader, display, stats, source), heads), ruleset, stats)
+    if not options.archives or not heads or archive_kind(heads[0]) is None:
+        if spool is not None:
+            spool.close()
+        return findings
+    try:
+        if reopen is not None:
+            with reopen() as again:
+                members = scan_members(again, display, ruleset, stats, options)
+        else:
+            assert spool is not None
+            members = scan_members(spool.replay(), display, ruleset, stats, options)
+    except OSError as error:
+        stats.skip("unreadable", display, f"{display}: {error.strerror or error}")
+        members = []
+    finally:
+        if spool is not None:
+            spool.close()
+    return prefer_members(findings, members)
+
+
+def _tap_head(blobs: Iterable[Blob], heads: list[bytes]) -> Iterator[Blob]:
+    for blob in blobs:
+        if not heads and blob.offset_base == 0 and blob.origin.decoded is None:
+            heads.append(blob.data[:512])
+        yield blob
+
+
+class _Spool:
+    """Reads through to a stream; if its first bytes are an archive's, keeps a copy (memory, then a
+    temporary file) so the members can be expanded after the raw scan. Anything else is not kept."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+        self.copy: IO[bytes] | None = None
+        self.first = True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        if self.first:
+            self.first = False
+            if archive_kind(data[:512]) is not None:
+                import tempfile  # lazy: the hook's start-up pays for it only when it meets an archive
+
+                self.copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - see close()
+        if self.copy is not None and data:
+            self.copy.write(data)
+        return data
+
+    def replay(self) -> IO[bytes]:
+        assert self.copy is not None
+        self.copy.seek(0)
+        return self.copy
+
+    def close(self) -> None:
+        if self.copy is not None:
+            self.copy.close()
+            self.copy = None
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
