@@ -174,6 +174,7 @@ def _settings(opts: dict[str, Any], anchor: Path) -> RunConfig:
 
 
 def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> ScanResult:
+    from akscan.model import ScanResult, ScanStats
     from akscan.scan import ScanOptions, scan_paths, scan_stream
     from akscan.settings import parse_size
     from akscan.sources.files import WalkOptions, file_identities
@@ -195,7 +196,10 @@ def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> 
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths: scan them separately")
-        return scan_stream(sys.stdin.buffer, "<stdin>", settings.ruleset, options)
+        name = opts.get("stdin_name") or "<stdin>"
+        if settings.excludes.excludes(name):
+            return ScanResult([], ScanStats(skipped={"excluded": 1}))
+        return scan_stream(sys.stdin.buffer, name, settings.ruleset, options)
     return scan_paths(paths, settings.ruleset, options)
 
 
@@ -203,6 +207,12 @@ def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> 
 @click.argument("paths", nargs=-1, type=str)
 @output_options
 @walk_options
+@click.option(
+    "--stdin-name",
+    metavar="PATH",
+    default=None,
+    help="With '-': the path to report stdin's content at (`git show REV:PATH | akscan scan - --stdin-name PATH`).",
+)
 @verify_options
 def scan(paths: tuple[str, ...], **opts: Any) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""

@@ -144,7 +144,7 @@ def _single_stream(handle: IO[bytes], kind: str, display: str, limits: ArchiveLi
     if kind == "gzip":
         import gzip
 
-        stream: Any = gzip.GzipFile(fileobj=handle)
+        stream: Any = gzip.GzipFile(fileobj=handle, mode="rb")
     elif kind == "bzip2":
         import bz2
 
