@@ -57,10 +57,43 @@ def run_akscan(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    process: bool = False,
 ) -> Run:
-    # The checkout's own code, never a stale installed copy.
+    """Run the akscan command line: in this process by default (fast: no interpreter start-up), or as a
+    real process with ``process=True`` (install, signals, start-up imports, hangs bounded by
+    ``timeout``). Either way it is the checkout's own code, never a stale installed copy."""
+    if not process:
+        return _run_in_process(list(args), input, cwd, env)
     full_env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner"), **(env or {})}
     proc = subprocess.run(
         [*akscan_command(), *args], input=input, capture_output=True, cwd=cwd, env=full_env, timeout=timeout
     )
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def _run_in_process(args: list[str], input: bytes | None, cwd: Path | None, env: dict[str, str] | None) -> Run:
+    import io
+
+    from akscan.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = (
+        io.TextIOWrapper(io.BytesIO(input or b""), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+        io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+    )
+    saved_streams = (sys.stdin, sys.stdout, sys.stderr)
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    try:
+        os.environ.update({"NO_COLOR": "1", **(env or {})})
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr = streams
+        code = main(args)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Run(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))

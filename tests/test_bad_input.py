@@ -53,13 +53,15 @@ def test_fifo_device_symlink_loop_and_broken_link(tmp_path: Path, keys: FakeKeys
     (tmp_path / "dir").mkdir()
     os.symlink(tmp_path, tmp_path / "dir" / "loop")
     os.symlink(tmp_path / "missing", tmp_path / "dangling")
-    result = run_akscan("scan", str(tmp_path), "--format", "json", "--follow-symlinks", "/dev/null", timeout=30)
+    result = run_akscan(
+        "scan", str(tmp_path), "--format", "json", "--follow-symlinks", "/dev/null", timeout=30, process=True
+    )
     document = json.loads(result.out)
     assert [f["key_id"] for f in document["findings"]] == [key_id]
     skipped = document["summary"]["skipped"]
     assert skipped["not-regular-file"] == 2  # the FIFO and /dev/null
     assert skipped["symlink-loop"] == 1 and skipped["broken-symlink"] == 1
-    default = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", timeout=30).out)
+    default = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", timeout=30, process=True).out)
     assert default["summary"]["skipped"] == {"not-regular-file": 1, "symlink": 2}
 
 

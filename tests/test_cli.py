@@ -20,14 +20,14 @@ def write_pair(path: Path, keys: FakeKeys) -> tuple[str, str]:
 
 def test_clean_tree_exits_0(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("print('hello')\n")
-    result = run_akscan("scan", str(tmp_path))
+    result = run_akscan("scan", str(tmp_path), process=True)  # the installed console script, for real
     assert result.code == 0
     assert "0 findings in 1 file" in result.out
 
 
 def test_findings_exit_1_and_text_is_redacted(tmp_path: Path, keys: FakeKeys) -> None:
     key_id, secret = write_pair(tmp_path / "app.py", keys)
-    result = run_akscan("scan", str(tmp_path))
+    result = run_akscan("scan", str(tmp_path), process=True)
     assert result.code == 1
     assert key_id in result.out
     assert secret not in result.out + result.err
@@ -104,7 +104,7 @@ def test_output_file(tmp_path: Path, keys: FakeKeys) -> None:
 
 def test_stdin(keys: FakeKeys) -> None:
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
-    result = run_akscan("scan", "-", "--format", "json", input=f"AK={key_id}\nSK={secret}\n".encode())
+    result = run_akscan("scan", "-", "--format", "json", input=f"AK={key_id}\nSK={secret}\n".encode(), process=True)
     assert result.code == 1
     (finding,) = json.loads(result.out)["findings"]
     assert (finding["path"], finding["key_id"], finding["secret_line"]) == ("<stdin>", key_id, 2)
@@ -210,12 +210,12 @@ def test_rules_list_and_version() -> None:
     assert listed.code == 0
     ids = {r["id"] for r in json.loads(listed.out)["rules"]}
     assert {"alibaba-access-key", "alibaba-sts-credentials", "aws-access-key"} <= ids
-    version = run_akscan("--version")
+    version = run_akscan("--version", process=True)
     assert version.code == 0 and "akscan" in version.out
 
 
 def test_demo_tree_from_readme() -> None:
-    result = run_akscan("scan", str(REPO / "fixtures" / "demo"), "--format", "json")
+    result = run_akscan("scan", str(REPO / "fixtures" / "demo"), "--format", "json", process=True)
     assert result.code == 1
     document = json.loads(result.out)
     kinds = sorted((Path(f["path"]).name, f["kind"]) for f in document["findings"])

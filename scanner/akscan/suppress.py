@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from akscan.excludes import PathExcludes as PathExcludes  # re-exported: part of the suppress stage
 from akscan.model import Finding, ScanStats
 
 # akscan's own marker, plus the ones teams migrating from gitleaks or detect-secrets already have.
@@ -74,41 +74,6 @@ class Allowlist:
         hashes = {h.lower().removeprefix("sha256:") for h in secret_hashes}
         hashes.update(value_hash(s) for s in secrets)
         return cls(frozenset(key_ids), frozenset(hashes))
-
-
-class PathExcludes:
-    """gitignore-style ``exclude`` patterns (config and ``--exclude``), matched against paths relative to
-    the scanned root: the walk applies them before reading; the hook to staged paths; history to every
-    path a credential was seen at (excluded only when all of them are)."""
-
-    def __init__(self, patterns: Iterable[str] = ()) -> None:
-        self.patterns = tuple(patterns)
-        self._spec: Any = None
-
-    def __bool__(self) -> bool:
-        return bool(self.patterns)
-
-    def excludes(self, path: str) -> bool:
-        if not self.patterns:
-            return False
-        if self._spec is None:
-            import pathspec  # ~30 ms: only when there are patterns
-
-            self._spec = pathspec.PathSpec.from_lines("gitwildmatch", self.patterns)
-        return bool(self._spec.match_file(path))
-
-    def filter_findings(self, findings: list[Finding], stats: ScanStats) -> list[Finding]:
-        """Drop findings seen only at excluded paths (for history: every path that held it)."""
-        if not self.patterns:
-            return findings
-        kept = []
-        for finding in findings:
-            paths = (finding.git.paths if finding.git is not None else ()) or (finding.location.path,)
-            if all(self.excludes(path) for path in paths):
-                stats.suppress("excluded-path")
-            else:
-                kept.append(finding)
-        return kept
 
 
 def apply_allowlist(findings: list[Finding], allowlist: Allowlist, stats: ScanStats) -> list[Finding]:

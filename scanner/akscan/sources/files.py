@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from akscan.excludes import PathExcludes
 from akscan.model import Blob, Origin, ScanStats
 
 if TYPE_CHECKING:  # pathspec costs ~30 ms to import (it pulls asyncio); loaded only when patterns are used
@@ -50,14 +51,6 @@ class _IgnoreFrame:
     spec: pathspec.PathSpec[Any] = field(repr=False)
 
 
-def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any] | None:
-    if not patterns:
-        return None
-    import pathspec
-
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
-
-
 def file_identities(paths: list[str | None]) -> frozenset[tuple[int, int]]:
     """(device, inode) of the files that exist among ``paths``: compared with the stat the walk already
     has, so skipping akscan's own files costs nothing per file."""
@@ -74,7 +67,7 @@ def file_identities(paths: list[str | None]) -> frozenset[tuple[int, int]]:
 
 def walk(paths: list[str], options: WalkOptions, stats: ScanStats) -> Iterator[Target]:
     """Yield the regular files below ``paths``; count everything else in ``stats``."""
-    excludes = _exclude_spec(options.excludes)
+    excludes = PathExcludes(options.excludes)
     for root in paths:
         try:
             st = os.stat(root) if options.follow_symlinks else os.lstat(root)
@@ -101,11 +94,11 @@ def _relative(base: str, path: str) -> str:
     return os.path.relpath(path, base).replace(os.sep, "/")
 
 
-def _excluded(spec: pathspec.PathSpec[Any] | None, root: str, path: str, is_dir: bool) -> bool:
-    if spec is None:
+def _excluded(excludes: PathExcludes, root: str, path: str, is_dir: bool) -> bool:
+    if not excludes:
         return False
     rel = _relative(root, path)
-    return spec.match_file(rel + "/" if is_dir else rel)
+    return excludes.excludes(rel + "/" if is_dir else rel)
 
 
 def _ignored(frames: list[_IgnoreFrame], path: str, is_dir: bool) -> bool:
@@ -136,7 +129,7 @@ def _walk_dir(
     root: str,
     directory: str,
     options: WalkOptions,
-    excludes: pathspec.PathSpec[Any] | None,
+    excludes: PathExcludes,
     stats: ScanStats,
     seen: set[tuple[int, int]],
     frames: list[_IgnoreFrame],
