@@ -164,3 +164,40 @@ def test_hook_path_imports_no_gitpython_tqdm_or_http(repo: Repo) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _findings(document: dict) -> set[tuple[str, str, bool, str]]:
+    return {(f["path"], f["key_id"], f["git"]["present_at_head"], f["severity"]) for f in document["findings"]}
+
+
+def test_rename_and_edit_without_file_arguments(repo: Repo, keys: FakeKeys) -> None:
+    old_id, old_line = pair(keys)
+    repo.commit("old", old_name=old_line + "".join(f"x{i} = {i}\n" for i in range(20)))
+    repo.git("mv", "old_name", "new_name")
+    new_id, new_line = pair(keys)
+    (repo.path / "new_name").write_text((repo.path / "new_name").read_text() + new_line)
+    repo.git("add", "new_name")
+    code, document, _ = hook(repo)  # no file names: every staged file, as `git commit` without pre-commit
+    assert code == 1
+    assert _findings(document) == {("new_name", old_id, True, "medium"), ("new_name", new_id, False, "high")}
+
+
+def test_one_blob_staged_at_two_paths_is_reported_at_both(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="hi\n")
+    key_id, line = pair(keys)
+    repo.write("a.py", line)
+    repo.write("b.py", line)
+    repo.git("add", "a.py", "b.py")
+    for args in ((), ("--", "a.py", "b.py"), ("--", "b.py", "a.py")):
+        _, document, _ = hook(repo, *args)
+        assert _findings(document) == {("a.py", key_id, False, "high"), ("b.py", key_id, False, "high")}
+
+
+def test_two_files_identical_at_head_are_both_already_committed(repo: Repo, keys: FakeKeys) -> None:
+    key_id, line = pair(keys)
+    repo.commit("same twice", a=line, b=line)
+    repo.write("a", line + "# touched\n")
+    repo.write("b", line + "# touched too\n")
+    repo.git("add", "a", "b")
+    _, document, _ = hook(repo)
+    assert _findings(document) == {("a", key_id, True, "medium"), ("b", key_id, True, "medium")}

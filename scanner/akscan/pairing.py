@@ -13,6 +13,9 @@ LINE_COST = 120.0  # one line apart costs as much as 120 bytes on the same line
 BYTE_COST = 0.1
 CONTEXT_BONUS = 150.0  # the secret sits behind a key name such as ``AccessKeySecret``
 WRONG_DIRECTION = 40.0  # added to edges that go against the direction the layout favours
+# ID-then-secret is how people write pairs. The secret-then-ID reading wins only when it pairs more, or
+# is cheaper by more than this (half a line): a few bytes of difference must not flip a whole file.
+DIRECTION_MARGIN = LINE_COST / 2
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,11 @@ def _greedy(edges: list[Edge], penalise_before: bool) -> tuple[list[tuple[Candid
 
 def assign(edges: list[Edge]) -> list[tuple[Candidate, Candidate]]:
     """One-to-one assignment. A file lays its pairs out one way (ID then secret, or secret then ID);
-    try both preferences and keep the one that pairs more, then the cheaper."""
+    try both preferences and keep the one that pairs more, then the clearly cheaper, else ID-then-secret."""
     if not edges:
         return []
     after, after_cost = _greedy(edges, penalise_before=True)
     before, before_cost = _greedy(edges, penalise_before=False)
-    if (len(before), -before_cost) > (len(after), -after_cost):
+    if len(before) > len(after) or (len(before) == len(after) and before_cost < after_cost - DIRECTION_MARGIN):
         return before
     return after

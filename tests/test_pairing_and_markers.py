@@ -1,0 +1,133 @@
+"""Pairing tie-breaks and every inline suppression marker, through the real engine: each test here fails
+if the rule it pins is changed (they were written against deliberate bugs)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from akscan.model import Blob, Finding, Kind, Origin, ScanStats
+from akscan.pipeline import scan_blob
+from akscan.rules import Ruleset
+from tests.conftest import scan_text
+from tests.keys import FakeKeys
+
+
+def scan_suppressed(text: str, ruleset: Ruleset) -> list[Finding]:
+    """The engine plus the inline-marker stage, as every source runs them."""
+    return scan_blob(Blob(text.encode(), Origin("sample.py")), ruleset, ScanStats())
+
+
+def _pairs(text: str, ruleset: Ruleset) -> set[tuple[str, str | None, str | None]]:
+    return {(str(f.kind), f.key_id, f.secret) for f in scan_text(text, ruleset)}
+
+
+def test_positional_call_pairs_the_secret_with_the_id_before_it(ruleset: Ruleset, keys: FakeKeys) -> None:
+    id1, id2, secret = keys.alibaba_id(), keys.alibaba_id(), keys.alibaba_secret()
+    assert _pairs(f"client = f('{id1}', '{secret}', '{id2}')\n", ruleset) == {
+        ("pair", id1, secret),
+        ("key-id", id2, None),
+    }
+
+
+def test_secret_equidistant_above_and_below_an_id_pairs_below(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, above, below = keys.alibaba_id(), keys.alibaba_secret(), keys.alibaba_secret()
+    found = _pairs(f"x = '{above}'\nid = '{key_id}'\ny = '{below}'\n", ruleset)
+    assert ("pair", key_id, below) in found and ("pair", key_id, above) not in found
+
+
+def test_secret_between_two_ids_belongs_to_the_one_above(ruleset: Ruleset, keys: FakeKeys) -> None:
+    id1, id2, secret = keys.alibaba_id(), keys.alibaba_id(), keys.alibaba_secret()
+    # The byte gap to id2 is shorter than to id1: distance alone would pick id2.
+    text = f"first_id = '{id1}'\nsecret = '{secret}'\nid2 = '{id2}'\n"
+    assert _pairs(text, ruleset) == {("pair", id1, secret), ("key-id", id2, None)}
+
+
+def test_secret_first_layout_is_recognised(ruleset: Ruleset, keys: FakeKeys) -> None:
+    (id1, s1), (id2, s2) = (keys.alibaba_id(), keys.alibaba_secret()), (keys.alibaba_id(), keys.alibaba_secret())
+    text = f"s1 = '{s1}'\na1 = '{id1}'\ns2 = '{s2}'\na2 = '{id2}'\n"
+    assert _pairs(text, ruleset) == {("pair", id1, s1), ("pair", id2, s2)}
+
+
+SAME_LINE_MARKERS = ["akscan:allow", "gitleaks:allow", "pragma: allowlist secret"]
+
+
+@pytest.mark.parametrize("marker", SAME_LINE_MARKERS)
+@pytest.mark.parametrize("where", ["id", "secret"])
+def test_each_same_line_marker_suppresses(marker: str, where: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    id_line = f"AK = '{key_id}'" + (f"  # {marker}" if where == "id" else "")
+    secret_line = f"SK = '{secret}'" + (f"  # {marker}" if where == "secret" else "")
+    assert scan_suppressed(f"{id_line}\n{secret_line}\n", ruleset) == []
+    # The same text without the marker is a finding: the marker, not the layout, silenced it.
+    assert [f.kind for f in scan_suppressed(f"AK = '{key_id}'\nSK = '{secret}'\n", ruleset)] == [Kind.PAIR]
+
+
+def test_nextline_marker_covers_only_the_next_line(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id = keys.alibaba_id()
+    marker = "# pragma: allowlist nextline secret"
+    assert scan_suppressed(f"{marker}\nAK = '{key_id}'\n", ruleset) == []
+    assert [f.key_id for f in scan_suppressed(f"{marker}\n\nAK = '{key_id}'\n", ruleset)] == [key_id]
+    assert [f.key_id for f in scan_suppressed(f"AK = '{key_id}'\n{marker}\n", ruleset)] == [key_id]
+
+
+def test_marker_on_an_unrelated_line_does_not_suppress(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id = keys.alibaba_id()
+    assert [f.key_id for f in scan_suppressed(f"# akscan:allow\n\nAK = '{key_id}'\n", ruleset)] == [key_id]
+
+
+def _entropy(value: str) -> float:
+    """Shannon entropy in bits per character, computed here rather than with the engine's own helper."""
+    import math
+    from collections import Counter
+
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in Counter(value).values())
+
+
+def _value_with_entropy_near(target: float, above: bool, length: int = 30) -> str:
+    """A mixed-case alphanumeric value of ``length`` whose entropy is the closest to ``target`` from the
+    given side: ``k`` well-spread characters, used as evenly as possible, in a shuffled order."""
+    import random
+
+    spread = "Ak7Qd2Wp9Ms4Gx6Tb8Rf3Hn5Jv"
+    rng = random.Random(1)
+    best: str | None = None
+    for k in range(2, len(spread) + 1):
+        counts = [length // k + (1 if i < length % k else 0) for i in range(k)]
+        chars = [c for c, n in zip(spread[:k], counts, strict=True) for _ in range(n)]
+        for _ in range(50):  # a shuffle with no character twice in a row
+            rng.shuffle(chars)
+            if all(a != b for a, b in itertools.pairwise(chars)):
+                break
+        value = "".join(chars)
+        if (_entropy(value) >= target) == above and (
+            best is None or abs(_entropy(value) - target) < abs(_entropy(best) - target)
+        ):
+            best = value
+    assert best is not None
+    return best
+
+
+def test_secret_entropy_floor_is_the_rules(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A secret just over the rule's ``min_entropy`` pairs; one just under does not: raising or
+    lowering the floor in the rule file fails here."""
+    floor = next(r for r in ruleset.rules if r.id == "alibaba-access-key-secret").min_entropy
+    over, under = _value_with_entropy_near(floor, above=True), _value_with_entropy_near(floor, above=False)
+    assert floor <= _entropy(over) < floor + 0.2 and floor - 0.2 < _entropy(under) < floor
+    key_id = keys.alibaba_id()
+    assert _pairs(f"oss2.Auth('{key_id}', '{over}')\n", ruleset) == {("pair", key_id, over)}
+    assert _pairs(f"oss2.Auth('{key_id}', '{under}')\n", ruleset) == {("key-id", key_id, None)}
+
+
+def test_every_uniformly_random_pair_is_found(ruleset: Ruleset) -> None:
+    """1,000 pairs drawn the way the cloud draws them (uniform, unfiltered): each is reported, paired
+    right. A filter or entropy floor stricter than real keys fails here, not by chance."""
+    keys = FakeKeys(seed=424242)
+    lines = []
+    expected = set()
+    for _ in range(1000):
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        expected.add(("pair", key_id, secret))
+        lines.append(f"clients.append(oss2.Auth('{key_id}', '{secret}'))\n\n\n")
+    assert _pairs("".join(lines), ruleset) == expected
