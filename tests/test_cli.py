@@ -178,6 +178,31 @@ def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
     assert "bad.toml" in result.err and "'mine'" in result.err and "bad pattern" in result.err
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('min_entropy = "high"', "min_entropy must be a number from 0 to 8"),
+        ("min_entropy = -1", "min_entropy must be a number from 0 to 8"),
+        ("window = -5", "window must be a whole number of at least 1"),
+        ("window = 2.5", "window must be a whole number of at least 1"),
+        ('validator = "nope"', "unknown validator 'nope'"),
+        ('anchors_case_sensitive = "yes"', "anchors_case_sensitive must be true or false"),
+        ('pair = { secret = "x", lines = -1 }', "pair.lines must be a whole number"),
+        ('pair = { secret = "x", kind = "trio" }', "pair.kind must be 'pair' or 'sts-credentials'"),
+        ('severity = "urgent"', "unknown severity 'urgent'"),
+        ('confidence = "high"', "unknown key(s) confidence"),
+    ],
+)
+def test_invalid_rule_values_are_one_clear_line(tmp_path: Path, extra: str, message: str) -> None:
+    (tmp_path / "bad.toml").write_text(
+        '[[rules]]\nid = "mine"\nprovider = "x"\nkind = "key-id"\npattern = "(ABCD[0-9]{8})"\n'
+        f'anchors = ["abcd"]\ndescription = "d"\nremediation = "r"\n{extra}\n'
+    )
+    result = run_akscan("scan", "--rules", str(tmp_path), str(tmp_path))
+    assert result.code == 2, result.err
+    assert "'mine'" in result.err and message in result.err and len(result.err.strip().splitlines()) == 1
+
+
 def test_user_rules_directory_adds_a_rule(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()

@@ -16,13 +16,13 @@ import click
 
 from akscan import __version__
 from akscan.errors import AkscanError, ExitCode, UsageError
+from akscan.report import FORMATS
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it, not by `akscan --help`
     from akscan.model import ScanResult
     from akscan.settings import Flags, RunConfig
     from akscan.verify import VerifyOptions
 
-FORMATS = ("text", "json", "jsonl", "sarif", "csv")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 DEFAULT_BASELINE = ".akscan-baseline.json"
 
@@ -72,47 +72,78 @@ def output_options(func: Any) -> Any:
     return func
 
 
-def verify_options(func: Any) -> Any:
-    options = [
-        click.option("--verify", is_flag=True, help="Ask each provider's STS whether found pairs are live (network)."),
-        click.option("--only-live", is_flag=True, help="With --verify: report only live keys (says how many hid)."),
-        click.option(
-            "--endpoint",
-            "endpoints",
-            multiple=True,
-            metavar="PROVIDER=URL",
-            help="Verification endpoint, e.g. alibaba=https://sts.cn-shanghai.aliyuncs.com.",
-        ),
-        click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint."),
-        click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint (sts-vpc.…)."),
-        click.option("--verify-workers", type=click.IntRange(min=1), default=8, show_default=True),
-        click.option(
-            "--verify-rps",
-            type=click.FloatRange(min=0),
-            default=10.0,
-            show_default=True,
-            help="Requests per second, all providers together (0: no limit).",
-        ),
-        click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True),
-        click.option(
-            "--verify-retries",
-            type=click.IntRange(min=0),
-            default=3,
-            show_default=True,
-            help="Retries for throttling, 5xx and network errors.",
-        ),
-        click.option("--verify-cache", default=None, metavar="FILE", help="Persistent result cache (hashed keys)."),
-        click.option(
-            "--verify-ttl",
-            type=click.FloatRange(min=0),
-            default=3600.0,
-            show_default=True,
-            help="Seconds a cached result stays valid.",
-        ),
-    ]
+def _apply(func: Any, options: list[Any]) -> Any:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def endpoint_options(func: Any) -> Any:
+    """Where and how verification asks: shared by `--verify` on the scans and by `akscan verify`."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--endpoint",
+                "endpoints",
+                multiple=True,
+                metavar="PROVIDER=URL",
+                help="Verification endpoint, e.g. alibaba=https://sts.cn-shanghai.aliyuncs.com.",
+            ),
+            click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint."),
+            click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint (sts-vpc.…)."),
+            click.option(
+                "--verify-timeout",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Time limit of one request.",
+            ),
+            click.option(
+                "--verify-retries",
+                type=click.IntRange(min=0),
+                default=3,
+                show_default=True,
+                help="Retries for throttling and 5xx answers.",
+            ),
+        ],
+    )
+
+
+def verify_options(func: Any) -> Any:
+    return _apply(
+        endpoint_options(func),
+        [
+            click.option(
+                "--verify", is_flag=True, help="Ask each provider's STS whether found pairs are live (network)."
+            ),
+            click.option("--only-live", is_flag=True, help="With --verify: report only live keys (says how many hid)."),
+            click.option(
+                "--verify-workers",
+                type=click.IntRange(min=1),
+                default=8,
+                show_default=True,
+                help="Requests in flight at once.",
+            ),
+            click.option(
+                "--verify-rps",
+                type=click.FloatRange(min=0),
+                default=10.0,
+                show_default=True,
+                help="Requests per second, all providers together (0: no limit).",
+            ),
+            click.option("--verify-cache", default=None, metavar="FILE", help="Persistent result cache (hashed keys)."),
+            click.option(
+                "--verify-ttl",
+                type=click.FloatRange(min=0),
+                default=3600.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Seconds a cached result stays valid.",
+            ),
+        ],
+    )
 
 
 def walk_options(func: Any) -> Any:
@@ -310,11 +341,7 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
 @cli.command()
 @click.option("--stdin", "use_stdin", is_flag=True, help="Read the pair from stdin even if the environment has one.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-@click.option("--endpoint", "endpoints", multiple=True, metavar="PROVIDER=URL", help="Verification endpoint.")
-@click.option("--verify-region", default=None, metavar="REGION", help="Alibaba regional STS endpoint.")
-@click.option("--verify-vpc", is_flag=True, help="With --verify-region: the VPC endpoint.")
-@click.option("--verify-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
-@click.option("--verify-retries", type=click.IntRange(min=0), default=3, show_default=True)
+@endpoint_options
 def verify(
     use_stdin: bool,
     fmt: str,

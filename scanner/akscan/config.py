@@ -10,6 +10,7 @@ from typing import Any
 
 from akscan.errors import ConfigError
 from akscan.model import Severity
+from akscan.report import FORMATS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,7 +18,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_NAMES = (".akscan.toml", "pyproject.toml")
-FORMATS = ("text", "json", "jsonl", "sarif", "csv")
 
 
 @dataclass(frozen=True)

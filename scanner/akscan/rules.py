@@ -45,7 +45,6 @@ _RULE_KEYS = {
     "pair",
     "severity",
     "lone_severity",
-    "confidence",
     "description",
     "remediation",
     "examples",
@@ -278,6 +277,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
             raise RuleError(f"{where}: bad pattern: {exc}") from exc
         if compiled.groups < 1:
             raise RuleError(f"{where}: pattern needs one capturing group around the value")
+    _check_values(entry, where)
     anchors = _str_list(entry, "anchors", source)
     context_words = _str_list(entry, "context_words", source)
     if kind != "secret" and not anchors:
@@ -293,6 +293,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if "pair" in entry:
         pair = _pairing(entry["pair"], where)
     lone = entry.get("lone_severity")
+    optional = {"window": entry["window"]} if "window" in entry else {}
     return Rule(
         id=rule_id,
         provider=_require(entry, "provider", str, source),
@@ -301,7 +302,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         pattern=pattern,
         anchors=anchors,
         anchors_case_sensitive=bool(entry.get("anchors_case_sensitive", False)),
-        min_entropy=float(entry.get("min_entropy", 0.0)),
+        min_entropy=float(entry.get("min_entropy", 0.0)),  # no floor unless the rule sets one
         context_words=context_words,
         context_pattern=context_pattern,
         pair=pair,
@@ -312,8 +313,8 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         examples=_str_list(entry, "examples", source),
         negative_examples=_str_list(entry, "negative_examples", source),
         validator=entry.get("validator"),
-        window=int(entry.get("window", 80)),
         source=source,
+        **optional,
     )
 
 
@@ -325,12 +326,34 @@ def _pairing(value: Any, where: str) -> Pairing:
         raise RuleError(f"{where}: unknown pair key(s) {', '.join(sorted(unknown))}")
     if not isinstance(value.get("secret"), str):
         raise RuleError(f"{where}: pair.secret must name the secret rule")
-    return Pairing(
-        secret=value["secret"],
-        token=value.get("token"),
-        lines=int(value.get("lines", 6)),
-        bytes=int(value.get("bytes", 1200)),
-        token_bytes=int(value.get("token_bytes", 6000)),
-        kind=str(value.get("kind", "pair")),
-        severity=_severity(value.get("severity", "high"), where),
-    )
+    for key in ("lines", "bytes", "token_bytes"):
+        if key in value and (not isinstance(value[key], int) or isinstance(value[key], bool) or value[key] < 0):
+            raise RuleError(f"{where}: pair.{key} must be a whole number of at least 0, not {value[key]!r}")
+    if "kind" in value and value["kind"] not in ("pair", "sts-credentials"):
+        raise RuleError(f"{where}: pair.kind must be 'pair' or 'sts-credentials', not {value['kind']!r}")
+    if "token" in value and not isinstance(value["token"], str):
+        raise RuleError(f"{where}: pair.token must name the token rule")
+    fields = {key: value[key] for key in ("token", "lines", "bytes", "token_bytes", "kind") if key in value}
+    if "severity" in value:
+        fields["severity"] = _severity(value["severity"], where)
+    return Pairing(secret=value["secret"], **fields)
+
+
+def _check_values(entry: dict[str, Any], where: str) -> None:
+    """Types and ranges of a rule's optional values: one clear line for each mistake."""
+    from akscan.filters import VALIDATORS
+
+    entropy = entry.get("min_entropy", 0.0)
+    if isinstance(entropy, bool) or not isinstance(entropy, (int, float)) or not 0 <= entropy <= 8:
+        raise RuleError(f"{where}: min_entropy must be a number from 0 to 8, not {entropy!r}")
+    window = entry.get("window", 80)
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
+    if "anchors_case_sensitive" in entry and not isinstance(entry["anchors_case_sensitive"], bool):
+        raise RuleError(f"{where}: anchors_case_sensitive must be true or false")
+    validator = entry.get("validator")
+    if validator is not None and validator not in VALIDATORS:
+        raise RuleError(f"{where}: unknown validator {validator!r} (known: {', '.join(sorted(VALIDATORS))})")
+    for key in ("title", "description", "remediation", "provider"):
+        if key in entry and not isinstance(entry[key], str):
+            raise RuleError(f"{where}: {key} must be a string")

@@ -17,6 +17,7 @@ WRITERS = {
     "sarif": "akscan.report.sarif:write",
     "csv": "akscan.report.csv_:write",
 }
+FORMATS = tuple(WRITERS)
 
 
 @dataclass
