@@ -18,6 +18,12 @@ from tests.keys import FakeKeys
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """akscan's caches for this test session go to a folder of its own, never the user's."""
+    os.environ["AKSCAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("akscan-cache"))
+
+
 @pytest.fixture(scope="session")
 def ruleset() -> Ruleset:
     return load_ruleset()

@@ -149,3 +149,53 @@ def test_every_process_starts_in_the_hardened_runner() -> None:
         if path.name != "gitcmd.py" and any(s in path.read_text() for s in starters)
     ]
     assert offenders == []
+
+
+def test_a_cache_planted_in_the_repository_cannot_hide_findings(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "repo")
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.commit("leak", app=f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    every_object = repo.git("cat-file", "--batch-all-objects", "--batch-check=%(objectname)").split()
+    planted = repo.path / ".git" / "akscan"
+    planted.mkdir()
+    body = b"\x00" + b"".join(bytes.fromhex(sha) for sha in every_object)
+    digest = json.loads(run_akscan("rules", "list", "--format", "json").out)["ruleset"]
+    names = [f"scanned-{digest}.bin", "clean.bin", f"state-{digest}.json"]  # what 0.1.0 would have read
+    (planted / names[0]).write_bytes(body)
+    (planted / names[1]).write_bytes(body)
+    (planted / names[2]).write_text('{"fingerprint": "x", "findings": []}')
+    for _ in range(2):  # cold, then with akscan's own cache
+        result = run_akscan("git", str(repo.path), "--format", "json")
+        assert result.code == 1 and key_id in result.out
+    assert sorted(p.name for p in planted.iterdir()) == sorted(names)  # read nothing there, wrote nothing
+
+
+def test_cache_lives_in_the_user_cache_dir_and_never_follows_a_symlink(
+    tmp_path: Path, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from akscan.history_cache import HistoryCache
+
+    cache_root = tmp_path / "cache"
+    monkeypatch.setenv("AKSCAN_CACHE_DIR", str(cache_root))
+    repo = Repo(tmp_path / "repo")
+    repo.commit("clean", readme="nothing here\n")
+    ruleset_digest = json.loads(run_akscan("rules", "list", "--format", "json").out)["ruleset"]
+    cache = HistoryCache(str(repo.path / ".git"), ruleset_digest)
+    assert cache.folder.is_relative_to(cache_root)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    cache.folder.mkdir(parents=True)
+    cache.clean_path.symlink_to(victim)
+    assert run_akscan("git", str(repo.path), "--format", "json").code == 0
+    assert victim.read_text() == "precious\n"  # the symlink was replaced, not written through
+    assert cache.clean_path.is_file() and not cache.clean_path.is_symlink()
+    assert cache.clean_objects()  # and the real cache is in place
+    assert not (repo.path / ".git" / "akscan").exists()
+
+
+def test_cache_key_covers_the_engine_code() -> None:
+    from akscan.history_cache import ENGINE_MODULES, engine_digest
+
+    package = Path(__file__).resolve().parent.parent / "scanner" / "akscan"
+    assert all((package / name).is_file() for name in ENGINE_MODULES)  # a rename must not drop one
+    assert len(engine_digest()) == 64

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from akscan.history_cache import HistoryCache
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
 from akscan.rules import Ruleset
@@ -26,7 +26,7 @@ from akscan.sources.git import (
     Introduction,
     Inventory,
     attribute,
-    git_dir,
+    git_common_dir,
     git_output,
     head_blobs,
     inventory,
@@ -145,34 +145,6 @@ def _results(
         yield from pool.imap_unordered(_run, tasks)
 
 
-# -- cache ---------------------------------------------------------------------------------------------
-def _cache_path(repo: str, ruleset: Ruleset) -> str:
-    return os.path.join(git_dir(repo), "akscan", f"scanned-{ruleset.digest}.bin")
-
-
-def load_cache(path: str) -> set[str]:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return set()
-    width = 32 if data[:1] == b"\x01" else 20
-    body = data[1:]
-    return {body[i : i + width].hex() for i in range(0, len(body) - width + 1, width)}
-
-
-def save_cache(path: str, shas: set[str]) -> None:
-    if not shas:
-        return
-    width = len(next(iter(shas))) // 2
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(b"\x01" if width == 32 else b"\x00")
-        handle.write(b"".join(bytes.fromhex(s) for s in sorted(shas)))
-    os.replace(temporary, path)
-
-
 # -- attribution ---------------------------------------------------------------------------------------
 def _commit_info(repo: str, commit: str) -> Introduction | None:
     """Author and date of a commit whose message holds a finding (rare, so GitPython's import is paid
@@ -198,32 +170,11 @@ def _commit_info(repo: str, commit: str) -> Introduction | None:
         return None
 
 
-def _attribution_cache(repo: str) -> str:
-    return os.path.join(git_dir(repo), "akscan", "introductions.json")
-
-
-def _load_introductions(path: str) -> dict[str, Introduction]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw = json.load(handle)
-        return {sha: Introduction(**{**fields, "paths": tuple(fields.get("paths", ()))}) for sha, fields in raw.items()}
-    except (OSError, ValueError, TypeError):
-        return {}
-
-
-def _save_introductions(path: str, introductions: dict[str, Introduction]) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({sha: dataclasses.asdict(i) for sha, i in introductions.items()}, handle)
-    os.replace(temporary, path)
-
-
 def attribute_findings(
     repo: str,
     findings: list[Finding],
     unreachable_commits: list[str],
-    use_cache: bool = True,
+    cache: HistoryCache | None = None,
     log: HistoryLog | None = None,
     repository_changed: bool = True,
 ) -> list[Finding]:
@@ -233,8 +184,7 @@ def attribute_findings(
     at_head = head_blobs(repo)
     blobs = {f.git.blob for f in findings if f.git is not None and f.git.source == "blob"}
     messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
-    cache_file = _attribution_cache(repo)
-    introductions = _load_introductions(cache_file) if use_cache else {}
+    introductions = cache.introductions() if cache is not None else {}
     # A blob gone from HEAD may have been removed by commits made since it was cached: ask the log again,
     # but only when the repository changed since the last full scan.
     unknown = {
@@ -250,10 +200,10 @@ def attribute_findings(
         info = _commit_info(repo, commit)
         if info is not None:
             introductions[commit] = info
-    if use_cache and (unknown or messages):
+    if cache is not None and (unknown or messages):
         with contextlib.suppress(OSError):
             wanted = blobs | messages
-            _save_introductions(cache_file, {b: i for b, i in introductions.items() if b in wanted})
+            cache.save_introductions({b: i for b, i in introductions.items() if b in wanted})
     commits = {i.commit for b, i in introductions.items() if b in blobs or b in messages}
     with ThreadPoolExecutor(max_workers=4) as pool:  # each is a git process: let them overlap
         refs_cache = dict(zip(commits, pool.map(lambda c: refs_containing(repo, c), commits), strict=True))
@@ -332,8 +282,7 @@ def repository_state(repo: str) -> str:
     digest = hashlib.sha256()
     digest.update(git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)"))
     digest.update(git_output(repo, "rev-parse", "--verify", "-q", "HEAD"))
-    common = git_output(repo, "rev-parse", "--git-common-dir").decode().strip()
-    common = common if os.path.isabs(common) else os.path.join(repo, common)
+    common = git_common_dir(repo)
     for folder in ("logs", "objects"):
         for root, dirs, files in os.walk(os.path.join(common, folder)):
             dirs.sort()
@@ -346,37 +295,16 @@ def repository_state(repo: str) -> str:
     return digest.hexdigest()
 
 
-def _state_path(repo: str, ruleset: Ruleset) -> str:
-    return os.path.join(git_dir(repo), "akscan", f"state-{ruleset.digest}.json")
-
-
-def _load_state(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        return state if isinstance(state, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(path: str, state: dict[str, Any]) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(state, handle)
-    os.replace(temporary, path)
-
-
 def _inventory(
-    repo: str, ruleset: Ruleset, options: GitScanOptions
+    repo: str, cache: HistoryCache | None, options: GitScanOptions
 ) -> tuple[Inventory, set[str], str | None, dict[str, Any]]:
     """The objects to consider and the cached clean ones. When a full scan finds the repository exactly
     as the last full scan left it, only the objects that held findings are listed (and re-read, since
     findings are never cached): no rev-list, no object listing."""
     fingerprint = None
-    if options.cache and options.revisions is None:
+    if cache is not None and options.revisions is None:
         fingerprint = repository_state(repo)
-        state = _load_state(_state_path(repo, ruleset))
+        state = cache.state()
         if state.get("fingerprint") == fingerprint and state.get("unreachable") == options.unreachable:
             objects = [GitObject(o["sha"], o["kind"], o["size"], o.get("path")) for o in state.get("findings", [])]
             inv = Inventory(
@@ -388,7 +316,7 @@ def _inventory(
             )
             return inv, set(), fingerprint, state
     inv = inventory(repo, options.revisions, options.unreachable)
-    cached = load_cache(_cache_path(repo, ruleset)) if options.cache else set()
+    cached = cache.clean_objects() if cache is not None else set()
     return inv, cached, fingerprint, {}
 
 
@@ -397,7 +325,8 @@ def scan_history(
 ) -> ScanResult:
     started = time.monotonic()
     repo = open_repository(path)
-    inv, cached, fingerprint, unchanged = _inventory(repo, ruleset, options)
+    cache = HistoryCache(git_common_dir(repo), ruleset.digest) if options.cache else None
+    inv, cached, fingerprint, unchanged = _inventory(repo, cache, options)
     stats = ScanStats()
     todo = [o for o in inv.objects if o.sha not in cached]
     findings: list[Finding] = []
@@ -416,16 +345,14 @@ def scan_history(
             log.cancel()
         raise
     counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
-    if options.cache and not unchanged:
-        cache_file = _cache_path(repo, ruleset)
+    if cache is not None and not unchanged:
         try:
-            save_cache(cache_file, cached | clean)
+            cache.save_clean(cached | clean)
             if fingerprint is not None and not inv.missing:
                 held = [
                     {"sha": o.sha, "kind": o.kind, "size": o.size, "path": o.path} for o in todo if o.sha not in clean
                 ]
-                _save_state(
-                    _state_path(repo, ruleset),
+                cache.save_state(
                     {
                         "fingerprint": fingerprint,
                         "unreachable": options.unreachable,
@@ -437,13 +364,13 @@ def scan_history(
                     },
                 )
         except OSError as exc:
-            stats.errors.append({"path": cache_file, "reason": "cache", "detail": f"cannot write cache: {exc}"})
+            stats.errors.append({"path": str(cache.folder), "reason": "cache", "detail": f"cannot write cache: {exc}"})
     for sha in inv.missing:
         stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
     stats.incomplete = stats.incomplete or bool(inv.missing) or inv.shallow or inv.partial
     if findings:
         findings = attribute_findings(
-            repo, findings, inv.unreachable_commits, options.cache, log, repository_changed=not unchanged
+            repo, findings, inv.unreachable_commits, cache, log, repository_changed=not unchanged
         )
         findings = options.excludes.filter_findings(findings, stats)
     elif log is not None:

@@ -307,3 +307,9 @@ def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[tuple[str,
 def git_dir(repo: str) -> str:
     path = git(repo, "rev-parse", "--git-dir").decode().strip()
     return path if os.path.isabs(path) else os.path.join(repo, path)
+
+
+def git_common_dir(repo: str) -> str:
+    """The folder holding the object store and refs (shared by every worktree of the repository)."""
+    path = git(repo, "rev-parse", "--git-common-dir").decode("utf-8", "surrogateescape").strip()
+    return os.path.abspath(path if os.path.isabs(path) else os.path.join(repo, path))
