@@ -57,7 +57,12 @@ def output_options(func: Any) -> Any:
             "--config",
             type=str,
             default=None,
-            help="Config file (default: nearest .akscan.toml or pyproject.toml [tool.akscan]).",
+            help="Config file (default: nearest .akscan.toml or pyproject.toml [tool.akscan] in the repository).",
+        ),
+        click.option(
+            "--no-config",
+            is_flag=True,
+            help="Ignore every config file (for audits of untrusted trees, whose config could exclude paths).",
         ),
         click.option("--baseline", type=str, default=None, help="Report only findings not recorded in this baseline."),
         click.option(
@@ -166,6 +171,7 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
 
     return Flags(
         config_file=opts.get("config"),
+        no_config=bool(opts.get("no_config")),
         rule_dirs=tuple(opts.get("rule_dirs", ())),
         fmt=opts.get("fmt"),
         output=opts.get("output"),
@@ -201,7 +207,13 @@ def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
 def _settings(opts: dict[str, Any], anchor: Path) -> RunConfig:
     from akscan.settings import prepare
 
-    return prepare(_flags(opts, _verify_options(opts)), anchor)
+    settings = prepare(_flags(opts, _verify_options(opts)), anchor)
+    if settings.config_path is not None and not settings.quiet:
+        from akscan.report import safe
+
+        # Said every run: a config found in a scanned tree can exclude paths and allowlist keys.
+        sys.stderr.write(f"akscan: config: {safe(str(settings.config_path))} (--no-config to ignore it)\n")
+    return settings
 
 
 def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> ScanResult:

@@ -11,6 +11,7 @@ from typing import Any
 from akscan.errors import ConfigError
 from akscan.model import Severity
 from akscan.report import FORMATS
+from akscan.storage import read_regular
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,19 +47,28 @@ _SCHEMA: dict[str, type | tuple[type, ...]] = {
 _ALLOWLIST_SCHEMA = {"key_ids": list, "secrets": list, "secret_sha256": list}
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def find_config(start: Path) -> Path | None:
-    """The nearest ``.akscan.toml``, or a ``pyproject.toml`` with a ``[tool.akscan]`` table, walking up
-    from ``start`` to the repository (or file system) root."""
+    """The nearest ``.akscan.toml``, or a ``pyproject.toml`` with a ``[tool.akscan]`` table, from
+    ``start`` up to the root of the git repository holding it — or in ``start``'s own folder only when
+    no repository holds it: a config in some parent folder of an unpacked tarball is not the tree's."""
     directory = start if start.is_dir() else start.parent
-    for folder in [directory, *directory.parents]:
+    chain = [directory, *directory.parents]
+    top = next((i for i, folder in enumerate(chain) if (folder / ".git").exists()), None)
+    for folder in chain[: top + 1] if top is not None else chain[:1]:
         candidate = folder / ".akscan.toml"
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.akscan" in pyproject.read_bytes():
-            return pyproject
-        if (folder / ".git").exists():
-            break
+        if pyproject.is_file():
+            try:
+                text = read_regular(pyproject, MAX_CONFIG_BYTES, "config")
+            except (OSError, ConfigError):
+                continue
+            if b"[tool.akscan" in text:
+                return pyproject
     return None
 
 
@@ -66,7 +76,7 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_regular(path, MAX_CONFIG_BYTES, "config").decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -96,6 +106,15 @@ def _check(table: dict[str, Any], schema: dict[str, Any], where: str, prefix: st
             raise ConfigError(f"{where}: every entry of '{prefix}{key}' must be a string")
 
 
+def _inside(base: Path, value: str, key: str, where: str) -> Path:
+    """A path a config file names stays inside the config's own folder: a scanned tree's config must not
+    point akscan at devices or at files elsewhere on the machine."""
+    path = (base / value).resolve()
+    if not path.is_relative_to(base.resolve()):
+        raise ConfigError(f"{where}: {key} {value!r} is outside the folder of the config file; use a path inside it")
+    return path
+
+
 def _parse(table: dict[str, Any], where: str, base: Path) -> Config:
     _check(table, _SCHEMA, where)
     allowlist = table.get("allowlist", {})
@@ -117,11 +136,11 @@ def _parse(table: dict[str, Any], where: str, base: Path) -> Config:
     return Config(
         source=where,
         exclude=tuple(table.get("exclude", [])),
-        rule_dirs=tuple(base / d for d in table.get("rules", [])),
+        rule_dirs=tuple(_inside(base, d, "rules", where) for d in table.get("rules", [])),
         fail_on=fail_on,
         format=fmt,
         redact=table.get("redact", True),
-        baseline=base / table["baseline"] if "baseline" in table else None,
+        baseline=_inside(base, table["baseline"], "baseline", where) if "baseline" in table else None,
         allow_key_ids=tuple(allowlist.get("key_ids", [])),
         allow_secrets=tuple(allowlist.get("secrets", [])),
         allow_secret_hashes=tuple(allowlist.get("secret_sha256", [])),

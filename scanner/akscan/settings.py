@@ -38,6 +38,7 @@ class Flags:
     """The flags the scanning commands share, as typed values (None: not given on the command line)."""
 
     config_file: str | None = None
+    no_config: bool = False
     rule_dirs: tuple[str, ...] = ()
     fmt: str | None = None
     output: str | None = None
@@ -78,7 +79,12 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
 
     if flags.only_live and flags.verify is None:
         raise UsageError("--only-live needs --verify")
-    config_path = Path(flags.config_file) if flags.config_file else find_config(anchor.resolve())
+    if flags.no_config and flags.config_file:
+        raise UsageError("--config and --no-config cannot be combined: choose one")
+    if flags.no_config:
+        config_path = None
+    else:
+        config_path = Path(flags.config_file) if flags.config_file else find_config(anchor.resolve())
     if flags.config_file and not Path(flags.config_file).is_file():
         raise UsageError(f"--config {flags.config_file}: no such file")
     config = load_config(config_path)

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from akscan.errors import ConfigError
@@ -37,6 +36,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, private: bool = Fals
     """Write ``data`` to ``path`` whole or not at all: a fresh temporary file in the same folder (created
     exclusively, so a symlink planted at a guessable name is never followed), then a rename over the
     target (which replaces a symlink at the target rather than writing through it)."""
+    import tempfile  # lazy: the hook imports this module but never writes
+
     target = Path(path)
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)

@@ -88,6 +88,7 @@ def apply_allowlist(findings: list[Finding], allowlist: Allowlist, stats: ScanSt
 
 # -- baseline -------------------------------------------------------------------------------------------
 BASELINE_VERSION = 1
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,10 @@ def load_baseline(path: str) -> Baseline:
     import json
 
     from akscan.errors import ConfigError
+    from akscan.storage import read_regular
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        document = json.loads(read_regular(path, MAX_BASELINE_BYTES, "baseline"))
     except FileNotFoundError:
         raise ConfigError(f"baseline {path} does not exist: create it with `akscan baseline create`") from None
     except (OSError, ValueError) as exc:
@@ -172,14 +173,11 @@ def baseline_document(findings: list[Finding], ruleset_digest: str) -> dict[str,
 
 def write_baseline(path: str, findings: list[Finding], ruleset_digest: str) -> int:
     import json
-    import os
+
+    from akscan.storage import write_atomic
 
     document = baseline_document(findings, ruleset_digest)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-    os.replace(temporary, path)
+    write_atomic(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     entries = document["entries"]
     assert isinstance(entries, list)
     return len(entries)

@@ -4,6 +4,7 @@ imports only the writer it uses."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -33,10 +34,25 @@ class Report:
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
 
 
-def safe(text: str) -> str:
-    """A path as people and encoders can take it: bytes that were not UTF-8 in a file name (kept as
-    surrogates by the file system layer) are shown as \\xNN escapes instead of crashing the writer."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+# Characters that could make a terminal or a reader see something other than what is there: C0 and C1
+# controls (ESC sequences, OSC-8 links, \r overwrites, forged \n lines), DEL, and the bidirectional
+# overrides and isolates that reorder text on screen.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str | None) -> str:
+    """Any string from scanned content or a server (a path, a member name, a commit author or subject,
+    an ARN) as a terminal can show it: bytes that were not UTF-8 as \\xNN, control and bidi characters
+    as visible escapes, so no scanned name can move the cursor, colour, link or reorder the report."""
+    if text is None:
+        return ""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNSAFE.sub(_escape, shown)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def writer(name: str) -> Callable[[Report, TextIO], None]:

@@ -27,19 +27,29 @@ COLUMNS = (
 )
 
 
+def cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: a string that would start a formula (=, +, -, @, tab, CR) is
+    prefixed with an apostrophe, and control characters are escaped."""
+    if not isinstance(value, str):
+        return value
+    shown = safe(value) if value else value
+    return "'" + shown if value.startswith(("=", "+", "-", "@", "\t", "\r")) else shown
+
+
 def write(report: Report, stream: TextIO) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
     for f in report.findings:
         writer.writerow(
-            (
+            cell(value)
+            for value in (
                 str(f.severity),
                 str(f.kind),
                 f.rule_id,
                 f.provider,
                 f.key_id or "",
                 (redact(f.secret) if report.redact else f.secret) or "",
-                safe(f.location.path),
+                f.location.path,
                 f.location.line,
                 f.location.column,
                 f.confidence,

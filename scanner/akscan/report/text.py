@@ -62,17 +62,17 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     lines.append("      " + ", ".join(detail) + f"  [{finding.rule_id}]")
     if finding.verification is not None:
         v = finding.verification
-        who = " ".join(x for x in (v.identity_type, v.arn) if x)
-        reason = f" ({v.reason})" if v.reason else ""
+        who = " ".join(safe(x) for x in (v.identity_type, v.arn) if x)
+        reason = f" ({safe(v.reason)})" if v.reason else ""
         lines.append(f"      verified: {v.status}{' — ' + who if who else ''}{reason}")
     if finding.git is not None and finding.git.commit:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"
         if g.removed_in:
-            head += f", last removed in {g.removed_in[:12]} on {g.removed_date}"
+            head += f", last removed in {g.removed_in[:12]} on {safe(g.removed_date)}"
         lines.append(
-            f"      introduced in {(g.commit or '')[:12]} by {g.author_name} <{g.author_email}> on {g.date}"
-            f" ({head}): {g.summary}"
+            f"      introduced in {(g.commit or '')[:12]} by {safe(g.author_name)} <{safe(g.author_email)}> on "
+            f"{safe(g.date)} ({head}): {safe(g.summary)}"
         )
     return lines
 
@@ -87,7 +87,7 @@ def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
         v = finding.verification
         assert v is not None
         root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
-        line = f"  {str(finding.severity).upper():8} {finding.key_id} {v.identity_type or ''} {v.arn or ''}{root}"
+        line = f"  {str(finding.severity).upper():8} {finding.key_id} {safe(v.identity_type)} {safe(v.arn)}{root}"
         stream.write((click.style(line, fg="red", bold=True) if colour else line) + "\n")
         stream.write(f"           at {safe(finding.location.path)}:{finding.location.line}\n")
     stream.write("\n")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from typing import Any
 
+from akscan.storage import read_cache, write_atomic
 from akscan.verify.clock import Clock, SystemClock
 from akscan.verify.outcome import Credential, Outcome
 
 VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
 
 
 def cache_key(credential: Credential) -> str:
@@ -28,13 +29,14 @@ class ResultCache:
         self.lock = threading.Lock()
         self.entries: dict[str, dict[str, Any]] = {}
         if path:
+            data = read_cache(path, MAX_BYTES)
             try:
-                with open(path, encoding="utf-8") as handle:
-                    document = json.load(handle)
-                if isinstance(document, dict) and document.get("version") == VERSION:
-                    self.entries = dict(document.get("entries", {}))
-            except (OSError, ValueError):
-                self.entries = {}
+                document = json.loads(data) if data else None
+            except ValueError:
+                document = None
+            if isinstance(document, dict) and document.get("version") == VERSION:
+                entries = document.get("entries", {})
+                self.entries = dict(entries) if isinstance(entries, dict) else {}
 
     def get(self, credential: Credential) -> tuple[Outcome, str] | None:
         entry = self.entries.get(cache_key(credential))
@@ -63,12 +65,5 @@ class ResultCache:
             return
         now = self.clock.time()
         live = {k: v for k, v in self.entries.items() if v.get("expires", 0) >= now}
-        directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(
-                {"version": VERSION, "note": "sha256 of provider, key ID, secret, token -> result", "entries": live},
-                handle,
-            )
-        os.replace(temporary, self.path)
+        document = {"version": VERSION, "note": "sha256 of provider, key ID, secret, token -> result", "entries": live}
+        write_atomic(self.path, json.dumps(document).encode("utf-8"), private=True)

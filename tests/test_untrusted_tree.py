@@ -1,0 +1,140 @@
+"""A scanned tree cannot forge the report, nor silence akscan through a config it ships or places above
+itself, nor hang or exhaust it through the files its config names."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_akscan
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+FORGERIES = {
+    "esc": "\x1b[2J\x1b[32mall clean\x1b[0m",
+    "cr": "x\rakscan: 0 findings",
+    "newline": "x\nakscan: 0 findings",
+    "osc8": "\x1b]8;;https:evil.test\x07click\x1b]8;;\x07",
+    "bidi": "evil\u202egnp.py",
+}
+
+
+def _raw_controls(text: str) -> list[str]:
+    allowed = {"\n"}
+    return [
+        c for c in text if (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or 0x202A <= ord(c) <= 0x202E) and c not in allowed
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_file_names_cannot_forge_text_output(tmp_path: Path, keys: FakeKeys, name: str) -> None:
+    forged = FORGERIES[name]
+    target = tmp_path / f"{forged}.py"
+    target.write_text(f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    (tmp_path / f"unreadable{forged}.py").mkdir()  # a directory: nothing to warn about, but listed
+    result = run_akscan("scan", str(tmp_path))
+    assert result.code == 1
+    assert _raw_controls(result.out) == [] and _raw_controls(result.err) == []
+    lines = result.out.splitlines()
+    assert sum(line.startswith(str(tmp_path)) for line in lines) == 1  # one path line, not two forged ones
+
+
+def test_commit_metadata_cannot_forge_history_output(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit(
+        "innocent\x1b[2K\rsubject \u202eevil",
+        author="Mallory\x1b]8;;https://evil.test\x07",
+        app=f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n",
+    )
+    result = run_akscan("git", str(repo.path))
+    assert result.code == 1 and "introduced in" in result.out
+    assert _raw_controls(result.out) == [] and _raw_controls(result.err) == []
+    assert "\\x1b" in result.out and "\\u202e" in result.out  # shown, escaped: a reader sees the attempt
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t"])
+def test_csv_cells_cannot_start_a_formula(tmp_path: Path, keys: FakeKeys, prefix: str) -> None:
+    name = f"{prefix}HYPERLINK(1).py" if prefix != "\t" else "\tcmd.py"
+    (tmp_path / name).write_text(f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    result = run_akscan("scan", ".", "--format", "csv", cwd=tmp_path)
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert len(rows) == 1 and rows[0]["path"].startswith("'")
+
+
+def _leaky_tree(root: Path, keys: FakeKeys) -> str:
+    key_id = keys.alibaba_id()
+    (root / "app.py").parent.mkdir(parents=True, exist_ok=True)
+    (root / "app.py").write_text(f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    return key_id
+
+
+def test_config_above_an_unversioned_tree_is_not_applied(tmp_path: Path, keys: FakeKeys) -> None:
+    (tmp_path / ".akscan.toml").write_text('exclude = ["*"]\n')
+    tree = tmp_path / "incident-tarball"
+    key_id = _leaky_tree(tree, keys)
+    result = run_akscan("scan", str(tree), "--format", "json")
+    assert result.code == 1 and key_id in result.out
+    assert "config:" not in result.err
+
+
+def test_config_above_a_repository_is_not_applied(tmp_path: Path, keys: FakeKeys) -> None:
+    (tmp_path / ".akscan.toml").write_text('exclude = ["*"]\n')
+    repo = Repo(tmp_path / "repo")
+    key_id = _leaky_tree(repo.path / "src", keys)
+    result = run_akscan("scan", str(repo.path / "src"), "--format", "json")
+    assert result.code == 1 and key_id in result.out
+
+
+def test_config_in_use_is_announced_and_can_be_ignored(tmp_path: Path, keys: FakeKeys) -> None:
+    Repo(tmp_path)
+    key_id = _leaky_tree(tmp_path / "src", keys)
+    (tmp_path / ".akscan.toml").write_text('exclude = ["src/"]\n')
+    hidden = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
+    assert hidden.code == 0 and f"akscan: config: {tmp_path / '.akscan.toml'}" in hidden.err
+    shown = run_akscan("scan", ".", "--format", "json", "--no-config", cwd=tmp_path)
+    assert shown.code == 1 and key_id in shown.out and "config:" not in shown.err
+    history = run_akscan("git", ".", "--format", "json", "--no-config", cwd=tmp_path)
+    assert history.code == 0  # nothing committed yet: but the flag is accepted by every command
+    both = run_akscan("scan", ".", "--config", ".akscan.toml", "--no-config", cwd=tmp_path)
+    assert both.code == 2 and "cannot be combined" in both.err
+
+
+@pytest.mark.parametrize("baseline", ["/dev/zero", "fifo", "../outside.json"])
+def test_config_cannot_point_at_devices_fifos_or_outside_files(tmp_path: Path, keys: FakeKeys, baseline: str) -> None:
+    project = tmp_path / "project"
+    Repo(project)
+    _leaky_tree(project, keys)
+    (tmp_path / "outside.json").write_text('{"entries": []}')
+    if baseline == "fifo":
+        os.mkfifo(project / "fifo")
+    (project / ".akscan.toml").write_text(f'baseline = "{baseline}"\n')
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(run_akscan("scan", ".", cwd=project)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert outcome, "akscan hung on the baseline the config names"
+    result = outcome[0]
+    assert result.code == 2 and len(result.err.strip().splitlines()) <= 2, result.err  # type: ignore[attr-defined]
+    assert "baseline" in result.err  # type: ignore[attr-defined]
+
+
+def test_oversized_baseline_is_refused_not_loaded(tmp_path: Path) -> None:
+    big = tmp_path / "baseline.json"
+    with big.open("wb") as handle:
+        handle.truncate(65 * 1024 * 1024)  # sparse
+    result = run_akscan("scan", str(tmp_path / "nothing-here"), "--baseline", str(big))
+    assert result.code == 2 and "over the" in result.err
+
+
+def test_json_paths_show_control_characters_escaped(tmp_path: Path, keys: FakeKeys) -> None:
+    forged = FORGERIES["esc"]
+    (tmp_path / f"{forged}.py").write_text(f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    result = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
+    path = json.loads(result.out)["findings"][0]["path"]
+    assert "\x1b" not in path and path.startswith("\\x1b[2J")  # `jq -r .path` cannot paint a terminal
