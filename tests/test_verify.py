@@ -419,3 +419,101 @@ def test_git_history_verify_asks_once_per_pair(tmp_path: Path, sts: Emulator, ke
     document = json.loads(result.out)
     assert sts.requests_for(key_id) == 1
     assert {f["verification"]["status"] for f in document["findings"]} == {"live"}
+
+
+class _Recorder:
+    """A plain HTTP server on 127.0.0.1 that answers every request the same way and logs what came."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        recorder = self
+        self.requests: list[tuple[str, dict[str, str]]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                recorder.requests.append((self.path, dict(self.headers)))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_redirects_are_never_followed(keys: FakeKeys) -> None:
+    elsewhere = _Recorder(200, {})
+    redirector = _Recorder(302, {"Location": f"{elsewhere.url}/stolen"})
+    try:
+        for provider, credential in (
+            ("alibaba", Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())),
+            ("aws", Credential("aws", keys.aws_id("ASIA"), keys.aws_secret(), "IQoJb3JpZ2luX2VjEXAMPLETOKEN")),
+        ):
+            options = VerifyOptions(endpoints={provider: redirector.url}, retries=0, timeout=2.0)
+            result = Verifier(options).check(credential)
+            assert result.status == "unknown", result
+        assert len(redirector.requests) == 2 and elsewhere.requests == []  # nothing went on to the other host
+    finally:
+        elsewhere.stop()
+        redirector.stop()
+
+
+def test_oversized_answers_are_not_read_into_memory(keys: FakeKeys) -> None:
+    from akscan.verify.transport import MAX_RESPONSE_BYTES
+
+    huge = _Recorder(200, {"Content-Type": "application/json"}, b"{" + b" " * (MAX_RESPONSE_BYTES + 10) + b"}")
+    try:
+        options = VerifyOptions(endpoints={"alibaba": huge.url}, retries=0, timeout=5.0)
+        result = Verifier(options).check(Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret()))
+        assert result.status == "unknown" and "larger than" in result.reason
+    finally:
+        huge.stop()
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("{id} {secret}\n", "holds a space or a separator"),
+        ("{id}:{secret}\n{secret}\n", "holds a space or a separator"),
+        ("AKID{secret}xx\n{secret}\n", "Tencent Cloud keys cannot be verified yet"),
+        ("hello\n{secret}\n", "is not an Alibaba Cloud"),
+        ("{id}\n{secret} trailing\n", "the secret holds spaces"),
+    ],
+)
+def test_verify_checks_the_input_before_sending_anything(
+    sts: Emulator, keys: FakeKeys, stdin: str, message: str
+) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = stdin.format(id=key_id, secret=secret)
+    result = run_akscan("verify", "--stdin", "--endpoint", f"alibaba={sts.url}", input=text.encode())
+    assert result.code == 2 and message in result.err
+    assert secret not in result.out + result.err and sts.log == []
+
+
+def test_verify_refuses_a_whole_line_in_the_id_variable(sts: Emulator, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    env = {"AKSCAN_ACCESS_KEY_ID": f"{key_id}:{secret}", "AKSCAN_ACCESS_KEY_SECRET": secret}
+    result = run_akscan("verify", "--endpoint", f"alibaba={sts.url}", env=env)
+    assert result.code == 2 and "separator" in result.err and secret not in result.err and sts.log == []
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou.evil.test/x", "../x", "CN-HANGZHOU", "a b"])
+def test_verify_region_is_validated(keys: FakeKeys, region: str) -> None:
+    result = Verifier(VerifyOptions(region=region)).check(
+        Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
+    )
+    assert result.status == "unknown" and "expected a region id" in result.reason

@@ -370,10 +370,11 @@ def verify(
     from akscan.model import redact
     from akscan.verify import Verifier, VerifyOptions, parse_endpoints
     from akscan.verify.outcome import Credential
-    from akscan.verify.reading import provider_of, read_credential
+    from akscan.verify.reading import check_secret, provider_of, read_credential
 
     key_id, secret, token = read_credential(use_stdin)
     provider = provider_of(key_id)
+    check_secret(secret)
     options = VerifyOptions(
         endpoints=parse_endpoints(endpoints),
         region=verify_region,

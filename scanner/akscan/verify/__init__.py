@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import ipaddress
+import re
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -37,6 +38,7 @@ DEFAULT_ENDPOINTS = {
     "aws": "https://sts.amazonaws.com",
 }
 VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
+REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,20}){1,4}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def endpoint_for(provider: str, options: VerifyOptions) -> str:
     if provider in options.endpoints:
         return check_endpoint(options.endpoints[provider])
     if provider == "alibaba" and options.region:
+        if not REGION.fullmatch(options.region):
+            raise UsageError(f"--verify-region {options.region[:40]!r}: expected a region id such as cn-hangzhou")
         prefix = "sts-vpc" if options.vpc else "sts"
         return f"https://{prefix}.{options.region}.aliyuncs.com"
     return DEFAULT_ENDPOINTS[provider]

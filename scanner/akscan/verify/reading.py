@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from akscan.errors import UsageError
@@ -38,6 +39,8 @@ def read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
                 bare.append(line)
         for field_name, value in zip(("id", "secret", "token"), bare, strict=False):
             values.setdefault(field_name, value)
+    if values.get("id"):
+        provider_of(values["id"])  # a malformed ID (say, a whole "ID SECRET" line) is named as such first
     if not values.get("id") or not values.get("secret"):
         raise UsageError(
             "no credential to verify: set AKSCAN_ACCESS_KEY_ID and AKSCAN_ACCESS_KEY_SECRET "
@@ -46,11 +49,32 @@ def read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
     return values["id"], values["secret"], values.get("token")
 
 
+# The shapes of the key IDs that can be verified. A value that is not one of them is never sent: it may
+# be a whole "ID SECRET" line, which would put the secret on the wire and on the screen.
+_ID_SHAPES = (
+    ("alibaba", re.compile(r"LTAI[A-Za-z0-9]{12,28}")),
+    ("alibaba", re.compile(r"STS\.[A-Za-z0-9]{10,64}")),
+    ("aws", re.compile(r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{16}")),
+)
+
+
 def provider_of(key_id: str) -> str:
-    if key_id.startswith(("LTAI", "STS.")):
-        return "alibaba"
-    if key_id[:4] in ("AKIA", "ASIA", "ABIA", "ACCA"):
-        return "aws"
+    for provider, shape in _ID_SHAPES:
+        if shape.fullmatch(key_id):
+            return provider
+    if any(c.isspace() or c in ":=,;" for c in key_id):
+        raise UsageError(
+            "the key ID holds a space or a separator (was the whole 'ID SECRET' line given as the ID?): "
+            "give the ID and the secret separately; nothing was sent"
+        )
+    if key_id.startswith("AKID"):
+        raise UsageError("Tencent Cloud keys cannot be verified yet (only Alibaba Cloud and AWS); nothing was sent")
     raise UsageError(
-        f"cannot tell the provider of key ID {key_id[:4]}…: expected LTAI…, STS.… (Alibaba) or AKIA…/ASIA…"
+        f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…) or AWS (AKIA…, ASIA…) AccessKey ID; "
+        "nothing was sent"
     )
+
+
+def check_secret(secret: str) -> None:
+    if any(c.isspace() for c in secret) or len(secret) > 256:
+        raise UsageError("the secret holds spaces or is too long to be an AccessKey secret; nothing was sent")

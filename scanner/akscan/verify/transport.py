@@ -4,7 +4,7 @@ programs can give them their own; the default one is urllib with certificate che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -25,24 +25,43 @@ class Transport(Protocol):
     ) -> Response: ...
 
 
+# An STS answer is a few hundred bytes; anything far larger is not one, and is not read into memory.
+MAX_RESPONSE_BYTES = 1024 * 1024
+
+
 class UrllibTransport:
-    """HTTPS with the system's certificate store and hostname checking (urllib's defaults)."""
+    """HTTPS with the system's certificate store and hostname checking (urllib's defaults). Redirects are
+    never followed: a redirect would carry the signed request (and an STS token) to a host nobody chose.
+    Answers are read up to ``MAX_RESPONSE_BYTES``."""
 
     def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float) -> Response:
         import ssl
         import urllib.error
         import urllib.request
 
+        class NoRedirects(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None  # urllib then hands the 3xx answer back as an HTTPError
+
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        context = ssl.create_default_context()
+        opener = urllib.request.build_opener(
+            NoRedirects(), urllib.request.HTTPSHandler(context=ssl.create_default_context())
+        )
         try:
-            with urllib.request.urlopen(request, timeout=timeout, context=context) as reply:
-                return Response(reply.status, reply.read(), {k.lower(): v for k, v in reply.headers.items()})
+            with opener.open(request, timeout=timeout) as reply:
+                return Response(reply.status, _bounded(reply), {k.lower(): v for k, v in reply.headers.items()})
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read(), {k.lower(): v for k, v in error.headers.items()})
+            return Response(error.code, _bounded(error), {k.lower(): v for k, v in error.headers.items()})
         except TimeoutError:
             raise TransportError(f"timed out after {timeout:g} s") from None
         except urllib.error.URLError as error:
             raise TransportError(f"network error: {type(error.reason).__name__}: {error.reason}") from None
         except (OSError, ValueError) as error:  # resets, TLS failures, malformed responses
             raise TransportError(f"network error: {type(error).__name__}") from None
+
+
+def _bounded(reply: Any) -> bytes:
+    data: bytes = reply.read(MAX_RESPONSE_BYTES + 1)
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise TransportError(f"answer larger than {MAX_RESPONSE_BYTES} bytes: not an STS response")
+    return data
