@@ -138,3 +138,29 @@ def test_json_paths_show_control_characters_escaped(tmp_path: Path, keys: FakeKe
     result = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
     path = json.loads(result.out)["findings"][0]["path"]
     assert "\x1b" not in path and path.startswith("\\x1b[2J")  # `jq -r .path` cannot paint a terminal
+
+
+def test_a_catastrophic_rule_cannot_hang_the_scan(tmp_path: Path, keys: FakeKeys) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "slow.toml").write_text(
+        '[[rules]]\nid = "slow-rule"\nprovider = "x"\nkind = "key-id"\nanchors = ["zzzz"]\n'
+        'pattern = \'(zzzz(?:a|aa)*c)\'\ndescription = "d"\nremediation = "r"\n'
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "bomb.txt").write_text("zzzz" + "a" * 60 + "\n")
+    key_id = _leaky_tree(tree, keys)
+    outcome: list[object] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(run_akscan("scan", str(tree), "--rules", str(rules), "--format", "json")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert outcome, "a catastrophic rule regex hung the scan"
+    result = outcome[0]
+    assert result.code == 1 and key_id in result.out  # type: ignore[attr-defined]
+    document = json.loads(result.out)  # type: ignore[attr-defined]
+    assert document["summary"]["skipped"].get("rule-timeout") == 1
+    assert "slow-rule" in result.err and "bomb.txt" in result.err  # type: ignore[attr-defined]

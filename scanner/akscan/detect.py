@@ -10,13 +10,19 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from akscan.decode import LAYER, MAX_DEPTH, rewrite
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
 from akscan.pairing import Candidate, assign, pair_cost
 from akscan.rules import LazyPattern, Rule, Ruleset
+
+# Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
+# user's rule that backtracks catastrophically is cut off here and reported.
+MATCH_TIMEOUT = 1.0
 
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
@@ -34,7 +40,9 @@ class _Hits:
     encoded: list[int]  # where a key-ID anchor shows through base64
 
 
-def detect(blob: Blob, ruleset: Ruleset, depth: int = 0) -> list[Finding]:
+def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | None = None) -> list[Finding]:
+    """Findings in one blob. A rule whose regex runs past ``MATCH_TIMEOUT`` is abandoned for the rest of
+    the blob and its id added to ``slow_rules``: one bad rule costs a second, never the scan."""
     data = blob.data
     if not data:
         return []
@@ -45,9 +53,12 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0) -> list[Finding]:
     hits = _prefilter(data, lowered, ruleset)
     found: list[Finding] = []
     if hits.anchors or hits.context:
-        found = _Matcher(data, lowered, ruleset, hits).run(blob)
+        matcher = _Matcher(data, lowered, ruleset, hits)
+        found = matcher.run(blob)
+        if slow_rules is not None:
+            slow_rules.update(matcher.slow)
     if hits.encoded and depth < MAX_DEPTH:
-        found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth))
+        found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth, slow_rules))
     return found
 
 
@@ -85,7 +96,9 @@ def _line_window(data: bytes, start: int, end: int, lines: int) -> tuple[int, in
     return lo, hi
 
 
-def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth: int) -> list[Finding]:
+def _decoded_findings(
+    blob: Blob, positions: list[int], ruleset: Ruleset, depth: int, slow_rules: set[str] | None
+) -> list[Finding]:
     """Rewrite the lines around each base64-encoded anchor with their base64 values decoded, and scan
     that text: lines keep their numbers, so findings point at the encoded value's line."""
     data = blob.data
@@ -108,7 +121,7 @@ def _decoded_findings(blob: Blob, positions: list[int], ruleset: Ruleset, depth:
             offset_base=blob.offset_base + start,
             column_base=0,
         )
-        for finding in detect(child, ruleset, depth + 1):
+        for finding in detect(child, ruleset, depth + 1, slow_rules):
             found.append(dataclasses.replace(finding, encoding=finding.encoding or LAYER))
     return found
 
@@ -138,13 +151,24 @@ class _Matcher:
         self.ruleset = ruleset
         self.hits = hits
         self._secret_cache: dict[tuple[int, int, int], list[Candidate]] = {}
+        self.slow: set[str] = set()  # rules abandoned in this blob: their regex ran past the time limit
+
+    def _matches(self, rule: Rule, pattern: LazyPattern, lo: int, hi: int, **options: Any) -> Iterator[Any]:
+        """``pattern``'s matches in ``data[lo:hi]``, each call bounded in time (catastrophic backtracking
+        in a user's rule must not hang the scan)."""
+        if rule.id in self.slow:
+            return
+        try:
+            yield from pattern.finditer(self.data, lo, hi, timeout=MATCH_TIMEOUT, **options)
+        except TimeoutError:
+            self.slow.add(rule.id)
 
     # -- candidates -------------------------------------------------------------------------------
     def _anchored(self, index: int) -> list[Candidate]:
         rule = self.ruleset.rules[index]
         found: dict[int, Candidate] = {}
         for lo, hi in _windows(self.hits.anchors.get(index, []), rule.window, rule.window, len(self.data)):
-            for match in rule.pattern.finditer(self.data, lo, hi):
+            for match in self._matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
                 if start in found or not self._valid(rule, value):
@@ -169,7 +193,7 @@ class _Matcher:
             return []
         found: list[Candidate] = []
         for lo, hi in _windows(self.hits.context[index], 0, 160, len(self.data)):
-            for match in rule.context_pattern.finditer(self.data, lo, hi, overlapped=False):
+            for match in self._matches(rule, rule.context_pattern, lo, hi, overlapped=False):
                 value = match.group(1).decode("latin-1")
                 # A lone secret has only its key name to vouch for it: demand all three classes.
                 if self._valid(rule, value) and character_classes(value) == 3:
@@ -183,7 +207,7 @@ class _Matcher:
             return cached
         rule = self.ruleset.rules[index]
         found = []
-        for match in rule.pattern.finditer(self.data, lo, hi):
+        for match in self._matches(rule, rule.pattern, lo, hi):
             value = match.group(1).decode("latin-1")
             if self._valid(rule, value):
                 start = match.start(1)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
-from akscan.detect import detect
+from akscan.detect import MATCH_TIMEOUT, detect
 from akscan.model import Blob, Finding, Kind, ScanStats
 from akscan.rules import Ruleset
 from akscan.sources.archives import ArchiveLimits, archive_kind, expand
@@ -37,7 +37,16 @@ class ContentOptions:
 
 def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
     """Detect in one blob and apply its inline allow markers."""
-    found = detect(blob, ruleset)
+    slow: set[str] = set()
+    found = detect(blob, ruleset, slow_rules=slow)
+    for rule_id in sorted(slow):
+        where = blob.origin.path
+        stats.skip(
+            "rule-timeout",
+            where,
+            f"{where}: rule {rule_id} took over {MATCH_TIMEOUT:g} s (catastrophic backtracking?) and was "
+            "stopped for this file; fix its pattern",
+        )
     if found:
         found, suppressed = inline_allowed(found, blob.data, blob.line_base)
         for _ in range(suppressed):
