@@ -46,7 +46,7 @@ def main() -> None:
     names = [s.name for s in staged]
     size = sum((repo / n).stat().st_size for n in names)
     print(f"staged: {len(names)} files, {size / 1024:.0f} KiB, in a repository of {len(sources)} files")
-    ak = median_time([*akscan_command(), "hook", "-q", *names], repo, args.runs)
+    ak = median_time([*akscan_command(), "hook", "-q", "--", *names], repo, args.runs)
     print(f"akscan hook              {ak * 1000:6.0f} ms")
     if have("betterleaks"):
         bl = median_time(["betterleaks", "git", "--staged", ".", "--no-banner", "-l", "error"], repo, args.runs)

@@ -77,3 +77,11 @@ def test_entropy_and_reasons() -> None:
     assert shannon_entropy("abcd") == 2.0
     assert placeholder_reason("fooEXAMPLEbar") == "contains 'example'"
     assert placeholder_reason("aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0") is None
+
+
+def test_a_short_word_inside_a_random_key_is_not_a_placeholder() -> None:
+    # One random secret in ~8,000 holds "mock", "fake", "your" or "0000" somewhere inside by chance.
+    assert placeholder_reason("T6SrtFmOcKRWUIhgE5jT9QA4Xha0rK") is None  # "mock", mid-value
+    assert placeholder_reason("1FWCGj640OxgPDTugo1UmfakEfl7cT") is None  # "fake", mid-value
+    assert placeholder_reason("fakeCGj640OxgPDTugo1Um7Efl7cTq") == "contains 'fake'"  # at an end
+    assert placeholder_reason("x9mockQ2mockZr7LpW3vN8tK5hB6yD") == "contains 'mock'"  # twice

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,8 @@ from akscan.rules import LazyPattern, Rule, Ruleset
 # Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
 # user's rule that backtracks catastrophically is cut off here and reported.
 MATCH_TIMEOUT = 1.0
+EDGES_PER_ID = 6
+MATCH_BYTES_PER_SECOND = 1024 * 1024  # plus a second per MiB of window: far below any sane rule's speed
 
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
@@ -80,18 +84,22 @@ def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
     return _Hits(anchors, context, encoded)
 
 
-def _line_window(data: bytes, start: int, end: int, lines: int) -> tuple[int, int]:
-    """From ``lines`` lines above ``start`` to ``lines`` lines below ``end``."""
+def _line_window(
+    data: bytes, start: int, end: int, lines: int, floor: int = 0, ceiling: int | None = None
+) -> tuple[int, int]:
+    """From ``lines`` lines above ``start`` to ``lines`` lines below ``end``, never past ``floor`` and
+    ``ceiling`` (so a long line costs a bounded search, not one back to the start of the blob)."""
+    top = len(data) if ceiling is None else min(ceiling, len(data))
     lo = start
     for _ in range(lines + 1):
-        if lo == 0:
+        if lo <= floor:
             break
-        lo = data.rfind(b"\n", 0, max(lo - 1, 0)) + 1
+        lo = max(data.rfind(b"\n", floor, max(lo - 1, floor)) + 1, floor)
     hi = end
     for _ in range(lines + 1):
-        found = data.find(b"\n", hi + 1)
+        found = data.find(b"\n", hi + 1, top)
         if found < 0:
-            return lo, len(data)
+            return lo, top
         hi = found
     return lo, hi
 
@@ -133,15 +141,18 @@ def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
     return merged
 
 
-def _windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
-    for pos in sorted(positions):
-        lo, hi = max(0, pos - before), min(limit, pos + after)
+    for lo, hi in sorted(spans):
         if merged and lo <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
             merged.append((lo, hi))
     return merged
+
+
+def _windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
+    return _merge_spans([(max(0, pos - before), min(limit, pos + after)) for pos in positions])
 
 
 class _Matcher:
@@ -150,8 +161,8 @@ class _Matcher:
         self.lowered = lowered
         self.ruleset = ruleset
         self.hits = hits
-        self._secret_cache: dict[tuple[int, int, int], list[Candidate]] = {}
         self.slow: set[str] = set()  # rules abandoned in this blob: their regex ran past the time limit
+        self._known_lines: list[tuple[int, int]] = []  # (offset, line) pairs already counted
 
     def _matches(self, rule: Rule, pattern: LazyPattern, lo: int, hi: int, **options: Any) -> Iterator[Any]:
         """``pattern``'s matches in ``data[lo:hi]``, each call bounded in time (catastrophic backtracking
@@ -159,7 +170,8 @@ class _Matcher:
         if rule.id in self.slow:
             return
         try:
-            yield from pattern.finditer(self.data, lo, hi, timeout=MATCH_TIMEOUT, **options)
+            limit = MATCH_TIMEOUT + (hi - lo) / MATCH_BYTES_PER_SECOND  # a merged window can be large
+            yield from pattern.finditer(self.data, lo, hi, timeout=limit, **options)
         except TimeoutError:
             self.slow.add(rule.id)
 
@@ -200,19 +212,17 @@ class _Matcher:
                     found.append(Candidate(index, value, match.start(1), match.end(1), context=True))
         return found
 
-    def _secrets_near(self, index: int, lo: int, hi: int) -> list[Candidate]:
-        key = (index, lo, hi)
-        cached = self._secret_cache.get(key)
-        if cached is not None:
-            return cached
+    def _secrets_in(self, index: int, windows: list[tuple[int, int]]) -> list[Candidate]:
+        """Every valid secret of rule ``index`` in the union of ``windows``, in order: each is matched
+        and judged once, however many IDs look at it."""
         rule = self.ruleset.rules[index]
         found = []
-        for match in self._matches(rule, rule.pattern, lo, hi):
-            value = match.group(1).decode("latin-1")
-            if self._valid(rule, value):
-                start = match.start(1)
-                found.append(Candidate(index, value, start, match.end(1), context=self._has_context(rule, start)))
-        self._secret_cache[key] = found
+        for lo, hi in _merge_spans(windows):
+            for match in self._matches(rule, rule.pattern, lo, hi):
+                value = match.group(1).decode("latin-1")
+                if self._valid(rule, value):
+                    start = match.start(1)
+                    found.append(Candidate(index, value, start, match.end(1), context=self._has_context(rule, start)))
         return found
 
     def _has_context(self, rule: Rule, start: int) -> bool:
@@ -222,8 +232,7 @@ class _Matcher:
         return any(word.encode() in before for word in rule.context_words)
 
     def _pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
-        lo, hi = _line_window(self.data, start, end, lines)
-        return max(lo, start - max_bytes), min(hi, end + max_bytes)
+        return _line_window(self.data, start, end, lines, max(0, start - max_bytes), end + max_bytes)
 
     # -- main -------------------------------------------------------------------------------------
     def run(self, blob: Blob) -> list[Finding]:
@@ -241,18 +250,31 @@ class _Matcher:
             if rules[index].kind == "secret":
                 lone_secrets.extend(self._contextual_secrets(index))
 
-        taken = [(c.start, c.end) for c in ids] + [(t.start, t.end) for ts in tokens.values() for t in ts]
-        edges = []
+        taken = _Spans([(c.start, c.end) for c in ids] + [(t.start, t.end) for ts in tokens.values() for t in ts])
+        looking: dict[int, list[tuple[Candidate, int, int]]] = {}  # secret rule -> (ID, its window)
         for id_candidate in ids:
             pair = rules[id_candidate.rule].pair
-            if pair is None:
-                continue
-            secret_index = self.ruleset.by_id[pair.secret]
-            lo, hi = self._pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
-            for secret in self._secrets_near(secret_index, lo, hi):
-                if _overlaps(secret, taken):
-                    continue
-                edges.append((id_candidate, secret, self._cost(id_candidate, secret)))
+            if pair is not None:
+                lo, hi = self._pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
+                looking.setdefault(self.ruleset.by_id[pair.secret], []).append((id_candidate, lo, hi))
+        edges = []
+        for secret_index, wanted in looking.items():
+            secrets = [
+                s
+                for s in self._secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
+                if not taken.overlaps(s.start, s.end)
+            ]
+            starts = [s.start for s in secrets]
+            for id_candidate, lo, hi in wanted:
+                near = []
+                for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
+                    secret = secrets[position]
+                    if secret.end <= hi:
+                        near.append((id_candidate, secret, self._cost(id_candidate, secret)))
+                # Only an ID's few nearest secrets compete for it: a far one it could only get once its
+                # neighbours are taken is a likelier mispairing than a lone ID (and a dense export would
+                # otherwise feed the assignment a dozen edges per row).
+                edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
         pairs = assign(edges)
 
         findings: list[Finding] = []
@@ -312,9 +334,19 @@ class _Matcher:
         return best
 
     # -- output -----------------------------------------------------------------------------------
+    def _line_of(self, offset: int) -> int:
+        """1-based line of ``offset``, counted from the nearest offset already placed: findings in a big
+        blob cost the bytes between them, not a count from the start of the blob each."""
+        known = self._known_lines
+        index = bisect.bisect_right(known, (offset, float("inf"))) - 1
+        base_offset, base_line = known[index] if index >= 0 else (0, 1)
+        line = base_line + self.data.count(b"\n", base_offset, offset)
+        bisect.insort(known, (offset, line))
+        return line
+
     def _location(self, blob: Blob, offset: int) -> Location:
         line_start = self.data.rfind(b"\n", 0, offset) + 1
-        line = self.data.count(b"\n", 0, offset) + 1 + blob.line_base
+        line = self._line_of(offset) + blob.line_base
         column = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
         if line_start == 0:
             column += blob.column_base
@@ -349,5 +381,19 @@ class _Matcher:
         )
 
 
-def _overlaps(candidate: Candidate, spans: list[tuple[int, int]]) -> bool:
-    return any(candidate.start < end and start < candidate.end for start, end in spans)
+class _Spans:
+    """Byte ranges taken by IDs and tokens; ``overlaps`` in O(log n), so a credentials export with
+    100,000 pairs costs a logarithm per secret, not a scan of every ID."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [start for start, _ in spans]
+        self.reach: list[int] = []  # the furthest end among the spans up to each index
+        furthest = -1
+        for _, end in spans:
+            furthest = max(furthest, end)
+            self.reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # spans that start before ``end``
+        return before > 0 and self.reach[before - 1] > start
