@@ -97,3 +97,55 @@ def test_no_archives_flag(tmp_path: Path, keys: FakeKeys) -> None:
         archive.writestr("s.py", line)
     assert scan(tmp_path)["findings"]
     assert scan(tmp_path, "--no-archives")["findings"] == []
+
+
+def _tar(mode: str, members: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_compressed_tar_bombs_stop_at_their_ratio_and_the_scan_goes_on(tmp_path: Path, keys: FakeKeys) -> None:
+    early_id, early = pair(keys)
+    late_id, late = pair(keys)
+    bomb = _tar("w:gz", [("early.py", early), ("zeros.bin", bytes(64 * 1024 * 1024)), ("late.py", late)])
+    assert len(bomb) < 200 * 1024  # a few hundred KB that would expand to 64 MB
+    for index in range(6):
+        (tmp_path / f"bomb{index}.tar.gz").write_bytes(bomb)
+    outside_id, outside = pair(keys)
+    (tmp_path / "app.py").write_bytes(outside)
+    document = scan(tmp_path)
+    found = {f["key_id"] for f in document["findings"]}
+    assert early_id in found and outside_id in found  # what came before the limit, and the rest of the tree
+    assert late_id not in found  # past the limit: not expanded
+    assert document["summary"]["skipped"]["archive-budget"] == 6 and document["summary"]["incomplete"] is True
+
+
+def test_single_stream_bomb_is_cut_at_its_ratio(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, line = pair(keys)
+    (tmp_path / "dump.sql.bz2").write_bytes(bz2.compress(line + bytes(40 * 1024 * 1024)))
+    document = scan(tmp_path)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["archive_members"] == 1
+
+
+def test_an_archive_of_a_million_empty_members_stops_at_the_member_limit(tmp_path: Path) -> None:
+    from akscan.sources.archives import ArchiveLimits
+
+    count = ArchiveLimits().max_members + 50
+    (tmp_path / "many.tar.gz").write_bytes(_tar("w:gz", [(f"m{i}", b"") for i in range(count)]))
+    document = scan(tmp_path)
+    assert document["summary"]["skipped"]["archive-members"] == 1
+
+
+def test_truncated_compressed_file_keeps_what_decoded(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, line = pair(keys)
+    filler = "".join(f"row {i}: {i * 7919 % 104729}\n" for i in range(20000)).encode()
+    whole = gzip.compress(line + filler)
+    (tmp_path / "log.txt.gz").write_bytes(whole[: len(whole) * 3 // 4])
+    document = scan(tmp_path)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]

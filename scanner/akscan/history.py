@@ -83,7 +83,8 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
         known = by_sha.get(sha)
         if kind == "blob":
             path = known.path if known and known.path else f"<unreachable blob {sha[:12]}>"
-            found = scan_content(body, path, "git", ruleset, stats, content)  # type: ignore[arg-type]
+            size = known.size if known else None
+            found = scan_content(body, path, "git", ruleset, stats, content, size=size)  # type: ignore[arg-type]
             found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
         elif kind in ("commit", "tag"):
             raw = body.read(MESSAGE_LIMIT)

@@ -18,7 +18,7 @@ from typing import IO, BinaryIO, cast
 from akscan.detect import MATCH_TIMEOUT, detect
 from akscan.model import Blob, Finding, Kind, ScanStats
 from akscan.rules import Ruleset
-from akscan.sources.archives import ArchiveLimits, archive_kind, expand
+from akscan.sources.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.sources.files import stream_chunks
 from akscan.suppress import inline_allowed
 
@@ -33,6 +33,9 @@ class ContentOptions:
 
     archives: bool = True  # expand zip/tar/gz/bz2/xz content
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    # What all archives of the scan may still expand to. Mutable by design, one per worker process:
+    # each worker gets its own copy with the options.
+    budget: ArchiveBudget = field(default_factory=lambda: ArchiveBudget(ArchiveLimits().scan_total), compare=False)
 
 
 def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
@@ -80,11 +83,16 @@ def prefer_members(container: list[Finding], members: list[Finding]) -> list[Fin
 
 
 def scan_members(
-    handle: IO[bytes], display: str, ruleset: Ruleset, stats: ScanStats, options: ContentOptions
+    handle: IO[bytes],
+    display: str,
+    ruleset: Ruleset,
+    stats: ScanStats,
+    options: ContentOptions,
+    compressed_size: int | None = None,
 ) -> list[Finding]:
     """The members of the archive open as ``handle``, each scanned as its own blob."""
     findings: list[Finding] = []
-    for member in expand(handle, display, stats, options.limits):
+    for member in expand(handle, display, stats, options.limits, compressed_size, options.budget):
         findings.extend(scan_chunks([member], ruleset, stats))
     return findings
 
@@ -97,6 +105,7 @@ def scan_content(
     stats: ScanStats,
     options: ContentOptions,
     reopen: Callable[[], BinaryIO] | None = None,
+    size: int | None = None,
 ) -> list[Finding]:
     """Every stage for one blob's bytes, read from ``handle`` in bounded chunks. An archive is scanned
     raw and then member by member; its members are read again from ``reopen()`` when given (a file on
@@ -112,10 +121,11 @@ def scan_content(
     try:
         if reopen is not None:
             with reopen() as again:
-                members = scan_members(again, display, ruleset, stats, options)
+                members = scan_members(again, display, ruleset, stats, options, size)
         else:
             assert spool is not None
-            members = scan_members(spool.replay(), display, ruleset, stats, options)
+            replay = spool.replay()
+            members = scan_members(replay, display, ruleset, stats, options, size or spool.size)
     except OSError as error:
         stats.skip("unreadable", display, f"{display}: {error.strerror or error}")
         members = []
@@ -140,6 +150,7 @@ class _Spool:
         self.inner = inner
         self.copy: IO[bytes] | None = None
         self.first = True
+        self.size = 0
 
     def read(self, size: int = -1) -> bytes:
         data = self.inner.read(size)
@@ -155,6 +166,7 @@ class _Spool:
 
     def replay(self) -> IO[bytes]:
         assert self.copy is not None
+        self.size = self.copy.tell()
         self.copy.seek(0)
         return self.copy
 

@@ -60,7 +60,7 @@ class PieceResult:
 def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> PieceResult:
     stats = ScanStats()
     target = piece.target
-    options = content if target.expand else ContentOptions(archives=False, limits=content.limits)
+    options = content if target.expand else dataclasses.replace(content, archives=False)
     if piece.count == 1:
         try:
             handle = open(target.path, "rb", buffering=0)  # noqa: SIM115 - closed by the with below
@@ -68,8 +68,9 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
             stats.skip("unreadable", target.display, f"{target.display}: {exc.strerror or exc}")
             return PieceResult(piece, [], stats)
         with handle:
+            reopen = _opener(target.path)
             findings = scan_content(
-                handle, target.display, "file", ruleset, stats, options, reopen=_opener(target.path)
+                handle, target.display, "file", ruleset, stats, options, reopen=reopen, size=target.size
             )
         return PieceResult(piece, findings, stats)
     read = read_piece(piece, stats)
@@ -80,7 +81,7 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
     if piece.index == 0 and options.archives and archive_kind(read.blob.data[:512]) is not None:
         try:
             with open(target.path, "rb") as again:  # members have their own paths and lines: not joined
-                result.members = scan_members(again, target.display, ruleset, stats, options)
+                result.members = scan_members(again, target.display, ruleset, stats, options, target.size)
         except OSError as error:
             stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
     return result

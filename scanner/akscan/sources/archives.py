@@ -2,9 +2,11 @@
 gzip, bzip2 and xz files, scanned as blobs named ``outer.zip!inner/path``. A key shipped in a build
 artifact or a backup is as leaked as one in the tree.
 
-Bounded: members over ``member_limit`` are skipped (counted), a top-level archive expands to at most
-``total_limit`` bytes (zip bombs), nesting stops at ``max_depth``. A broken archive is counted and
-reported; its raw bytes were scanned anyway by the file source.
+Bounded: members over ``member_limit`` are skipped (counted); a top-level archive expands to at most
+``total_limit`` bytes, to at most ``max_ratio`` times its own size (past ``ratio_floor``), and to at
+most ``max_members`` members; every archive of a scan draws on one ``ArchiveBudget`` (per worker
+process); nesting stops at ``max_depth``. Over a limit: stop that archive, count, go on. A broken
+archive is counted and reported; its raw bytes were scanned anyway.
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ class ArchiveLimits:
     member_limit: int = 64 * 1024 * 1024
     total_limit: int = 1024 * 1024 * 1024
     max_depth: int = 3
+    max_members: int = 20_000
+    max_ratio: int = 1000  # expanded bytes per compressed byte: real archives stay far below
+    ratio_floor: int = 16 * 1024 * 1024  # small archives may expand this much whatever their ratio
+    scan_total: int = 4 * 1024 * 1024 * 1024  # all archives of one scan, per worker process
+
+
+class ArchiveBudget:
+    """Bytes all the archives of one scan may still expand to (shared by the scan's archives)."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def take(self, size: int) -> bool:
+        self.left -= size
+        return self.left >= 0
 
 
 def archive_kind(head: bytes) -> str | None:
@@ -43,24 +60,50 @@ def archive_kind(head: bytes) -> str | None:
     return None
 
 
-class _Budget:
-    def __init__(self, total: int) -> None:
-        self.left = total
+class _Allowance:
+    """What one top-level archive may still expand to: bytes (its own cap, its ratio cap, the scan's
+    budget) and members."""
 
-    def take(self, size: int) -> bool:
-        self.left -= size
-        return self.left >= 0
+    def __init__(self, limits: ArchiveLimits, compressed: int | None, scan: ArchiveBudget | None) -> None:
+        ratio_cap = max(limits.ratio_floor, limits.max_ratio * compressed) if compressed else limits.total_limit
+        self.cap = self.bytes_left = min(limits.total_limit, ratio_cap)
+        self.members_left = limits.max_members
+        self.scan = scan
+
+    def take(self, size: int) -> str | None:
+        """None while within every limit; else the name of the limit crossed."""
+        self.bytes_left -= size
+        self.members_left -= 1
+        if self.members_left < 0:
+            return "archive-members"
+        if self.bytes_left < 0:
+            return "archive-budget"
+        if self.scan is not None and not self.scan.take(size):
+            return "archive-scan-budget"
+        return None
+
+
+_LIMIT_WORDS = {
+    "archive-members": "has more members than the limit",
+    "archive-budget": "expands past its size limit or ratio (a zip bomb?)",
+    "archive-scan-budget": "would take the scan past its total archive budget",
+}
 
 
 def expand(
-    handle: IO[bytes], display: str, stats: ScanStats, limits: ArchiveLimits = ArchiveLimits()
+    handle: IO[bytes],
+    display: str,
+    stats: ScanStats,
+    limits: ArchiveLimits = ArchiveLimits(),
+    compressed_size: int | None = None,
+    scan_budget: ArchiveBudget | None = None,
 ) -> Iterator[Blob]:
     """The members of the archive open as ``handle`` (positioned at its start), recursively."""
-    yield from _expand(handle, display, stats, limits, _Budget(limits.total_limit), 1)
+    yield from _expand(handle, display, stats, limits, _Allowance(limits, compressed_size, scan_budget), 1)
 
 
 def _expand(
-    handle: IO[bytes], display: str, stats: ScanStats, limits: ArchiveLimits, budget: _Budget, depth: int
+    handle: IO[bytes], display: str, stats: ScanStats, limits: ArchiveLimits, budget: _Allowance, depth: int
 ) -> Iterator[Blob]:
     head = handle.read(512)
     handle.seek(0)
@@ -71,16 +114,14 @@ def _expand(
         if kind == "zip":
             members = _zip_members(handle, display, stats, limits)
         elif kind in ("tar", "gzip", "bzip2", "xz"):
-            members = _tar_or_stream(handle, kind, display, stats, limits)
+            members = _tar_or_stream(handle, kind, display, stats, limits, budget)
         else:  # pragma: no cover - archive_kind returns only the kinds above
             return
         for name, data in members:
-            if not budget.take(len(data)):
-                stats.skip(
-                    "archive-budget",
-                    display,
-                    f"{display}: expands past {limits.total_limit} bytes; the rest was not scanned (a zip bomb?)",
-                )
+            crossed = budget.take(len(data))
+            if crossed is not None:
+                stats.skip(crossed, display, f"{display}: {_LIMIT_WORDS[crossed]}; the rest was not scanned")
+                stats.incomplete = True
                 return
             stats.archive_members += 1
             stats.bytes += len(data)
@@ -114,20 +155,30 @@ def _zip_members(
 
 
 def _tar_or_stream(
-    handle: IO[bytes], kind: str, display: str, stats: ScanStats, limits: ArchiveLimits
+    handle: IO[bytes], kind: str, display: str, stats: ScanStats, limits: ArchiveLimits, budget: _Allowance
 ) -> Iterator[tuple[str, bytes]]:
     import tarfile
 
     try:
         archive = tarfile.open(fileobj=handle, mode="r:*")  # noqa: SIM115 - closed by the with below
-    except tarfile.TarError:
+    except Exception:  # not a tar inside (TarError), or a damaged stream (EOFError, zlib/lzma errors)
         if kind == "tar":
             raise
         handle.seek(0)
-        yield _single_stream(handle, kind, display, limits)
+        name, data, damage = _single_stream(handle, kind, display, limits, budget)
+        if damage is not None:
+            stats.skip("broken-archive", display, f"{display}: {damage}; scanned the {len(data)} bytes that decoded")
+        if data or damage is None:
+            yield name, data
         return
     with archive:
         for member in archive:
+            # Reaching the next header of a compressed tar means decompressing this member, even one
+            # that is skipped: stop before the stream would expand past the archive's allowance.
+            if member.offset_data + member.size > budget.cap:
+                stats.skip("archive-budget", display, f"{display}: {_LIMIT_WORDS['archive-budget']}; rest not scanned")
+                stats.incomplete = True
+                return
             if not member.isfile():
                 continue
             name = f"{display}!{member.name}"
@@ -139,8 +190,12 @@ def _tar_or_stream(
                 yield name, extracted.read()
 
 
-def _single_stream(handle: IO[bytes], kind: str, display: str, limits: ArchiveLimits) -> tuple[str, bytes]:
-    """A lone compressed file (x.json.gz): its one member, named after it."""
+def _single_stream(
+    handle: IO[bytes], kind: str, display: str, limits: ArchiveLimits, budget: _Allowance
+) -> tuple[str, bytes, str | None]:
+    """A lone compressed file (x.json.gz): its one member, named after it, decompressed in blocks and
+    only as far as the archive's allowance reaches (a 4 KB bzip2 bomb stops after a few MB, not 1 GB).
+    A truncated stream gives what decoded before the damage."""
     if kind == "gzip":
         import gzip
 
@@ -153,11 +208,25 @@ def _single_stream(handle: IO[bytes], kind: str, display: str, limits: ArchiveLi
         import lzma
 
         stream = lzma.LZMAFile(handle)  # noqa: SIM115 - closed by the with below
+    cap = max(0, min(limits.member_limit, budget.bytes_left))
+    parts: list[bytes] = []
+    size = 0
+    damage = None
     with stream:
-        data = stream.read(limits.member_limit)
+        try:
+            while size < cap:
+                # Small blocks: a damaged stream loses at most the block it breaks in.
+                block = stream.read(min(64 * 1024, cap - size))
+                if not block:
+                    break
+                parts.append(block)
+                size += len(block)
+        except Exception as error:  # truncated or damaged (each library raises its own)
+            damage = f"broken {kind} stream ({type(error).__name__})"
+    data = b"".join(parts)
     base = display.rsplit("/", 1)[-1]
     for suffix in (".gz", ".tgz", ".bz2", ".xz"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    return f"{display}!{base}", data
+    return f"{display}!{base}", data, damage
