@@ -120,9 +120,12 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
     huge = tmp_path / "huge.img"
     with huge.open("wb") as handle:
         handle.truncate(400 * 1024 * 1024)  # sparse: costs no disk
+    # VmHWM (this process image's own peak), not ru_maxrss: Linux carries ru_maxrss across exec, so a
+    # child of a large pytest process would report the parent's size.
     code = (
-        "import resource, sys; from akscan.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
-        "'-o', '/dev/null']); print(rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import re, sys; from akscan.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
+        "'-o', '/dev/null']); status = open('/proc/self/status').read(); "
+        "print(rc, re.search(r'VmHWM:\\s+(\\d+)', status).group(1))"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(huge)], capture_output=True, text=True, timeout=120)
     code_text, peak_text = proc.stdout.strip().splitlines()[-1].split()
