@@ -209,6 +209,44 @@ def test_missing_object_is_skipped_and_reported(repo: Repo, keys: FakeKeys) -> N
     assert document["summary"]["git"]["missing_objects"] >= 1
 
 
+def test_incomplete_history_fails_the_gate_only_when_asked(repo: Repo) -> None:
+    repo.commit("clean", readme="nothing\n")
+    repo.commit("lost", lost="this blob will vanish\n")
+    blob = repo.git("rev-parse", "HEAD:lost")
+    os.remove(repo.path / ".git" / "objects" / blob[:2] / blob[2:])
+    plain = run_akscan("git", str(repo.path), "--no-cache")
+    assert plain.code == 0 and "INCOMPLETE" in plain.out
+    gated = run_akscan("git", str(repo.path), "--no-cache", "--fail-on-incomplete")
+    assert gated.code == 2 and "--fail-on-incomplete" in gated.err
+
+
+def test_missing_commit_is_counted_and_the_scan_finishes(repo: Repo, keys: FakeKeys) -> None:
+    first_id, _, first = pair(keys)
+    repo.commit("first", a=first)
+    lost = repo.commit("lost commit", b="x = 1\n")
+    last_id, _, last = pair(keys)
+    repo.commit("last", c=last)
+    os.remove(repo.path / ".git" / "objects" / lost[:2] / lost[2:])
+    code, document = history(repo.path, "--no-cache")
+    assert code == 1 and {f["key_id"] for f in document["findings"]} == {first_id, last_id}
+    assert document["summary"]["incomplete"] is True
+    assert document["summary"]["skipped"]["broken-history"] == 1
+
+
+@pytest.mark.parametrize("kind", ["--bare", "--mirror"])
+def test_bare_and_mirror_clones_are_audited(repo: Repo, tmp_path: Path, keys: FakeKeys, kind: str) -> None:
+    key_id, _, line = pair(keys)
+    introduced = repo.commit("leak", author="Bob", app=line)
+    repo.commit("clean", app="auth = from_env()\n")
+    clone = tmp_path / f"clone{kind}.git"
+    subprocess.run(["git", "clone", "-q", kind, str(repo.path), str(clone)], check=True)
+    code, document = history(clone, "--no-cache")
+    finding = only(document)
+    assert code == 1 and finding["key_id"] == key_id
+    assert finding["git"]["commit"] == introduced and finding["git"]["author"]["name"] == "Bob"
+    assert finding["git"]["present_at_head"] is False
+
+
 def test_range_scans_only_what_the_range_added(repo: Repo, keys: FakeKeys) -> None:
     old_id, _, old_line = pair(keys)
     base = repo.commit("old leak", old=old_line)

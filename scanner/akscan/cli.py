@@ -66,6 +66,12 @@ def output_options(func: Any) -> Any:
         ),
         click.option("--baseline", type=str, default=None, help="Report only findings not recorded in this baseline."),
         click.option(
+            "--fail-on-incomplete",
+            is_flag=True,
+            help="Exit 2 when some content could not be read (missing git objects, archive limits) and "
+            "nothing was found: a CI gate must not pass on what it never saw.",
+        ),
+        click.option(
             "--fail-on",
             type=click.Choice(SEVERITIES),
             default=None,
@@ -183,6 +189,7 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
         archives=not opts.get("no_archives", False),
         verify=verify,
         only_live=bool(opts.get("only_live")),
+        fail_on_incomplete=bool(opts.get("fail_on_incomplete")),
     )
 
 

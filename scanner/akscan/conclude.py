@@ -92,6 +92,12 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         return ExitCode.FINDINGS
     if result.stats.skipped.get("missing") and not findings:
         return ExitCode.ERROR
+    if settings.fail_on_incomplete and result.stats.incomplete:
+        sys.stderr.write(
+            "akscan: error: the scan is incomplete (content it could not read: see the summary's skipped "
+            "counts), and --fail-on-incomplete makes that a failure\n"
+        )
+        return ExitCode.ERROR
     return ExitCode.CLEAN
 
 

@@ -349,7 +349,7 @@ def scan_history(
     if cache is not None and not unchanged:
         try:
             cache.save_clean(cached | clean)
-            if fingerprint is not None and not inv.missing:
+            if fingerprint is not None and not inv.missing and not inv.broken:
                 held = [
                     {"sha": o.sha, "kind": o.kind, "size": o.size, "path": o.path} for o in todo if o.sha not in clean
                 ]
@@ -368,7 +368,15 @@ def scan_history(
             stats.errors.append({"path": str(cache.folder), "reason": "cache", "detail": f"cannot write cache: {exc}"})
     for sha in inv.missing:
         stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
-    stats.incomplete = stats.incomplete or bool(inv.missing) or inv.shallow or inv.partial
+    for reason in inv.broken:
+        stats.skip(
+            "broken-history",
+            repo,
+            f"history walk broke off ({reason}); every object in the store was still scanned"
+            if options.revisions is None
+            else f"history walk broke off ({reason})",
+        )
+    stats.incomplete = stats.incomplete or bool(inv.missing) or bool(inv.broken) or inv.shallow or inv.partial
     if findings:
         findings = attribute_findings(
             repo, findings, inv.unreachable_commits, cache, log, repository_changed=not unchanged

@@ -50,6 +50,7 @@ class Flags:
     archives: bool = True
     verify: VerifyOptions | None = None
     only_live: bool = False
+    fail_on_incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class RunConfig:
     verify: VerifyOptions | None = None
     only_live: bool = False
     config_path: Path | None = field(default=None)
+    fail_on_incomplete: bool = False
 
 
 def prepare(flags: Flags, anchor: Path) -> RunConfig:
@@ -105,4 +107,5 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         verify=flags.verify,
         only_live=flags.only_live,
         config_path=config_path,
+        fail_on_incomplete=flags.fail_on_incomplete,
     )

@@ -34,6 +34,7 @@ class Inventory:
     shallow: bool = False
     partial: bool = False
     unreachable_commits: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # what git said when a walk of history broke off
 
 
 def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
@@ -49,13 +50,16 @@ def open_repository(path: str) -> str:
     """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
     if not os.path.isdir(path):
         raise SourceError(f"{path} is not a git repository (no such directory): pass the path of a repository")
-    proc = gitcmd.run(["rev-parse", "--is-bare-repository", "--show-toplevel"], path, check=False)
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if proc.returncode != 0 or not lines:
+    bare = gitcmd.run(["rev-parse", "--is-bare-repository"], path, check=False)
+    if bare.returncode != 0:
         raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path")
-    if lines[0] == "true" or len(lines) < 2:
+    if bare.stdout.strip() == b"true":  # a bare or --mirror clone: the usual way to audit a remote
         return os.path.abspath(path)
-    return lines[1]
+    top = gitcmd.run(["rev-parse", "--show-toplevel"], path, check=False)
+    lines = top.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if top.returncode != 0 or not lines:  # inside .git itself, say
+        return os.path.abspath(path)
+    return lines[0]
 
 
 def _flag(repo: str, name: str) -> bool:
@@ -72,7 +76,8 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
     promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
     partial = bool(promisor.strip())
     rev_args = ["--all", "--reflog"] if revisions is None else revisions
-    paths, missing, commits = _reachable(repo, rev_args, [])
+    broken: list[str] = []
+    paths, missing, commits = _reachable(repo, rev_args, [], broken)
     objects: list[GitObject] = []
     dangling: list[str] = []
     if listing is not None:
@@ -83,7 +88,7 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
         reachable_commits = set(commits)
         dangling = [sha for sha, kind, _ in stored if kind == "commit" and sha not in reachable_commits]
         if dangling:
-            extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling)
+            extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling, broken)
             for sha, path in extra_paths.items():
                 paths.setdefault(sha, path)
             missing.extend(extra_missing)
@@ -97,23 +102,30 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
         for sha, (kind, size) in sizes.items():
             objects.append(GitObject(sha, kind, size, paths.get(sha)))
         missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
-    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling)
+    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken)
 
 
 def _has_head(repo: str) -> bool:
     return bool(git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
 
 
-def _reachable(repo: str, rev_args: list[str], extra: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
-    """Blob → first path seen, missing objects, and commits, for the given revisions."""
+def _reachable(
+    repo: str, rev_args: list[str], extra: list[str], broken: list[str]
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Blob → first path seen, missing objects, and commits, for the given revisions. A walk that breaks
+    off (a missing commit or tree in a damaged clone) keeps what it listed and notes git's reason in
+    ``broken``; an unknown revision is the user's error."""
     stdin = "".join(f"{sha}\n" for sha in extra).encode()
     args = ["rev-list", "--objects", "--missing=print"]
     if extra:
         args.append("--stdin")
     args.extend(rev_args)
     proc = gitcmd.run(args, repo, input=stdin, check=False)
-    if proc.returncode != 0 and not proc.stdout:
-        raise SourceError(f"git rev-list failed in {repo}: {gitcmd.last_line(proc.stderr, proc.returncode)}")
+    if proc.returncode != 0:
+        reason = gitcmd.last_line(proc.stderr, proc.returncode)
+        if any(word in reason for word in ("unknown revision", "bad revision", "ambiguous argument")):
+            raise SourceError(f"git rev-list failed in {repo}: {reason}")
+        broken.append(reason)
     paths: dict[str, str] = {}
     missing: list[str] = []
     commits: list[str] = []
