@@ -161,3 +161,42 @@ def test_non_utf8_file_name_in_every_format(tmp_path: Path, keys: FakeKeys) -> N
         assert result.code == 1, (fmt, result.err)
         assert "caf\\xe9.txt" in result.out.replace("\\\\", "\\") or "caf%5Cxe9.txt" in result.out, fmt
         assert key_id in result.out
+
+
+def test_a_file_that_grew_since_the_walk_is_read_to_the_size_seen(
+    tmp_path: Path, keys: FakeKeys, ruleset: Ruleset
+) -> None:
+    from akscan.pipeline import ContentOptions
+    from akscan.scan import scan_piece
+    from akscan.sources.files import Target, pieces
+
+    log = tmp_path / "app.log"
+    seen_id, seen_secret = keys.alibaba_id(), keys.alibaba_secret()
+    log.write_text(f"auth = oss2.Auth('{seen_id}', '{seen_secret}')\n")
+    target = Target(str(log), "app.log", log.stat().st_size)  # what the walk saw
+    with log.open("a") as handle:  # the log keeps being written after the walk listed it
+        handle.write("x = 1\n" * 100_000 + f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    (piece,) = pieces(target)
+    result = scan_piece(piece, ruleset, ContentOptions())
+    assert [f.key_id for f in result.findings] == [seen_id]
+    assert result.stats.bytes == target.size
+
+
+def test_column_on_a_huge_single_line_costs_one_block(tmp_path: Path, keys: FakeKeys) -> None:
+    line = tmp_path / "minified.js"
+    key_id = keys.alibaba_id()
+    with line.open("wb") as handle:
+        handle.seek(300 * 1024 * 1024)  # 300 MB of one line (sparse NULs), then the key
+        handle.write(f"ak='{key_id}'\n".encode())
+    code = (
+        "import json, re, sys; from akscan.cli import main; rc = main(['scan', sys.argv[1], '-q', '-j', '1', "
+        "'--format', 'json', '-o', sys.argv[2]]); status = open('/proc/self/status').read(); "
+        "print(rc, re.search(r'VmHWM:\\s+(\\d+)', status).group(1))"
+    )
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-c", code, str(line), str(report)], capture_output=True, text=True)
+    rc, peak = proc.stdout.split()
+    (finding,) = json.loads(report.read_text())["findings"]
+    assert rc == "1" and finding["key_id"] == key_id
+    assert finding["column"] == 300 * 1024 * 1024 + len("ak='") + 1
+    assert int(peak) < 200 * 1024, f"peak RSS {peak} KiB"

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from akscan.model import Finding, Location, ScanResult, ScanStats
 from akscan.pipeline import (
@@ -26,7 +26,7 @@ from akscan.pipeline import (
 )
 from akscan.rules import Ruleset
 from akscan.sources.archives import archive_kind
-from akscan.sources.files import Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
+from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -69,8 +69,11 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
             return PieceResult(piece, [], stats)
         with handle:
             reopen = _opener(target.path)
+            # Never past the size the walk saw (a log being written); a size of 0 is what /proc and /sys
+            # report for files that do have content, so those are read to their end.
+            reader = cast(BinaryIO, Bounded(handle, target.size)) if target.size else handle
             findings = scan_content(
-                handle, target.display, "file", ruleset, stats, options, reopen=reopen, size=target.size
+                reader, target.display, "file", ruleset, stats, options, reopen=reopen, size=target.size
             )
         return PieceResult(piece, findings, stats)
     read = read_piece(piece, stats)

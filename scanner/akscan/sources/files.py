@@ -326,10 +326,14 @@ def _chars(data: bytes) -> int:
     return len(data.decode("utf-8", "replace"))
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
 def column_at(path: str, offset: int, block: int = 1 << 16) -> int:
     """The 1-based character column of byte ``offset`` in a file, found by reading backwards to the
-    previous newline. Only needed for findings on lines longer than a chunk."""
-    parts: list[bytes] = []
+    previous newline, block by block. Characters are counted per block (UTF-8 lead bytes), so a
+    400 MB single-line file costs one block of memory, not the whole line."""
+    count = 0
     position = offset
     with open(path, "rb") as handle:
         while position > 0:
@@ -338,11 +342,28 @@ def column_at(path: str, offset: int, block: int = 1 << 16) -> int:
             data = handle.read(position - start)
             newline = data.rfind(b"\n")
             if newline >= 0:
-                parts.append(data[newline + 1 :])
+                data = data[newline + 1 :]
+            count += len(data.translate(None, _CONTINUATION))
+            if newline >= 0:
                 break
-            parts.append(data)
             position = start
-    return _chars(b"".join(reversed(parts))) + 1
+    return count + 1
+
+
+class Bounded:
+    """At most ``limit`` bytes of a stream: a file that grows while it is scanned (a log being written)
+    is read up to the size the walk saw, not forever."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self.inner = inner
+        self.left = limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        data = self.inner.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
 
 
 def _read_full(handle: BinaryIO, size: int) -> bytes:
