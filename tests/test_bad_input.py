@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from akscan.model import Kind, ScanStats
 from akscan.pipeline import ContentOptions
@@ -78,6 +81,33 @@ def test_utf16_file_is_decoded(tmp_path: Path, keys: FakeKeys) -> None:
     document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact").out)
     assert [(f["key_id"], f["secret"]) for f in document["findings"]] == [(key_id, secret)]
     assert document["summary"]["decoded_files"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "encode"),
+    [
+        ("be-bom.ps1", lambda text: text.encode("utf-16-be").join([b"\xfe\xff", b""])),
+        ("le-no-bom.reg", lambda text: text.encode("utf-16-le")),
+        ("be-no-bom.reg", lambda text: text.encode("utf-16-be")),
+        ("odd-length.ps1", lambda text: text.encode("utf-16") + b"\x41"),
+        ("large.log", lambda text: ("x = 1\n" * 1_500_000 + text).encode("utf-16")),  # 18 MB: several chunks
+    ],
+)
+def test_utf16_variants(tmp_path: Path, keys: FakeKeys, name: str, encode: Callable[[str], bytes]) -> None:
+    key_id, secret, line = pair_line(keys)
+    (tmp_path / name).write_bytes(encode("# settings\n" + line))
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--no-redact", "-j", "1").out)
+    assert [(f["key_id"], f["secret"]) for f in document["findings"]] == [(key_id, secret)]
+    expected_line = 1_500_002 if name == "large.log" else 2
+    assert document["findings"][0]["line"] == expected_line
+    assert document["summary"]["decoded_files"] == 1
+
+
+def test_cr_only_line_endings_give_real_line_numbers(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair_line(keys)
+    (tmp_path / "classic.cfg").write_bytes(("a = 1\rb = 2\r" + line.rstrip("\n") + "\r").encode())
+    (finding,) = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)["findings"]
+    assert (finding["key_id"], finding["line"]) == (key_id, 3)
 
 
 def test_enormous_single_line(tmp_path: Path, keys: FakeKeys) -> None:

@@ -7,11 +7,12 @@ Every file that is not scanned is counted with its reason; nothing is dropped si
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from akscan.excludes import PathExcludes
 from akscan.model import Blob, Origin, ScanStats
@@ -193,20 +194,53 @@ def looks_binary(head: bytes) -> bool:
     return b"\0" in head[:BINARY_SNIFF]
 
 
-def utf16_text(data: bytes) -> str | None:
-    """Decode UTF-16 text (with a BOM, or ASCII stored as UTF-16LE), so keys in it are found."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-    sample = data[:512]
-    if len(sample) >= 16 and sample[1::2].count(0) > len(sample) // 2 * 0.9 and sample[0::2].count(0) == 0:
-        try:
-            return data.decode("utf-16-le")
-        except UnicodeDecodeError:
-            return None
+def utf16_encoding(head: bytes) -> str | None:
+    """How a blob is UTF-16, from its first bytes: ``utf-16`` (a BOM), ``utf-16-le`` or ``utf-16-be``
+    (mostly ASCII-range text stored without a BOM), or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[: min(len(head), 512) // 2 * 2]
+    if len(sample) >= 16:
+        half = len(sample) // 2
+        odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+        if odd_zeros > half * 0.9 and even_zeros == 0:
+            return "utf-16-le"
+        if even_zeros > half * 0.9 and odd_zeros == 0:
+            return "utf-16-be"
     return None
+
+
+def _is_utf16(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return looks_binary(head) and utf16_encoding(head) is not None
+
+
+class _Utf16Reader:
+    """A UTF-16 stream read as UTF-8, decoded incrementally: a UTF-16 file of any size is chunked like
+    any other, and a dangling odd byte or a broken pair becomes U+FFFD instead of losing the file."""
+
+    def __init__(self, head: bytes, inner: BinaryIO, encoding: str, stats: ScanStats) -> None:
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self.pending = self.decoder.decode(head).encode("utf-8")
+        self.inner = inner
+        self.stats = stats
+        self.done = False
+
+    def read(self, size: int) -> bytes:
+        while len(self.pending) < size and not self.done:
+            raw = self.inner.read(max(size, 1 << 16))
+            self.stats.bytes += len(raw)
+            if raw:
+                self.pending += self.decoder.decode(raw).encode("utf-8")
+            else:
+                self.pending += self.decoder.decode(b"", final=True).encode("utf-8")
+                self.done = True
+        out, self.pending = self.pending[:size], self.pending[size:]
+        return out
 
 
 @dataclass(frozen=True)
@@ -221,7 +255,8 @@ class Piece:
 
 
 def pieces(target: Target, size: int = CHUNK_SIZE) -> list[Piece]:
-    if target.size <= size:
+    if target.size <= size or _is_utf16(target.path):
+        # UTF-16 is decoded as one stream (its pieces' raw bytes would read as binary).
         return [Piece(target, 0, 1, 0, max(target.size, 0))]
     starts = list(range(0, target.size, size))
     return [Piece(target, i, len(starts), s, min(s + size, target.size)) for i, s in enumerate(starts)]
@@ -296,30 +331,47 @@ def stream_chunks(
         stats.files += 1
         stats.bytes += len(first)
         if looks_binary(first):
-            decoded = utf16_text(first) if len(first) < chunk_size else None
-            if decoded is not None:
+            encoding = utf16_encoding(first)
+            if encoding is not None:
                 stats.decoded_files += 1
-                yield Blob(decoded.encode("utf-8"), Origin(display, source, decoded="utf-16"))
+                reader = _Utf16Reader(first, handle, encoding, stats)
+                text = reader.read(chunk_size)
+                yield from _chunk_loop(
+                    text, cast(BinaryIO, reader), Origin(display, source, decoded="utf-16"), None, chunk_size, overlap
+                )
                 return
             stats.binary_files += 1
-        origin = Origin(display, source)
-        data, offset, line_base, column_base = first, 0, 0, 0
-        while True:
-            yield Blob(data, origin, line_base=line_base, offset_base=offset, column_base=column_base)
-            # A short read means end of file: the file (or its last chunk) has been seen.
-            more = _read_full(handle, chunk_size - overlap) if len(data) >= chunk_size else b""
-            if not more:
-                return
-            stats.bytes += len(more)
-            keep = data[-overlap:]
-            cut = len(data) - len(keep)
-            last_newline = data.rfind(b"\n", 0, cut)
-            column_base = (column_base if last_newline < 0 else 0) + _chars(data[last_newline + 1 : cut])
-            line_base += data.count(b"\n", 0, cut)
-            offset += cut
-            data = keep + more
+        yield from _chunk_loop(first, handle, Origin(display, source), stats, chunk_size, overlap)
     except OSError as exc:
         stats.skip("read-error", display, f"{display}: read failed ({exc.strerror or exc})")
+
+
+def _chunk_loop(
+    first: bytes, handle: BinaryIO, origin: Origin, stats: ScanStats | None, chunk_size: int, overlap: int
+) -> Iterator[Blob]:
+    """Overlapping chunks of a stream whose first ``chunk_size`` bytes are ``first``; ``stats`` counts
+    the bytes read (None when the reader counts them itself)."""
+    # Classic Mac text ends its lines with CR alone: read CR as the line end (one byte for one, so
+    # every offset and column stays where it is), or every key would be reported on line 1.
+    cr_only = b"\n" not in first and b"\r" in first
+    data, offset, line_base, column_base = first, 0, 0, 0
+    while True:
+        if cr_only:
+            data = data.replace(b"\r", b"\n")
+        yield Blob(data, origin, line_base=line_base, offset_base=offset, column_base=column_base)
+        # A short read means end of file: the file (or its last chunk) has been seen.
+        more = _read_full(handle, chunk_size - overlap) if len(data) >= chunk_size else b""
+        if not more:
+            return
+        if stats is not None:
+            stats.bytes += len(more)
+        keep = data[-overlap:]
+        cut = len(data) - len(keep)
+        last_newline = data.rfind(b"\n", 0, cut)
+        column_base = (column_base if last_newline < 0 else 0) + _chars(data[last_newline + 1 : cut])
+        line_base += data.count(b"\n", 0, cut)
+        offset += cut
+        data = keep + more
 
 
 def _chars(data: bytes) -> int:
