@@ -16,7 +16,7 @@ from akscan.pipeline import ContentOptions
 from akscan.rules import Ruleset
 from akscan.scan import run_targets
 from akscan.sources.files import CHUNK_SIZE, WalkOptions, walk
-from tests.conftest import run_akscan
+from tests.conftest import REPO, akscan_command, run_akscan
 from tests.keys import FakeKeys
 
 
@@ -230,3 +230,47 @@ def test_column_on_a_huge_single_line_costs_one_block(tmp_path: Path, keys: Fake
     assert rc == "1" and finding["key_id"] == key_id
     assert finding["column"] == 300 * 1024 * 1024 + len("ak='") + 1
     assert int(peak) < 200 * 1024, f"peak RSS {peak} KiB"
+
+
+def test_a_full_disk_is_one_clear_line(tmp_path: Path) -> None:
+    for args in (("-o", "/dev/full"), ("--format", "json", "-o", "/dev/full")):
+        result = run_akscan("scan", str(REPO / "fixtures" / "demo"), *args, process=True)
+        assert result.code == 2 and "No space left on device" in result.err
+        assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (Linux: the SigCgt mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [*akscan_command(), "scan", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(b"waiting for more input that never comes\n")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not _catches(proc.pid, signal.SIGTERM):  # until akscan has its handler in place, not a fixed sleep
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and b"terminated (SIGTERM)" in err and b"Traceback" not in err
+
+
+def test_a_bad_gitignore_line_is_reported_and_the_scan_goes_on(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, _, line = pair_line(keys)
+    (tmp_path / ".gitignore").write_text("*.log\n\\\n")
+    (tmp_path / "app.log").write_text(line)
+    result = run_akscan("scan", str(tmp_path), "--gitignore", "--format", "json")
+    document = json.loads(result.out)
+    assert result.code == 1 and [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["skipped"]["bad-gitignore"] == 1 and ".gitignore" in result.err

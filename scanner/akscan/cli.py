@@ -511,9 +511,33 @@ def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     return ExitCode.CLEAN
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (closing worker pools and git processes), then say so in one line."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        return _main(argv)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="akscan", standalone_mode=False)
+    except Terminated:
+        click.echo("akscan: terminated (SIGTERM); no report was written", err=True)
+        return ExitCode.ERROR
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

@@ -80,13 +80,19 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         hidden=hidden,
     )
     stream = _open_output(settings.output)
+    where = settings.output if settings.output not in (None, "-") else "standard output"
     try:
-        writer(settings.fmt)(report, stream)
-    finally:
-        if settings.output not in (None, "-"):
-            stream.close()
-        else:
-            stream.flush()
+        try:
+            writer(settings.fmt)(report, stream)
+        finally:
+            if settings.output not in (None, "-"):
+                stream.close()
+            else:
+                stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, /dev/full, a closed descriptor
+        raise UsageError(f"cannot write the report to {where}: {exc.strerror or exc}") from None
     failing = [f for f in findings if f.severity >= settings.fail_on]
     if failing:
         return ExitCode.FINDINGS

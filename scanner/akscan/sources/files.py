@@ -124,6 +124,9 @@ def _load_gitignore(directory: str, stats: ScanStats) -> _IgnoreFrame | None:
     except OSError as exc:
         stats.skip("unreadable", path, f"{path}: {exc.strerror}")
         return None
+    except Exception as exc:  # a pattern pathspec cannot compile: ignore nothing rather than stop
+        stats.skip("bad-gitignore", path, f"{path}: {exc}; none of its patterns were applied")
+        return None
 
 
 def _walk_dir(
