@@ -134,7 +134,7 @@ def test_single_stream_bomb_is_cut_at_its_ratio(tmp_path: Path, keys: FakeKeys) 
 
 
 def test_an_archive_of_a_million_empty_members_stops_at_the_member_limit(tmp_path: Path) -> None:
-    from akscan.sources.archives import ArchiveLimits
+    from akscan.decode.archives import ArchiveLimits
 
     count = ArchiveLimits().max_members + 50
     (tmp_path / "many.tar.gz").write_bytes(_tar("w:gz", [(f"m{i}", b"") for i in range(count)]))

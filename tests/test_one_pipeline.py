@@ -68,7 +68,7 @@ CASES: list[Case] = [
         True,
     ),
     ("dump.py.gz", lambda i, s: gzip.compress(_line(i, s).encode(), mtime=0), "!dump.py", None, True),
-    ("win.ps1", lambda i, s: _line(i, s).encode("utf-16"), "", None, True),
+    ("win.ps1", lambda i, s: _line(i, s).encode("utf-16"), "", "utf-16", True),
     (
         "secret.yaml",
         lambda i, s: (

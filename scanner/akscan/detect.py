@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from akscan.decode import LAYER, MAX_DEPTH, rewrite
+from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
 from akscan.pairing import Candidate, assign, pair_cost

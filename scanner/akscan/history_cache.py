@@ -28,11 +28,13 @@ ENGINE_MODULES = (
     "pairing.py",
     "gate.py",
     "filters.py",
-    "decode.py",
+    "decode/__init__.py",
+    "decode/base64_layer.py",
+    "decode/text.py",
     "pipeline.py",
     "suppress.py",
     "rules.py",
-    "sources/archives.py",
+    "decode/archives.py",
     "sources/files.py",
 )
 

@@ -11,14 +11,15 @@ that (``akscan.conclude``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
+from akscan.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.detect import MATCH_TIMEOUT, detect
 from akscan.model import Blob, Finding, Kind, ScanStats
 from akscan.rules import Ruleset
-from akscan.sources.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.sources.files import stream_chunks
 from akscan.suppress import inline_allowed
 
@@ -42,6 +43,9 @@ def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
     """Detect in one blob and apply its inline allow markers."""
     slow: set[str] = set()
     found = detect(blob, ruleset, slow_rules=slow)
+    if found and blob.origin.decoded:  # the layers, outermost first: "utf-16", "utf-16>base64"
+        layer = blob.origin.decoded
+        found = [dataclasses.replace(f, encoding=f"{layer}>{f.encoding}" if f.encoding else layer) for f in found]
     for rule_id in sorted(slow):
         where = blob.origin.path
         stats.skip(

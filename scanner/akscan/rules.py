@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from akscan.decode import LAYER, base64_variants
+from akscan.decode.base64_layer import LAYER, base64_variants
 from akscan.errors import RuleError
 from akscan.gate import Gate
 from akscan.model import Severity

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, cast
 
+from akscan.decode.archives import archive_kind
 from akscan.model import Finding, Location, ScanResult, ScanStats
 from akscan.pipeline import (
     ContentOptions,
@@ -25,7 +26,6 @@ from akscan.pipeline import (
     sort_findings,
 )
 from akscan.rules import Ruleset
-from akscan.sources.archives import archive_kind
 from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
 
 if TYPE_CHECKING:

@@ -7,13 +7,13 @@ Every file that is not scanned is counted with its reason; nothing is dropped si
 
 from __future__ import annotations
 
-import codecs
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from akscan.decode.text import Utf16Reader, looks_binary, utf16_encoding
 from akscan.excludes import PathExcludes
 from akscan.model import Blob, Origin, ScanStats
 
@@ -24,7 +24,6 @@ CHUNK_SIZE = 8 * 1024 * 1024
 # Must exceed the widest pairing window (ID to secret, ID to STS token) so a pair that straddles two
 # chunks is seen whole by the second one.
 CHUNK_OVERLAP = 64 * 1024
-BINARY_SNIFF = 8192
 SKIP_DIRS = frozenset({".git"})
 
 
@@ -193,26 +192,6 @@ def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptio
     return Target(path, display, st.st_size, options.archives)
 
 
-def looks_binary(head: bytes) -> bool:
-    return b"\0" in head[:BINARY_SNIFF]
-
-
-def utf16_encoding(head: bytes) -> str | None:
-    """How a blob is UTF-16, from its first bytes: ``utf-16`` (a BOM), ``utf-16-le`` or ``utf-16-be``
-    (mostly ASCII-range text stored without a BOM), or None."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    sample = head[: min(len(head), 512) // 2 * 2]
-    if len(sample) >= 16:
-        half = len(sample) // 2
-        odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
-        if odd_zeros > half * 0.9 and even_zeros == 0:
-            return "utf-16-le"
-        if even_zeros > half * 0.9 and odd_zeros == 0:
-            return "utf-16-be"
-    return None
-
-
 def _is_utf16(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -220,30 +199,6 @@ def _is_utf16(path: str) -> bool:
     except OSError:
         return False
     return looks_binary(head) and utf16_encoding(head) is not None
-
-
-class _Utf16Reader:
-    """A UTF-16 stream read as UTF-8, decoded incrementally: a UTF-16 file of any size is chunked like
-    any other, and a dangling odd byte or a broken pair becomes U+FFFD instead of losing the file."""
-
-    def __init__(self, head: bytes, inner: BinaryIO, encoding: str, stats: ScanStats) -> None:
-        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        self.pending = self.decoder.decode(head).encode("utf-8")
-        self.inner = inner
-        self.stats = stats
-        self.done = False
-
-    def read(self, size: int) -> bytes:
-        while len(self.pending) < size and not self.done:
-            raw = self.inner.read(max(size, 1 << 16))
-            self.stats.bytes += len(raw)
-            if raw:
-                self.pending += self.decoder.decode(raw).encode("utf-8")
-            else:
-                self.pending += self.decoder.decode(b"", final=True).encode("utf-8")
-                self.done = True
-        out, self.pending = self.pending[:size], self.pending[size:]
-        return out
 
 
 @dataclass(frozen=True)
@@ -337,7 +292,7 @@ def stream_chunks(
             encoding = utf16_encoding(first)
             if encoding is not None:
                 stats.decoded_files += 1
-                reader = _Utf16Reader(first, handle, encoding, stats)
+                reader = Utf16Reader(first, handle, encoding, stats)
                 text = reader.read(chunk_size)
                 yield from _chunk_loop(
                     text, cast(BinaryIO, reader), Origin(display, source, decoded="utf-16"), None, chunk_size, overlap
