@@ -42,16 +42,23 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, di
     return source, rev, env
 
 
-@pytest.fixture
-def project(tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]]) -> tuple[Repo, dict[str, str]]:
+def make_project(folder: Path, hook_source: tuple[Path, str, dict[str, str]], hook_lines: str = "") -> Repo:
+    """A repository whose .pre-commit-config.yaml uses this checkout's hook (``hook_lines`` are added to
+    the hook's entry, indented), with the git hook installed."""
     source, rev, env = hook_source
-    repo = Repo(tmp_path / "project")
+    repo = Repo(folder)
     repo.write(
-        ".pre-commit-config.yaml", f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n{hook_lines}",
     )
     repo.git("add", ".pre-commit-config.yaml")
     subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
-    return repo, env
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]]) -> tuple[Repo, dict[str, str]]:
+    return make_project(tmp_path / "project", hook_source), hook_source[2]
 
 
 def commit(repo: Repo, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
@@ -143,21 +150,13 @@ def test_file_names_are_never_options(project: tuple[Repo, dict[str, str]], keys
     assert not (repo.path / "stolen.txt").exists()  # `--output=stolen.txt` named a file, not a report
     for name in names:  # and no staged file was overwritten by a report
         assert (repo.path / name).read_text() == "harmless\n"
-    print(output)
 
 
 def test_options_given_as_args_are_refused_with_a_fix(
     tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]], keys: FakeKeys
 ) -> None:
-    source, rev, env = hook_source
-    repo = Repo(tmp_path / "args")
-    repo.write(
-        ".pre-commit-config.yaml",
-        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
-        "        args: [--fail-on=critical]\n",
-    )
-    repo.git("add", ".pre-commit-config.yaml")
-    subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+    env = hook_source[2]
+    repo = make_project(tmp_path / "args", hook_source, "        args: [--fail-on=critical]\n")
     repo.write("clean.py", "x = 1\n")
     repo.git("add", "clean.py")
     result = commit(repo, env, "misconfigured")
@@ -169,15 +168,8 @@ def test_options_given_as_args_are_refused_with_a_fix(
 def test_override_entry_passes_options(
     tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]], keys: FakeKeys
 ) -> None:
-    source, rev, env = hook_source
-    repo = Repo(tmp_path / "entry")
-    repo.write(
-        ".pre-commit-config.yaml",
-        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: akscan\n"
-        "        entry: akscan hook --fail-on critical --\n",
-    )
-    repo.git("add", ".pre-commit-config.yaml")
-    subprocess.run([*_pre_commit(), "install"], cwd=repo.path, env=env, check=True, capture_output=True)
+    env = hook_source[2]
+    repo = make_project(tmp_path / "entry", hook_source, "        entry: akscan hook --fail-on critical --\n")
     repo.write("lone.py", f"ID = '{keys.alibaba_id()}'\n")  # a lone key ID: low severity
     repo.git("add", "lone.py")
     result = commit(repo, env, "low only")

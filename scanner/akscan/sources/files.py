@@ -255,26 +255,6 @@ def read_piece(piece: Piece, stats: ScanStats, overlap: int = CHUNK_OVERLAP) -> 
     )
 
 
-def read_chunks(
-    path: str,
-    display: str,
-    stats: ScanStats,
-    source: str = "file",
-    chunk_size: int = CHUNK_SIZE,
-    overlap: int = CHUNK_OVERLAP,
-) -> Iterator[Blob]:
-    """Yield a file as overlapping ``Blob`` chunks so memory stays bounded by ``chunk_size``."""
-    try:
-        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in the finally below
-    except OSError as exc:
-        stats.skip("unreadable", display, f"{display}: {exc.strerror or exc}")
-        return
-    try:
-        yield from stream_chunks(handle, display, stats, source, chunk_size, overlap)
-    finally:
-        handle.close()
-
-
 def stream_chunks(
     handle: BinaryIO,
     display: str,
