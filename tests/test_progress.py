@@ -13,7 +13,9 @@ from pathlib import Path
 from tests.conftest import akscan_command
 
 
-def run_on_terminal(args: list[str], stream: str = "stderr") -> tuple[str, str]:
+def run_on_terminal(
+    args: list[str], stream: str = "stderr", extra_env: dict[str, str] | None = None
+) -> tuple[str, str]:
     """Run akscan with ``stream`` (stdout or stderr) on a pseudo-terminal; return (the other stream's
     output, what the terminal showed)."""
     primary, secondary = pty.openpty()
@@ -21,7 +23,7 @@ def run_on_terminal(args: list[str], stream: str = "stderr") -> tuple[str, str]:
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     other = subprocess.PIPE
     streams = {"stdout": secondary, "stderr": other} if stream == "stdout" else {"stdout": other, "stderr": secondary}
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"} | (extra_env or {})
     proc = subprocess.Popen([*akscan_command(), *args], env=env, **streams)  # type: ignore[call-overload]
     os.close(secondary)
     shown = b""
@@ -80,3 +82,7 @@ def test_text_output_is_coloured_on_a_terminal_only(tmp_path: Path) -> None:
     _, shown = run_on_terminal(["scan", str(tmp_path)], "stdout")
     assert "\x1b[" in shown  # ANSI colour on a terminal
     assert "\x1b[" not in run_akscan("scan", str(tmp_path)).out  # none in a pipe
+    _, plain = run_on_terminal(["scan", str(tmp_path), "--no-color"], "stdout")
+    assert "\x1b[" not in plain and "Alibaba Cloud AccessKey" in plain
+    _, plain = run_on_terminal(["scan", str(tmp_path)], "stdout", {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "Alibaba Cloud AccessKey" in plain

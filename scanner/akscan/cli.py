@@ -47,6 +47,9 @@ def output_options(func: Any) -> Any:
         click.option("--no-redact", is_flag=True, help="Show secrets in full (they are redacted by default)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings on stderr."),
         click.option(
+            "--no-color", is_flag=True, help="No colour in text output (NO_COLOR in the environment works too)."
+        ),
+        click.option(
             "--rules",
             "rule_dirs",
             multiple=True,
@@ -190,6 +193,7 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
         verify=verify,
         only_live=bool(opts.get("only_live")),
         fail_on_incomplete=bool(opts.get("fail_on_incomplete")),
+        no_color=bool(opts.get("no_color")),
     )
 
 

@@ -78,6 +78,7 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         baseline=baseline_summary,
         rules={r.id: r for r in settings.ruleset.rules},
         hidden=hidden,
+        colour=settings.colour,
     )
     stream = _open_output(settings.output)
     where = settings.output if settings.output not in (None, "-") else "standard output"

@@ -51,6 +51,7 @@ class Flags:
     verify: VerifyOptions | None = None
     only_live: bool = False
     fail_on_incomplete: bool = False
+    no_color: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class RunConfig:
     only_live: bool = False
     config_path: Path | None = field(default=None)
     fail_on_incomplete: bool = False
+    colour: bool = True
 
 
 def prepare(flags: Flags, anchor: Path) -> RunConfig:
@@ -108,4 +110,5 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         only_live=flags.only_live,
         config_path=config_path,
         fail_on_incomplete=flags.fail_on_incomplete,
+        colour=not flags.no_color,
     )

@@ -30,6 +30,7 @@ class Report:
     ruleset_digest: str = ""
     command: str = "scan"
     baseline: dict[str, Any] = field(default_factory=dict)
+    colour: bool = True  # off with --no-color (NO_COLOR and a non-terminal turn it off too)
     hidden: dict[str, int] = field(default_factory=dict)  # e.g. filtered by --only-live
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from itertools import groupby
 from typing import TextIO
 
-import click
-
 from akscan.model import Finding, Kind, Severity, redact
 from akscan.report import Report, safe
+
+_ANSI = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36, "white": 37}
+
+
+def _style(text: str, fg: str | None = None, bold: bool = False, reverse: bool = False) -> str:
+    """ANSI colour for a terminal (the text itself has already been made safe)."""
+    codes = [str(_ANSI[fg])] if fg else []
+    codes += ["1"] * bold + ["7"] * reverse
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
+
+
+def wants_colour(report: Report, stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or --no-color."""
+    return report.colour and not os.environ.get("NO_COLOR") and stream.isatty()
+
 
 _COLOURS = {
     Severity.CRITICAL: ("magenta", True),
@@ -37,7 +51,7 @@ def _human_bytes(count: int) -> str:
 def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     fg, bold = _COLOURS[finding.severity]
     severity = (
-        click.style(f"{str(finding.severity).upper():8}", fg=fg, bold=bold)
+        _style(f"{str(finding.severity).upper():8}", fg=fg, bold=bold)
         if colour
         else f"{str(finding.severity).upper():8}"
     )
@@ -82,24 +96,24 @@ def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
     if not live:
         return
     title = f"LIVE KEYS ({len(live)}): these work right now. Disable them first, then clean up the code."
-    stream.write((click.style(title, fg="red", bold=True, reverse=True) if colour else title) + "\n")
+    stream.write((_style(title, fg="red", bold=True, reverse=True) if colour else title) + "\n")
     for finding in sorted(live, key=lambda f: (-f.severity, f.location.path)):
         v = finding.verification
         assert v is not None
         root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
         line = f"  {str(finding.severity).upper():8} {finding.key_id} {safe(v.identity_type)} {safe(v.arn)}{root}"
-        stream.write((click.style(line, fg="red", bold=True) if colour else line) + "\n")
+        stream.write((_style(line, fg="red", bold=True) if colour else line) + "\n")
         stream.write(f"           at {safe(finding.location.path)}:{finding.location.line}\n")
     stream.write("\n")
 
 
 def write(report: Report, stream: TextIO) -> None:
-    colour = stream.isatty()
+    colour = wants_colour(report, stream)
     _live_first(report, stream, colour)
     ordered = sorted(report.findings, key=lambda f: (f.location.path, -f.severity, f.location.line))
     for path, group in groupby(ordered, key=lambda f: f.location.path):
         shown = safe(path)
-        stream.write((click.style(shown, bold=True) if colour else shown) + "\n")
+        stream.write((_style(shown, bold=True) if colour else shown) + "\n")
         for finding in sorted(group, key=lambda f: (f.location.line, f.location.column)):
             for line in _line(finding, report, colour):
                 stream.write(line + "\n")
