@@ -390,3 +390,15 @@ def test_many_refs(repo: Repo, keys: FakeKeys) -> None:
     git = only(document)["git"]
     assert only(document)["key_id"] == key_id
     assert git["ref_count"] == 5001 and len(git["refs"]) == 50
+
+
+def test_non_ascii_and_non_utf8_paths_are_reported_as_named(repo: Repo, keys: FakeKeys) -> None:
+    first_id, _, first = pair(keys)
+    second_id, _, second = pair(keys)
+    (repo.path / "配置.py").write_text(first)
+    (repo.path / os.fsdecode(b"bad\xffname.py")).write_text(second)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "names")
+    _, document = history(repo.path, "--no-cache")
+    paths = {f["key_id"]: f["path"] for f in document["findings"]}
+    assert paths == {first_id: "配置.py", second_id: "bad\\xffname.py"}  # not git's "\351\205\215…" quoting

@@ -164,3 +164,28 @@ def test_a_catastrophic_rule_cannot_hang_the_scan(tmp_path: Path, keys: FakeKeys
     document = json.loads(result.out)  # type: ignore[attr-defined]
     assert document["summary"]["skipped"].get("rule-timeout") == 1
     assert "slow-rule" in result.err and "bomb.txt" in result.err  # type: ignore[attr-defined]
+
+
+def test_an_invalid_exclude_pattern_is_one_clear_line(tmp_path: Path, keys: FakeKeys) -> None:
+    Repo(tmp_path)
+    _leaky_tree(tmp_path, keys)
+    (tmp_path / ".akscan.toml").write_text('exclude = ["docs/", "\\\\"]\n')
+    result = run_akscan("scan", ".", cwd=tmp_path)
+    assert result.code == 2 and "exclude pattern '\\\\'" in result.err and "internal error" not in result.err
+
+
+def test_a_path_longer_than_path_max_is_counted_not_lost(tmp_path: Path, keys: FakeKeys) -> None:
+    deep = tmp_path
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 x 200 characters: past PATH_MAX (4096), built relative to a directory fd
+            os.mkdir("d" * 200, dir_fd=descriptor)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+    finally:
+        os.close(descriptor)
+    _leaky_tree(deep / "shallow", keys)
+    result = run_akscan("scan", str(tmp_path), "--format", "json")
+    document = json.loads(result.out)
+    assert document["summary"]["skipped"].get("unreadable", 0) >= 1 and "File name too long" in result.err
