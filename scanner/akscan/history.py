@@ -18,7 +18,6 @@ from akscan.history_cache import HistoryCache
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
 from akscan.rules import Ruleset
-from akscan.scan import pool_context
 from akscan.sources.catfile import cat_objects
 from akscan.sources.git import (
     GitObject,
@@ -35,6 +34,7 @@ from akscan.sources.git import (
     refs_containing,
 )
 from akscan.suppress import PathExcludes
+from akscan.workers import run_pooled
 
 # git's own inflate and delta resolution usually dominates a history scan, and a second cat-file
 # redoes most of the first one's delta chains (measured: a half of the blobs costs ~80% of all of
@@ -142,8 +142,9 @@ def _results(
             yield scan_objects(repo, objects, ruleset, content)
         return
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
-    with pool_context().Pool(workers, initializer=_init, initargs=(repo, ruleset, content)) as pool:
-        yield from pool.imap_unordered(_run, tasks)
+    yield from run_pooled(
+        tasks, _run, workers, _init, (repo, ruleset, content), lambda task: scan_objects(repo, task, ruleset, content)
+    )
 
 
 # -- attribution ---------------------------------------------------------------------------------------

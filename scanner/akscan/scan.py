@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from akscan.decode.archives import archive_kind
 from akscan.model import Finding, Location, ScanResult, ScanStats
@@ -27,9 +27,7 @@ from akscan.pipeline import (
 )
 from akscan.rules import Ruleset
 from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
-
-if TYPE_CHECKING:
-    import multiprocessing.context
+from akscan.workers import run_pooled
 
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -199,14 +197,6 @@ def _scan_in_worker(batch: list[Piece]) -> BatchResult:
     return scan_batch(batch, *_worker_setup)
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
-    # fork shares the compiled ruleset with the workers for free; spawn where fork is unavailable.
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
-
-
 def _batch_results(
     targets: Iterable[Target], ruleset: Ruleset, jobs: int, content: ContentOptions
 ) -> Iterator[BatchResult]:
@@ -226,8 +216,11 @@ def _batch_results(
         for batch in work:
             yield scan_batch(batch, ruleset, content)
         return
-    with pool_context().Pool(workers, initializer=_init_worker, initargs=(ruleset, content)) as pool:
-        yield from pool.imap_unordered(_scan_in_worker, work)
+
+    def here(batch: list[Piece]) -> BatchResult:
+        return scan_batch(batch, ruleset, content)
+
+    yield from run_pooled(work, _scan_in_worker, workers, _init_worker, (ruleset, content), here)
 
 
 def run_targets(

@@ -39,6 +39,8 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
         out["secret_line"] = finding.secret_location.line
         out["secret_column"] = finding.secret_location.column
     if finding.git is not None:
+        if finding.git.present_at_head is not None:
+            out["present_at_head"] = finding.git.present_at_head  # the same as git.present_at_head
         git = dataclasses.asdict(finding.git)
         git["refs"] = list(finding.git.refs)
         git["author"] = {"name": git.pop("author_name"), "email": git.pop("author_email")}

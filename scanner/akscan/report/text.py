@@ -79,6 +79,12 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
         who = " ".join(safe(x) for x in (v.identity_type, v.arn) if x)
         reason = f" ({safe(v.reason)})" if v.reason else ""
         lines.append(f"      verified: {v.status}{' — ' + who if who else ''}{reason}")
+    if finding.git is not None and finding.git.source == "staged":
+        lines.append(
+            "      already committed at HEAD: this commit does not add it, but the key is in the repository"
+            if finding.git.present_at_head
+            else "      NEW in this commit"
+        )
     if finding.git is not None and finding.git.commit:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"
@@ -120,10 +126,43 @@ def write(report: Report, stream: TextIO) -> None:
         stream.write("\n")
     stream.write(summary_line(report) + "\n")
     if report.findings:
-        stream.write(
-            "To silence a false positive, add `akscan:allow` in a comment on its line, or record it with "
-            "`akscan baseline create`.\n"
-        )
+        stream.write(what_to_do(report.findings))
+
+
+# How to take a leaked key out of service, per provider: the console path and the CLI command.
+_ROTATE = {
+    "alibaba": (
+        "Alibaba Cloud: RAM console > Identities > Users > the user > AccessKey > Disable, then create a "
+        "new one; or `aliyun ram UpdateAccessKey --UserName USER --UserAccessKeyId {key} --Status Inactive`"
+    ),
+    "aws": (
+        "AWS: IAM console > Users > the user > Security credentials > Make inactive; or "
+        "`aws iam update-access-key --user-name USER --access-key-id {key} --status Inactive`"
+    ),
+    "tencent": (
+        "Tencent Cloud: CAM console > Users > the user > API keys > Disable; or "
+        "`tccli cam UpdateAccessKey --TargetUin UIN --AccessKeyId {key} --Status Inactive`"
+    ),
+}
+
+
+def what_to_do(findings: list[Finding]) -> str:
+    """What a person should do next: for a real leak first, then for a false positive."""
+    keys: dict[str, str] = {}
+    for finding in findings:
+        if finding.provider in _ROTATE and finding.key_id:
+            keys.setdefault(finding.provider, finding.key_id)
+    lines = [
+        "If a key is real: remove it from the code and read it from the environment, or better use a RAM "
+        "role / STS credentials (short-lived); if it was ever pushed, shared or left this machine, disable "
+        "and rotate it FIRST — removing it from the code does not take it out of history:"
+    ]
+    lines += [f"  - {_ROTATE[provider].format(key=key)}" for provider, key in sorted(keys.items())]
+    lines.append(
+        "If it is a false positive: add `akscan:allow` in a comment on its line, or record it with "
+        "`akscan baseline create`."
+    )
+    return "\n".join(lines) + "\n"
 
 
 def summary_line(report: Report) -> str:

@@ -1,0 +1,83 @@
+"""The pipeline's worker pool, shared by every source that has enough work for both cores.
+
+Tasks stream in lazily (a tree still being walked), at most a few per worker in flight, and results come
+back as they finish. A worker that dies (killed by the OOM killer, a crash in a C library) does not hang
+the run, as a ``multiprocessing.Pool`` would: the executor notices, and the tasks it had not finished are
+run again here, in this process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+IN_FLIGHT_PER_WORKER = 3
+
+
+def start_method() -> str:
+    # fork shares the compiled ruleset with the workers for free; spawn where fork is unavailable.
+    import multiprocessing
+
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+
+
+def run_pooled(
+    tasks: Iterable[Task],
+    work: Callable[[Task], Result],
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+    local: Callable[[Task], Result],
+) -> Iterator[Result]:
+    """``work(task)`` for every task on ``workers`` processes (each set up by ``initializer``), results
+    in the order they finish. ``local`` does the same work in this process, for tasks a dead worker
+    left unfinished."""
+    import multiprocessing
+
+    context = multiprocessing.get_context(start_method())
+    pending = iter(tasks)
+    running: dict[Future[Result], Task] = {}
+    leftovers: list[Task] = []
+    broken = False
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+        try:
+            for task in pending:
+                try:
+                    running[pool.submit(work, task)] = task
+                except BrokenProcessPool:
+                    leftovers.append(task)
+                    raise
+                if len(running) >= workers * IN_FLIGHT_PER_WORKER:
+                    yield from _collect(running, wait(running, return_when=FIRST_COMPLETED)[0])
+            while running:
+                yield from _collect(running, wait(running, return_when=FIRST_COMPLETED)[0])
+        except BrokenProcessPool:
+            broken = True
+            for future, task in list(running.items()):
+                if _succeeded(future):
+                    yield future.result()
+                else:
+                    leftovers.append(task)
+            running.clear()
+    if broken:
+        sys.stderr.write("akscan: warning: a worker process died; its unfinished work is redone in this process\n")
+        for task in itertools.chain(leftovers, pending):
+            yield local(task)
+
+
+def _collect(running: dict[Future[Result], Any], done: set[Future[Result]]) -> Iterator[Result]:
+    for future in done:
+        result = future.result()  # BrokenProcessPool here when the worker died
+        del running[future]
+        yield result
+
+
+def _succeeded(future: Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
