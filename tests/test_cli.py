@@ -100,6 +100,8 @@ def test_output_file(tmp_path: Path, keys: FakeKeys) -> None:
     result = run_akscan("scan", str(tmp_path / "src"), "--format", "json", "--output", str(out))
     assert result.code == 1 and result.out == ""
     assert json.loads(out.read_text())["summary"]["findings"] == 1
+    (summary,) = result.err.strip().splitlines()  # the CI log still says what happened, in one line
+    assert summary.startswith("akscan: 1 finding (1 high)") and str(out) in summary
 
 
 def test_stdin(keys: FakeKeys) -> None:
@@ -136,9 +138,13 @@ def test_max_file_size(tmp_path: Path, keys: FakeKeys) -> None:
     write_pair(big, keys)
     with big.open("a") as handle:
         handle.write("#" * 5000 + "\n")
-    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json", "--max-file-size", "2k").out)
+    for index in range(5):
+        (tmp_path / f"big{index}.bin").write_bytes(b"#" * 5000)
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--max-file-size", "2k")
+    document = json.loads(result.out)
     assert [Path(f["path"]).name for f in document["findings"]] == ["small.py"]
-    assert document["summary"]["skipped"] == {"too-large": 1}
+    assert document["summary"]["skipped"] == {"too-large": 6}
+    assert "too-large" not in result.err and "max-file-size" not in result.err  # counted, not a warning each
 
 
 def test_jobs_gives_same_findings(tmp_path: Path, keys: FakeKeys) -> None:
@@ -262,3 +268,35 @@ def test_the_report_being_written_is_not_scanned(tmp_path: Path, keys: FakeKeys)
         document = json.loads(report.read_text())
         assert [Path(f["path"]).name for f in document["findings"]] == ["app.py"], result.err
     assert document["summary"]["skipped"] == {"akscan-output": 1}
+
+
+def _commands(group: object, prefix: str = "") -> list[tuple[str, object]]:
+    import click
+
+    found = []
+    assert isinstance(group, click.Group)
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+def test_every_option_and_command_is_documented() -> None:
+    import click
+
+    from akscan.cli import cli
+
+    missing = []
+    for name, command in _commands(cli):
+        assert isinstance(command, click.Command)
+        if not (command.help or "").strip():
+            missing.append(f"{name}: no description")
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip():
+                missing.append(f"{name} {param.opts[0]}: no help")
+        shown = command.get_help(click.Context(command, info_name=name, max_content_width=110))
+        assert "..." not in shown.splitlines()[2] if len(shown.splitlines()) > 2 else True
+    assert missing == []
+    usage = run_akscan("hook", "--help").out
+    assert "-o, --output FILE" in usage and "--baseline FILE" in usage and "[--] [FILE]..." in usage

@@ -43,7 +43,14 @@ def cli() -> None:
 def output_options(func: Any) -> Any:
     options = [
         click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text)."),
-        click.option("--output", "-o", type=str, default=None, help="Write the report to FILE instead of stdout."),
+        click.option(
+            "--output",
+            "-o",
+            type=str,
+            default=None,
+            metavar="FILE",
+            help="Write the report to FILE instead of stdout (a one-line summary still goes to stderr).",
+        ),
         click.option("--no-redact", is_flag=True, help="Show secrets in full (they are redacted by default)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings on stderr."),
         click.option(
@@ -67,7 +74,13 @@ def output_options(func: Any) -> Any:
             is_flag=True,
             help="Ignore every config file (for audits of untrusted trees, whose config could exclude paths).",
         ),
-        click.option("--baseline", type=str, default=None, help="Report only findings not recorded in this baseline."),
+        click.option(
+            "--baseline",
+            type=str,
+            default=None,
+            metavar="FILE",
+            help="Report only findings not recorded in this baseline file.",
+        ),
         click.option(
             "--fail-on-incomplete",
             is_flag=True,
@@ -162,9 +175,26 @@ def verify_options(func: Any) -> Any:
 
 def walk_options(func: Any) -> Any:
     options = [
-        click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core)."),
-        click.option("--exclude", multiple=True, help="Skip paths matching a gitignore-style pattern (repeatable)."),
-        click.option("--max-file-size", default="0", help="Skip files larger than this (e.g. 50MB); 0 = no limit."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=0),
+            default=0,
+            metavar="N",
+            help="Worker processes (0: one per core).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="PATTERN",
+            help="Skip paths matching a gitignore-style pattern (repeatable).",
+        ),
+        click.option(
+            "--max-file-size",
+            default="0",
+            metavar="SIZE",
+            help="Skip files larger than this (e.g. 50MB); 0 = no limit.",
+        ),
         click.option("--gitignore", is_flag=True, help="Honour .gitignore files (off: an ignored file still leaks)."),
         click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking."),
         click.option("--no-archives", is_flag=True, help="Do not look inside zip/tar/gz/bz2/xz files."),
@@ -363,7 +393,9 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
 
 @cli.command()
 @click.option("--stdin", "use_stdin", is_flag=True, help="Read the pair from stdin even if the environment has one.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format."
+)
 @endpoint_options
 def verify(
     use_stdin: bool,
@@ -446,10 +478,29 @@ def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) 
 
 
 def _baseline_options(func: Any) -> Any:
-    func = click.option("--file", "-f", default=DEFAULT_BASELINE, show_default=True, help="Baseline file.")(func)
-    func = click.option("--config", type=str, default=None, help="Config file.")(func)
-    func = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))(func)
-    func = click.option("--quiet", "-q", is_flag=True)(func)
+    func = click.option(
+        "--baseline",
+        "--file",
+        "-f",
+        "file",
+        default=DEFAULT_BASELINE,
+        show_default=True,
+        metavar="FILE",
+        help="The baseline file to write (--file is the same option).",
+    )(func)
+    func = click.option("--config", type=str, default=None, metavar="FILE", help="Config file.")(func)
+    func = click.option("--no-config", is_flag=True, help="Ignore every config file (its excludes and allowlist too).")(
+        func
+    )
+    func = click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help="Extra folder of *.toml rule files (repeatable).",
+    )(func)
+    func = click.option("--quiet", "-q", is_flag=True, help="No warnings on stderr.")(func)
     return walk_options(func)
 
 
@@ -484,7 +535,9 @@ def rules() -> None:
     type=click.Path(file_okay=False),
     help="Extra folder of *.toml rule files (repeatable).",
 )
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format."
+)
 def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     """List the loaded rules."""
     from akscan.rules import load_ruleset

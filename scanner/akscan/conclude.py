@@ -8,6 +8,7 @@ from typing import Any
 
 from akscan.errors import ExitCode, UsageError
 from akscan.model import ScanResult
+from akscan.report import safe
 from akscan.settings import RunConfig
 
 MAX_ERROR_LINES = 20
@@ -94,6 +95,11 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         raise
     except OSError as exc:  # a full disk, /dev/full, a closed descriptor
         raise UsageError(f"cannot write the report to {where}: {exc.strerror or exc}") from None
+    if settings.output not in (None, "-") and not settings.quiet:
+        # The report went to a file: the CI log still says what happened, in one line.
+        from akscan.report.text import summary_line
+
+        sys.stderr.write(f"akscan: {summary_line(report)} (report: {safe(settings.output or '')})\n")
     failing = [f for f in findings if f.severity >= settings.fail_on]
     if failing:
         return ExitCode.FINDINGS

@@ -187,7 +187,7 @@ def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptio
         stats.skip("akscan-output")
         return None
     if options.max_file_size and st.st_size > options.max_file_size:
-        stats.skip("too-large", display, f"{display}: {st.st_size} bytes is over --max-file-size")
+        stats.skip("too-large")  # counted once in the summary, not a warning per file
         return None
     return Target(path, display, st.st_size, options.archives)
 
