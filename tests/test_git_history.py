@@ -402,3 +402,16 @@ def test_non_ascii_and_non_utf8_paths_are_reported_as_named(repo: Repo, keys: Fa
     _, document = history(repo.path, "--no-cache")
     paths = {f["key_id"]: f["path"] for f in document["findings"]}
     assert paths == {first_id: "配置.py", second_id: "bad\\xffname.py"}  # not git's "\351\205\215…" quoting
+
+
+def test_unknown_revisions_say_what_to_do(repo: Repo, keys: FakeKeys) -> None:
+    key_id, _, line = pair(keys)
+    repo.commit("leak", app=line)
+    for args in (("--range", "deadbeef..HEAD"), ("--branch", "nope"), ("--since", "v9"), ("--branch", "--all")):
+        result = run_akscan("git", str(repo.path), *args)
+        assert result.code == 2 and "is not a commit in this clone" in result.err and "--range-fallback" in result.err
+        assert "usage: git" not in result.err.lower()
+    fallback = run_akscan(
+        "git", str(repo.path), "--range", "deadbeef..HEAD", "--range-fallback", "all", "--format", "json"
+    )
+    assert fallback.code == 1 and key_id in fallback.out and "scanning the whole history" in fallback.err

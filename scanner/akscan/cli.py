@@ -329,6 +329,14 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @click.option("--since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
 @click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Only history reachable from REF.")
+@click.option(
+    "--range-fallback",
+    type=click.Choice(("error", "all")),
+    default="error",
+    show_default=True,
+    help="When a --range/--since/--branch revision is not in the clone (a force-push removed the old tip): "
+    "stop with exit 2, or scan the whole history instead.",
+)
 @click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches (amended or force-pushed away).")
 @click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
 @verify_options
@@ -336,9 +344,24 @@ def git_command(repo: str, **opts: Any) -> int:
     """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
     from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
+    from akscan.sources.git import open_repository, unknown_revisions
 
     settings = _settings(opts, Path(repo))
     revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
+    if revisions is not None:
+        missing = unknown_revisions(open_repository(repo), revisions)
+        if missing and opts["range_fallback"] == "all":
+            sys.stderr.write(
+                f"akscan: note: {', '.join(repr(m) for m in missing)} is not in this clone; "
+                "--range-fallback all: scanning the whole history instead\n"
+            )
+            revisions = None
+        elif missing:
+            raise UsageError(
+                f"{', '.join(repr(m) for m in missing)} is not a commit in this clone (a force-push removes the "
+                "old tip; a shallow clone may not have it): fetch it or deepen the clone (git fetch --unshallow), "
+                "or add --range-fallback all to scan the whole history instead"
+            )
     bar = None
     if _progress_wanted(settings):
         from tqdm import tqdm

@@ -62,6 +62,21 @@ def open_repository(path: str) -> str:
     return lines[0]
 
 
+def unknown_revisions(repo: str, revisions: list[str]) -> list[str]:
+    """The revisions named in rev-list arguments (``A..B``, ``^A``, ``REF``) that are not commits here."""
+    names: list[str] = []
+    for argument in revisions:
+        for part in argument.lstrip("^").split(".."):
+            if part and part not in names:
+                names.append(part)
+    return [name for name in names if not _is_commit(repo, name)]
+
+
+def _is_commit(repo: str, name: str) -> bool:
+    probe = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"]
+    return gitcmd.run(probe, repo, check=False).returncode == 0
+
+
 def _flag(repo: str, name: str) -> bool:
     return git(repo, "rev-parse", name, check=False).strip() == b"true"
 
