@@ -162,3 +162,29 @@ def test_hook_never_rewrites_the_baseline(tmp_path: Path, keys: FakeKeys) -> Non
     result = run_akscan("hook", "--baseline", ".akscan-baseline.json", "--format", "json", cwd=repo.path)
     assert result.code == 1 and len(json.loads(result.out)["findings"]) == 1  # only b.py's key is new
     assert (repo.path / ".akscan-baseline.json").read_bytes() == before
+
+
+def test_baseline_update_and_stale_respect_the_scanned_scope(tmp_path: Path, keys: FakeKeys) -> None:
+    _, _, src_line = leak(keys)
+    _, _, docs_line = leak(keys)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "src" / "a.py").write_text(src_line)
+    (tmp_path / "docs" / "b.md").write_text(docs_line)
+    assert run_akscan("baseline", "create", ".", cwd=tmp_path).code == 0
+    hints = {e["key_hint"] for e in json.loads((tmp_path / ".akscan-baseline.json").read_text())["entries"]}
+    assert len(hints) == 2
+
+    # Scanning src alone: the docs entry was not looked at, so it is not stale.
+    result = run_akscan("scan", "src", "--format", "json", "--baseline", ".akscan-baseline.json", cwd=tmp_path)
+    assert result.code == 0 and json.loads(result.out)["summary"]["baseline"]["stale"] == []
+    assert "no longer match" not in result.err
+
+    # Updating from src alone keeps the docs entry; a key fixed in src drops out.
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    updated = run_akscan("baseline", "update", "src", cwd=tmp_path)
+    assert updated.code == 0 and "0 new, 1 stale removed" in updated.err
+    entries = json.loads((tmp_path / ".akscan-baseline.json").read_text())["entries"]
+    assert [e["path"] for e in entries] == ["docs/b.md"]
+    code, document = findings(tmp_path, "--baseline", ".akscan-baseline.json")
+    assert code == 0 and document["summary"]["suppressed"] == {"baseline": 1}

@@ -284,7 +284,15 @@ def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> 
         if settings.excludes.excludes(name):
             return ScanResult([], ScanStats(skipped={"excluded": 1}))
         return scan_stream(sys.stdin.buffer, name, settings.ruleset, options)
-    return scan_paths(paths, settings.ruleset, options)
+    result = scan_paths(paths, settings.ruleset, options)
+    result.scope = _scope(paths)
+    return result
+
+
+def _scope(paths: list[str]) -> tuple[str, ...] | None:
+    """The scanned roots as the walk reports paths under them; None when one of them is the whole tree."""
+    roots = tuple(os.path.normpath(path) for path in paths)
+    return None if "." in roots else roots
 
 
 @cli.command()
@@ -480,7 +488,7 @@ def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) 
     import dataclasses
 
     from akscan.conclude import print_errors, suppress_findings
-    from akscan.suppress import load_baseline, write_baseline
+    from akscan.suppress import in_scope, load_baseline, write_baseline
 
     target = opts["file"]
     if update and not os.path.exists(target):
@@ -490,9 +498,12 @@ def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) 
     result = _scan_paths(list(paths) or ["."], settings, opts)
     suppress_findings(result, settings)
     print_errors(result.stats, settings.quiet)
-    before = set(load_baseline(target).entries) if update else set()
-    count = write_baseline(target, result.findings, settings.ruleset.digest)
-    after = {f.fingerprint for f in result.findings}
+    previous = load_baseline(target).entries if update else {}
+    before = set(previous)
+    # Entries outside the paths rescanned were not looked at: they stay.
+    outside = [entry for entry in previous.values() if not in_scope(entry.path, result.scope)]
+    count = write_baseline(target, result.findings, settings.ruleset.digest, keep=outside)
+    after = {f.fingerprint for f in result.findings} | {entry.fingerprint for entry in outside}
     message = f"akscan: wrote {count} entr{'y' if count == 1 else 'ies'} to {target}"
     if update:
         message += f" ({len(after - before)} new, {len(before - after)} stale removed)"

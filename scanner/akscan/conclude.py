@@ -46,7 +46,7 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
     if settings.baseline is not None:
         from akscan.suppress import apply_baseline
 
-        findings, suppressed, stale = apply_baseline(findings, settings.baseline)
+        findings, suppressed, stale = apply_baseline(findings, settings.baseline, result.scope)
         if suppressed:
             result.stats.suppressed["baseline"] = suppressed
         baseline_summary = {"file": settings.baseline.path, "suppressed": suppressed}

@@ -183,3 +183,4 @@ class ScanResult:
     findings: list[Finding]
     stats: ScanStats
     duration: float = 0.0
+    scope: tuple[str, ...] | None = None  # the roots scanned, as paths are reported; None: everything

@@ -150,8 +150,18 @@ def key_hint(key_id: str | None) -> str | None:
     return key_id[:8] + "…" + key_id[-4:] if len(key_id) > 12 else key_id[:4] + "…"
 
 
-def baseline_document(findings: list[Finding], ruleset_digest: str) -> dict[str, object]:
-    entries: dict[str, BaselineEntry] = {}
+def in_scope(path: str | None, scope: tuple[str, ...] | None) -> bool:
+    """Whether a baseline entry recorded at ``path`` lies under one of the scanned roots (None: the whole
+    tree was scanned). An entry with no path is always in scope."""
+    if scope is None or path is None:
+        return True
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in scope)
+
+
+def baseline_document(
+    findings: list[Finding], ruleset_digest: str, keep: Iterable[BaselineEntry] = ()
+) -> dict[str, object]:
+    entries: dict[str, BaselineEntry] = {entry.fingerprint: entry for entry in keep}
     for finding in findings:
         entries.setdefault(
             finding.fingerprint,
@@ -171,20 +181,24 @@ def baseline_document(findings: list[Finding], ruleset_digest: str) -> dict[str,
     }
 
 
-def write_baseline(path: str, findings: list[Finding], ruleset_digest: str) -> int:
+def write_baseline(path: str, findings: list[Finding], ruleset_digest: str, keep: Iterable[BaselineEntry] = ()) -> int:
+    """Write the baseline of ``findings`` plus the entries in ``keep`` (those outside what was rescanned)."""
     import json
 
     from akscan.storage import write_atomic
 
-    document = baseline_document(findings, ruleset_digest)
+    document = baseline_document(findings, ruleset_digest, keep)
     write_atomic(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     entries = document["entries"]
     assert isinstance(entries, list)
     return len(entries)
 
 
-def apply_baseline(findings: list[Finding], baseline: Baseline) -> tuple[list[Finding], int, list[BaselineEntry]]:
-    """(new findings, how many the baseline suppressed, stale entries that matched nothing)."""
+def apply_baseline(
+    findings: list[Finding], baseline: Baseline, scope: tuple[str, ...] | None = None
+) -> tuple[list[Finding], int, list[BaselineEntry]]:
+    """(new findings, how many the baseline suppressed, stale entries: those within ``scope`` that matched
+    nothing; an entry outside what was scanned is not stale, it was not looked at)."""
     kept = []
     matched: set[str] = set()
     for finding in findings:
@@ -192,5 +206,5 @@ def apply_baseline(findings: list[Finding], baseline: Baseline) -> tuple[list[Fi
             matched.add(finding.fingerprint)
         else:
             kept.append(finding)
-    stale = [entry for fp, entry in baseline.entries.items() if fp not in matched]
+    stale = [entry for fp, entry in baseline.entries.items() if fp not in matched and in_scope(entry.path, scope)]
     return kept, len(findings) - len(kept), stale
