@@ -117,3 +117,56 @@ def test_csv_columns(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run_akscan("scan", ".", "--format", "csv", cwd=tmp_path).out)))
     assert {r["kind"] for r in rows} == {"pair", "secret", "key-id"}
     assert all(r["fingerprint"] and r["path"] and r["line"] for r in rows)
+
+
+def _sarif_locations(document: dict) -> list[tuple[str | None, str | None]]:
+    run = document["runs"][0]
+    located = []
+    for result in run["results"]:
+        physical = result["locations"][0].get("physicalLocation")
+        artifact = physical["artifactLocation"] if physical else {}
+        located.append((artifact.get("uri"), artifact.get("uriBaseId")))
+    return sorted(located, key=str)
+
+
+def test_sarif_uris_are_relative_to_the_repository_from_any_working_directory(tmp_path: Path, keys: FakeKeys) -> None:
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    repo.write("src/app.py", f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    repo.commit("leak")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root_uri = "file://" + str(repo.path) + "/"
+    runs = {
+        "scan, absolute path, from elsewhere": run_akscan("scan", str(repo.path), "--format", "sarif", cwd=elsewhere),
+        "scan, a subfolder, from inside it": run_akscan("scan", ".", "--format", "sarif", cwd=repo.path / "src"),
+        "git, from elsewhere": run_akscan("git", str(repo.path), "--format", "sarif", cwd=elsewhere),
+        "git, from a subfolder": run_akscan("git", ".", "--format", "sarif", cwd=repo.path / "src"),
+    }
+    for label, result in runs.items():
+        document = json.loads(result.out)
+        jsonschema.validate(document, SCHEMA)
+        assert _sarif_locations(document) == [("src/app.py", "%SRCROOT%")], label
+        assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root_uri, label
+
+
+def test_sarif_names_the_object_for_findings_no_file_holds(tmp_path: Path, keys: FakeKeys) -> None:
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit("init", readme="hello\n")
+    key_id = keys.alibaba_id()
+    blob = repo.git(
+        "hash-object", "-w", "--stdin", input=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n".encode()
+    )
+    repo.commit(f"rotate {keys.alibaba_id()} later", readme="hello again\n")  # a key in a commit message
+    document = json.loads(run_akscan("git", str(repo.path), "--format", "sarif", "--no-cache").out)
+    jsonschema.validate(document, SCHEMA)
+    results = document["runs"][0]["results"]
+    assert len(results) == 2
+    for result in results:
+        (logical,) = result["locations"][0]["logicalLocations"]
+        assert logical["fullyQualifiedName"].startswith("git:")
+        assert "no file holds it" in result["message"]["text"]
+    assert any(blob in r["message"]["text"] for r in results)

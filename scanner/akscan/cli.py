@@ -286,7 +286,24 @@ def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> 
         return scan_stream(sys.stdin.buffer, name, settings.ruleset, options)
     result = scan_paths(paths, settings.ruleset, options)
     result.scope = _scope(paths)
+    if settings.fmt == "sarif":
+        result.root = _source_root(paths[0])
     return result
+
+
+def _source_root(path: str) -> str:
+    """What SARIF paths are relative to: the top of the git work tree holding ``path``, else the folder
+    scanned (or the folder of the file scanned)."""
+    from akscan.sources import gitcmd
+
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    try:
+        top = gitcmd.run(["rev-parse", "--show-toplevel"], folder, check=False)
+    except AkscanError:
+        top = None
+    if top is not None and top.returncode == 0 and top.stdout.strip():
+        return top.stdout.decode("utf-8", "surrogateescape").strip()
+    return os.path.abspath(folder)
 
 
 def _scope(paths: list[str]) -> tuple[str, ...] | None:

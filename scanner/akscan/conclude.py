@@ -80,6 +80,8 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         rules={r.id: r for r in settings.ruleset.rules},
         hidden=hidden,
         colour=settings.colour,
+        root=result.root,
+        paths_from_root=result.paths_from_root,
     )
     stream = _open_output(settings.output)
     where = settings.output if settings.output not in (None, "-") else "standard output"

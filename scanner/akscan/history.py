@@ -399,4 +399,4 @@ def scan_history(
         "shallow": inv.shallow,
         "partial": inv.partial,
     }
-    return ScanResult(sort_findings(findings), stats, time.monotonic() - started)
+    return ScanResult(sort_findings(findings), stats, time.monotonic() - started, root=repo, paths_from_root=True)

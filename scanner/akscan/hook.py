@@ -82,4 +82,4 @@ def run_hook(
             provenance = GitProvenance(blob=entry.sha, path=entry.path, source="staged", present_at_head=already)
             severity = lower(finding.severity) if already else finding.severity
             findings.append(dataclasses.replace(finding, git=provenance, severity=severity))
-    return ScanResult(sort_findings(findings), stats, time.monotonic() - started)
+    return ScanResult(sort_findings(findings), stats, time.monotonic() - started, root=top, paths_from_root=True)

@@ -184,3 +184,5 @@ class ScanResult:
     stats: ScanStats
     duration: float = 0.0
     scope: tuple[str, ...] | None = None  # the roots scanned, as paths are reported; None: everything
+    root: str | None = None  # the folder relative paths are relative to; None: the working directory
+    paths_from_root: bool = False  # paths are relative to ``root`` (git, hook), not to the working directory

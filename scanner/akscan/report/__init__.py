@@ -33,6 +33,10 @@ class Report:
     colour: bool = True  # off with --no-color (NO_COLOR and a non-terminal turn it off too)
     hidden: dict[str, int] = field(default_factory=dict)  # e.g. filtered by --only-live
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule, for formats that describe rules
+    # The folder report paths are relative to (a repository's top for git and hook; for scan, the
+    # repository or folder scanned): SARIF's %SRCROOT%. None: the working directory.
+    root: str | None = None
+    paths_from_root: bool = False
 
 
 # Characters that could make a terminal or a reader see something other than what is there: C0 and C1

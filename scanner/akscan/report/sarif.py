@@ -36,16 +36,43 @@ _KIND_TEXT = {
 }
 
 
-def _uri(path: str) -> tuple[str, str | None]:
-    """A relative URI against the source root where possible (what code scanning expects)."""
-    path = safe(path)
-    if path.startswith("<"):
-        return quote(path.strip("<>").replace(" ", "-")), None
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
-    if absolute == cwd or absolute.startswith(cwd + os.sep):
-        return quote(os.path.relpath(absolute, cwd).replace(os.sep, "/")), "%SRCROOT%"
+def _root(report: Report) -> str:
+    return os.path.abspath(report.root or os.getcwd())
+
+
+def _file_of(path: str) -> str:
+    """The file a location is in: an archive member ``app.zip!inner/x.py`` lives in ``app.zip``."""
+    outer = path.split("!", 1)[0]
+    return outer if outer != path and not os.path.isdir(outer) else path
+
+
+def _uri(path: str, report: Report) -> tuple[str, str | None]:
+    """A URI relative to the source root (what code scanning maps to files), else an absolute one."""
+    root = _root(report)
+    file = _file_of(safe(path))
+    absolute = os.path.normpath(os.path.join(root if report.paths_from_root else os.getcwd(), file))
+    if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
+        return quote(os.path.relpath(absolute, root).replace(os.sep, "/")), "%SRCROOT%"
     return "file://" + quote(absolute.replace(os.sep, "/")), None
+
+
+def _locations(finding: Finding, report: Report) -> dict[str, Any]:
+    """Where a result is: a file (its region), or for a git object no path names (an unreachable blob,
+    a commit message) a logical location that names the object."""
+    path = finding.location.path
+    if path.startswith("<"):
+        label = path.strip("<>")
+        kind = "commit message" if "message" in label else "git object"
+        location = {"name": label, "fullyQualifiedName": f"git:{finding.git.blob if finding.git else label}"}
+        return {"logicalLocations": [{**location, "kind": kind}]}
+    uri, base = _uri(path, report)
+    artifact: dict[str, Any] = {"uri": uri}
+    if base:
+        artifact["uriBaseId"] = base
+    region: dict[str, Any] = {"startLine": finding.location.line, "startColumn": finding.location.column}
+    if finding.secret_location is not None and finding.secret_location.line >= finding.location.line:
+        region["endLine"] = finding.secret_location.line
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
 def _rule_descriptor(rule_id: str, report: Report, findings: list[Finding]) -> dict[str, Any]:
@@ -85,18 +112,16 @@ def _message(finding: Finding, report: Report) -> str:
         if finding.verification.arn:
             text += f" as {finding.verification.arn}"
     if finding.git is not None and finding.git.commit:
-        text += f"; introduced in {finding.git.commit[:12]} by {finding.git.author_name}"
+        text += f"; introduced in {finding.git.commit[:12]} by {safe(finding.git.author_name)}"
+    if finding.location.path.startswith("<") and finding.git is not None:
+        where = "commit" if finding.git.source == "commit-message" else "git object"
+        text += f"; in {where} {finding.git.blob} (no file holds it: `git cat-file -p {finding.git.blob[:12]}`)"
+    elif "!" in finding.location.path:
+        text += f"; in the archive member {safe(finding.location.path)}"
     return text + ". " + finding.remediation
 
 
 def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]:
-    uri, base = _uri(finding.location.path)
-    artifact: dict[str, Any] = {"uri": uri}
-    if base:
-        artifact["uriBaseId"] = base
-    region: dict[str, Any] = {"startLine": finding.location.line, "startColumn": finding.location.column}
-    if finding.secret_location is not None and finding.secret_location.line >= finding.location.line:
-        region["endLine"] = finding.secret_location.line
     properties: dict[str, Any] = {
         "kind": str(finding.kind),
         "severity": str(finding.severity),
@@ -120,7 +145,7 @@ def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
         "message": {"text": _message(finding, report)},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
+        "locations": [_locations(finding, report)],
         "partialFingerprints": {"akscanFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
@@ -147,7 +172,9 @@ def document(report: Report) -> dict[str, Any]:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(os.getcwd().replace(os.sep, "/")) + "/"}},
+                "originalUriBaseIds": {
+                    "%SRCROOT%": {"uri": "file://" + quote(_root(report).replace(os.sep, "/").rstrip("/")) + "/"}
+                },
                 "results": [_result(f, report, index[f.rule_id]) for f in report.findings],
                 "invocations": [
                     {
