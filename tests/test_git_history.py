@@ -260,6 +260,31 @@ def test_range_scans_only_what_the_range_added(repo: Repo, keys: FakeKeys) -> No
     assert {f["key_id"] for f in branch["findings"]} == {old_id, new_id}
 
 
+def test_range_credits_a_key_that_was_already_there_to_its_real_commit(repo: Repo, keys: FakeKeys) -> None:
+    old_id, _, old_line = pair(keys)
+    introduced = repo.commit("old leak", author="Bob", settings_py=old_line)
+    base = repo.commit("unrelated", readme="hi\n")
+    repo.commit("touch", author="Carol", settings_py="# touch\n" + old_line)  # only touches the file
+    new_id, _, new_line = pair(keys)
+    repo.commit("new leak", author="Dave", app_py=new_line)
+    for args in (("--range", f"{base}..HEAD"), ("--since", base)):
+        _, document = history(repo.path, *args, "--no-cache")
+        found = {f["key_id"]: f for f in document["findings"]}
+        assert set(found) == {old_id, new_id}
+        old, new = found[old_id], found[new_id]
+        assert old["git"]["present_before_range"] is True and old["severity"] == "medium"
+        assert old["git"]["commit"] == introduced and old["git"]["author"]["name"] == "Bob"  # not Carol's touch
+        assert new["git"].get("present_before_range") is None and new["severity"] == "high"
+        assert new["git"]["author"]["name"] == "Dave"
+        gate = run_akscan("git", str(repo.path), *args, "--fail-on", "high")
+        assert gate.code == 1 and "already present before the range" in gate.out
+    repo.commit("remove new", app_py="x = 1\n")
+    gate = run_akscan("git", str(repo.path), "--range", f"{base}..HEAD", "--fail-on", "high")
+    assert gate.code == 1  # the new key is still in the range's history
+    only_touch = run_akscan("git", str(repo.path), "--range", f"{base}..HEAD~2", "--fail-on", "high")
+    assert only_touch.code == 0  # a range that only touched the old key does not fail a high gate
+
+
 def test_cache_makes_second_scan_proportional_to_new_objects(repo: Repo, keys: FakeKeys) -> None:
     key_id, _, line = pair(keys)
     for i in range(5):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from akscan.history_cache import HistoryCache
+from akscan.history_range import mark_present_before, range_bases
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
 from akscan.rules import Ruleset
@@ -383,6 +384,8 @@ def scan_history(
             repo, findings, inv.unreachable_commits, cache, log, repository_changed=not unchanged
         )
         findings = options.excludes.filter_findings(findings, stats)
+        if options.revisions is not None:
+            findings = mark_present_before(repo, findings, range_bases(options.revisions), ruleset, options.content)
     elif log is not None:
         log.cancel()
     total = sum(counts.values())

@@ -83,6 +83,7 @@ class GitProvenance:
     source: str = "blob"  # blob | commit-message | tag-message
     occurrences: int = 1  # blobs and messages holding the same credential
     paths: tuple[str, ...] = ()  # every path it was seen at
+    present_before_range: bool | None = None  # range scans: already in these paths at the range's base
 
 
 @dataclass(frozen=True)

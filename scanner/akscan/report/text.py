@@ -85,6 +85,8 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
             if finding.git.present_at_head
             else "      NEW in this commit"
         )
+    if finding.git is not None and finding.git.present_before_range:
+        lines.append("      already present before the range: these commits did not add it, but it is still there")
     if finding.git is not None and finding.git.commit:
         g = finding.git
         head = "still at HEAD" if g.present_at_head else "not at HEAD"

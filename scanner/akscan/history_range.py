@@ -1,0 +1,109 @@
+"""Range scans (``--range A..B``, ``--since A``): which credentials the range really adds.
+
+A range scan reads the blobs the range's commits brought. A commit that only touches a file already
+holding a key brings a new version of that file, key included, and would be blamed for the key. Here,
+each credential found is looked for in the same paths at the range's base (``A``): one found there was
+already present before the range — it is marked ``present_before_range``, reported one severity lower
+(``--fail-on high`` lets only what the range adds block a CI job), and credited to the commit that
+really introduced it, found in the history of those paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from akscan.model import Finding, ScanStats, Severity
+from akscan.pipeline import ContentOptions, scan_content
+from akscan.rules import Ruleset
+from akscan.sources.catfile import cat_objects
+from akscan.sources.git import Introduction, attribute, git
+
+
+def range_bases(revisions: list[str]) -> list[str]:
+    """The commits a range starts from: ``A`` in ``A..B``, ``X`` in ``^X``."""
+    bases = []
+    for argument in revisions:
+        if ".." in argument:
+            bases.append(argument.split("..", 1)[0])
+        elif argument.startswith("^"):
+            bases.append(argument[1:])
+    return [base for base in bases if base]
+
+
+def mark_present_before(
+    repo: str, findings: list[Finding], bases: list[str], ruleset: Ruleset, content: ContentOptions
+) -> list[Finding]:
+    paths = sorted({p for f in findings if f.git is not None for p in (f.git.paths or (f.git.path,)) if p})
+    if not bases or not paths:
+        return findings
+    before = _fingerprints(repo, _blobs_at(repo, bases, paths), ruleset, content)
+    earlier = [f for f in findings if f.fingerprint in before]
+    if not earlier:
+        return findings
+    origins = _true_introductions(repo, paths, {f.fingerprint for f in earlier}, ruleset, content)
+    marked = []
+    for finding in findings:
+        if finding.fingerprint not in before or finding.git is None:
+            marked.append(finding)
+            continue
+        git_info = dataclasses.replace(finding.git, present_before_range=True)
+        origin = origins.get(finding.fingerprint)
+        if origin is not None:
+            git_info = dataclasses.replace(
+                git_info,
+                commit=origin.commit,
+                author_name=origin.author_name,
+                author_email=origin.author_email,
+                date=origin.date,
+                summary=origin.summary,
+            )
+        severity = Severity(max(Severity.INFO, finding.severity - 1))
+        marked.append(dataclasses.replace(finding, git=git_info, severity=severity))
+    return marked
+
+
+def _blobs_at(repo: str, bases: list[str], paths: list[str]) -> dict[str, str]:
+    """{blob: path} of ``paths`` in each base commit."""
+    found: dict[str, str] = {}
+    for base in bases:
+        out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", base, "--", *paths, check=False)
+        for record in out.split(b"\0"):
+            meta, _, name = record.partition(b"\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                found.setdefault(parts[2].decode(), name.decode("utf-8", "surrogateescape"))
+    return found
+
+
+def _fingerprints(repo: str, blobs: dict[str, str], ruleset: Ruleset, content: ContentOptions) -> dict[str, set[str]]:
+    """{fingerprint: blobs holding it} among ``blobs``."""
+    holding: dict[str, set[str]] = {}
+    stats = ScanStats()
+    for sha, kind, body in cat_objects(repo, list(blobs)):
+        if body is None or kind != "blob":
+            continue
+        for finding in scan_content(body, blobs[sha], "git", ruleset, stats, content):  # type: ignore[arg-type]
+            holding.setdefault(finding.fingerprint, set()).add(sha)
+    return holding
+
+
+def _true_introductions(
+    repo: str, paths: list[str], wanted: set[str], ruleset: Ruleset, content: ContentOptions
+) -> dict[str, Introduction]:
+    """For each wanted fingerprint, the oldest commit that brought a blob holding it into ``paths``."""
+    log = git(repo, "log", "--all", "--raw", "--no-abbrev", "--no-renames", "--format=", "--", *paths, check=False)
+    versions: dict[str, str] = {}
+    for line in log.splitlines():
+        meta, _, name = line.partition(b"\t")
+        parts = meta.split()
+        if len(parts) >= 5 and parts[3].strip(b"0"):
+            versions.setdefault(parts[3].decode(), name.decode("utf-8", "surrogateescape"))
+    holding = _fingerprints(repo, versions, ruleset, content)
+    blobs = {sha for fingerprint in wanted for sha in holding.get(fingerprint, ())}
+    introductions = attribute(repo, blobs, [])
+    origins: dict[str, Introduction] = {}
+    for fingerprint in wanted:
+        candidates = [introductions[sha] for sha in holding.get(fingerprint, ()) if sha in introductions]
+        if candidates:
+            origins[fingerprint] = min(candidates, key=lambda intro: intro.timestamp)
+    return origins
