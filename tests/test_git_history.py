@@ -440,3 +440,22 @@ def test_unknown_revisions_say_what_to_do(repo: Repo, keys: FakeKeys) -> None:
         "git", str(repo.path), "--range", "deadbeef..HEAD", "--range-fallback", "all", "--format", "json"
     )
     assert fallback.code == 1 and key_id in fallback.out and "scanning the whole history" in fallback.err
+
+
+def test_a_blob_only_ever_staged_is_info_not_high(repo: Repo, keys: FakeKeys) -> None:
+    repo.commit("init", readme="hello\n")
+    staged_id, _, staged_line = pair(keys)
+    repo.write("app.py", staged_line)
+    repo.git("add", "app.py")  # the hook refused the commit; the developer fixed the file
+    repo.git("reset", "-q")
+    (repo.path / "app.py").unlink()
+    amended_id, _, amended_line = pair(keys)
+    repo.commit("pushed once", cfg=amended_line)
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # rewritten away: this commit may have been pushed
+    code, document = history(repo.path, "--no-cache")
+    found = {f["key_id"]: f for f in document["findings"]}
+    assert found[staged_id]["severity"] == "info" and found[staged_id]["git"]["never_committed"] is True
+    assert found[amended_id]["severity"] == "high" and found[amended_id]["git"].get("never_committed") is None
+    assert code == 1
+    gate = run_akscan("git", str(repo.path), "--fail-on", "low")
+    assert staged_id in gate.out and "never left this machine" in gate.out

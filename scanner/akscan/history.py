@@ -16,7 +16,7 @@ from typing import Any
 
 from akscan.history_cache import HistoryCache
 from akscan.history_range import mark_present_before, range_bases
-from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats
+from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
 from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
 from akscan.rules import Ruleset
 from akscan.sources.catfile import cat_objects
@@ -275,7 +275,14 @@ def _one_per_credential(attributed: list[tuple[float, int, Finding]]) -> list[Fi
             removed_in=removal.removed_in if removal else None,
             removed_date=removal.removed_date if removal else None,
         )
-        result.append(dataclasses.replace(first, git=git_info))
+        severity = first.severity
+        if git_info.source == "blob" and git_info.commit is None and git_info.path is None:
+            # A blob no commit ever held, reachable or not: staged and never committed (a commit the hook
+            # refused, `git add` then reset) or written by `git hash-object`. It never left this machine
+            # in a commit; reported at info so an audit still sees it, without failing a gate.
+            git_info = dataclasses.replace(git_info, never_committed=True)
+            severity = Severity.INFO
+        result.append(dataclasses.replace(first, git=git_info, severity=severity))
     return result
 
 

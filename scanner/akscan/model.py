@@ -84,6 +84,7 @@ class GitProvenance:
     occurrences: int = 1  # blobs and messages holding the same credential
     paths: tuple[str, ...] = ()  # every path it was seen at
     present_before_range: bool | None = None  # range scans: already in these paths at the range's base
+    never_committed: bool | None = None  # a blob no commit holds: staged then abandoned, or hash-object
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,11 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
             if finding.git.present_at_head
             else "      NEW in this commit"
         )
+    if finding.git is not None and finding.git.never_committed:
+        lines.append(
+            "      in a blob no commit holds (staged, never committed): it never left this machine in a "
+            "commit; `git gc --prune=now` deletes it"
+        )
     if finding.git is not None and finding.git.present_before_range:
         lines.append("      already present before the range: these commits did not add it, but it is still there")
     if finding.git is not None and finding.git.commit:
