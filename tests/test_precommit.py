@@ -174,3 +174,17 @@ def test_override_entry_passes_options(
     repo.git("add", "lone.py")
     result = commit(repo, env, "low only")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_forty_staged_files_give_one_verdict(project: tuple[Repo, dict[str, str]], keys: FakeKeys) -> None:
+    repo, env = project
+    for index in range(40):
+        repo.write(f"mod{index:02}.py", f"value = {index}\n")
+    key_id = keys.alibaba_id()
+    repo.write("mod39.py", f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")  # sorted last
+    repo.git("add", "-A")
+    result = commit(repo, env, "forty files")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and key_id in output
+    summaries = [line for line in output.splitlines() if " in " in line and "scanned in" in line]
+    assert len(summaries) == 1 and summaries[0].startswith("1 finding"), summaries  # one process, one answer
