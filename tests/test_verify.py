@@ -491,6 +491,7 @@ def test_oversized_answers_are_not_read_into_memory(keys: FakeKeys) -> None:
         ("AKID{secret}xx\n{secret}\n", "Tencent Cloud keys cannot be verified yet"),
         ("hello\n{secret}\n", "is not an Alibaba Cloud"),
         ("{id}\n{secret} trailing\n", "the secret holds spaces"),
+        ("{id}\n", "the secret is missing"),
     ],
 )
 def test_verify_checks_the_input_before_sending_anything(

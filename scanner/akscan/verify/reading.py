@@ -41,6 +41,11 @@ def read_credential(use_stdin: bool) -> tuple[str, str, str | None]:
             values.setdefault(field_name, value)
     if values.get("id"):
         provider_of(values["id"])  # a malformed ID (say, a whole "ID SECRET" line) is named as such first
+    if values.get("id") and not values.get("secret"):
+        raise UsageError(
+            "the secret is missing: set AKSCAN_ACCESS_KEY_SECRET (or pipe the secret on the line after the ID); "
+            "nothing was sent"
+        )
     if not values.get("id") or not values.get("secret"):
         raise UsageError(
             "no credential to verify: set AKSCAN_ACCESS_KEY_ID and AKSCAN_ACCESS_KEY_SECRET "
