@@ -459,3 +459,30 @@ def test_a_blob_only_ever_staged_is_info_not_high(repo: Repo, keys: FakeKeys) ->
     assert code == 1
     gate = run_akscan("git", str(repo.path), "--fail-on", "low")
     assert staged_id in gate.out and "never left this machine" in gate.out
+
+
+def test_a_key_on_a_branch_is_credited_to_the_reachable_commit(repo: Repo, keys: FakeKeys) -> None:
+    _, _, line = pair(keys)
+    repo.commit("init", readme="hello\n")
+    repo.git("checkout", "-q", "-b", "pr-1")
+    repo.commit("pull request commit", author="Mallory", app_py=line)  # older: left in the pack by a PR ref
+    repo.git("checkout", "-q", "main")
+    repo.git("update-ref", "-d", "refs/heads/pr-1")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    assert repo.git("cat-file", "-t", repo.git("rev-parse", "HEAD")) == "commit"
+    merged = repo.commit("land the change", author="Bob", app_py=line)  # the same blob, on main
+    _, document = history(repo.path, "--no-cache")
+    finding = only(document)
+    git_info = finding["git"]
+    assert git_info["commit"] == merged and git_info["author"]["name"] == "Bob"
+    assert git_info["refs"] == ["refs/heads/main"] and git_info["present_at_head"] is True
+    assert finding["present_at_head"] is True
+
+
+def test_branch_and_unreachable_options_count_only_blobs(repo: Repo, keys: FakeKeys) -> None:
+    for index in range(3):
+        repo.commit(f"c{index}", **{f"dir{index}__f": f"v{index}\n"})
+    for args in (("--branch", "main"), ("--no-unreachable",), ("--since", "HEAD~1")):
+        _, document = history(repo.path, "--no-cache", *args)
+        git_summary = document["summary"]["git"]
+        assert git_summary["cached_objects"] >= 0 and git_summary["scanned_objects"] >= 1, (args, git_summary)

@@ -180,6 +180,7 @@ def attribute_findings(
     cache: HistoryCache | None = None,
     log: HistoryLog | None = None,
     repository_changed: bool = True,
+    reachable: set[str] | None = None,
 ) -> list[Finding]:
     """Credit each finding to the commit that introduced it, then keep one finding per credential.
     Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs,
@@ -196,7 +197,7 @@ def attribute_findings(
         if b not in introductions or (repository_changed and b not in at_head and not introductions[b].removed_commit)
     }
     if unknown:
-        introductions.update(attribute(repo, unknown, unreachable_commits, log))
+        introductions.update(attribute(repo, unknown, unreachable_commits, log, reachable))
     elif log is not None:
         log.cancel()
     for commit in messages - set(introductions):
@@ -388,7 +389,13 @@ def scan_history(
     stats.incomplete = stats.incomplete or bool(inv.missing) or bool(inv.broken) or inv.shallow or inv.partial
     if findings:
         findings = attribute_findings(
-            repo, findings, inv.unreachable_commits, cache, log, repository_changed=not unchanged
+            repo,
+            findings,
+            inv.unreachable_commits,
+            cache,
+            log,
+            repository_changed=not unchanged,
+            reachable=inv.reachable_commits,
         )
         findings = options.excludes.filter_findings(findings, stats)
         if options.revisions is not None:

@@ -35,6 +35,7 @@ class Inventory:
     partial: bool = False
     unreachable_commits: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # what git said when a walk of history broke off
+    reachable_commits: set[str] | None = None  # commits some ref or reflog reaches (None: not listed)
 
 
 def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
@@ -115,9 +116,10 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
     else:
         sizes = _sizes(repo, [*paths, *commits])
         for sha, (kind, size) in sizes.items():
-            objects.append(GitObject(sha, kind, size, paths.get(sha)))
+            if kind in ("blob", "commit", "tag"):  # trees hold names, not content: never scanned or counted
+                objects.append(GitObject(sha, kind, size, paths.get(sha)))
         missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
-    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken)
+    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken, set(commits))
 
 
 def _has_head(repo: str) -> bool:
@@ -267,7 +269,11 @@ class HistoryLog(Background):
 
 
 def attribute(
-    repo: str, blobs: set[str], extra_commits: list[str], log: HistoryLog | None = None
+    repo: str,
+    blobs: set[str],
+    extra_commits: list[str],
+    log: HistoryLog | None = None,
+    reachable: set[str] | None = None,
 ) -> dict[str, Introduction]:
     """For each blob, the oldest commit whose diff (against any parent, or none for a root) brings it in,
     and the last one that replaced or deleted it. One ``git log --raw`` pass, only when some blob holds a
@@ -309,7 +315,7 @@ def attribute(
                 current.timestamp,
             )
             best = found.get(new_sha)
-            if best is None or candidate.timestamp <= best.timestamp:
+            if best is None or _rank(candidate, reachable) <= _rank(best, reachable):
                 found[new_sha] = candidate
     result = {}
     for sha, intro in found.items():
@@ -322,6 +328,12 @@ def attribute(
             removed_timestamp=removed[2] if removed else 0,
         )
     return result
+
+
+def _rank(intro: Introduction, reachable: set[str] | None) -> tuple[bool, int]:
+    """Oldest first, but a commit a branch or tag reaches beats any commit none does (a pull request's
+    leftover commits in the pack must not take the credit for a key that is on a branch)."""
+    return (reachable is not None and intro.commit not in reachable, intro.timestamp)
 
 
 def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:
