@@ -65,3 +65,38 @@ def test_reduced_alphabet_stays_small() -> None:
     gate = Gate.build([], ["LTAI"])
     assert gate.may_match(b"x = 'LTAI'", b"x = 'ltai'")
     assert not gate.may_match(b"L.T.A.I", b"l.t.a.i")  # a false adjacency is confirmed away
+
+
+def _all_hits(data: bytes, windows: list[tuple[int, int]] | None) -> list[tuple[int, int, tuple[object, ...]]]:
+    """Automaton hits as the prefilter keeps them: a case-sensitive anchor only where its exact bytes are."""
+    from akscan.detect import _automaton_hits
+
+    confirmed = []
+    for start, length, targets in _automaton_hits(RULESET, data.lower(), windows):
+        kept = tuple(t for t in targets if t.exact is None or data[start : start + length] == t.exact)
+        if kept:
+            confirmed.append((start, length, kept))
+    return sorted(confirmed, key=lambda hit: (hit[0], hit[1]))
+
+
+def test_spotter_windows_hold_every_automaton_hit() -> None:
+    """Walking only the spotter's windows finds exactly what walking the whole blob finds, base64 forms
+    of anchors and token prefixes included (with sparse blobs, so windows are actually used)."""
+    from akscan.decode.base64_layer import base64_variants
+
+    rng = random.Random(23)
+    extra = [v for r in RULESET.rules if r.anchors_case_sensitive for a in r.anchors for v in base64_variants(a)]
+    windowed = 0
+    for _ in range(2000):
+        filler = [
+            "".join(rng.choice(string.ascii_letters + " \n") for _ in range(rng.randint(50, 400)))
+            for _ in range(rng.randint(1, 8))
+        ]
+        words = [w for r in RULESET.rules for w in (*r.anchors, *r.context_words)] + extra
+        planted = [rng.choice(words) for _ in range(rng.randint(0, 3))]
+        pieces = [piece for pair in zip(filler, planted + [""] * len(filler), strict=False) for piece in pair]
+        data = "".join(pieces).encode("latin-1")
+        windows = RULESET.spotter.windows(data, data.lower())
+        windowed += windows is not None
+        assert _all_hits(data, windows) == _all_hits(data, None), data
+    assert windowed > 1000  # the windowed path was the one exercised

@@ -20,7 +20,7 @@ from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
 from akscan.pairing import Candidate, assign, pair_cost
-from akscan.rules import LazyPattern, Rule, Ruleset
+from akscan.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 
 # Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
 # user's rule that backtracks catastrophically is cut off here and reported.
@@ -70,9 +70,8 @@ def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
     anchors: dict[int, list[int]] = {}
     context: dict[int, list[int]] = {}
     encoded: list[int] = []
-    # latin-1 maps every byte to one code point, so offsets in the text are offsets in the bytes.
-    for end, (length, targets) in ruleset.automaton.iter(lowered.decode("latin-1")):
-        start = end - length + 1
+    windows = ruleset.spotter.windows(data, lowered)
+    for start, length, targets in _automaton_hits(ruleset, lowered, windows):
         for target in targets:
             if target.exact is not None and data[start : start + length] != target.exact:
                 continue
@@ -82,6 +81,16 @@ def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
             bucket = context if target.is_context else anchors
             bucket.setdefault(target.rule_index, []).append(start)
     return _Hits(anchors, context, encoded)
+
+
+def _automaton_hits(
+    ruleset: Ruleset, lowered: bytes, windows: list[tuple[int, int]] | None
+) -> Iterator[tuple[int, int, tuple[AnchorTarget, ...]]]:
+    """(start, length, targets) of every automaton word in the blob, walking only ``windows`` of it (the
+    whole blob when None). latin-1 maps every byte to one code point: text offsets are byte offsets."""
+    for lo, hi in windows if windows is not None else [(0, len(lowered))]:
+        for end, (length, targets) in ruleset.automaton.iter(lowered[lo:hi].decode("latin-1")):
+            yield lo + end - length + 1, length, targets
 
 
 def _line_window(

@@ -14,7 +14,7 @@ import ahocorasick
 
 from akscan.decode.base64_layer import LAYER, base64_variants
 from akscan.errors import RuleError
-from akscan.gate import Gate
+from akscan.gate import Gate, Spotter
 from akscan.model import Severity
 
 if TYPE_CHECKING:  # the regex module costs ~10 ms to import: loaded when a pattern is first needed
@@ -133,6 +133,7 @@ class Ruleset:
     digest: str
     by_id: dict[str, int]
     gate: Gate
+    spotter: Spotter
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
@@ -212,7 +213,25 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         digest=digest.hexdigest()[:16],
         by_id=by_id,
         gate=Gate.build(insensitive, sensitive),
+        spotter=_spotter(rules),
     )
+
+
+def _spotter(rules: list[Rule]) -> Spotter:
+    """Covers for every word the automaton matches in any case, and the exact bytes of those it
+    matches only case-sensitively (anchors of every kind, tokens' too, and their base64 forms)."""
+    insensitive: set[str] = set()
+    exact: set[bytes] = set()
+    for rule in rules:
+        for anchor in rule.anchors:
+            if rule.anchors_case_sensitive:
+                exact.add(anchor.encode("latin-1"))
+            else:
+                insensitive.add(anchor)
+        insensitive.update(rule.context_words)
+        if rule.kind == "key-id" and rule.anchors_case_sensitive:
+            exact.update(variant.encode("latin-1") for anchor in rule.anchors for variant in base64_variants(anchor))
+    return Spotter.build(insensitive, exact)
 
 
 def _build_automaton(rules: list[Rule]) -> Any:
