@@ -49,7 +49,8 @@ def run_pooled(
     running: dict[Future[Result], Task] = {}
     leftovers: list[Task] = []
     broken = False
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+    setup = (initializer, *initargs)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup, initargs=setup) as pool:
         try:
             for task in pending:
                 try:
@@ -73,6 +74,15 @@ def run_pooled(
         sys.stderr.write("akscan: warning: a worker process died; its unfinished work is redone in this process\n")
         for task in itertools.chain(leftovers, pending):
             yield local(task)
+
+
+def _worker_setup(initializer: Callable[..., None], *initargs: Any) -> None:
+    """In each worker: SIGTERM ends it quietly (the parent's handler, inherited through fork, would print
+    a traceback when the pool stops a worker), then the caller's own set-up."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    initializer(*initargs)
 
 
 def _collect(running: dict[Future[Result], Any], done: set[Future[Result]]) -> Iterator[Result]:
