@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from akscan.report import WRITERS
 from tests.conftest import REPO, run_akscan
 from tests.keys import FakeKeys
 
@@ -85,7 +86,7 @@ def test_sarif_of_git_findings_validates(tmp_path: Path, keys: FakeKeys) -> None
     assert document["runs"][0]["results"][0]["properties"]["git"]["commit"] == repo.head()
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", sorted(WRITERS))  # every format there is, not a list kept by hand
 def test_no_format_leaks_a_secret(fmt: str, tmp_path: Path, keys: FakeKeys) -> None:
     secret, token = keys.alibaba_secret(), keys.sts_token()
     sts_secret = keys.sts_secret()
@@ -170,3 +171,61 @@ def test_sarif_names_the_object_for_findings_no_file_holds(tmp_path: Path, keys:
         assert logical["fullyQualifiedName"].startswith("git:")
         assert "no file holds it" in result["message"]["text"]
     assert any(blob in r["message"]["text"] for r in results)
+
+
+def test_gitlab_secret_detection_report_fields(tmp_path: Path, keys: FakeKeys) -> None:
+    """The fields and values GitLab's scanner-integration documentation requires (schema 15.x)."""
+    import re
+    import uuid
+
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    secret = keys.alibaba_secret()
+    repo.write("src/app.py", f"auth = oss2.Auth('{keys.alibaba_id()}', '{secret}')\n")
+    repo.commit("leak", author="Bob")
+    for command in (("scan", str(repo.path)), ("git", str(repo.path))):
+        result = run_akscan(*command, "--format", "gitlab", cwd=tmp_path)
+        assert result.code == 1 and secret not in result.out
+        report = json.loads(result.out)
+        assert re.fullmatch(r"15\.\d+\.\d+", report["version"])
+        scan = report["scan"]
+        assert scan["type"] == "secret_detection" and scan["status"] in ("success", "failure")
+        for tool in (scan["analyzer"], scan["scanner"]):
+            assert tool["id"] and tool["name"] and tool["vendor"]["name"] and tool["version"]
+        for stamp in (scan["start_time"], scan["end_time"]):
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", stamp)
+        (vuln,) = report["vulnerabilities"]
+        uuid.UUID(vuln["id"])
+        assert vuln["category"] == "secret_detection" and vuln["severity"] == "High"
+        assert vuln["severity"] in ("Unknown", "Info", "Low", "Medium", "High", "Critical")
+        assert vuln["confidence"] in ("Ignore", "Unknown", "Experimental", "Low", "Medium", "High", "Confirmed")
+        primary = vuln["identifiers"][0]
+        assert primary == {
+            "type": "akscan_rule_id",
+            "name": "akscan rule alibaba-access-key",
+            "value": "alibaba-access-key",
+        }
+        location = vuln["location"]
+        assert location["file"] == "src/app.py" and location["start_line"] == location["end_line"] == 1
+        if command[0] == "git":
+            assert location["commit"]["sha"] == repo.head() and location["commit"]["author"].startswith("Bob")
+        assert vuln["name"] and vuln["solution"] and vuln["description"]
+
+
+def test_junit_report(tmp_path: Path, keys: FakeKeys) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    golden_tree(tmp_path)
+    result = run_akscan("scan", ".", "--format", "junit", cwd=tmp_path)
+    root = ElementTree.fromstring(result.out)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("failures") == "3" and suite.get("tests") == "3"
+    names = sorted(case.get("name", "") for case in suite.iter("testcase"))
+    assert names[0].startswith("alibaba-access-key at ") and all(
+        case.find("failure") is not None for case in suite.iter("testcase")
+    )
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    empty = ElementTree.fromstring(run_akscan("scan", str(clean), "--format", "junit").out)
+    assert empty.find("testsuite").get("failures") == "0" and len(list(empty.iter("testcase"))) == 1  # type: ignore[union-attr]

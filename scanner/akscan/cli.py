@@ -286,7 +286,7 @@ def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> 
         return scan_stream(sys.stdin.buffer, name, settings.ruleset, options)
     result = scan_paths(paths, settings.ruleset, options)
     result.scope = _scope(paths)
-    if settings.fmt == "sarif":
+    if settings.fmt in ("sarif", "gitlab"):  # formats that map paths into the repository
         result.root = _source_root(paths[0])
     return result
 

@@ -17,6 +17,8 @@ WRITERS = {
     "jsonl": "akscan.report.json_:write_lines",
     "sarif": "akscan.report.sarif:write",
     "csv": "akscan.report.csv_:write",
+    "gitlab": "akscan.report.gitlab:write",
+    "junit": "akscan.report.junit:write",
 }
 FORMATS = tuple(WRITERS)
 
