@@ -33,6 +33,7 @@ def suppress_findings(result: ScanResult, settings: RunConfig) -> None:
     from akscan.suppress import apply_allowlist
 
     findings = settings.excludes.filter_findings(result.findings, result.stats)
+    findings = settings.rule_settings.filter_findings(findings, result.stats)
     result.findings = apply_allowlist(findings, settings.allowlist, result.stats)
 
 

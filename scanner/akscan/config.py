@@ -11,6 +11,7 @@ from typing import Any
 from akscan.errors import ConfigError
 from akscan.model import Severity
 from akscan.report import FORMATS
+from akscan.rule_config import RuleSettings, parse_rule_settings
 from akscan.storage import read_regular
 
 if sys.version_info >= (3, 11):
@@ -33,6 +34,7 @@ class Config:
     allow_key_ids: tuple[str, ...] = ()
     allow_secrets: tuple[str, ...] = field(default=(), repr=False)
     allow_secret_hashes: tuple[str, ...] = ()
+    rule_settings: RuleSettings = field(default_factory=RuleSettings)
 
 
 _SCHEMA: dict[str, type | tuple[type, ...]] = {
@@ -43,6 +45,9 @@ _SCHEMA: dict[str, type | tuple[type, ...]] = {
     "redact": bool,
     "baseline": str,
     "allowlist": dict,
+    "disable_rules": list,
+    "enable_rules": list,
+    "rule_allowlist": (list,),  # a list of tables: checked in rule_config, not as a list of strings
 }
 _ALLOWLIST_SCHEMA = {"key_ids": list, "secrets": list, "secret_sha256": list}
 
@@ -101,7 +106,8 @@ def _check(table: dict[str, Any], schema: dict[str, Any], where: str, prefix: st
             raise ConfigError(f"{where}: unknown key '{prefix}{key}' (known keys: {known})")
         expected = schema[key]
         if not isinstance(value, expected):
-            raise ConfigError(f"{where}: '{prefix}{key}' must be a {expected.__name__}, not {type(value).__name__}")
+            kind = expected[0] if isinstance(expected, tuple) else expected
+            raise ConfigError(f"{where}: '{prefix}{key}' must be a {kind.__name__}, not {type(value).__name__}")
         if expected is list and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: every entry of '{prefix}{key}' must be a string")
 
@@ -144,4 +150,5 @@ def _parse(table: dict[str, Any], where: str, base: Path) -> Config:
         allow_key_ids=tuple(allowlist.get("key_ids", [])),
         allow_secrets=tuple(allowlist.get("secrets", [])),
         allow_secret_hashes=tuple(allowlist.get("secret_sha256", [])),
+        rule_settings=parse_rule_settings(table, where),
     )

@@ -19,6 +19,7 @@ from typing import IO, BinaryIO, cast
 from akscan.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.detect import MATCH_TIMEOUT, detect
 from akscan.model import Blob, Finding, Kind, ScanStats
+from akscan.rule_config import RuleAllowlist
 from akscan.rules import Ruleset
 from akscan.sources.files import stream_chunks
 from akscan.suppress import inline_allowed
@@ -34,13 +35,17 @@ class ContentOptions:
 
     archives: bool = True  # expand zip/tar/gz/bz2/xz content
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    # Per-rule allowlists with line regexes: judged here, where the line is at hand.
+    line_allow: tuple[RuleAllowlist, ...] = ()
     # What all archives of the scan may still expand to. Mutable by design, one per worker process:
     # each worker gets its own copy with the options.
     budget: ArchiveBudget = field(default_factory=lambda: ArchiveBudget(ArchiveLimits().scan_total), compare=False)
 
 
-def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
-    """Detect in one blob and apply its inline allow markers."""
+def scan_blob(
+    blob: Blob, ruleset: Ruleset, stats: ScanStats, line_allow: tuple[RuleAllowlist, ...] = ()
+) -> list[Finding]:
+    """Detect in one blob and apply its inline allow markers and line allowlists."""
     slow: set[str] = set()
     found = detect(blob, ruleset, slow_rules=slow)
     if found and blob.origin.decoded:  # the layers, outermost first: "utf-16", "utf-16>base64"
@@ -58,15 +63,29 @@ def scan_blob(blob: Blob, ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
         found, suppressed = inline_allowed(found, blob.data, blob.line_base)
         for _ in range(suppressed):
             stats.suppress("inline-marker")
+    if found and line_allow:
+        kept = [f for f in found if not any(a.allows_line(f.rule_id, _line_of(blob, f)) for a in line_allow)]
+        for _ in range(len(found) - len(kept)):
+            stats.suppress("rule-allowlist")
+        found = kept
     return found
 
 
-def scan_chunks(blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats) -> list[Finding]:
+def _line_of(blob: Blob, finding: Finding) -> bytes:
+    offset = finding.location.offset - blob.offset_base
+    start = blob.data.rfind(b"\n", 0, offset) + 1
+    end = blob.data.find(b"\n", offset)
+    return blob.data[start : end if end >= 0 else len(blob.data)]
+
+
+def scan_chunks(
+    blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats, line_allow: tuple[RuleAllowlist, ...] = ()
+) -> list[Finding]:
     """Scan the chunks of one stream; a finding seen in the overlap of two chunks is kept once (the
     better-paired version wins, since the later chunk may see the secret the earlier one did not)."""
     best: dict[tuple[str, int], Finding] = {}
     for blob in blobs:
-        for finding in scan_blob(blob, ruleset, stats):
+        for finding in scan_blob(blob, ruleset, stats, line_allow):
             keep_best(best, finding)
     return list(best.values())
 
@@ -97,7 +116,7 @@ def scan_members(
     """The members of the archive open as ``handle``, each scanned as its own blob."""
     findings: list[Finding] = []
     for member in expand(handle, display, stats, options.limits, compressed_size, options.budget):
-        findings.extend(scan_chunks([member], ruleset, stats))
+        findings.extend(scan_chunks([member], ruleset, stats, options.line_allow))
     return findings
 
 
@@ -117,7 +136,8 @@ def scan_content(
     spool = _Spool(handle) if options.archives and reopen is None else None
     heads: list[bytes] = []
     reader = cast(BinaryIO, spool) if spool is not None else handle
-    findings = scan_chunks(_tap_head(stream_chunks(reader, display, stats, source), heads), ruleset, stats)
+    chunks = _tap_head(stream_chunks(reader, display, stats, source), heads)
+    findings = scan_chunks(chunks, ruleset, stats, options.line_allow)
     if not options.archives or not heads or archive_kind(heads[0]) is None:
         if spool is not None:
             spool.close()

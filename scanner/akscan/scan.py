@@ -78,7 +78,8 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
     if read is None:
         return PieceResult(piece, [], stats)
     # Lines are relative to the piece here; join_pieces makes them absolute once all pieces are in.
-    result = PieceResult(piece, scan_blob(read.blob, ruleset, stats), stats, read.overlap_newlines, read.own_newlines)
+    found = scan_blob(read.blob, ruleset, stats, options.line_allow)
+    result = PieceResult(piece, found, stats, read.overlap_newlines, read.own_newlines)
     if piece.index == 0 and options.archives and archive_kind(read.blob.data[:512]) is not None:
         try:
             with open(target.path, "rb") as again:  # members have their own paths and lines: not joined

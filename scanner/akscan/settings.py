@@ -12,6 +12,7 @@ from akscan.config import Config
 from akscan.errors import UsageError
 from akscan.model import Severity
 from akscan.pipeline import ContentOptions
+from akscan.rule_config import RuleSettings
 from akscan.rules import Ruleset
 from akscan.suppress import Allowlist, Baseline, PathExcludes
 
@@ -72,6 +73,7 @@ class RunConfig:
     verify: VerifyOptions | None = None
     only_live: bool = False
     config_path: Path | None = field(default=None)
+    rule_settings: RuleSettings = field(default_factory=RuleSettings)
     fail_on_incomplete: bool = False
     colour: bool = True
 
@@ -93,6 +95,7 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         raise UsageError(f"--config {flags.config_file}: no such file")
     config = load_config(config_path)
     ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs)
+    config.rule_settings.check_rule_ids((rule.id for rule in ruleset.rules), config.source or "config")
     baseline_file = flags.baseline or (str(config.baseline) if config.baseline else None)
     return RunConfig(
         ruleset=ruleset,
@@ -104,11 +107,12 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         fail_on=Severity.parse(flags.fail_on) if flags.fail_on else config.fail_on,
         allowlist=Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes),
         excludes=PathExcludes((*flags.excludes, *config.exclude)),
-        content=ContentOptions(archives=flags.archives),
+        content=ContentOptions(archives=flags.archives, line_allow=config.rule_settings.line_lists),
         baseline=load_baseline(baseline_file) if baseline_file else None,
         verify=flags.verify,
         only_live=flags.only_live,
         config_path=config_path,
+        rule_settings=config.rule_settings,
         fail_on_incomplete=flags.fail_on_incomplete,
         colour=not flags.no_color,
     )

@@ -1,0 +1,121 @@
+"""Per-rule configuration from .akscan.toml: each option silences what it names and nothing else (a
+positive and a negative case each), through every source alike, and every mistake is one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_akscan
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+
+def _tree(root: Path, keys: FakeKeys) -> dict[str, str]:
+    """Four findings of three rules in three files; returns {name: key ID}."""
+    found = {
+        "pair": keys.alibaba_id(),
+        "doc_pair": keys.alibaba_id(),
+        "aws": keys.aws_id(),
+    }
+    (root / "docs").mkdir(parents=True)
+    (root / "app.py").write_text(f"auth = oss2.Auth('{found['pair']}', '{keys.alibaba_secret()}')\n")
+    (root / "docs" / "guide.md").write_text(
+        f"client = oss2.Auth('{found['doc_pair']}', '{keys.alibaba_secret()}')  # sample credentials\n"
+    )
+    (root / "deploy.sh").write_text(f"export AWS_ACCESS_KEY_ID={found['aws']}\n")
+    (root / "lone.env").write_text(f"ALIBABA_CLOUD_ACCESS_KEY_SECRET={keys.alibaba_secret()}\n")
+    return found
+
+
+def _scan(root: Path, config: str) -> tuple[int, dict, str]:
+    (root / ".akscan.toml").write_text(config)
+    result = run_akscan("scan", ".", "--format", "json", "--no-redact", cwd=root)
+    assert result.code in (0, 1), result.err
+    return result.code, json.loads(result.out), result.err
+
+
+def _rules(document: dict) -> list[tuple[str, str | None]]:
+    return sorted((f["rule_id"], f["key_id"]) for f in document["findings"])
+
+
+def test_disable_and_enable_rules(tmp_path: Path, keys: FakeKeys) -> None:
+    ids = _tree(tmp_path, keys)
+    _, everything, _ = _scan(tmp_path, "")
+    assert {rule for rule, _ in _rules(everything)} == {
+        "alibaba-access-key",
+        "alibaba-access-key-secret",
+        "aws-access-key",
+    }
+    _, document, _ = _scan(tmp_path, 'disable_rules = ["aws-access-key"]\n')
+    assert ("aws-access-key", ids["aws"]) not in _rules(document)
+    assert document["summary"]["suppressed"]["rule-disabled"] == 1
+    _, document, _ = _scan(tmp_path, 'enable_rules = ["aws-access-key"]\n')
+    assert _rules(document) == [("aws-access-key", ids["aws"])]
+
+
+@pytest.mark.parametrize(
+    ("allow", "silenced"),
+    [
+        ('paths = ["docs/"]', {"doc_pair"}),
+        ('lines = ["sample credentials"]', {"doc_pair"}),
+        ('stopwords = ["zzzz-not-there"]', set()),
+    ],
+)
+def test_rule_allowlist_paths_lines_stopwords(tmp_path: Path, keys: FakeKeys, allow: str, silenced: set[str]) -> None:
+    ids = _tree(tmp_path, keys)
+    _, document, _ = _scan(tmp_path, f'[[rule_allowlist]]\nrules = ["alibaba-access-key"]\n{allow}\n')
+    reported = {key for _, key in _rules(document)}
+    assert {name for name, key in ids.items() if key not in reported} == silenced
+
+
+def test_rule_allowlist_regexes_on_secret_and_key_id(tmp_path: Path, keys: FakeKeys) -> None:
+    ids = _tree(tmp_path, keys)
+    config = f'[[rule_allowlist]]\nkey_ids = ["^{ids["pair"][:10]}"]\n'
+    _, document, _ = _scan(tmp_path, config)
+    assert ids["pair"] not in {key for _, key in _rules(document)} and ids["doc_pair"] in str(document)
+    other_rule = f'[[rule_allowlist]]\nrules = ["aws-access-key"]\nkey_ids = ["^{ids["pair"][:10]}"]\n'
+    _, document, _ = _scan(tmp_path, other_rule)
+    assert ids["pair"] in {key for _, key in _rules(document)}  # the list names another rule: no effect
+    secret = json.loads(run_akscan("scan", "app.py", "--format", "json", "--no-redact", cwd=tmp_path).out)
+    value = secret["findings"][0]["secret"]
+    _, document, _ = _scan(tmp_path, f'[[rule_allowlist]]\nsecrets = ["^{value[:6]}"]\n')
+    assert ids["pair"] not in {key for _, key in _rules(document)}
+
+
+def test_rule_settings_apply_to_history_and_hook(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path)
+    ids = _tree(tmp_path, keys)
+    (tmp_path / ".akscan.toml").write_text('disable_rules = []\n[[rule_allowlist]]\npaths = ["docs/"]\n')
+    repo.git("add", "-A")
+    staged = json.loads(run_akscan("hook", "--format", "json", cwd=tmp_path).out)
+    repo.git("commit", "-q", "-m", "all")
+    history = json.loads(run_akscan("git", ".", "--format", "json", "--no-cache", cwd=tmp_path).out)
+    for document in (staged, history):
+        keys_found = {f["key_id"] for f in document["findings"]}
+        assert ids["doc_pair"] not in keys_found and ids["pair"] in keys_found
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('disable_rules = ["no-such-rule"]\n', "unknown rule id(s) no-such-rule"),
+        ('disable_rules = "aws-access-key"\n', "must be a list"),
+        ('disable_rules = ["aws-access-key"]\nenable_rules = ["alibaba-access-key"]\n', "not both"),
+        ("rule_allowlist = 3\n", "must be a list"),
+        ('[[rule_allowlist]]\nrules = ["alibaba-access-key"]\n', "names no paths"),
+        ('[[rule_allowlist]]\nsecrets = ["(unclosed"]\n', "is not a valid regex"),
+        ('[[rule_allowlist]]\nlines = ["["]\n', "is not a valid regex"),
+        ('[[rule_allowlist]]\npaths = ["\\\\"]\n', "not a valid gitignore pattern"),
+        ('[[rule_allowlist]]\nsecret = ["x"]\n', "unknown key(s) secret"),
+        ('[[rule_allowlist]]\nrules = ["nope"]\nstopwords = ["x"]\n', "unknown rule id(s) nope"),
+    ],
+)
+def test_rule_config_errors_are_one_line(tmp_path: Path, config: str, message: str) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / ".akscan.toml").write_text(config)
+    result = run_akscan("scan", ".", cwd=tmp_path)
+    assert result.code == 2 and message in result.err, result.err
+    assert len([line for line in result.err.splitlines() if line.startswith("akscan: error")]) == 1
