@@ -61,3 +61,21 @@ def test_wheel_editable_and_checkout_load_the_same_rules(tmp_path: Path) -> None
 
     assert checkout["digest"] == installed["digest"] == editable["digest"]
     assert checkout["ids"] == installed["ids"] == editable["ids"]
+
+
+def test_sdist_carries_tests_fixtures_and_licence(tmp_path: Path) -> None:
+    import tarfile
+
+    sdist = _build("sdist", tmp_path / "sdist")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "SECURITY.md", "tests/conftest.py", "fixtures/demo/README.md", "rules/alibaba.toml"} <= names
+    assert "Apache License" in (REPO / "LICENSE").read_text()
+
+
+def test_links_point_at_the_project_not_a_package_index() -> None:
+    from akscan import PROJECT_URL
+
+    sources = [p.read_text() for p in (REPO / "scanner" / "akscan").rglob("*.py")]
+    assert not any("pypi.org" in text for text in sources)
+    assert PROJECT_URL.startswith("https://github.com/")

@@ -8,7 +8,7 @@ import os
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from akscan import __version__
+from akscan import PROJECT_URL, __version__
 from akscan.model import Finding, Kind, Severity, redact
 from akscan.report import Report, safe
 
@@ -165,7 +165,7 @@ def document(report: Report) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "akscan",
-                        "informationUri": "https://pypi.org/project/akscan/",
+                        "informationUri": PROJECT_URL,
                         "version": __version__,
                         "semanticVersion": __version__,
                         "rules": [_rule_descriptor(r, report, by_rule[r]) for r in rule_ids],
