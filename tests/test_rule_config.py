@@ -119,3 +119,42 @@ def test_rule_config_errors_are_one_line(tmp_path: Path, config: str, message: s
     result = run_akscan("scan", ".", cwd=tmp_path)
     assert result.code == 2 and message in result.err, result.err
     assert len([line for line in result.err.splitlines() if line.startswith("akscan: error")]) == 1
+
+
+CUSTOM = """
+[[custom_rules]]
+id = "acme-token"
+provider = "acme"
+kind = "key-id"
+anchors = ["ACME_"]
+anchors_case_sensitive = true
+pattern = '(ACME_[A-Za-z0-9]{24})'
+min_entropy = 3.0
+lone_severity = "high"
+description = "ACME API token"
+remediation = "Revoke it in the ACME console."
+"""
+
+
+def test_custom_rules_in_the_config_extend_the_built_in_ones(tmp_path: Path, keys: FakeKeys) -> None:
+    ids = _tree(tmp_path, keys)
+    (tmp_path / "acme.txt").write_text("token ACME_Zx8Qp2Lm4Nv6Bc1Df3Gh5Jk7\n")
+    _, document, _ = _scan(tmp_path, CUSTOM)
+    rules = _rules(document)
+    assert ("acme-token", "ACME_Zx8Qp2Lm4Nv6Bc1Df3Gh5Jk7") in rules and ("alibaba-access-key", ids["pair"]) in rules
+    _, document, _ = _scan(tmp_path, 'disable_rules = ["acme-token"]\n' + CUSTOM)
+    assert "acme-token" not in {rule for rule, _ in _rules(document)}  # a custom rule obeys the switches too
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (CUSTOM.replace("pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = '(('"), "bad pattern"),
+        (CUSTOM.replace('id = "acme-token"', 'id = "alibaba-access-key"'), "defined twice"),
+        ("custom_rules = [1]\n", "must be a list of tables"),
+    ],
+)
+def test_custom_rule_errors_name_the_config(tmp_path: Path, config: str, message: str) -> None:
+    (tmp_path / ".akscan.toml").write_text(config)
+    result = run_akscan("scan", ".", cwd=tmp_path)
+    assert result.code == 2 and message in result.err and ".akscan.toml" in result.err, result.err

@@ -35,6 +35,7 @@ class Config:
     allow_secrets: tuple[str, ...] = field(default=(), repr=False)
     allow_secret_hashes: tuple[str, ...] = ()
     rule_settings: RuleSettings = field(default_factory=RuleSettings)
+    custom_rules: tuple[dict[str, Any], ...] = ()
 
 
 _SCHEMA: dict[str, type | tuple[type, ...]] = {
@@ -48,6 +49,7 @@ _SCHEMA: dict[str, type | tuple[type, ...]] = {
     "disable_rules": list,
     "enable_rules": list,
     "rule_allowlist": (list,),  # a list of tables: checked in rule_config, not as a list of strings
+    "custom_rules": (list,),  # rule tables, as in rules/*.toml: checked by the rule compiler
 }
 _ALLOWLIST_SCHEMA = {"key_ids": list, "secrets": list, "secret_sha256": list}
 
@@ -151,4 +153,11 @@ def _parse(table: dict[str, Any], where: str, base: Path) -> Config:
         allow_secrets=tuple(allowlist.get("secrets", [])),
         allow_secret_hashes=tuple(allowlist.get("secret_sha256", [])),
         rule_settings=parse_rule_settings(table, where),
+        custom_rules=_tables(table.get("custom_rules", []), f"{where}: custom_rules"),
     )
+
+
+def _tables(value: Any, where: str) -> tuple[dict[str, Any], ...]:
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise ConfigError(f"{where} must be a list of tables ([[custom_rules]])")
+    return tuple(value)

@@ -156,9 +156,14 @@ def builtin_rules_dir() -> Path:
     raise RuleError("the bundled rules are missing: reinstall akscan (no akscan/_rules or rules/ found)")
 
 
-def load_ruleset(extra_dirs: tuple[Path, ...] = (), include_builtin: bool = True) -> Ruleset:
-    """The bundled rules (their regexes are compiled lazily: the test suite proves they compile) and
-    the user's rule folders (compiled now, so a bad pattern is reported before any scan starts)."""
+def load_ruleset(
+    extra_dirs: tuple[Path, ...] = (),
+    include_builtin: bool = True,
+    inline: tuple[tuple[dict[str, Any], str], ...] = (),
+) -> Ruleset:
+    """The bundled rules (their regexes are compiled lazily: the test suite proves they compile), the
+    user's rule folders and rules written in the config file (``inline``: (table, where it was
+    written)), both compiled now, so a bad pattern is reported before any scan starts."""
     raw: list[tuple[dict[str, Any], str, bool]] = []
     dirs = ([(builtin_rules_dir(), False)] if include_builtin else []) + [(d, True) for d in extra_dirs]
     for directory, validate in dirs:
@@ -166,6 +171,7 @@ def load_ruleset(extra_dirs: tuple[Path, ...] = (), include_builtin: bool = True
             raise RuleError(f"rules directory {directory} does not exist: pass a folder of *.toml rule files")
         for path in sorted(directory.glob("*.toml")):
             raw.extend((entry, str(path), validate) for entry in _read_rule_file(path))
+    raw.extend((entry, where, True) for entry, where in inline)
     return compile_rules(raw)
 
 

@@ -94,7 +94,8 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
     if flags.config_file and not Path(flags.config_file).is_file():
         raise UsageError(f"--config {flags.config_file}: no such file")
     config = load_config(config_path)
-    ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs)
+    inline = tuple((rule, f"{config.source} [[custom_rules]]") for rule in config.custom_rules)
+    ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs, inline=inline)
     config.rule_settings.check_rule_ids((rule.id for rule in ruleset.rules), config.source or "config")
     baseline_file = flags.baseline or (str(config.baseline) if config.baseline else None)
     return RunConfig(
