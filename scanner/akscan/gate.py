@@ -15,7 +15,7 @@ when an anchor is present, so findings are exactly those of the automaton alone:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,40 @@ def cover_words(words: Iterable[str]) -> tuple[bytes, ...]:
 
 
 @dataclass(frozen=True)
+class ExactWords:
+    """Case-sensitive words found fast: ``bytes.translate`` deletes every byte that is in none of them
+    (what remains is a few percent of a blob), a small automaton searches that, and each word seen there
+    is confirmed in the blob itself (deleting bytes can make false adjacencies)."""
+
+    delete: bytes
+    automaton: Any  # ahocorasick.Automaton over the words, or None when there are none
+
+    @classmethod
+    def build(cls, words: Iterable[str]) -> ExactWords:
+        ordered = sorted(set(words))
+        keep = {b for word in ordered for b in word.encode("latin-1")}
+        automaton = None
+        if ordered:
+            automaton = ahocorasick.Automaton()
+            for word in ordered:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+        return cls(bytes(b for b in range(256) if b not in keep), automaton)
+
+    def found(self, data: bytes) -> Iterator[bytes]:
+        """Each word that occurs in ``data``, once, as soon as it is confirmed."""
+        if self.automaton is None:
+            return
+        tried: set[str] = set()
+        for _, word in self.automaton.iter(data.translate(None, self.delete).decode("latin-1")):
+            if word not in tried:
+                tried.add(word)
+                encoded = word.encode("latin-1")
+                if encoded in data:
+                    yield encoded
+
+
+@dataclass(frozen=True)
 class Spotter:
     """Where in a blob the prefilter's automaton needs to look. Every automaton word either contains one
     of ``covers`` (case-insensitive words) or is a case-sensitive anchor, so each hit lies within
@@ -52,35 +86,21 @@ class Spotter:
     says ``SECRET_KEY`` a few times, a few hundred bytes instead of the whole blob."""
 
     covers: tuple[bytes, ...]
-    delete: bytes  # bytes in no case-sensitive anchor
-    exact: Any  # ahocorasick.Automaton over the case-sensitive anchors, or None
+    exact: ExactWords
     reach: int
 
     @classmethod
     def build(cls, insensitive: Iterable[str], exact: Iterable[bytes]) -> Spotter:
         words = sorted({w.lower() for w in insensitive})
         anchors = sorted({a.decode("latin-1") for a in exact})
-        keep = {b for anchor in anchors for b in anchor.encode("latin-1")}
-        automaton = None
-        if anchors:
-            automaton = ahocorasick.Automaton()
-            for anchor in anchors:
-                automaton.add_word(anchor, anchor)
-            automaton.make_automaton()
         reach = max([len(w) for w in words] + [len(a) for a in anchors] + [1])
-        return cls(cover_words(words), bytes(b for b in range(256) if b not in keep), automaton, reach)
-
-    def _present_anchors(self, data: bytes) -> list[bytes]:
-        if self.exact is None:
-            return []
-        seen = {anchor for _, anchor in self.exact.iter(data.translate(None, self.delete).decode("latin-1"))}
-        return [word for word in (anchor.encode("latin-1") for anchor in seen) if word in data]
+        return cls(cover_words(words), ExactWords.build(anchors), reach)
 
     def windows(self, data: bytes, lowered: bytes, most: int = 4096) -> list[tuple[int, int]] | None:
         """Sorted, disjoint windows holding every possible hit; None when they would cover so much of the
         blob (or be so many) that walking it whole is cheaper."""
         spans: list[tuple[int, int]] = []
-        for haystack, needles in ((lowered, self.covers), (data, self._present_anchors(data))):
+        for haystack, needles in ((lowered, self.covers), (data, list(self.exact.found(data)))):
             for needle in needles:
                 position = haystack.find(needle)
                 while position >= 0:
@@ -103,32 +123,14 @@ class Spotter:
 @dataclass
 class Gate:
     covers: tuple[bytes, ...]
-    delete: bytes  # the bytes that appear in no case-sensitive anchor
-    exact: Any  # ahocorasick.Automaton over the case-sensitive anchors, or None
+    exact: ExactWords
 
     @classmethod
     def build(cls, insensitive: Iterable[str], sensitive: Iterable[str]) -> Gate:
-        exact_words = sorted(set(sensitive))
-        keep = {b for word in exact_words for b in word.encode("latin-1")}
-        automaton = None
-        if exact_words:
-            automaton = ahocorasick.Automaton()
-            for word in exact_words:
-                automaton.add_word(word, word)
-            automaton.make_automaton()
-        return cls(cover_words(insensitive), bytes(b for b in range(256) if b not in keep), automaton)
+        return cls(cover_words(insensitive), ExactWords.build(sensitive))
 
     def may_match(self, data: bytes, lowered: bytes) -> bool:
         for cover in self.covers:
             if cover in lowered:
                 return True
-        if self.exact is None:
-            return False
-        reduced = data.translate(None, self.delete)
-        tried: set[str] = set()
-        for _, anchor in self.exact.iter(reduced.decode("latin-1")):
-            if anchor not in tried:
-                tried.add(anchor)
-                if anchor.encode("latin-1") in data:
-                    return True
-        return False
+        return next(self.exact.found(data), None) is not None
