@@ -300,3 +300,11 @@ def test_every_option_and_command_is_documented() -> None:
     assert missing == []
     usage = run_akscan("hook", "--help").out
     assert "-o, --output FILE" in usage and "--baseline FILE" in usage and "[--] [FILE]..." in usage
+
+
+def test_what_to_do_fits_the_kind_of_key() -> None:
+    text = run_akscan("scan", str(REPO / "fixtures" / "demo")).out
+    assert "aliyun ram UpdateAccessKey --UserName USER --UserAccessKeyId LTAI" in text
+    assert "--UserAccessKeyId STS." not in text  # temporary credentials cannot be disabled ...
+    assert "STS temporary credentials expire on their own" in text  # ... they expire
+    assert text.index("If a key is real") < text.index("If it is a false positive")

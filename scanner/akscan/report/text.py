@@ -156,8 +156,11 @@ _ROTATE = {
 def what_to_do(findings: list[Finding]) -> str:
     """What a person should do next: for a real leak first, then for a false positive."""
     keys: dict[str, str] = {}
+    temporary = False
     for finding in findings:
-        if finding.provider in _ROTATE and finding.key_id:
+        if finding.kind == Kind.STS or (finding.key_id or "").startswith(("STS.", "ASIA")):
+            temporary = True  # temporary credentials cannot be disabled: they expire
+        elif finding.provider in _ROTATE and finding.key_id:
             keys.setdefault(finding.provider, finding.key_id)
     lines = [
         "If a key is real: remove it from the code and read it from the environment, or better use a RAM "
@@ -165,6 +168,11 @@ def what_to_do(findings: list[Finding]) -> str:
         "and rotate it FIRST — removing it from the code does not take it out of history:"
     ]
     lines += [f"  - {_ROTATE[provider].format(key=key)}" for provider, key in sorted(keys.items())]
+    if temporary:
+        lines.append(
+            "  - STS temporary credentials expire on their own (minutes to hours) and cannot be disabled: "
+            "until then, restrict or delete the role that issued them, and find what leaked them"
+        )
     lines.append(
         "If it is a false positive: add `akscan:allow` in a comment on its line, or record it with "
         "`akscan baseline create`."
