@@ -149,3 +149,24 @@ def test_truncated_compressed_file_keeps_what_decoded(tmp_path: Path, keys: Fake
     (tmp_path / "log.txt.gz").write_bytes(whole[: len(whole) * 3 // 4])
     document = scan(tmp_path)
     assert [f["key_id"] for f in document["findings"]] == [key_id]
+
+
+def test_a_streamed_archive_larger_than_the_limit_is_not_kept(ruleset: object, keys: FakeKeys) -> None:
+    """stdin and git objects are spooled to be expanded: never past the archive limit (a stranger's
+    stream must not fill the disk); the raw bytes are still scanned."""
+    from akscan.decode.archives import ArchiveLimits
+    from akscan.model import ScanStats
+    from akscan.pipeline import ContentOptions, scan_content
+
+    key_id, line = pair(keys)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("padding.bin", bytes(range(256)) * 40)
+        archive.writestr("app.py", line)
+    stats = ScanStats()
+    small = ContentOptions(limits=ArchiveLimits(total_limit=4096))
+    found = scan_content(io.BytesIO(buffer.getvalue()), "<stdin>", "stdin", ruleset, stats, small)  # type: ignore[arg-type]
+    assert [f.key_id for f in found] == [key_id]  # stored (uncompressed): seen in the raw bytes
+    assert found[0].location.path == "<stdin>" and stats.skipped == {"archive-budget": 1} and stats.incomplete
+    roomy = scan_content(io.BytesIO(buffer.getvalue()), "<stdin>", "stdin", ruleset, ScanStats(), ContentOptions())  # type: ignore[arg-type]
+    assert [f.location.path for f in roomy] == ["<stdin>!app.py"]

@@ -133,7 +133,7 @@ def scan_content(
     """Every stage for one blob's bytes, read from ``handle`` in bounded chunks. An archive is scanned
     raw and then member by member; its members are read again from ``reopen()`` when given (a file on
     disk), else from a spool kept while the raw scan streamed by (stdin, a git object)."""
-    spool = _Spool(handle) if options.archives and reopen is None else None
+    spool = _Spool(handle, options.limits.total_limit) if options.archives and reopen is None else None
     heads: list[bytes] = []
     reader = cast(BinaryIO, spool) if spool is not None else handle
     chunks = _tap_head(stream_chunks(reader, display, stats, source), heads)
@@ -148,8 +148,16 @@ def scan_content(
                 members = scan_members(again, display, ruleset, stats, options, size)
         else:
             assert spool is not None
-            replay = spool.replay()
-            members = scan_members(replay, display, ruleset, stats, options, size or spool.size)
+            if spool.overflowed:  # its raw bytes were scanned; expanding needs the whole archive kept
+                stats.skip(
+                    "archive-budget",
+                    display,
+                    f"{display}: an archive stream larger than the limit; its members were not expanded",
+                )
+                stats.incomplete = True
+                members = []
+            else:
+                members = scan_members(spool.replay(), display, ruleset, stats, options, size or spool.size)
     except OSError as error:
         stats.skip("unreadable", display, f"{display}: {error.strerror or error}")
         members = []
@@ -168,13 +176,17 @@ def _tap_head(blobs: Iterable[Blob], heads: list[bytes]) -> Iterator[Blob]:
 
 class _Spool:
     """Reads through to a stream; if its first bytes are an archive's, keeps a copy (memory, then a
-    temporary file) so the members can be expanded after the raw scan. Anything else is not kept."""
+    temporary file, at most ``cap`` bytes: a stream that is larger is not kept) so the members can be
+    expanded after the raw scan. Anything else is not kept."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: BinaryIO, cap: int) -> None:
         self.inner = inner
+        self.cap = cap
         self.copy: IO[bytes] | None = None
         self.first = True
         self.size = 0
+        self.kept = 0
+        self.overflowed = False
 
     def read(self, size: int = -1) -> bytes:
         data = self.inner.read(size)
@@ -185,7 +197,13 @@ class _Spool:
 
                 self.copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - see close()
         if self.copy is not None and data:
-            self.copy.write(data)
+            self.kept += len(data)
+            if self.kept > self.cap:  # never fill the disk with a stranger's stream
+                self.overflowed = True
+                self.copy.close()
+                self.copy = None
+            else:
+                self.copy.write(data)
         return data
 
     def replay(self) -> IO[bytes]:
