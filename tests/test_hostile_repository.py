@@ -199,3 +199,17 @@ def test_cache_key_covers_the_engine_code() -> None:
     package = Path(__file__).resolve().parent.parent / "scanner" / "akscan"
     assert all((package / name).is_file() for name in ENGINE_MODULES)  # a rename must not drop one
     assert len(engine_digest()) == 64
+
+
+def test_git_named_by_path_ignores_repository_variables_of_the_environment(tmp_path: Path, keys: FakeKeys) -> None:
+    """Inside a git hook, git exports GIT_DIR and GIT_INDEX_FILE: `akscan git OTHER` must read OTHER."""
+    here = Repo(tmp_path / "here")
+    here_id = keys.alibaba_id()
+    here.commit("here", app=f"auth = oss2.Auth('{here_id}', '{keys.alibaba_secret()}')\n")
+    other = Repo(tmp_path / "other")
+    other_id = keys.alibaba_id()
+    other.commit("other", app=f"auth = oss2.Auth('{other_id}', '{keys.alibaba_secret()}')\n")
+    env = {"GIT_DIR": str(here.path / ".git"), "GIT_INDEX_FILE": str(here.path / ".git" / "index")}
+    result = run_akscan("git", str(other.path), "--format", "json", "--no-cache", env=env)
+    found = {f["key_id"] for f in json.loads(result.out)["findings"]}
+    assert result.code == 1 and found == {other_id}

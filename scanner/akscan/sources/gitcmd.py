@@ -57,8 +57,24 @@ HARDENED_ENV: Mapping[str, str] = {
 UNSAFE_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_PROXY_COMMAND", "GIT_EDITOR")
 
 
-def environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in UNSAFE_ENV}
+# Variables that choose a repository other than the one named. Inside a git hook git sets some of them
+# (GIT_INDEX_FILE for a partial commit): they stay for commands that run in the hook's own work tree
+# (``cwd``), and are dropped when akscan names the repository itself (``repo``), so `akscan git OTHER`
+# run from a hook reads OTHER, not the hook's repository.
+REPOSITORY_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+)
+
+
+def environment(repo: str | None = None) -> dict[str, str]:
+    dropped = UNSAFE_ENV + (REPOSITORY_ENV if repo is not None else ())
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(HARDENED_ENV)
     return env
 
@@ -80,7 +96,7 @@ def run(
     """Run git to completion; with ``check``, a failure is a ``SourceError`` naming the command."""
     try:
         proc = subprocess.run(
-            command(args, repo), input=input, capture_output=True, cwd=cwd, env=environment(), timeout=TIMEOUT
+            command(args, repo), input=input, capture_output=True, cwd=cwd, env=environment(repo), timeout=TIMEOUT
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH): install git to scan repositories") from None
@@ -103,7 +119,7 @@ def popen(args: Sequence[str], repo: str, stdout: int | IO[Any], bufsize: int = 
             stdin=subprocess.PIPE,
             stdout=stdout,
             stderr=subprocess.DEVNULL,
-            env=environment(),
+            env=environment(repo),
             bufsize=bufsize,
         )
     except FileNotFoundError:
@@ -116,7 +132,7 @@ def gitpython_repo(path: str) -> Any:
 
     repo = gitpython.Repo(path)
     repo.git.update_environment(**{k: v for k, v in HARDENED_ENV.items()})
-    for name in UNSAFE_ENV:
+    for name in UNSAFE_ENV + REPOSITORY_ENV:  # the repository is named by path
         repo.git.update_environment(**{name: None})
     repo.git.set_persistent_git_options(c=[f"{key}={value}" for key, value in HARDENED_CONFIG], no_pager=True)
     return repo
