@@ -154,6 +154,8 @@ class ScanStats:
     archive_members: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
     incomplete: bool = False
+    # Bytes of git blob versions taken over from the version git stored them against (akscan.delta).
+    reused_bytes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def skip(self, reason: str, path: str | None = None, detail: str | None = None) -> None:
@@ -170,6 +172,7 @@ class ScanStats:
         self.binary_files += other.binary_files
         self.decoded_files += other.decoded_files
         self.archive_members += other.archive_members
+        self.reused_bytes += other.reused_bytes
         for reason, count in other.skipped.items():
             self.skipped[reason] = self.skipped.get(reason, 0) + count
         for reason, count in other.suppressed.items():

@@ -23,6 +23,7 @@ class GitObject:
     kind: str  # blob | commit | tag
     size: int
     path: str | None = None
+    base: str | None = None  # the object git stored this one as a delta against, if any
 
 
 @dataclass
@@ -101,23 +102,24 @@ def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inve
         # ref reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set
         # difference is what `git fsck --unreachable` would say, at a fraction of its cost.
         stored = list(_parse_listing(listing.read()))
+        stored.reverse()  # see _listing
         reachable_commits = set(commits)
-        dangling = [sha for sha, kind, _ in stored if kind == "commit" and sha not in reachable_commits]
+        dangling = [sha for sha, kind, _, _ in stored if kind == "commit" and sha not in reachable_commits]
         if dangling:
             extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling, broken)
             for sha, path in extra_paths.items():
                 paths.setdefault(sha, path)
             missing.extend(extra_missing)
-        for sha, kind, size in stored:
+        for sha, kind, size, base in stored:
             if kind == "missing":
                 missing.append(sha)
             elif kind in ("blob", "commit", "tag"):
-                objects.append(GitObject(sha, kind, size, paths.get(sha)))
+                objects.append(GitObject(sha, kind, size, paths.get(sha), base))
     else:
         sizes = _sizes(repo, [*paths, *commits])
-        for sha, (kind, size) in sizes.items():
+        for sha, (kind, size, base) in sizes.items():
             if kind in ("blob", "commit", "tag"):  # trees hold names, not content: never scanned or counted
-                objects.append(GitObject(sha, kind, size, paths.get(sha)))
+                objects.append(GitObject(sha, kind, size, paths.get(sha), base))
         missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
     return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken, set(commits))
 
@@ -185,32 +187,34 @@ class Background:
         self.output.close()
 
 
+# One line per object: id, type, size and the object git stored it as a delta against (or zeros).
+_CHECK_FORMAT = "--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)"
+
+
 def _listing(repo: str) -> Background:
-    return Background(
-        repo, ["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)"]
-    )
+    # Pack order (--unordered), which the inventory reverses: related versions sit close together, so few
+    # are held at a time (akscan.delta), and git serves the reversed order fastest (measured, blobs only:
+    # flask 0.15 s against 0.18 s in pack or id order, requests 0.11 against 0.13, a fast-import pack
+    # 0.31 against 0.47 in pack order and 0.34 in id order).
+    return Background(repo, ["cat-file", "--batch-all-objects", "--unordered", _CHECK_FORMAT])
 
 
-def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int]]:
+def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int, str | None]]:
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2].isdigit():
-            yield parts[0].decode(), parts[1].decode(), int(parts[2])
+        if len(parts) == 4 and parts[2].isdigit():
+            base = parts[3].decode()
+            yield parts[0].decode(), parts[1].decode(), int(parts[2]), None if base.strip("0") == "" else base
         elif parts:  # git lists an object it cannot read (corrupt) as "<id> missing"
-            yield parts[0].decode(), "missing", 0
+            yield parts[0].decode(), "missing", 0, None
 
 
-def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int]]:
+def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int, str | None]]:
     request = "".join(f"{sha}\n" for sha in shas).encode()
     if not request:
         return {}
-    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", input=request)
-    sizes: dict[str, tuple[str, int]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            sizes[parts[0].decode()] = (parts[1].decode(), int(parts[2]))
-    return sizes
+    listed = _parse_listing(git(repo, "cat-file", _CHECK_FORMAT, input=request))
+    return {sha: (kind, size, base) for sha, kind, size, base in listed if kind != "missing"}
 
 
 def message_of(raw: bytes) -> tuple[bytes, int]:

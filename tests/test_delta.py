@@ -1,0 +1,221 @@
+"""A blob version scanned against the version git stored it as a delta of (akscan.delta) must report
+exactly what a whole scan of it reports: same findings, same lines, columns and offsets."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from akscan.delta import DeltaScanner, Reach, common_ends, lines_down, lines_up
+from akscan.model import Finding, ScanStats
+from akscan.pipeline import ContentOptions, scan_content
+from akscan.rules import Ruleset
+from tests.conftest import run_akscan
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+FILLER = [
+    "import os",
+    "",
+    "def handler(event, context):",
+    "    return {'statusCode': 200}",
+    "SECRET_KEY = os.environ['SECRET_KEY']  # the secret comes from the environment",
+    "# access key rotation is documented in the wiki",
+    "    }",
+    "",
+    "config = load('settings.yml')",
+    "x" * 300,
+]
+
+
+def _up_by_walking(data: bytes, position: int, lines: int) -> int:
+    start = data.rfind(b"\n", 0, position) + 1
+    for _ in range(lines):
+        if start == 0:
+            return 0
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    return start
+
+
+def _down_by_walking(data: bytes, position: int, lines: int) -> int:
+    end = position
+    for _ in range(lines + 1):
+        found = data.find(b"\n", end)
+        if found < 0:
+            return len(data)
+        end = found + 1
+    return end
+
+
+def test_line_reach_agrees_with_walking_line_by_line() -> None:
+    rng = random.Random(7)
+    for _ in range(5000):
+        data = bytes(rng.choice(b"ab\n" + b"x" * rng.randint(0, 6)) for _ in range(rng.randint(0, 600)))
+        position, lines = rng.randint(0, len(data)), rng.randint(0, 14)
+        assert lines_up(data, position, lines) == _up_by_walking(data, position, lines)
+        assert lines_down(data, position, lines) == _down_by_walking(data, position, lines)
+
+
+def test_common_ends_are_the_longest_shared_prefix_and_suffix() -> None:
+    rng = random.Random(3)
+    for _ in range(3000):
+        old = bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 40)))
+        new = bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 40)))
+        prefix, suffix = common_ends(old, new)
+        assert old[:prefix] == new[:prefix] and (prefix == min(len(old), len(new)) or old[prefix] != new[prefix])
+        assert prefix + suffix <= min(len(old), len(new))
+        assert old[len(old) - suffix :] == new[len(new) - suffix :]
+        room = min(len(old), len(new)) - prefix
+        assert suffix == room or old[len(old) - suffix - 1] != new[len(new) - suffix - 1]
+
+
+def _leak_line(keys: FakeKeys, rng: random.Random) -> list[str]:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    shape = rng.randrange(5)
+    if shape == 0:
+        return [f"auth = oss2.Auth('{key_id}', '{secret}')"]
+    if shape == 1:
+        return [f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id}", f"ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}"]
+    if shape == 2:
+        return [f"access_key_id: {key_id}"]  # a lone ID
+    if shape == 3:
+        return [f"access_key_secret = '{secret}'"]  # a lone secret behind its name
+    aws_id, aws_secret = keys.aws_id(), keys.aws_secret()
+    return [f"aws_access_key_id = {aws_id}", "", f"aws_secret_access_key = {aws_secret}"]
+
+
+def _document(rng: random.Random, keys: FakeKeys) -> list[str]:
+    lines: list[str] = []
+    for _ in range(rng.randint(20, 600)):
+        lines.extend(_leak_line(keys, rng) if rng.random() < 0.06 else [rng.choice(FILLER)])
+    return lines
+
+
+def _edit(lines: list[str], rng: random.Random, keys: FakeKeys) -> list[str]:
+    """One to three hunks: lines inserted (some with keys), deleted, replaced, or a block moved."""
+    new = list(lines)
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randint(0, len(new))
+        action = rng.randrange(5)
+        if action == 0:
+            new[at:at] = _leak_line(keys, rng)
+        elif action == 1:
+            del new[at : at + rng.randint(1, 12)]
+        elif action == 2:
+            new[at : at + 1] = [rng.choice(FILLER) + " # edited"]
+        elif action == 3:
+            block = new[at : at + rng.randint(1, 6)]
+            del new[at : at + len(block)]
+            to = rng.randint(0, len(new))
+            new[to:to] = block
+        else:
+            new[at:at] = [rng.choice(FILLER) for _ in range(rng.randint(1, 30))]
+    return new
+
+
+def _shape(findings: list[Finding]) -> list[tuple[object, ...]]:
+    def where(finding: Finding) -> tuple[object, ...]:
+        second = finding.secret_location
+        return (finding.location.line, finding.location.column, finding.location.offset) + (
+            (second.line, second.column, second.offset) if second else ()
+        )
+
+    return sorted((f.rule_id, str(f.kind), f.key_id, f.secret, f.location.path, where(f)) for f in findings)
+
+
+def _whole(data: bytes, ruleset: Ruleset) -> list[Finding]:
+    return scan_content(io.BytesIO(data), "app/settings.py", "git", ruleset, ScanStats(), ContentOptions())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_version_scanned_against_its_base_finds_what_a_whole_scan_finds(seed: int, ruleset: Ruleset) -> None:
+    rng = random.Random(seed)
+    keys = FakeKeys(seed)
+    base_lines = _document(rng, keys)
+    versions = [base_lines]
+    for _ in range(4):  # a chain: each version is stored against the one before
+        versions.append(_edit(versions[-1], rng, keys))
+    texts = ["\n".join(v).encode() + b"\n" for v in versions]
+    names = [f"v{i}" for i in range(len(texts))]
+    # Each version is stored against the one before; git may serve them in any order.
+    scanner = DeltaScanner(zip(names[1:], names[:-1], strict=True), ruleset, ContentOptions())
+    stats = ScanStats()
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    for index in order:
+        name, data = names[index], texts[index]
+        found = scanner.scan(name, data, "app/settings.py", stats)
+        whole = _whole(data, ruleset)
+        if found is None:
+            found = whole
+        assert _shape(found) == _shape(whole), f"version {name}"
+        scanner.done(name, data, found)
+    if min(len(t) for t in texts) > 16 * 1024:  # small files are rescanned whole: the reach covers them
+        assert stats.reused_bytes > 0
+
+
+def test_only_the_neighbourhood_of_the_change_is_rescanned(ruleset: Ruleset, keys: FakeKeys) -> None:
+    body = [f"value_{i} = {i}" for i in range(3000)]
+    base = ("\n".join(body) + "\n").encode()
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    body[1500:1500] = [f"auth = oss2.Auth('{key_id}', '{secret}')"]
+    new = ("\n".join(body) + "\n").encode()
+    scanner = DeltaScanner([("new", "base")], ruleset, ContentOptions())
+    scanner.done("base", base, [])
+    stats = ScanStats()
+    found = scanner.scan("new", new, "big.py", stats)
+    assert found is not None and [(f.key_id, f.secret, f.location.line) for f in found] == [(key_id, secret, 1501)]
+    rescanned = len(new) - stats.reused_bytes
+    reach = Reach.of(ruleset).lines
+    assert rescanned < (4 * reach + 4) * len(b"value_1500 = 1500\n") + 2 * 2 * 512
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x00binary\x00" * 10, "AccessKey\n".encode("utf-16"), b"PK\x03\x04" + b"0" * 60, b"one\rtwo\rthree\r"],
+    ids=["binary", "utf-16", "zip", "cr-only"],
+)
+def test_decoded_or_binary_versions_are_scanned_whole(data: bytes, ruleset: Ruleset) -> None:
+    scanner = DeltaScanner([("new", "base")], ruleset, ContentOptions())
+    scanner.done("base", b"plain text\n", [])
+    assert scanner.scan("new", data, "f", ScanStats()) is None
+
+
+def _pack(repo: Repo) -> None:
+    subprocess.run(["git", "-C", str(repo.path), "gc", "-q", "--aggressive"], check=True, capture_output=True)
+
+
+def test_history_of_a_long_edited_file_is_attributed_per_version(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "repo")
+    body = [f"setting_{i} = {i}  # a long settings file" for i in range(400)]
+    old_id, old_secret = keys.alibaba_id(), keys.alibaba_secret()
+    body[10:10] = [f"auth = oss2.Auth('{old_id}', '{old_secret}')"]
+    first = repo.commit("settings with a key", settings_py="\n".join(body) + "\n")
+    new_id, new_secret = keys.alibaba_id(), keys.alibaba_secret()
+    introduced = removed = ""
+    for version in range(1, 31):
+        body[200 + version] = f"setting_{version} = {version * 7}  # changed"
+        body.append(f"extra_{version} = True")
+        if version == 12:
+            body[300:300] = [f"oss = oss2.Auth('{new_id}', '{new_secret}')"]
+        if version == 20:
+            del body[300]
+        commit = repo.commit(f"edit {version}", settings_py="\n".join(body) + "\n")
+        introduced = commit if version == 12 else introduced
+        removed = commit if version == 20 else removed
+    _pack(repo)
+    result = run_akscan("git", str(repo.path), "--format", "json", "--no-redact", "--no-cache")
+    document = json.loads(result.out)
+    assert document["summary"]["git"]["reused_bytes"] > 0
+    by_id = {f["key_id"]: f for f in document["findings"]}
+    assert set(by_id) == {old_id, new_id}
+    kept, gone = by_id[old_id], by_id[new_id]
+    assert (kept["secret"], kept["git"]["commit"], kept["git"]["present_at_head"]) == (old_secret, first, True)
+    assert kept["git"]["occurrences"] == 31 and kept["line"] == 11
+    assert (gone["secret"], gone["git"]["commit"], gone["git"]["present_at_head"]) == (new_secret, introduced, False)
+    assert gone["git"]["removed_in"] == removed and gone["git"]["occurrences"] == 8
