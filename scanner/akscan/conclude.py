@@ -83,6 +83,7 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         colour=settings.colour,
         root=result.root,
         paths_from_root=result.paths_from_root,
+        scope=result.scope,
     )
     stream = _open_output(settings.output)
     where = settings.output if settings.output not in (None, "-") else "standard output"

@@ -19,6 +19,8 @@ WRITERS = {
     "csv": "akscan.report.csv_:write",
     "gitlab": "akscan.report.gitlab:write",
     "junit": "akscan.report.junit:write",
+    "html": "akscan.report.html:write",
+    "markdown": "akscan.report.markdown:write",
 }
 FORMATS = tuple(WRITERS)
 
@@ -39,6 +41,7 @@ class Report:
     # repository or folder scanned): SARIF's %SRCROOT%. None: the working directory.
     root: str | None = None
     paths_from_root: bool = False
+    scope: tuple[str, ...] | None = None  # the paths a scan was given (None: the whole tree or repository)
 
 
 # Characters that could make a terminal or a reader see something other than what is there: C0 and C1

@@ -137,7 +137,7 @@ def write(report: Report, stream: TextIO) -> None:
 
 
 # How to take a leaked key out of service, per provider: the console path and the CLI command.
-_ROTATE = {
+ROTATE = {
     "alibaba": (
         "Alibaba Cloud: RAM console > Identities > Users > the user > AccessKey > Disable, then create a "
         "new one; or `aliyun ram UpdateAccessKey --UserName USER --UserAccessKeyId {key} --Status Inactive`"
@@ -160,14 +160,14 @@ def what_to_do(findings: list[Finding]) -> str:
     for finding in findings:
         if finding.kind == Kind.STS or (finding.key_id or "").startswith(("STS.", "ASIA")):
             temporary = True  # temporary credentials cannot be disabled: they expire
-        elif finding.provider in _ROTATE and finding.key_id:
+        elif finding.provider in ROTATE and finding.key_id:
             keys.setdefault(finding.provider, finding.key_id)
     lines = [
         "If a key is real: remove it from the code and read it from the environment, or better use a RAM "
         "role / STS credentials (short-lived); if it was ever pushed, shared or left this machine, disable "
         "and rotate it FIRST — removing it from the code does not take it out of history:"
     ]
-    lines += [f"  - {_ROTATE[provider].format(key=key)}" for provider, key in sorted(keys.items())]
+    lines += [f"  - {ROTATE[provider].format(key=key)}" for provider, key in sorted(keys.items())]
     if temporary:
         lines.append(
             "  - STS temporary credentials expire on their own (minutes to hours) and cannot be disabled: "
