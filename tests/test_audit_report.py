@@ -233,3 +233,24 @@ def test_five_thousand_credentials_filter_and_sort_in_the_browser(tmp_path: Path
     first = re.search(r'data-first="(LTAI\w+)"', dom)
     ids = re.findall(r'href="#k\d+">(LTAI\w+)<', page)
     assert first is not None and first.group(1) == min(ids, key=str.lower)
+
+
+def test_verified_audit_shows_status_identity_and_the_account_key_first(tmp_path: Path, keys: FakeKeys) -> None:
+    from tests.sts_emulator import Emulator
+    from tests.test_verify import write_tree
+
+    sts = Emulator().start()
+    try:
+        ids = write_tree(tmp_path, keys, sts)
+        result = run_akscan("scan", str(tmp_path), "--format", "html", "--verify", "--endpoint", f"alibaba={sts.url}")
+    finally:
+        sts.stop()
+    page = Page(result.out)
+    rows = [a for a in page.all("tr") if "data-sev" in a]
+    # One row per key: 40 copies of the live pair are one credential.
+    assert [(r["data-sev"], r["data-status"]) for r in rows][:2] == [("critical", "live"), ("high", "live")]
+    assert {r["data-status"] for r in rows} >= {"live", "not-found"}
+    text = page.text
+    assert "the account's own key (root)" in text and "acs:ram::1234567890123456:user/deployer" in text
+    assert text.index(ids["root"]) < text.index(ids["live"]) and "40 in 40 path(s)" in text
+    assert "1 critical" in text and "2 live" in text
