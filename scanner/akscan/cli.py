@@ -366,11 +366,16 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
 @verify_options
 def git_command(repo: str, **opts: Any) -> int:
-    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it."""
+    """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it.
+    REPO may be a URL (https, ssh, git, file): it is mirrored into akscan's cache and updated on later runs."""
     from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
     from akscan.sources.git import open_repository, unknown_revisions
+    from akscan.sources.remote import is_url
 
+    url = None
+    if is_url(repo):  # mirrored into the cache, then audited like a local clone
+        url, repo = repo, _mirror(repo, opts)
     settings = _settings(opts, Path(repo))
     revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
     if revisions is not None:
@@ -405,6 +410,10 @@ def git_command(repo: str, **opts: Any) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if url is not None:
+        from akscan.sources.remote import shown_url
+
+        result.stats.extra["git"].update(repository=shown_url(url), mirror=repo)
     if result.stats.incomplete and not settings.quiet:
         click.echo(
             "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); "
@@ -412,6 +421,16 @@ def git_command(repo: str, **opts: Any) -> int:
             err=True,
         )
     return finish(settings, result, "git")
+
+
+def _mirror(url: str, opts: dict[str, Any]) -> str:
+    from akscan.report import safe
+    from akscan.sources.remote import mirror, shown_url
+
+    if not opts.get("quiet"):
+        sys.stderr.write(f"akscan: mirroring {safe(shown_url(url))}\n")
+    path, _ = mirror(url)
+    return path
 
 
 @cli.command(context_settings={"allow_interspersed_args": False})

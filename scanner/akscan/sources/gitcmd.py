@@ -107,6 +107,40 @@ def run(
     return proc
 
 
+# For clone and fetch of a repository the user named by URL: the user's own credential helpers, askpass
+# and ssh settings are what reach their remotes, so those overrides are left out; everything that could
+# run a program the *remote* names stays off (a mirror has no work tree, no hooks, no submodules), and
+# only the transports a person means are allowed (never ext::, which runs a command).
+_REMOTE_KEEP = ("core.askPass", "credential.helper")
+REMOTE_PROTOCOLS = "https:http:ssh:git:file"
+REMOTE_TIMEOUT = 3600
+
+
+def run_remote(args: Sequence[str], repo: str | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Clone or fetch with the user's credentials; a failure is a ``SourceError`` with git's reason."""
+    overrides = [part for key, value in HARDENED_CONFIG if key not in _REMOTE_KEEP for part in ("-c", f"{key}={value}")]
+    location = ["-C", repo] if repo is not None else []
+    env = {
+        k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV and k not in ("GIT_EXTERNAL_DIFF", "GIT_EDITOR")
+    }
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_ALLOW_PROTOCOL": REMOTE_PROTOCOLS})
+    try:
+        proc = subprocess.run(
+            ["git", *location, *overrides, "--no-pager", *args],
+            capture_output=True,
+            env=env,
+            timeout=REMOTE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH): install git to scan repositories") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git {args[0]} took longer than {REMOTE_TIMEOUT} s") from None
+    if proc.returncode != 0:
+        raise SourceError(last_line(proc.stderr, proc.returncode))
+    return proc
+
+
 def output(args: Sequence[str], repo: str | None = None, input: bytes | None = None, cwd: str | None = None) -> bytes:
     return run(args, repo, input=input, cwd=cwd).stdout
 

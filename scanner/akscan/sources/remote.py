@@ -1,0 +1,83 @@
+"""A repository named by URL: mirrored into akscan's cache directory (``git clone --mirror``, then
+``git fetch --prune`` on later runs, with the user's own git credentials), then scanned like any local
+clone — every ref the server has, pull-request refs included, and the blob cache makes a re-audit read
+only what is new.
+
+A URL may carry credentials (``https://user:token@host/…``): they are used to fetch and never shown or
+stored — reports, messages, the mirror's folder name and its config hold the URL without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import urllib.parse
+from pathlib import Path
+
+from akscan.errors import SourceError
+from akscan.sources import gitcmd
+from akscan.storage import user_cache_dir
+
+# scheme://…  or  scp-like user@host:path  (git's ``transport::address`` form, which can run a command
+# with ext::, is not a URL here: it is treated as a local path and refused as "not a repository").
+_URL = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//))")
+SCHEMES = ("https", "http", "ssh", "git", "file", "git+ssh", "ssh+git")
+
+
+def is_url(target: str) -> bool:
+    """A URL git can clone, and not a local path that happens to look like one."""
+    return _URL.match(target) is not None and not os.path.exists(target)
+
+
+def check_url(url: str) -> None:
+    match = _URL.match(url)
+    scheme = (match.group("scheme") or "ssh").lower() if match else ""
+    if scheme not in SCHEMES:
+        raise SourceError(f"{shown_url(url)}: unsupported URL scheme {scheme!r} (use https, ssh, git or file)")
+
+
+def shown_url(url: str) -> str:
+    """The URL without a password or token (the user name of scp-like and ssh URLs stays)."""
+    if "://" not in url:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None and (parts.username is None or parts.scheme in ("ssh", "git+ssh", "ssh+git")):
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    keep_user = parts.scheme in ("ssh", "git+ssh", "ssh+git") and parts.username
+    netloc = f"{parts.username}@{host}" if keep_user else host
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def mirror_dir(url: str, cache: Path | None = None) -> Path:
+    """``<cache>/mirrors/<readable name>-<hash>.git``, one per URL (credentials left out of both)."""
+    shown = shown_url(url)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", shown.split("://", 1)[-1]).strip("._")[-60:] or "repository"
+    digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
+    return (cache or user_cache_dir()) / "mirrors" / f"{name}-{digest}.git"
+
+
+def mirror(url: str, cache: Path | None = None) -> tuple[str, str]:
+    """Bring the mirror of ``url`` up to date: (its git directory, "cloned" or "updated")."""
+    check_url(url)
+    target = mirror_dir(url, cache)
+    try:
+        if (target / "HEAD").is_file():
+            # The URL is given on each fetch, never stored with its credentials.
+            gitcmd.run_remote(["fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*"], str(target))
+            return str(target), "updated"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        # Cloned beside the target and renamed when complete: an interrupted clone never passes for a mirror.
+        gitcmd.run_remote(["clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, str(partial)])
+        gitcmd.run_remote(["remote", "set-url", "origin", "--", shown_url(url)], str(partial))
+        os.replace(partial, target)
+        return str(target), "cloned"
+    except SourceError as error:
+        reason = str(error).replace(url, shown_url(url))
+        raise SourceError(f"cannot mirror {shown_url(url)}: {reason}") from None

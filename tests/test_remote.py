@@ -1,0 +1,105 @@
+"""``akscan git URL``: a repository served over file://, git:// (git daemon) and smart HTTP (git
+http-backend), all on this machine, mirrored into akscan's cache and updated on the next run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from akscan.sources.remote import is_url, mirror_dir, shown_url
+from tests.conftest import run_akscan
+from tests.git_servers import GitDaemon, GitHttp
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+
+def _served(tmp_path: Path, keys: FakeKeys) -> tuple[Repo, str]:
+    repo = Repo(tmp_path / "served" / "project")
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.commit("add client", app_py=f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    repo.commit("remove", app_py="auth = from_env()\n")
+    return repo, key_id
+
+
+def _audit(url: str, cache: Path) -> dict:
+    result = run_akscan("git", url, "--format", "json", env={"AKSCAN_CACHE_DIR": str(cache)}, process=True)
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out)
+
+
+def test_file_url_is_mirrored_and_updated(tmp_path: Path, keys: FakeKeys) -> None:
+    repo, first_key = _served(tmp_path, keys)
+    url = repo.path.as_uri()
+    cache = tmp_path / "cache"
+    document = _audit(url, cache)
+    assert [f["key_id"] for f in document["findings"]] == [first_key]
+    assert document["summary"]["git"]["repository"] == url
+    assert Path(document["summary"]["git"]["mirror"]).is_relative_to(cache / "mirrors")
+    # A new commit and a new branch on the remote: the next run fetches them.
+    later_id, later_secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("feature", cfg_ini=f"access_key_id = {later_id}\naccess_key_secret = {later_secret}\n")
+    document = _audit(url, cache)
+    assert {f["key_id"] for f in document["findings"]} == {first_key, later_id}
+    # A branch deleted on the remote is pruned from the mirror; its commit stays as an unreachable object.
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "feature")
+    document = _audit(url, cache)
+    later = next(f for f in document["findings"] if f["key_id"] == later_id)
+    assert later["git"]["refs"] == []
+
+
+def test_git_daemon_url(tmp_path: Path, keys: FakeKeys) -> None:
+    _, key_id = _served(tmp_path, keys)
+    server = GitDaemon(tmp_path / "served")
+    try:
+        document = _audit(server.url("project"), tmp_path / "cache")
+    finally:
+        server.stop()
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["git"]["repository"].startswith("git://127.0.0.1:")
+
+
+def test_smart_http_url_never_shows_or_stores_its_credentials(tmp_path: Path, keys: FakeKeys) -> None:
+    _, key_id = _served(tmp_path, keys)
+    server = GitHttp(tmp_path / "served")
+    token = "ghp_" + "x7" * 18
+    cache = tmp_path / "cache"
+    try:
+        url = server.url("project", credentials=f"ci:{token}@")
+        result = run_akscan("git", url, "--format", "json", env={"AKSCAN_CACHE_DIR": str(cache)}, process=True)
+        again = run_akscan("git", url, "--format", "html", env={"AKSCAN_CACHE_DIR": str(cache)}, process=True)
+    finally:
+        server.stop()
+    assert any("git-upload-pack" in r for r in server.requests)  # smart HTTP, not a local shortcut
+    document = json.loads(result.out)
+    assert [f["key_id"] for f in document["findings"]] == [key_id]
+    assert document["summary"]["git"]["repository"] == server.url("project")
+    for text in (result.out, result.err, again.out, again.err):
+        assert token not in text
+    for folder, _, files in os.walk(cache):
+        for name in files:
+            assert token.encode() not in (Path(folder) / name).read_bytes(), name
+
+
+def test_unreachable_server_and_bad_scheme_are_one_line_errors(tmp_path: Path) -> None:
+    from tests.git_servers import free_port
+
+    result = run_akscan("git", f"git://127.0.0.1:{free_port()}/nothing", env={"AKSCAN_CACHE_DIR": str(tmp_path)})
+    assert result.code == 2 and "cannot mirror git://127.0.0.1:" in result.err
+    assert len(result.err.strip().splitlines()) <= 2  # the "mirroring" note and the error
+    result = run_akscan("git", "ftp://127.0.0.1/repo.git", env={"AKSCAN_CACHE_DIR": str(tmp_path)})
+    assert result.code == 2 and "unsupported URL scheme 'ftp'" in result.err
+    # git's transport::address form can run a command (ext::): never a URL to akscan.
+    result = run_akscan("git", "ext::sh -c touch% /tmp/akscan-pwned", env={"AKSCAN_CACHE_DIR": str(tmp_path)})
+    assert result.code == 2 and not Path("/tmp/akscan-pwned").exists()
+
+
+def test_url_helpers() -> None:
+    assert is_url("https://github.com/a/b.git") and is_url("git@github.com:a/b.git") and is_url("file:///srv/r")
+    assert not is_url("./repo") and not is_url("ext::sh -c x") and not is_url("C:repo")
+    assert shown_url("https://user:secret@host.example/a.git") == "https://host.example/a.git"
+    assert shown_url("https://token@host.example:8443/a.git") == "https://host.example:8443/a.git"
+    assert shown_url("ssh://git@host.example/a.git") == "ssh://git@host.example/a.git"
+    assert mirror_dir("https://u:p@h.example/a.git", Path("/c")) == mirror_dir("https://h.example/a.git", Path("/c"))
