@@ -42,6 +42,10 @@ class Report:
     root: str | None = None
     paths_from_root: bool = False
     scope: tuple[str, ...] | None = None  # the paths a scan was given (None: the whole tree or repository)
+    # Fleet reports: how findings group into credentials (their stored fingerprints), and each
+    # repository's status entry.
+    group_key: Callable[[Finding], str] | None = None
+    repositories: list[dict[str, Any]] = field(default_factory=list)
 
 
 # Characters that could make a terminal or a reader see something other than what is there: C0 and C1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,11 +131,11 @@ class Credential:
         return steps
 
 
-def credentials(findings: list[Finding]) -> list[Credential]:
+def credentials(findings: list[Finding], key: Callable[[Finding], str] | None = None) -> list[Credential]:
     """One entry per credential (same rule, key ID and secret), most severe and oldest first."""
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
-        groups.setdefault(finding.fingerprint, []).append(finding)
+        groups.setdefault(key(finding) if key is not None else finding.fingerprint, []).append(finding)
     entries = [Credential(sorted(group, key=lambda f: -f.severity)) for group in groups.values()]
 
     def order(entry: Credential) -> tuple[int, str, str]:
@@ -149,11 +150,12 @@ def header(report: Report) -> dict[str, Any]:
     """The facts an auditor reads first: what was scanned, how completely, what was found."""
     stats = report.stats
     git = stats.extra.get("git") or {}
-    entries = credentials(report.findings)
+    entries = credentials(report.findings, report.group_key)
     return {
         "command": report.command,
         "target": safe(git.get("repository") or ", ".join(report.scope or ()) or report.root or "."),
         "git": {name: git[name] for name in _GIT_COUNTS if name in git},
+        "repositories": report.repositories,
         "files": stats.files,
         "bytes": stats.bytes,
         "duration": report.duration,

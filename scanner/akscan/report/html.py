@@ -117,7 +117,7 @@ def _e(text: object) -> str:
 
 def write(report: Report, stream: TextIO) -> None:
     facts = header(report)
-    entries = credentials(report.findings)
+    entries = credentials(report.findings, report.group_key)
     policy = f"default-src 'none'; style-src {_csp_hash(_STYLE)}; script-src {_csp_hash(_SCRIPT)}"
     out: list[str] = [
         "<!doctype html>",
@@ -128,6 +128,7 @@ def write(report: Report, stream: TextIO) -> None:
         f"<style>{_STYLE}</style></head><body>",
     ]
     out += _header(facts)
+    out += _repositories(report.repositories)
     out += _timeline(entries)
     out += _table(entries, report.redact)
     out += _what_to_do(entries)
@@ -144,8 +145,14 @@ def write(report: Report, stream: TextIO) -> None:
 
 def _header(facts: dict) -> list[str]:  # type: ignore[type-arg]
     git = facts["git"]
-    items = [("Command", f"akscan {facts['command']}")]
-    if git:
+    items: list[tuple[str, object]] = [("Command", f"akscan {facts['command']}")]
+    if facts["repositories"]:
+        states: dict[str, int] = {}
+        for repository in facts["repositories"]:
+            states[str(repository["status"])] = states.get(str(repository["status"]), 0) + 1
+        items += [("Repositories", len(facts["repositories"]))]
+        items += [(f"Repositories {state}", count) for state, count in sorted(states.items())]
+    elif git:
         items += [
             ("Commits", git.get("commits", 0)),
             ("Blobs", git.get("blobs", 0)),
@@ -182,6 +189,29 @@ def _header(facts: dict) -> list[str]:  # type: ignore[type-arg]
             f"({_e(skipped)}). Keys in what was not read are not in this report.</p>"
         )
     lines.append("</header>")
+    return lines
+
+
+def _repositories(repositories: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    """Fleet reports: one line per repository (status, findings, what went wrong)."""
+    if not repositories:
+        return []
+    lines = [
+        f'<section id="repositories"><h2>Repositories ({len(repositories)})</h2>',
+        "<table><thead><tr><th>Repository</th><th>Status</th><th>Occurrences</th><th>Commits</th>"
+        "<th>Seconds</th><th>Why</th></tr></thead><tbody>",
+    ]
+    for repository in repositories:
+        status = str(repository.get("status"))
+        seconds = float(repository.get("duration_seconds") or 0)
+        shown = f'<span class="yes">{_e(status)}</span>' if status != "scanned" else _e(status)
+        lines.append(
+            f'<tr><td class="mono">{_e(repository.get("repository"))}</td><td>{shown}</td>'
+            f'<td data-v="{int(repository.get("findings") or 0)}">{int(repository.get("findings") or 0)}</td>'
+            f"<td>{int(repository.get('commits') or 0)}</td><td>{seconds:.1f}</td>"
+            f"<td>{_e(repository.get('reason') or '')}</td></tr>"
+        )
+    lines.append("</tbody></table></section>")
     return lines
 
 

@@ -26,7 +26,7 @@ def _md(text: object) -> str:
 
 def write(report: Report, stream: TextIO) -> None:
     facts = header(report)
-    entries = credentials(report.findings)
+    entries = credentials(report.findings, report.group_key)
     counts = ", ".join(
         f"{facts['by_severity'][str(s)]} {s}"
         for s in sorted(Severity, reverse=True)

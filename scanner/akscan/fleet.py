@@ -1,0 +1,317 @@
+"""Fleet audits: many repositories' histories on a Dask cluster, one report.
+
+A fleet is one more source driving the normal pipeline: each repository is one Dask task
+(``akscan.fleet_task.scan_repository``: mirror or open, then the history scanner), on a ``LocalCluster``
+of this machine's cores by default or on an existing cluster (``--scheduler tcp://host:8786``). Results
+stream back as tasks finish and go to disk at once, one file per repository, redacted: a 10,000-repository
+audit neither holds every finding in memory nor loses finished work. An interrupted run (Ctrl-C, a
+crash) is resumed by running the same command again; a worker that dies mid-task has its task rerun
+elsewhere by the scheduler (``retries`` bounds it), and a result is stored once per repository however
+many times its task ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from akscan.errors import UsageError
+from akscan.fleet_task import TaskSettings, scan_repository, spec_key
+from akscan.rules import Ruleset
+from akscan.storage import user_cache_dir, write_atomic
+from akscan.verify import VerifyOptions
+
+INSTALL_HINT = "akscan fleet needs Dask's distributed scheduler: pip install 'akscan[fleet]'"
+RESULT_LIMIT = 64 * 1024 * 1024  # one repository's stored result, at most, when read back
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    scheduler: str | None = None  # tcp://host:8786; None: a LocalCluster on this machine
+    workers: int = 0  # LocalCluster worker processes (0: one per core)
+    results: Path | None = None  # where per-repository results go (None: the cache, per list of repositories)
+    fresh: bool = False  # ignore the results of an interrupted run instead of resuming it
+    retries: int = 2  # reruns of a task whose worker died
+    verify: VerifyOptions | None = None
+    progress: bool = False
+    task: TaskSettings = field(default_factory=TaskSettings)
+
+
+@dataclass
+class FleetRun:
+    results: Path
+    total: int
+    resumed: int = 0
+    interrupted: bool = False
+    dashboard: str | None = None
+    duration: float = 0.0
+    verification: dict[str, Any] = field(default_factory=dict)
+
+
+def read_list(path: str) -> list[str]:
+    """Repositories from a file: one per line; blank lines and ``#`` comments skipped."""
+    from akscan.storage import read_regular
+
+    try:
+        text = read_regular(path, 16 * 1024 * 1024, "--list").decode("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--list {path}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--list {path}: not UTF-8 text") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+class ResultStore:
+    """One JSON file per repository, written atomically; ``run.json`` says whether the run finished."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_specs(cls, specs: list[str], chosen: Path | None) -> ResultStore:
+        if chosen is not None:
+            return cls(chosen)
+        digest = hashlib.sha256("\n".join(sorted(specs)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return cls(user_cache_dir() / "fleet" / digest)
+
+    def state(self) -> dict[str, Any]:
+        try:
+            loaded = json.loads((self.folder / "run.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def begin(self, total: int, fresh: bool) -> set[str]:
+        """Start a run; returns the repositories an interrupted run already finished (resumed)."""
+        previous = self.state()
+        done: set[str] = set()
+        if previous.get("state") == "running" and not fresh:
+            done = {p.stem for p in self.folder.glob("*.json") if p.name != "run.json"}
+        else:
+            for stale in self.folder.glob("*.json"):
+                stale.unlink()
+        self._write_state({"state": "running", "repositories": total, "started": time.time()})
+        return done
+
+    def finish(self) -> None:
+        self._write_state({**self.state(), "state": "finished", "finished": time.time()})
+
+    def put(self, record: dict[str, Any]) -> bool:
+        """Store a repository's result; False when it was stored already (a task that ran twice)."""
+        target = self.folder / f"{record['spec_key']}.json"
+        if target.exists():
+            return False
+        write_atomic(target, json.dumps(record, sort_keys=True).encode(), private=True)
+        return True
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        from akscan.storage import read_cache
+
+        for path in sorted(self.folder.glob("*.json")):
+            if path.name == "run.json":
+                continue
+            data = read_cache(path, RESULT_LIMIT)
+            with contextlib.suppress(ValueError):
+                if data is not None:
+                    yield json.loads(data)
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        write_atomic(self.folder / "run.json", json.dumps(state).encode(), private=True)
+
+
+def _client(options: FleetOptions) -> tuple[Any, Any, str | None]:
+    """A Dask client: to the given scheduler, or to a LocalCluster of worker processes on loopback."""
+    distributed = _distributed()
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
+    if options.scheduler:
+        try:
+            client = Client(options.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise UsageError(f"--scheduler {options.scheduler}: cannot connect ({error})") from None
+        return client, None, _dashboard(client)
+    with_dashboard = _has_bokeh()
+    cluster = LocalCluster(
+        n_workers=options.workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0" if with_dashboard else None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    return client, cluster, _dashboard(client) if with_dashboard else None
+
+
+def _distributed() -> Any:
+    """Dask's distributed module (untyped, so held as Any), or a one-line error saying how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module("distributed")
+    except ImportError:
+        raise UsageError(INSTALL_HINT) from None
+
+
+def _has_bokeh() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def _dashboard(client: Any) -> str | None:
+    with contextlib.suppress(Exception):
+        link = client.dashboard_link
+        return str(link) if link else None
+    return None
+
+
+def run_fleet(
+    specs: list[str],
+    ruleset: Ruleset,
+    options: FleetOptions,
+    note: Callable[[str], None] = lambda message: None,
+) -> FleetRun:
+    """Scan every repository; results land in the store as they arrive. Ctrl-C stops cleanly."""
+    started = time.monotonic()
+    store = ResultStore.for_specs(specs, options.results)
+    done = store.begin(len(specs), options.fresh)
+    todo = [spec for spec in specs if spec_key(spec) not in done]
+    run = FleetRun(store.folder, len(specs), resumed=len(specs) - len(todo))
+    if run.resumed:
+        note(
+            f"resuming: {run.resumed} of {len(specs)} repositories were done by an interrupted run "
+            "(--fresh redoes them)"
+        )
+    verifier = _Verification(options.verify) if options.verify is not None else None
+    client: Any = None
+    cluster: Any = None
+    if todo:
+        client, cluster, run.dashboard = _client(options)
+    if run.dashboard:
+        note(f"Dask dashboard: {run.dashboard}")
+    bar = None
+    if options.progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="repo", desc="fleet", file=sys.stderr, leave=False)
+    futures: list[Any] = []
+    try:
+        if todo:
+            as_completed = _distributed().as_completed
+            shared = client.scatter(ruleset, broadcast=True)
+            futures = [
+                client.submit(
+                    scan_repository,
+                    spec,
+                    shared,
+                    options.task,
+                    key=f"akscan-{spec_key(spec)}",
+                    pure=False,
+                    retries=options.retries,
+                )
+                for spec in todo
+            ]
+            spec_of = {future.key: spec for future, spec in zip(futures, todo, strict=True)}
+            for future in as_completed(futures):
+                record = _record(future, spec_of[future.key])
+                if verifier is not None:
+                    verifier.check(record)
+                store.put(_redacted(record))
+                if bar is not None:
+                    bar.update(1)
+        store.finish()
+    except KeyboardInterrupt:
+        run.interrupted = True
+        for future in futures:
+            future.cancel()
+    finally:
+        if bar is not None:
+            bar.close()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+    run.duration = time.monotonic() - started
+    if verifier is not None:
+        run.verification = verifier.summary()
+    return run
+
+
+def _record(future: Any, spec: str) -> dict[str, Any]:
+    """A finished task's result, or a failed record saying why (its worker died every time it ran)."""
+    from akscan.sources.remote import is_url, shown_url
+
+    try:
+        result = future.result()
+        if isinstance(result, dict):
+            return result
+        reason = "the task returned nothing"
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+    shown = shown_url(spec) if is_url(spec) else os.path.abspath(spec)
+    return {"repository": shown, "spec_key": spec_key(spec), "status": "failed", "reason": reason, "findings": []}
+
+
+def _redacted(record: dict[str, Any]) -> dict[str, Any]:
+    """What goes to disk: never a secret or a token (their fingerprints stay, for grouping)."""
+    from akscan.model import redact
+
+    findings = []
+    for finding in record.get("findings", []):
+        shown = dict(finding)
+        for name in ("secret", "security_token"):
+            if shown.get(name):
+                shown[name] = redact(shown[name])
+        findings.append(shown)
+    return {**record, "findings": findings}
+
+
+class _Verification:
+    """One STS request per unique pair for the whole fleet, with the verifier's global rate limit."""
+
+    def __init__(self, options: VerifyOptions) -> None:
+        from akscan.verify import Verifier
+
+        self.verifier = Verifier(options)
+        self.results: dict[Any, Any] = {}
+
+    def check(self, record: dict[str, Any]) -> None:
+        from akscan.report.fields import finding_dict
+        from akscan.report.fleet import finding_from_dict
+        from akscan.verify import apply, credential_of
+
+        checked = []
+        for entry in record.get("findings", []):
+            finding = finding_from_dict(entry)
+            credential = credential_of(finding)
+            if credential is not None:
+                if credential not in self.results:
+                    self.results[credential] = self.verifier.check(credential)
+                finding = apply(finding, self.results[credential])
+                entry = {**finding_dict(finding, redact_secrets=False), "git": entry.get("git")}
+                entry = {k: v for k, v in entry.items() if v is not None}
+            checked.append(entry)
+        record["findings"] = checked
+
+    def summary(self) -> dict[str, Any]:
+        statuses: dict[str, int] = {}
+        for verification in self.results.values():
+            statuses[verification.status] = statuses.get(verification.status, 0) + 1
+        self.verifier.cache.save()
+        return {"requests": self.verifier.requests, "unique_pairs": len(self.results), "statuses": statuses}
+
+
+def task_settings(**changes: Any) -> TaskSettings:
+    return dataclasses.replace(TaskSettings(), **changes)

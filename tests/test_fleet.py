@@ -1,0 +1,211 @@
+"""``akscan fleet`` on a real Dask cluster (worker processes on loopback) over generated repositories
+with planted keys: every key once per place, cross-repository dedupe, failures, resuming, Ctrl-C, and a
+worker killed in the middle of the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, akscan_command, run_akscan
+from tests.gitrepo import Repo
+from tests.keys import FakeKeys
+
+pytest.importorskip("distributed")
+
+
+def _fleet_of(root: Path, keys: FakeKeys, count: int) -> tuple[list[str], dict[str, set[str]]]:
+    """``count`` repositories, each with a key of its own (added on a branch in every third one, removed
+    again in every fourth), and one key shared by all. Returns the paths and key ID -> repositories."""
+    shared_id, shared_secret = keys.alibaba_id(), keys.alibaba_secret()
+    expected: dict[str, set[str]] = {shared_id: set()}
+    paths = []
+    for index in range(count):
+        repo = Repo(root / f"repo{index:02d}")
+        own_id, own_secret = keys.alibaba_id(), keys.alibaba_secret()
+        repo.commit(
+            "shared config",
+            deploy_env=f"ALIBABA_CLOUD_ACCESS_KEY_ID={shared_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={shared_secret}\n",
+        )
+        if index % 3 == 0:
+            repo.git("checkout", "-q", "-b", "feature")
+        repo.commit("client", app_py=f"auth = oss2.Auth('{own_id}', '{own_secret}')\n")
+        if index % 4 == 0:
+            repo.commit("remove", app_py="auth = from_env()\n")
+        expected[own_id] = {str(repo.path)}
+        expected[shared_id].add(str(repo.path))
+        paths.append(str(repo.path))
+    return paths, expected
+
+
+def _fleet(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
+    result = run_akscan("fleet", *args, "--format", "json", "-q", env=env, process=True, timeout=300)
+    return result.code, json.loads(result.out) if result.out.strip() else {}, result.err
+
+
+def _places(document: dict) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for finding in document["findings"]:
+        repositories = [place["repository"] for place in finding["places"]]
+        assert len(repositories) == len(set(repositories)), finding["key_id"]  # one place per repository here
+        found[finding["key_id"]] = set(repositories)
+    return found
+
+
+def test_fleet_finds_every_key_once_per_place_and_reports_failures(tmp_path: Path, keys: FakeKeys) -> None:
+    paths, expected = _fleet_of(tmp_path, keys, 12)
+    url = Path(paths[0]).as_uri()  # the same repository once more, by URL: mirrored into the cache
+    code, document, _ = _fleet(*paths, url, str(tmp_path / "missing"), "--workers", "2")
+    assert code == 1
+    expected_with_url = {key: places | ({url} if paths[0] in places else set()) for key, places in expected.items()}
+    assert _places(document) == expected_with_url
+    shared = next(f for f in document["findings"] if len(f["places"]) > 2)
+    assert shared["repositories"] == 13 and shared["secret"].endswith("*")  # one key, thirteen places
+    statuses = {r["repository"]: r["status"] for r in document["repositories"]}
+    assert len(statuses) == 14 and statuses[str(tmp_path / "missing")] == "failed"
+    failed = next(r for r in document["repositories"] if r["status"] == "failed")
+    assert "not a git repository" in failed["reason"]
+    summary = document["summary"]
+    assert summary["by_status"] == {"failed": 1, "scanned": 13} and summary["credentials"] == 13
+    assert summary["places"] == 13 + 13 and summary["incomplete"] is True
+
+
+def test_no_secret_reaches_the_results_or_the_report(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "one")
+    secret = keys.alibaba_secret()
+    repo.commit("c", a_py=f"auth = oss2.Auth('{keys.alibaba_id()}', '{secret}')\n")
+    results = tmp_path / "results"
+    code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+    assert code == 1 and secret not in json.dumps(document)
+    for stored in results.iterdir():
+        assert secret.encode() not in stored.read_bytes()
+    html = run_akscan("fleet", str(repo.path), "--results", str(results), "--format", "html", process=True).out
+    assert secret not in html and "Repositories (1)" in html
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path, keys: FakeKeys) -> None:
+    paths, expected = _fleet_of(tmp_path / "repos", keys, 6)
+    results = tmp_path / "results"
+    code, first, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    assert code == 1 and _places(first) == expected
+    # As an interrupted run leaves it: the state says running, three repositories' results are missing.
+    state = json.loads((results / "run.json").read_text())
+    (results / "run.json").write_text(json.dumps({**state, "state": "running"}))
+    stored = sorted(p for p in results.glob("*.json") if p.name != "run.json")
+    for lost in stored[:3]:
+        lost.unlink()
+    kept = {p.name: p.stat().st_mtime_ns for p in stored[3:]}
+    code, resumed, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    assert code == 1 and _places(resumed) == expected and resumed["summary"]["resumed"] == 3
+    assert {p.name: p.stat().st_mtime_ns for p in stored[3:]} == kept  # the finished ones were not redone
+    assert json.loads((results / "run.json").read_text())["state"] == "finished"
+    # A finished run is not resumed: the next one redoes everything.
+    code, again, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    assert again["summary"]["resumed"] == 0 and _places(again) == expected
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path, keys: FakeKeys) -> None:
+    paths, _ = _fleet_of(tmp_path / "repos", keys, 1)
+    copies = []
+    for index in range(60):  # many small repositories, one worker: the run takes a few seconds
+        copy = tmp_path / "copies" / f"r{index:02d}"
+        shutil.copytree(paths[0], copy)
+        copies.append(str(copy))
+    results = tmp_path / "results"
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner")}
+    proc = subprocess.Popen(
+        [*akscan_command(), "fleet", *copies, "--results", str(results), "--workers", "1", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 3:  # run.json and two results
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err  # findings in what finished (2 when an interrupted run found nothing)
+    document = json.loads(out)
+    done = len(document["repositories"])
+    assert 2 <= done < 60 and document["summary"]["interrupted"] is True
+    assert b"INTERRUPTED" in err and b"run the same command again" in err
+    assert json.loads((results / "run.json").read_text())["state"] == "running"
+    result = run_akscan(
+        "fleet", *copies, "--results", str(results), "--workers", "2", "--format", "json", process=True, timeout=300
+    )
+    finished = json.loads(result.out)
+    assert finished["summary"]["resumed"] == done and len(finished["repositories"]) == 60
+    assert all(r["status"] == "scanned" for r in finished["repositories"])
+
+
+def test_a_worker_killed_mid_run_loses_no_result(tmp_path: Path, keys: FakeKeys) -> None:
+    from distributed import Client, LocalCluster
+
+    paths, expected = _fleet_of(tmp_path / "repos", keys, 4)
+    copies = list(paths)
+    for index in range(36):  # more work than the kill takes to land
+        copy = tmp_path / "copies" / f"r{index:02d}"
+        shutil.copytree(paths[index % 4], copy)
+        copies.append(str(copy))
+        for places in expected.values():
+            if paths[index % 4] in places:
+                places.add(str(copy))
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    client = Client(cluster)
+    try:
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner")}
+        proc = subprocess.Popen(
+            [*akscan_command(), "fleet", *copies, "--scheduler", cluster.scheduler_address, "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        killed = None
+        deadline = time.monotonic() + 120
+        while killed is None and time.monotonic() < deadline and proc.poll() is None:
+            busy = [
+                address
+                for address, tasks in client.processing().items()
+                if any(str(task).startswith("akscan-") for task in tasks)
+            ]
+            if busy:
+                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+            time.sleep(0.01)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        client.close()
+        cluster.close()
+    assert killed is not None, "no task was seen running"
+    assert proc.returncode == 1, err
+    document = json.loads(out)
+    assert _places(document) == expected
+    assert sorted(r["repository"] for r in document["repositories"]) == sorted(copies)
+    assert all(r["status"] == "scanned" for r in document["repositories"])
+
+
+def test_without_distributed_fleet_says_how_to_install_it(tmp_path: Path) -> None:
+    code = "import sys; sys.modules['distributed'] = None; from akscan.cli import run; sys.argv[0] = 'akscan'; run()"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "scanner")}
+    proc = subprocess.run([sys.executable, "-c", code, "fleet", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "pip install 'akscan[fleet]'" in proc.stderr
+
+
+def test_fleet_usage_errors_are_one_line(tmp_path: Path) -> None:
+    for args, message in [
+        ((), "no repositories"),
+        ((".", "--format", "sarif"), "a fleet report is one of"),
+        ((".", "--no-redact"), "stored redacted"),
+        (("--list", str(tmp_path / "none.txt")), "no such file"),
+    ]:
+        result = run_akscan("fleet", *args)
+        assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1, result.err
