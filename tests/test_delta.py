@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from akscan.delta import DeltaScanner, Reach, common_ends, lines_down, lines_up
-from akscan.model import Finding, ScanStats
+from akscan.model import Finding, Kind, ScanStats
 from akscan.pipeline import ContentOptions, scan_content
 from akscan.rules import Ruleset
 from tests.conftest import run_akscan
@@ -74,9 +74,9 @@ def test_common_ends_are_the_longest_shared_prefix_and_suffix() -> None:
         assert suffix == room or old[len(old) - suffix - 1] != new[len(new) - suffix - 1]
 
 
-def _leak_line(keys: FakeKeys, rng: random.Random) -> list[str]:
+def _leak_line(keys: FakeKeys, rng: random.Random, pairs_only: bool = False) -> list[str]:
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
-    shape = rng.randrange(5)
+    shape = rng.choice((0, 1, 4)) if pairs_only else rng.randrange(5)
     if shape == 0:
         return [f"auth = oss2.Auth('{key_id}', '{secret}')"]
     if shape == 1:
@@ -89,21 +89,21 @@ def _leak_line(keys: FakeKeys, rng: random.Random) -> list[str]:
     return [f"aws_access_key_id = {aws_id}", "", f"aws_secret_access_key = {aws_secret}"]
 
 
-def _document(rng: random.Random, keys: FakeKeys) -> list[str]:
+def _document(rng: random.Random, keys: FakeKeys, pairs_only: bool = False) -> list[str]:
     lines: list[str] = []
     for _ in range(rng.randint(20, 600)):
-        lines.extend(_leak_line(keys, rng) if rng.random() < 0.06 else [rng.choice(FILLER)])
+        lines.extend(_leak_line(keys, rng, pairs_only) if rng.random() < 0.06 else [rng.choice(FILLER)])
     return lines
 
 
-def _edit(lines: list[str], rng: random.Random, keys: FakeKeys) -> list[str]:
+def _edit(lines: list[str], rng: random.Random, keys: FakeKeys, pairs_only: bool = False) -> list[str]:
     """One to three hunks: lines inserted (some with keys), deleted, replaced, or a block moved."""
     new = list(lines)
     for _ in range(rng.randint(1, 3)):
         at = rng.randint(0, len(new))
         action = rng.randrange(5)
         if action == 0:
-            new[at:at] = _leak_line(keys, rng)
+            new[at:at] = _leak_line(keys, rng, pairs_only)
         elif action == 1:
             del new[at : at + rng.randint(1, 12)]
         elif action == 2:
@@ -132,14 +132,17 @@ def _whole(data: bytes, ruleset: Ruleset) -> list[Finding]:
     return scan_content(io.BytesIO(data), "app/settings.py", "git", ruleset, ScanStats(), ContentOptions())
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_a_version_scanned_against_its_base_finds_what_a_whole_scan_finds(seed: int, ruleset: Ruleset) -> None:
+@pytest.mark.parametrize("pairs_only", [False, True], ids=["lone-keys-too", "pairs-only"])
+@pytest.mark.parametrize("seed", range(30))
+def test_a_version_scanned_against_its_base_finds_what_a_whole_scan_finds(
+    seed: int, pairs_only: bool, ruleset: Ruleset
+) -> None:
     rng = random.Random(seed)
     keys = FakeKeys(seed)
-    base_lines = _document(rng, keys)
+    base_lines = _document(rng, keys, pairs_only)
     versions = [base_lines]
     for _ in range(4):  # a chain: each version is stored against the one before
-        versions.append(_edit(versions[-1], rng, keys))
+        versions.append(_edit(versions[-1], rng, keys, pairs_only))
     texts = ["\n".join(v).encode() + b"\n" for v in versions]
     names = [f"v{i}" for i in range(len(texts))]
     # Each version is stored against the one before; git may serve them in any order.
@@ -147,15 +150,17 @@ def test_a_version_scanned_against_its_base_finds_what_a_whole_scan_finds(seed: 
     stats = ScanStats()
     order = list(range(len(texts)))
     rng.shuffle(order)
+    far_reaching = False  # a lone ID or secret: such versions are scanned whole (names may pair them)
     for index in order:
         name, data = names[index], texts[index]
         found = scanner.scan(name, data, "app/settings.py", stats)
         whole = _whole(data, ruleset)
+        far_reaching = far_reaching or any(f.kind in (Kind.KEY_ID, Kind.SECRET) for f in whole)
         if found is None:
             found = whole
         assert _shape(found) == _shape(whole), f"version {name}"
         scanner.done(name, data, found)
-    if min(len(t) for t in texts) > 16 * 1024:  # small files are rescanned whole: the reach covers them
+    if min(len(t) for t in texts) > 16 * 1024 and not far_reaching:  # small files: the reach covers them
         assert stats.reused_bytes > 0
 
 

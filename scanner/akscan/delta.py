@@ -15,7 +15,9 @@ base's findings (moved by the size difference when it sits in the suffix). Every
 of the middle (the *core*) is scanned again, in a window one more reach wider on each side, so the core's
 findings see their whole neighbourhood. What remains inexact is the one global step of the engine — the
 one-to-one pairing, where an ID in the core may compete with an old pair just outside it for a secret —
-the same trade-off chunking makes for files over 8 MiB.
+the same trade-off chunking makes for files over 8 MiB — and the pairing of an ID and a secret far apart
+by their names: a version whose findings include a lone ID or secret, or a pair further apart than the
+reach, is scanned whole.
 
 Only plain text is scanned this way (not binary, UTF-16, archives, CR-only line ends, or blobs that need
 more than one chunk); anything else, or a base no longer held, is scanned whole as before.
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from akscan.decode.archives import archive_kind
 from akscan.decode.text import looks_binary
 from akscan.detect import DECODE_LINES
-from akscan.model import Blob, Finding, Location, Origin, ScanStats
+from akscan.model import Blob, Finding, Kind, Location, Origin, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob
 from akscan.rules import Ruleset
 from akscan.sources.files import CHUNK_SIZE
@@ -173,7 +175,25 @@ class DeltaScanner:
         stats.reused_bytes += len(data) - (hi - lo)
         window = Blob(data[lo:hi], Origin(path, "git"), line_base=data.count(b"\n", 0, lo), offset_base=lo)
         found = [f for f in scan_blob(window, self.ruleset, stats, self.options.line_allow) if _touches(f, core)]
-        return found + _carried(held, data, prefix, suffix, core, path)
+        found += _carried(held, data, prefix, suffix, core, path)
+        if self._far_reaching(held.findings) or self._far_reaching(found):
+            stats.reused_bytes -= len(data) - (hi - lo)
+            stats.files -= 1
+            stats.bytes -= len(data)
+            return None
+        return found
+
+    def _far_reaching(self, findings: list[Finding]) -> bool:
+        """Findings that may depend on more than the reach: a lone ID or secret (the engine pairs two far
+        apart when their names single each other out, akscan.names) and a pair already that far apart.
+        Rare (they are leaks); such a version is scanned whole."""
+        for finding in findings:
+            if finding.kind in (Kind.KEY_ID, Kind.SECRET):
+                return True
+            second = finding.secret_location
+            if second is not None and abs(second.line - finding.location.line) > self.reach.lines:
+                return True
+        return False
 
     def done(self, sha: str, data: bytes | None, findings: list[Finding]) -> None:
         """Note that ``sha`` has been scanned: release the versions waiting only for it, and hold it

@@ -19,6 +19,7 @@ from typing import Any
 from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
+from akscan.names import agreement, binding_name, names_a_secret, names_an_id
 from akscan.pairing import Candidate, assign, pair_cost
 from akscan.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 
@@ -194,7 +195,8 @@ class _Matcher:
                 start = match.start(1)
                 if start in found or not self._valid(rule, value):
                     continue
-                found[start] = Candidate(index, value, start, match.end(1))
+                name = binding_name(self.data, start) if rule.kind == "key-id" else ""
+                found[start] = Candidate(index, value, start, match.end(1), name=name)
         return list(found.values())
 
     def _valid(self, rule: Rule, value: str) -> bool:
@@ -218,7 +220,9 @@ class _Matcher:
                 value = match.group(1).decode("latin-1")
                 # A lone secret has only its key name to vouch for it: demand all three classes.
                 if self._valid(rule, value) and character_classes(value) == 3:
-                    found.append(Candidate(index, value, match.start(1), match.end(1), context=True))
+                    start = match.start(1)
+                    name = binding_name(self.data, start)
+                    found.append(Candidate(index, value, start, match.end(1), context=True, name=name))
         return found
 
     def _secrets_in(self, index: int, windows: list[tuple[int, int]]) -> list[Candidate]:
@@ -231,7 +235,9 @@ class _Matcher:
                 value = match.group(1).decode("latin-1")
                 if self._valid(rule, value):
                     start = match.start(1)
-                    found.append(Candidate(index, value, start, match.end(1), context=self._has_context(rule, start)))
+                    context = self._has_context(rule, start)
+                    name = binding_name(self.data, start)
+                    found.append(Candidate(index, value, start, match.end(1), context=context, name=name))
         return found
 
     def _has_context(self, rule: Rule, start: int) -> bool:
@@ -278,13 +284,14 @@ class _Matcher:
                 near = []
                 for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                     secret = secrets[position]
-                    if secret.end <= hi:
+                    if secret.end <= hi and not _contradict(id_candidate, secret):
                         near.append((id_candidate, secret, self._cost(id_candidate, secret)))
                 # Only an ID's few nearest secrets compete for it: a far one it could only get once its
                 # neighbours are taken is a likelier mispairing than a lone ID (and a dense export would
                 # otherwise feed the assignment a dozen edges per row).
                 edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
         pairs = assign(edges)
+        pairs += self._far_pairs(ids, lone_secrets, pairs)
 
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
@@ -320,6 +327,35 @@ class _Matcher:
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))
         return findings
+
+    def _far_pairs(
+        self, ids: list[Candidate], secrets: list[Candidate], pairs: list[tuple[Candidate, Candidate]]
+    ) -> list[tuple[Candidate, Candidate]]:
+        """An ID and a secret too far apart to pair by distance (a long settings file), both bound to
+        names that say what they are: paired when the blob has exactly one of each left for the rule, or
+        when their names' qualifiers single each other out (``OSS_ACCESS_KEY_ID`` … ``OSS_ACCESS_KEY_SECRET``)."""
+        rules = self.ruleset.rules
+        paired = {c.value for pair in pairs for c in pair}
+        found: list[tuple[Candidate, Candidate]] = []
+        for rule_index in sorted({c.rule for c in ids}):
+            pair = rules[rule_index].pair
+            if pair is None:
+                continue
+            secret_rule = self.ruleset.by_id[pair.secret]
+            lone_ids = _first_by_value(c for c in ids if c.rule == rule_index and c.value not in paired)
+            lone_secrets = _first_by_value(s for s in secrets if s.rule == secret_rule and s.value not in paired)
+            lone_ids = [c for c in lone_ids if c.name and names_an_id(c.name)]
+            lone_secrets = [s for s in lone_secrets if s.name and names_a_secret(s.name)]
+            if len(lone_ids) == 1 and len(lone_secrets) == 1:
+                if agreement(lone_ids[0].name, lone_secrets[0].name) >= 0:
+                    found.append((lone_ids[0], lone_secrets[0]))
+                continue
+            for id_candidate in lone_ids:
+                matching = [s for s in lone_secrets if agreement(id_candidate.name, s.name) > 0]
+                rivals = [c for c in lone_ids if matching and agreement(c.name, matching[0].name) > 0]
+                if len(matching) == 1 and len(rivals) == 1:
+                    found.append((id_candidate, matching[0]))
+        return found
 
     def _cost(self, id_candidate: Candidate, secret: Candidate) -> float:
         lines = self.data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
@@ -388,6 +424,20 @@ class _Matcher:
             title=rule.title,
             remediation=rule.remediation,
         )
+
+
+def _contradict(id_candidate: Candidate, secret: Candidate) -> bool:
+    """Names that say the two belong to different pairs (``OSS_…_ID`` and ``SMS_…_SECRET``): never paired,
+    however close — a wrong pair verified live is a wrong answer, worse than two lone findings."""
+    return bool(id_candidate.name and secret.name) and agreement(id_candidate.name, secret.name) < 0
+
+
+def _first_by_value(candidates: Iterator[Candidate]) -> list[Candidate]:
+    """One candidate per distinct value (its first occurrence): the same key written twice is one key."""
+    first: dict[str, Candidate] = {}
+    for candidate in candidates:
+        first.setdefault(candidate.value, candidate)
+    return list(first.values())
 
 
 class _Spans:

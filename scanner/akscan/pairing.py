@@ -13,6 +13,9 @@ LINE_COST = 120.0  # one line apart costs as much as 120 bytes on the same line
 BYTE_COST = 0.1
 CONTEXT_BONUS = 150.0  # the secret sits behind a key name such as ``AccessKeySecret``
 WRONG_DIRECTION = 40.0  # added to edges that go against the direction the layout favours
+# Names that qualify both halves the same way (OSS_…_ID with OSS_…_SECRET) pull a pair together by almost
+# a line (names that contradict each other never make an edge at all: akscan.detect).
+NAME_AGREES = -100.0
 # ID-then-secret is how people write pairs. The secret-then-ID reading wins only when it pairs more, or
 # is cheaper by more than this (half a line): a few bytes of difference must not flip a whole file.
 DIRECTION_MARGIN = LINE_COST / 2
@@ -25,16 +28,21 @@ class Candidate:
     start: int
     end: int
     context: bool = False
+    name: str = ""  # the name the value is bound to (akscan.names), "" for a positional value
 
 
 Edge = tuple[Candidate, Candidate, float]
 
 
 def pair_cost(id_candidate: Candidate, secret: Candidate, lines_between: int) -> float:
+    from akscan.names import agreement
+
     gap = secret.start - id_candidate.end if secret.start >= id_candidate.end else id_candidate.start - secret.end
     cost = lines_between * LINE_COST + max(gap, 0) * BYTE_COST
     if secret.context:
         cost -= CONTEXT_BONUS
+    if id_candidate.name and secret.name and agreement(id_candidate.name, secret.name) > 0:
+        cost += NAME_AGREES
     return cost
 
 

@@ -1,0 +1,139 @@
+"""The names credentials are bound to, for pairing: ``OSS_ACCESS_KEY_ID=…``, ``"sms.access_key_secret": …``,
+``<AccessKeyId>…``, ``'prod_ak' => …``.
+
+Two pairs interleaved — ``OSS_ID, SMS_ID, OSS_SECRET, SMS_SECRET`` — are told apart by what their names
+say beyond "access key id/secret": the *qualifiers* (``oss``, ``sms``). A pair whose qualifiers agree is
+preferred; one whose qualifiers contradict each other is the last resort, and says so (low confidence).
+Positional values (``oss2.Auth('…', '…')``, ``--access-key-id …``) have no name and pair by distance alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+LOOKBEHIND = 96
+# Between a name and its value: optional closing quote, then an assignment (=, :, =>, :=, ?=, or the
+# '>' closing an XML element), then optional spaces and an opening quote.
+_BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*["'`]?$""")
+_WORDS = re.compile(r"[a-z]+|[0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# Words that say "this is a credential" or name the provider: present in the names of every pair alike,
+# so they say nothing about *which* pair a value belongs to.
+GENERIC = frozenset(
+    (
+        "access",
+        "accesskey",
+        "accesskeyid",
+        "accesskeysecret",
+        "key",
+        "keys",
+        "id",
+        "ids",
+        "secret",
+        "secrets",
+        "secretkey",
+        "secretid",
+        "ak",
+        "sk",
+        "aksk",
+        "akid",
+        "akey",
+        "skey",
+        "acc",
+        "pass",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "cred",
+        "creds",
+        "auth",
+        "alibaba",
+        "alibabacloud",
+        "aliyun",
+        "ali",
+        "alicloud",
+        "cloud",
+        "aws",
+        "amazon",
+        "iam",
+        "tencent",
+        "tencentcloud",
+        "qcloud",
+        "tc",
+        "the",
+        "my",
+        "your",
+        "default",
+        "value",
+        "val",
+        "config",
+        "conf",
+        "cfg",
+        "env",
+        "settings",
+        "setting",
+        "app",
+        "application",
+        "sdk",
+        "api",
+        "client",
+        "string",
+        "str",
+        "var",
+        "let",
+        "const",
+        "set",
+        "export",
+        "spring",
+        "cloudapi",
+        "token",
+        "security",
+        "session",
+        "sts",
+        "ram",
+        "user",
+    )
+)
+# Name parts that mark the value as the ID half or the secret half.
+ID_WORDS = frozenset({"id", "ak", "akid", "accesskeyid", "accessid", "secretid"})
+SECRET_WORDS = frozenset({"secret", "sk", "secretkey", "accesskeysecret", "accesssecret"})
+
+
+def binding_name(data: bytes, start: int) -> str:
+    """The name the value at ``start`` is assigned to on its line, or "" (a positional value)."""
+    line_start = data.rfind(b"\n", max(0, start - LOOKBEHIND), start) + 1
+    before = data[max(line_start, start - LOOKBEHIND) : start]
+    match = _BOUND.search(before)
+    return match.group("name").decode("latin-1") if match else ""
+
+
+def words(name: str) -> list[str]:
+    return _WORDS.findall(_CAMEL.sub(" ", name).lower())
+
+
+def qualifiers(name: str) -> frozenset[str]:
+    """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod}."""
+    return frozenset(w for w in words(name) if w not in GENERIC and len(w) > 1)
+
+
+def agreement(id_name: str, secret_name: str) -> int:
+    """+1 when both names qualify the same way, -1 when they contradict, 0 when either says nothing."""
+    left, right = qualifiers(id_name), qualifiers(secret_name)
+    if not left or not right:
+        return 0
+    if left == right:
+        return 1
+    return 0 if left & right else -1
+
+
+def names_an_id(name: str) -> bool:
+    parts = set(words(name))
+    joined = "".join(words(name))
+    return bool(parts & ID_WORDS) or "accesskeyid" in joined or "secretid" in joined
+
+
+def names_a_secret(name: str) -> bool:
+    parts = set(words(name))
+    return bool(parts & SECRET_WORDS) or "secret" in "".join(words(name))

@@ -1,0 +1,132 @@
+"""Pairing that reads the names values are bound to: interleaved pairs told apart by their qualifiers, far
+pairs in long settings files, and a property: N pairs laid out the ways people write them, shuffled,
+never produce a wrong pair."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from akscan.model import Kind
+from akscan.names import agreement, binding_name, qualifiers
+from akscan.rules import Ruleset
+from tests.conftest import scan_text
+from tests.keys import FakeKeys
+
+SERVICES = ["oss", "sms", "ecs", "rds", "cdn", "log", "nas", "mq", "vod", "dns", "slb", "kms"]
+
+
+def _pairs(findings: list) -> set[tuple[str, str]]:
+    return {(f.key_id, f.secret) for f in findings if f.kind == Kind.PAIR}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{s}_ACCESS_KEY_ID={i}\n",
+        '"{s}.access_key_id": "{i}",\n',
+        "{s}AccessKeyId: {i}\n",
+        "export ALIBABA_CLOUD_{S}_ACCESS_KEY_ID='{i}'\n",
+    ],
+)
+def test_interleaved_pairs_are_told_apart_by_their_names(template: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    made = {s: (keys.alibaba_id(), keys.alibaba_secret()) for s in ("oss", "sms")}
+    secret_template = template.replace("ACCESS_KEY_ID", "ACCESS_KEY_SECRET").replace(
+        "access_key_id", "access_key_secret"
+    )
+    secret_template = secret_template.replace("AccessKeyId", "AccessKeySecret")
+    text = "".join(template.format(s=s, S=s.upper(), i=made[s][0]).replace("{s}", s) for s in ("oss", "sms"))
+    text += "".join(secret_template.format(s=s, S=s.upper(), i=made[s][1]) for s in ("oss", "sms"))
+    text = text.replace("oss_ACCESS", "OSS_ACCESS").replace("sms_ACCESS", "SMS_ACCESS")
+    assert _pairs(scan_text(text, ruleset)) == set(made.values()), text
+
+
+def test_contradicting_names_never_pair_however_close(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    found = scan_text(f"OSS_ACCESS_KEY_ID={key_id}\nSMS_ACCESS_KEY_SECRET={secret}\n", ruleset)
+    assert _pairs(found) == set()
+    assert {f.kind for f in found} == {Kind.KEY_ID, Kind.SECRET}
+
+
+def test_a_pair_far_apart_in_a_settings_file_is_paired_by_its_names(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    filler = "".join(f"SETTING_{n} = {n}\n" for n in range(30))
+    text = f"ALIBABA_CLOUD_ACCESS_KEY_ID = '{key_id}'\n{filler}ALIBABA_CLOUD_ACCESS_KEY_SECRET = '{secret}'\n"
+    (finding,) = scan_text(text, ruleset)
+    assert (finding.kind, finding.key_id, finding.secret) == (Kind.PAIR, key_id, secret)
+    assert finding.location.line == 1 and finding.secret_location is not None and finding.secret_location.line == 32
+
+
+def test_far_pairs_need_unambiguous_names(ruleset: Ruleset, keys: FakeKeys) -> None:
+    filler = "".join(f"SETTING_{n} = {n}\n" for n in range(30))
+    ids = [keys.alibaba_id() for _ in range(2)]
+    secrets = [keys.alibaba_secret() for _ in range(2)]
+    # Two IDs and two secrets, names saying nothing about which goes with which: no pair is invented.
+    text = f"ACCESS_KEY_ID = '{ids[0]}'\nBACKUP_ACCESS_KEY_ID = '{ids[1]}'\n{filler}"
+    text += f"ACCESS_KEY_SECRET = '{secrets[0]}'\nACCESS_KEY_SECRET_2 = '{secrets[1]}'\n"
+    assert _pairs(scan_text(text, ruleset)) == set()
+    # Qualified names single each other out: both pairs.
+    text = f"OSS_ACCESS_KEY_ID = '{ids[0]}'\nSMS_ACCESS_KEY_ID = '{ids[1]}'\n{filler}"
+    text += f"SMS_ACCESS_KEY_SECRET = '{secrets[1]}'\nOSS_ACCESS_KEY_SECRET = '{secrets[0]}'\n"
+    assert _pairs(scan_text(text, ruleset)) == {(ids[0], secrets[0]), (ids[1], secrets[1])}
+
+
+# -- the property ---------------------------------------------------------------------------------------
+def _layout(kind: str, pairs: list[tuple[str, str, str]], rng: random.Random) -> str:
+    """Pairs (service, id, secret) written the way ``kind`` says, in a shuffled order."""
+    pairs = list(pairs)
+    rng.shuffle(pairs)
+    if kind == "call":
+        return "".join(f"{s}_client = oss2.Auth('{i}', '{k}')\n" for s, i, k in pairs)
+    if kind == "consecutive":
+        return "".join(f"access_key_id = {i}\naccess_key_secret = {k}\n\n" for _, i, k in pairs)
+    if kind == "json":
+        return json.dumps([{"AccessKeyId": i, "AccessKeySecret": k, "Name": s} for s, i, k in pairs], indent=2)
+    if kind == "ini":
+        return "".join(
+            f"[{s}]\naccess_key_id = {i}\naccess_key_secret = {k}\nregion = cn-hangzhou\n\n" for s, i, k in pairs
+        )
+    if kind == "csv":
+        return "AccessKeyId,AccessKeySecret\n" + "".join(f"{i},{k}\n" for _, i, k in pairs)
+    if kind == "named-shuffled":  # every line on its own, in any order: the names say which goes with which
+        lines = [f"{s.upper()}_ACCESS_KEY_ID={i}" for s, i, _ in pairs]
+        lines += [f"{s.upper()}_ACCESS_KEY_SECRET={k}" for s, _, k in pairs]
+        rng.shuffle(lines)
+        return "\n".join(lines) + "\n"
+    if kind == "secret-first":
+        return "".join(f"AccessKeySecret: {k}\nAccessKeyId: {i}\n---\n" for _, i, k in pairs)
+    raise AssertionError(kind)
+
+
+LAYOUTS = ["call", "consecutive", "json", "ini", "csv", "named-shuffled", "secret-first"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_shuffled_pairs_never_make_a_wrong_pair(layout: str, ruleset: Ruleset) -> None:
+    wrong = found = expected = 0
+    for seed in range(25):
+        rng = random.Random(seed)
+        keys = FakeKeys(seed)
+        count = rng.randint(1, len(SERVICES))
+        pairs = [(s, keys.alibaba_id(), keys.alibaba_secret()) for s in rng.sample(SERVICES, count)]
+        truth = {(i, k) for _, i, k in pairs}
+        reported = _pairs(scan_text(_layout(layout, pairs, rng), ruleset))
+        wrong += len(reported - truth)
+        found += len(reported & truth)
+        expected += len(truth)
+    assert wrong == 0
+    assert found == expected  # and in these layouts every pair is found
+
+
+def test_names_helpers() -> None:
+    assert qualifiers("OSS_ACCESS_KEY_ID") == {"oss"} and qualifiers("smsAccessKeySecret") == {"sms"}
+    assert qualifiers("ALIBABA_CLOUD_ACCESS_KEY_ID") == frozenset()
+    assert agreement("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET") == 1
+    assert agreement("OSS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET") == -1
+    assert agreement("ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET") == 0
+    data = b"  prod.accessKeyId: 'X'"
+    assert binding_name(data, data.index(b"X")) == "prod.accessKeyId"
+    data = b"oss2.Auth('A', 'X')"
+    assert binding_name(data, data.index(b"X")) == ""
