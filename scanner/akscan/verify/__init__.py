@@ -32,10 +32,12 @@ from akscan.verify.transport import Transport, UrllibTransport
 VERIFIERS = {
     "alibaba": "akscan.verify.alibaba:check",
     "aws": "akscan.verify.aws:check",
+    "tencent": "akscan.verify.tencent:check",
 }
 DEFAULT_ENDPOINTS = {
     "alibaba": "https://sts.aliyuncs.com",
     "aws": "https://sts.amazonaws.com",
+    "tencent": "https://sts.tencentcloudapi.com",
 }
 VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
 REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,20}){1,4}")

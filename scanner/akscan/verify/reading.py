@@ -9,9 +9,19 @@ import sys
 from akscan.errors import UsageError
 
 _ENV_NAMES = {
-    "id": ("AKSCAN_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-    "secret": ("AKSCAN_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "AWS_SECRET_ACCESS_KEY"),
-    "token": ("AKSCAN_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN", "AWS_SESSION_TOKEN"),
+    "id": ("AKSCAN_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", "TENCENTCLOUD_SECRET_ID"),
+    "secret": (
+        "AKSCAN_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "AWS_SECRET_ACCESS_KEY",
+        "TENCENTCLOUD_SECRET_KEY",
+    ),
+    "token": (
+        "AKSCAN_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "AWS_SESSION_TOKEN",
+        "TENCENTCLOUD_SESSION_TOKEN",
+    ),
 }
 
 
@@ -60,6 +70,7 @@ _ID_SHAPES = (
     ("alibaba", re.compile(r"LTAI[A-Za-z0-9]{12,28}")),
     ("alibaba", re.compile(r"STS\.[A-Za-z0-9]{10,64}")),
     ("aws", re.compile(r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{16}")),
+    ("tencent", re.compile(r"AKID[A-Za-z0-9]{13,64}")),
 )
 
 
@@ -72,11 +83,9 @@ def provider_of(key_id: str) -> str:
             "the key ID holds a space or a separator (was the whole 'ID SECRET' line given as the ID?): "
             "give the ID and the secret separately; nothing was sent"
         )
-    if key_id.startswith("AKID"):
-        raise UsageError("Tencent Cloud keys cannot be verified yet (only Alibaba Cloud and AWS); nothing was sent")
     raise UsageError(
-        f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…) or AWS (AKIA…, ASIA…) AccessKey ID; "
-        "nothing was sent"
+        f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…), AWS (AKIA…, ASIA…) or Tencent Cloud "
+        "(AKID…) key ID; nothing was sent"
     )
 
 
