@@ -61,6 +61,12 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
                     f"{len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} no longer "
                     f"match anything (run `akscan baseline update` to drop them)"
                 )
+    if any(f.expires_at for f in findings):
+        import datetime as dt
+
+        from akscan.expiry import apply_expiry
+
+        findings = apply_expiry(findings, dt.datetime.now(dt.timezone.utc))
     result.findings = findings
     hidden = run_verification(result, settings)
     findings = result.findings

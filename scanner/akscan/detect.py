@@ -36,6 +36,11 @@ CONTEXT_LOOKBEHIND = 48
 DECODE_LINES = 8
 # Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
 _SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
+# ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
+_EXPIRATION = LazyPattern(
+    rb"""(?i)expir(?:ation|es?_?at|y)["'>]?\s*[:=]?\s*["']?"""
+    rb"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+)
 
 
 @dataclass
@@ -309,10 +314,14 @@ class _Matcher:
                     used_tokens,
                 )
             confidence = "high" if secret.context or self._same_line(id_candidate, secret) else "medium"
-            kind = Kind.STS if rule.pair.kind == "sts-credentials" else Kind.PAIR
-            findings.append(
-                self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate, secret, token)
+            expires_at = (
+                self._expiration(id_candidate, rule.pair.lines)
+                if token is not None or (rule.pair.kind == "sts-credentials")
+                else None
             )
+            kind = Kind.STS if rule.pair.kind == "sts-credentials" else Kind.PAIR
+            finding = self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate, secret, token)
+            findings.append(dataclasses.replace(finding, expires_at=expires_at) if expires_at else finding)
         for id_candidate in ids:
             rule = rules[id_candidate.rule]
             if id_candidate.value in paired_ids or rule.lone_severity is None:
@@ -356,6 +365,17 @@ class _Matcher:
                 if len(matching) == 1 and len(rivals) == 1:
                     found.append((id_candidate, matching[0]))
         return found
+
+    def _expiration(self, id_candidate: Candidate, lines: int) -> str | None:
+        """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,
+        a log line), nearest to the key ID within the pairing window."""
+        lo, hi = _line_window(self.data, id_candidate.start, id_candidate.end, lines)
+        best: tuple[int, str] | None = None
+        for match in _EXPIRATION.get().finditer(self.data, lo, hi):
+            distance = abs(match.start() - id_candidate.start)
+            if best is None or distance < best[0]:
+                best = (distance, match.group(1).decode("ascii"))
+        return best[1] if best else None
 
     def _cost(self, id_candidate: Candidate, secret: Candidate) -> float:
         lines = self.data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))

@@ -115,6 +115,10 @@ class Finding:
     git: GitProvenance | None = None
     verification: Verification | None = None
     encoding: str | None = None  # "base64" when found by decoding the text it was stored in
+    # Temporary credentials: the Expiration written next to them (ISO 8601), and, once the run has
+    # compared it with its clock (akscan.expiry), the seconds left (negative: expired).
+    expires_at: str | None = None
+    expires_in: int | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -35,6 +35,11 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
         out["security_token"] = shown(finding.security_token)
     if finding.encoding is not None:
         out["encoding"] = finding.encoding
+    if finding.expires_at is not None:
+        out["expires_at"] = finding.expires_at
+        if finding.expires_in is not None:
+            out["expires_in_seconds"] = finding.expires_in
+            out["expired"] = finding.expires_in <= 0
     if finding.secret_location is not None:
         out["secret_line"] = finding.secret_location.line
         out["secret_column"] = finding.secret_location.column

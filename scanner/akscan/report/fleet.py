@@ -50,6 +50,8 @@ def finding_from_dict(entry: dict[str, Any]) -> Finding:
         git=git,
         verification=verification,
         encoding=entry.get("encoding"),
+        expires_at=entry.get("expires_at"),
+        expires_in=entry.get("expires_in_seconds"),
     )
 
 

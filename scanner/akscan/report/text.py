@@ -74,6 +74,8 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     if finding.security_token:
         detail.append(f"token {redact(finding.security_token) if report.redact else finding.security_token}")
     lines.append("      " + ", ".join(detail) + f"  [{finding.rule_id}]")
+    if finding.expires_at is not None:
+        lines.append("      " + _expiry_line(finding))
     if finding.verification is not None:
         v = finding.verification
         who = " ".join(safe(x) for x in (v.identity_type, v.arn) if x)
@@ -151,6 +153,17 @@ ROTATE = {
         "`tccli cam UpdateAccessKey --TargetUin UIN --AccessKeyId {key} --Status Inactive`"
     ),
 }
+
+
+def _expiry_line(finding: Finding) -> str:
+    from akscan.expiry import describe
+
+    left = finding.expires_in
+    if left is None:
+        return f"expires {safe(finding.expires_at)}"
+    if left <= 0:
+        return f"expired {safe(finding.expires_at)} ({describe(left)} ago): no longer usable; find how it leaked"
+    return f"valid until {safe(finding.expires_at)}: still usable for {describe(left)}"
 
 
 def what_to_do(findings: list[Finding]) -> str:

@@ -150,7 +150,13 @@ class Verifier:
     def verify(self, findings: list[Finding]) -> list[Finding]:
         """Check each unique credential once and attach the result to every finding that holds it."""
         unique: dict[Credential, list[int]] = {}
+        verified = list(findings)
         for index, finding in enumerate(findings):
+            if finding.expires_in is not None and finding.expires_in <= 0:
+                # Its Expiration has passed: nothing to ask, nothing sent.
+                reason = f"its Expiration {finding.expires_at} has passed; no request sent"
+                verified[index] = dataclasses.replace(finding, verification=Verification("expired", _now(), reason))
+                continue
             credential = credential_of(finding)
             if credential is not None:
                 unique.setdefault(credential, []).append(index)
@@ -160,7 +166,6 @@ class Verifier:
                 for credential, verification in zip(unique, pool.map(self.check, unique), strict=True):
                     results[credential] = verification
             self.cache.save()
-        verified = list(findings)
         for credential, indexes in unique.items():
             for index in indexes:
                 verified[index] = apply(verified[index], results[credential])
