@@ -152,6 +152,11 @@ ROTATE = {
         "Tencent Cloud: CAM console > Users > the user > API keys > Disable; or "
         "`tccli cam UpdateAccessKey --TargetUin UIN --AccessKeyId {key} --Status Inactive`"
     ),
+    "volcengine": "Volcengine: IAM console > Users > the user > Keys > Disable {key}, then delete it",
+    "kingsoft": "Kingsoft Cloud: IAM console > Users > the user > Access keys > Disable {key}",
+    "baidu": "Baidu AI Cloud: console > Security Authentication > Access Key > Disable {key}",
+    "jdcloud": "JD Cloud: console > Access Key management > Disable {key}",
+    "gcp": "Google Cloud: `gcloud storage hmac update {key} --deactivate`, then delete the HMAC key",
 }
 
 

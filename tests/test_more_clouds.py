@@ -1,0 +1,73 @@
+"""The other clouds' keys: each provider's ID pairs with its own secret, Volcengine and Kingsoft (both
+AKLT) are told apart by length, and what cannot be verified says so."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+from pathlib import Path
+
+import pytest
+
+from akscan.model import Kind
+from akscan.rules import Ruleset
+from tests.conftest import run_akscan, scan_text
+
+ALNUM = string.ascii_letters + string.digits
+UPPER = string.ascii_uppercase + string.digits
+
+
+def _text(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def _hexb64(rng: random.Random, n: int) -> str:
+    return base64.b64encode(_text(rng, n, "0123456789abcdef").encode()).decode()
+
+
+def _made(rng: random.Random) -> dict[str, tuple[str, str, str]]:
+    """provider -> (rule id, key ID, secret), drawn the way each cloud draws them."""
+    return {
+        "volcengine": ("volcengine-access-key", "AKLT" + _hexb64(rng, 35).rstrip("="), _hexb64(rng, 40)),
+        "kingsoft": ("kingsoft-access-key", "AKLT" + _text(rng, 20), _text(rng, 40)),
+        "baidu": ("baidu-access-key", "ALTAK" + _text(rng, 21), _text(rng, 32)),
+        "jdcloud": ("jdcloud-access-key", "JDC_" + _text(rng, 32, UPPER), _text(rng, 32)),
+        "gcp": ("gcp-hmac-key", "GOOG1E" + _text(rng, 55, UPPER), _text(rng, 40, ALNUM + "+/")),
+    }
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("layout", ["env", "call", "json"])
+def test_each_cloud_pairs_its_own_keys(seed: int, layout: str, ruleset: Ruleset) -> None:
+    rng = random.Random(seed)
+    for provider, (rule_id, key_id, secret) in _made(rng).items():
+        if layout == "env":
+            text = f"{provider.upper()}_ACCESS_KEY={key_id}\n{provider.upper()}_SECRET_KEY={secret}\n"
+        elif layout == "call":
+            text = f'client = Client("{key_id}", "{secret}")\n'
+        else:
+            text = json.dumps({"accessKeyId": key_id, "secretAccessKey": secret}, indent=2)
+        found = scan_text(text, ruleset)
+        assert [(f.rule_id, f.provider, f.kind, f.key_id, f.secret) for f in found] == [
+            (rule_id, provider, Kind.PAIR, key_id, secret)
+        ], text
+
+
+def test_volcengine_and_kingsoft_are_told_apart_by_length(ruleset: Ruleset) -> None:
+    made = _made(random.Random(7))
+    volc, king = made["volcengine"][1], made["kingsoft"][1]
+    found = {f.key_id: f.rule_id for f in scan_text(f"a = {volc}\nb = {king}\n", ruleset)}
+    assert found == {volc: "volcengine-access-key", king: "kingsoft-access-key"}
+
+
+def test_other_clouds_are_reported_unverified(tmp_path: Path) -> None:
+    made = _made(random.Random(3))
+    _, key_id, secret = made["baidu"]
+    (tmp_path / "conf.py").write_text(f'creds = BceCredentials("{key_id}", "{secret}")\n')
+    result = run_akscan(
+        "scan", str(tmp_path), "--format", "json", "--verify", "--endpoint", "alibaba=http://127.0.0.1:9"
+    )
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["provider"] == "baidu" and "verification" not in finding  # nothing was sent for it
