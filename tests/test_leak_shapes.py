@@ -301,3 +301,18 @@ def test_a_commit_id_next_to_sts_credentials_is_not_their_secret(ruleset: Rulese
     text = f"id={sts_id} rev={commit}\n\n\nsecret={secret}\ntoken={token}\n"
     findings = scan_text(text, ruleset)
     assert [(f.key_id, f.secret) for f in findings] == [(sts_id, secret)]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://hooks.example/?next=https%3A%2F%2Fapi.example%2F%3Fid%3D{i}%26secret%3D{s}",
+        '{{"cfg": "{{\\u0022AccessKeyId\\u0022:\\u0022{i}\\u0022,\\u0022AccessKeySecret\\u0022:\\u0022{s}\\u0022}}"}}',
+        "var c = '\\x3d{i}\\x26\\x3d{s}';",
+    ],
+    ids=["percent-encoded-url", "json-unicode-escapes", "js-hex-escapes"],
+)
+def test_keys_right_after_an_escape_sequence_pair(template: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    found = scan_text(template.format(i=key_id, s=secret), ruleset)
+    assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.PAIR, key_id, secret)]
