@@ -209,3 +209,25 @@ def test_fleet_usage_errors_are_one_line(tmp_path: Path) -> None:
     ]:
         result = run_akscan("fleet", *args)
         assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) -> None:
+    from tests.sts_emulator import Emulator
+
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    paths = []
+    for index in range(3):  # the same live pair in three repositories: one request for the fleet
+        repo = Repo(tmp_path / f"r{index}")
+        repo.commit("c", app_py=f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+        paths.append(str(repo.path))
+    sts = Emulator().start()
+    try:
+        sts.add_ram_user(key_id, secret)
+        code, document, _ = _fleet(*paths, "--workers", "2", "--verify", "--endpoint", f"alibaba={sts.url}")
+    finally:
+        sts.stop()
+    assert code == 1 and sts.requests_for(key_id) == 1
+    (finding,) = document["findings"]
+    assert finding["verification"]["status"] == "live" and finding["repositories"] == 3
+    assert document["summary"]["verification"]["unique_pairs"] == 1
+    assert secret not in json.dumps(document) and all(secret.encode() not in raw.raw for raw in sts.log)

@@ -159,7 +159,7 @@ class DeltaScanner:
 
     def wanted(self, sha: str) -> bool:
         """Whether the object's bytes should be read whole: a related version is held, or will come."""
-        return self.waiting[sha] > 0
+        return self.waiting[sha] > 0 or any(other in self.held for other in self.related.get(sha, ()))
 
     def scan(self, sha: str, data: bytes, path: str, stats: ScanStats) -> list[Finding] | None:
         """The findings in ``data`` worked out against a held related version, or None when it must be
