@@ -29,6 +29,7 @@ from akscan.sources.git import (
     Introduction,
     Inventory,
     attribute,
+    forget_facts,
     git_common_dir,
     git_output,
     head_blobs,
@@ -351,6 +352,7 @@ def scan_history(
 ) -> ScanResult:
     started = time.monotonic()
     repo = open_repository(path)
+    forget_facts()
     cache = HistoryCache(git_common_dir(repo), ruleset.digest) if options.cache else None
     inv, cached, fingerprint, unchanged = _inventory(repo, cache, options)
     stats = ScanStats()

@@ -9,7 +9,9 @@ A blob is scanned whole, once, however many commits and branches carry it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -79,17 +81,13 @@ def _is_commit(repo: str, name: str) -> bool:
     return gitcmd.run(probe, repo, check=False).returncode == 0
 
 
-def _flag(repo: str, name: str) -> bool:
-    return git(repo, "rev-parse", name, check=False).strip() == b"true"
-
-
 def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
     """List the blobs, commits and tags to scan. ``revisions`` None means every ref (and the reflog);
     otherwise the rev-list arguments of a range or branch."""
     everything = revisions is None and unreachable
     # Listing the whole store runs while rev-list walks history: two git processes, two cores.
     listing = _listing(repo) if everything else None
-    shallow = _flag(repo, "--is-shallow-repository")
+    shallow = _facts(repo)[0]
     promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
     partial = bool(promisor.strip())
     rev_args = ["--all", "--reflog"] if revisions is None else revisions
@@ -199,14 +197,16 @@ def _listing(repo: str) -> Background:
     return Background(repo, ["cat-file", "--batch-all-objects", "--unordered", _CHECK_FORMAT])
 
 
+_LISTED = re.compile(rb"^([0-9a-f]{40,64}) (\S+) (\d+) ([0-9a-f]{40,64})$", re.MULTILINE)
+_UNREADABLE = re.compile(rb"^([0-9a-f]{40,64}) missing$", re.MULTILINE)
+
+
 def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int, str | None]]:
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[2].isdigit():
-            base = parts[3].decode()
-            yield parts[0].decode(), parts[1].decode(), int(parts[2]), None if base.strip("0") == "" else base
-        elif parts:  # git lists an object it cannot read (corrupt) as "<id> missing"
-            yield parts[0].decode(), "missing", 0, None
+    """One regex pass in C over ``cat-file --batch-check`` output (26k lines on flask: a few ms)."""
+    for sha, kind, size, base in _LISTED.findall(out):
+        yield sha.decode(), kind.decode(), int(size), None if not base.strip(b"0") else base.decode()
+    for sha in _UNREADABLE.findall(out):  # git lists an object it cannot read (corrupt) as "<id> missing"
+        yield sha.decode(), "missing", 0, None
 
 
 def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int, str | None]]:
@@ -352,7 +352,21 @@ def git_dir(repo: str) -> str:
     return path if os.path.isabs(path) else os.path.join(repo, path)
 
 
+def forget_facts() -> None:
+    _facts.cache_clear()
+
+
 def git_common_dir(repo: str) -> str:
     """The folder holding the object store and refs (shared by every worktree of the repository)."""
-    path = git(repo, "rev-parse", "--git-common-dir").decode("utf-8", "surrogateescape").strip()
-    return os.path.abspath(path if os.path.isabs(path) else os.path.join(repo, path))
+    return _facts(repo)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _facts(repo: str) -> tuple[bool, str]:
+    """(shallow, common git dir) in one ``rev-parse``: each git process costs a few milliseconds. Cached
+    for the length of one scan (``forget_facts`` starts each scan afresh: a clone can be deepened between
+    two scans of the same process)."""
+    out = git(repo, "rev-parse", "--is-shallow-repository", "--git-common-dir").decode("utf-8", "surrogateescape")
+    lines = out.splitlines()
+    path = lines[1].strip() if len(lines) > 1 else ".git"
+    return lines[0].strip() == "true", os.path.abspath(path if os.path.isabs(path) else os.path.join(repo, path))
