@@ -231,3 +231,16 @@ def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) ->
     assert finding["verification"]["status"] == "live" and finding["repositories"] == 3
     assert document["summary"]["verification"]["unique_pairs"] == 1
     assert secret not in json.dumps(document) and all(secret.encode() not in raw.raw for raw in sts.log)
+
+
+def test_a_results_folder_with_other_files_keeps_them(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "one")
+    repo.commit("c", a_py="x = 1\n")
+    results = tmp_path / "mixed"
+    results.mkdir()
+    (results / "package.json").write_text('{"name": "mine"}')
+    (results / "notes.json").write_text("[]")
+    for _ in range(2):  # a finished run, then a fresh one that clears its own results
+        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        assert code == 0 and len(document["repositories"]) == 1
+    assert (results / "package.json").read_text() == '{"name": "mine"}' and (results / "notes.json").exists()

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from akscan.verify import VerifyOptions
 
 INSTALL_HINT = "akscan fleet needs Dask's distributed scheduler: pip install 'akscan[fleet]'"
 RESULT_LIMIT = 64 * 1024 * 1024  # one repository's stored result, at most, when read back
+_RESULT_NAME = re.compile(r"[0-9a-f]{24}\.json")
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,19 @@ class ResultStore:
             return {}
         return loaded if isinstance(loaded, dict) else {}
 
+    def _results(self) -> list[Path]:
+        """This store's own result files only (``<24 hex>.json``): ``--results`` may name a folder that
+        holds other files, and nothing else in it is ever read or deleted."""
+        return sorted(p for p in self.folder.glob("*.json") if _RESULT_NAME.fullmatch(p.name))
+
     def begin(self, total: int, fresh: bool) -> set[str]:
         """Start a run; returns the repositories an interrupted run already finished (resumed)."""
         previous = self.state()
         done: set[str] = set()
         if previous.get("state") == "running" and not fresh:
-            done = {p.stem for p in self.folder.glob("*.json") if p.name != "run.json"}
+            done = {p.stem for p in self._results()}
         else:
-            for stale in self.folder.glob("*.json"):
+            for stale in self._results():
                 stale.unlink()
         self._write_state({"state": "running", "repositories": total, "started": time.time()})
         return done
@@ -117,9 +124,7 @@ class ResultStore:
     def records(self) -> Iterator[dict[str, Any]]:
         from akscan.storage import read_cache
 
-        for path in sorted(self.folder.glob("*.json")):
-            if path.name == "run.json":
-                continue
+        for path in self._results():
             data = read_cache(path, RESULT_LIMIT)
             with contextlib.suppress(ValueError):
                 if data is not None:
