@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
+from akscan.decode.escapes import unescape
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
 from akscan.names import agreement, binding_name, names_a_secret, names_an_id
@@ -69,6 +70,12 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | 
             slow_rules.update(matcher.slow)
     if hits.encoded and depth < MAX_DEPTH:
         found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth, slow_rules))
+    if hits.anchors and depth < MAX_DEPTH:
+        # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
+        # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
+        positions = [p for index, ps in hits.anchors.items() if ruleset.rules[index].kind == "key-id" for p in ps]
+        if positions:
+            found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
 
 
@@ -120,10 +127,17 @@ def _line_window(
 
 
 def _decoded_findings(
-    blob: Blob, positions: list[int], ruleset: Ruleset, depth: int, slow_rules: set[str] | None
+    blob: Blob,
+    positions: list[int],
+    ruleset: Ruleset,
+    depth: int,
+    slow_rules: set[str] | None,
+    escapes: bool = False,
 ) -> list[Finding]:
-    """Rewrite the lines around each base64-encoded anchor with their base64 values decoded, and scan
-    that text: lines keep their numbers, so findings point at the encoded value's line."""
+    """Rewrite the lines around each hit with their base64 values (or, with ``escapes``, their text
+    escapes: akscan.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
+    point at the encoded value's line. Each finding records the chain of layers, outermost first
+    (``"base64>percent"``)."""
     data = blob.data
     windows: list[tuple[int, int]] = []
     for position in sorted(positions):
@@ -134,18 +148,26 @@ def _decoded_findings(
             windows.append((start, end))
     found: list[Finding] = []
     for start, end in windows:
-        text = rewrite(data[start:end])
-        if text is None:
-            continue
+        if escapes:
+            decoded = unescape(data[start:end])
+            if decoded is None:
+                continue
+            text, layer = decoded
+        else:
+            rewritten = rewrite(data[start:end])
+            if rewritten is None:
+                continue
+            text, layer = rewritten, LAYER
         child = Blob(
             text,
-            dataclasses.replace(blob.origin, decoded=LAYER),
+            dataclasses.replace(blob.origin, decoded=layer),
             line_base=blob.line_base + data.count(b"\n", 0, start),
             offset_base=blob.offset_base + start,
             column_base=0,
         )
         for finding in detect(child, ruleset, depth + 1, slow_rules):
-            found.append(dataclasses.replace(finding, encoding=finding.encoding or LAYER))
+            chain = f"{layer}>{finding.encoding}" if finding.encoding else layer
+            found.append(dataclasses.replace(finding, encoding=chain))
     return found
 
 

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 LAYER = "base64"
 _RUN_PATTERN = rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"
-# A decoded window is scanned once more for anchors; base64 nested inside base64 is not followed (its
-# outer layer shows no anchor to decode around).
-MAX_DEPTH = 1
+# Layers decoded inside one another, at most: base64 inside base64 (a .dockerconfigjson or a Helm value
+# holding a base64 .env), an escaped secret inside a decoded value. Each layer only shrinks the text.
+MAX_DEPTH = 3
 
 
 def base64_variants(anchor: str) -> list[str]:

@@ -1,0 +1,114 @@
+"""Text escapes as decoding layers: percent-encoding (URLs, query strings, form bodies), JSON and
+JavaScript string escapes (``\\u004c``, ``\\x4c``, ``\\/``), HTML character references (``&#76;``,
+``&amp;``) and quoted-printable (``=3D``, soft line breaks ``=\\n`` in ``.eml`` files).
+
+Like the base64 layer, these rewrite only the lines around a hit, in place and line for line: a decoded
+newline becomes a space and a quoted-printable soft break is moved to the end of the joined line, so
+every line keeps its number and findings point at the encoded text's line. Decoding never makes text
+longer than it was (each escape stands for fewer bytes than its own), never adds a line, and is applied
+at most ``MAX_ROUNDS`` times to the same window (``%253D`` → ``%3D`` → ``=``), so it cannot loop or blow up.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+MAX_ROUNDS = 2
+
+_PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
+# One pass, left to right, as a JSON or JavaScript parser reads them: an escaped backslash is consumed
+# before what follows it (``\\u002b`` is a backslash and "u002b", until the next round).
+_STRING_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([/\"'\\]))")
+_ENTITY = re.compile(rb"&(#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,9});")
+_SOFT_BREAK = re.compile(rb"=\r?\n")
+_QP_BYTE = re.compile(rb"=([0-9A-F]{2})")
+
+# Cheap signs that a window holds escapes at all (plain `in` tests before any regex).
+MARKERS = (b"%", b"\\u", b"\\x", b"\\/", b"&#", b"&", b"=\n", b"=\r\n", b"=3D")
+
+
+def _char(code: int) -> bytes:
+    if code in (10, 13):  # a decoded line end would renumber every later line
+        return b" "
+    if code < 128:
+        return bytes((code,))
+    try:
+        return chr(code).encode("utf-8")[:6]
+    except (ValueError, OverflowError):
+        return b"?"
+
+
+def percent(text: bytes) -> bytes:
+    return _PERCENT.sub(lambda m: _char(int(m.group(1), 16)), text)
+
+
+def string_escapes(text: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match.group(1) or match.group(2)
+        return _char(int(code, 16)) if code else match.group(3)
+
+    return _STRING_ESCAPE.sub(one, text)
+
+
+def entities(text: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        decoded = html.unescape(match.group(0).decode("ascii"))
+        if decoded == match.group(0).decode("ascii"):
+            return match.group(0)  # not a reference html knows: left as it is
+        out = b"".join(_char(ord(c)) for c in decoded)
+        return out if len(out) < len(match.group(0)) else match.group(0)
+
+    return _ENTITY.sub(one, text)
+
+
+def quoted_printable(text: bytes) -> bytes:
+    """Soft line breaks joined (the removed line ends are put back after the joined line, so later lines
+    keep their numbers), then ``=XX`` bytes decoded."""
+    if not (_SOFT_BREAK.search(text) and _QP_BYTE.search(text)):  # both, or it is not quoted-printable
+        return text
+    out = text.split(b"\n")
+    joined: list[bytes] = []
+    carry = b""
+    owed = 0
+    for index, line in enumerate(out):
+        last = index == len(out) - 1
+        body = line[:-1] if line.endswith(b"\r") else line
+        if body.endswith(b"=") and not last:
+            carry += body[:-1]
+            owed += 1
+            continue
+        joined.append(carry + line + b"\n" * owed)
+        carry, owed = b"", 0
+    if carry:
+        joined.append(carry)
+    return _QP_BYTE.sub(lambda m: _char(int(m.group(1), 16)), b"\n".join(joined))
+
+
+LAYERS = (
+    ("percent", percent),
+    ("escape", string_escapes),
+    ("html", entities),
+    ("quoted-printable", quoted_printable),
+)
+
+
+def unescape(window: bytes) -> tuple[bytes, str] | None:
+    """``window`` with every kind of escape it holds decoded (up to ``MAX_ROUNDS`` rounds) and the chain of
+    layers applied (``"percent>escape"``), or None when nothing changed."""
+    if not any(marker in window for marker in MARKERS):
+        return None
+    applied: list[str] = []
+    text = window
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for name, decode in LAYERS:
+            decoded = decode(text)
+            if decoded != text:
+                text = decoded
+                changed = True
+                if name not in applied:
+                    applied.append(name)
+        if not changed:
+            break
+    return (text, ">".join(applied)) if applied else None

@@ -1,0 +1,148 @@
+"""Text-escape decoding layers (percent, JSON/JS escapes, HTML references, quoted-printable): secrets
+stored escaped next to a plain key ID are found, the finding names the chain of layers and the encoded
+text's line; and the decoders are fuzzed: they never grow the text, never add a line, always stop."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from akscan.decode.escapes import MAX_ROUNDS, entities, percent, quoted_printable, string_escapes, unescape
+from akscan.model import Kind
+from akscan.rules import Ruleset
+from tests.conftest import scan_text
+from tests.keys import FakeKeys
+
+
+def _aws_secret_with_specials(keys: FakeKeys) -> str:
+    """An AWS secret holding both + and / (the characters every text encoding escapes)."""
+    while True:
+        secret = keys.aws_secret()
+        if "+" in secret and "/" in secret:
+            return secret
+
+
+def _pairs(found: list) -> list[tuple[str, str, str | None, int]]:
+    return [(f.key_id, f.secret, f.encoding, f.location.line) for f in found if f.kind == Kind.PAIR]
+
+
+def test_percent_encoded_secret_in_a_query_string(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), _aws_secret_with_specials(keys)
+    encoded = secret.replace("+", "%2B").replace("/", "%2F")
+    text = f"# deploy hook\nurl = 'https://ci.example/run?aws_access_key_id={key_id}&aws_secret_access_key={encoded}'\n"
+    assert _pairs(scan_text(text, ruleset)) == [(key_id, secret, "percent", 2)]
+
+
+def test_json_escaped_secret_inside_a_json_string(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), _aws_secret_with_specials(keys)
+    inner = json.dumps({"aws_access_key_id": key_id, "aws_secret_access_key": secret})
+    text = json.dumps({"note": "x", "config": inner.replace("/", "\\/").replace("+", "\\u002b")}, indent=2)
+    found = _pairs(scan_text(text, ruleset))
+    assert found and found[0][:3] == (key_id, secret, "escape")
+
+
+def test_html_references_in_a_form(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), _aws_secret_with_specials(keys)
+    value = secret.replace("+", "&#43;").replace("/", "&#x2F;")
+    text = f'<form>\n<input name="aws_access_key_id" value="{key_id}">\n'
+    text += f'<input name="aws_secret_access_key" value="{value}">\n</form>\n'
+    assert _pairs(scan_text(text, ruleset)) == [(key_id, secret, "html", 2)]
+
+
+def test_quoted_printable_email_with_a_soft_break_in_the_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    body = (
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        f"Hi, the new keys:\naws_access_key_id =3D {key_id}\naws_secret_access_key =3D {secret[:17]}=\n{secret[17:]}\n"
+        "Thanks=2C\nOps\n"
+    )
+    found = scan_text(body, ruleset)
+    assert _pairs(found) == [(key_id, secret, "quoted-printable", 5)]
+    assert max(f.location.line for f in found) == 5
+
+
+def test_plain_text_is_left_alone() -> None:
+    assert unescape(b"print('%s' % name)  # 100% plain\n") is None
+    assert unescape(b"no escapes at all\n") is None
+
+
+# -- the decoders, fuzzed -------------------------------------------------------------------------------
+ESCAPE_SOUP = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                b"%",
+                b"%2",
+                b"%0A",
+                b"%0D",
+                b"%25",
+                b"%2B",
+                b"\\u",
+                b"\\u000a",
+                b"\\u00e9",
+                b"\\x",
+                b"\\x0a",
+                b"\\/",
+                b"\\\\",
+                b"&#",
+                b"&#10;",
+                b"&#x1F600;",
+                b"&amp;",
+                b"&lt;",
+                b"&NotEqualTilde;",
+                b"=",
+                b"=\n",
+                b"=\r\n",
+                b"=3D",
+                b"=0A",
+                b"\n",
+                b"\r",
+                b";",
+            ]
+        ),
+        st.binary(max_size=8),
+    ),
+    max_size=60,
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ESCAPE_SOUP)
+def test_decoders_never_grow_the_text_or_add_lines(text: bytes) -> None:
+    for decode in (percent, string_escapes, entities, quoted_printable):
+        out = decode(text)
+        assert len(out) <= len(text)
+        assert out.count(b"\n") <= text.count(b"\n")
+    result = unescape(text)
+    if result is not None:
+        out, chain = result
+        assert len(out) <= len(text) and out.count(b"\n") <= text.count(b"\n")
+        assert 1 <= len(chain.split(">")) <= 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(ESCAPE_SOUP)
+def test_quoted_printable_keeps_every_line_number(text: bytes) -> None:
+    out = quoted_printable(text)
+    if out != text:
+        assert out.count(b"\n") == text.count(b"\n")
+
+
+def test_nesting_is_bounded() -> None:
+    text = b"%25" * 3 + b"32" + b"%253D"  # percent-encoded percent signs, many levels deep
+    decoded, chain = unescape(text)  # type: ignore[misc]
+    assert chain == "percent" and decoded.count(b"%") >= 1  # MAX_ROUNDS levels, not all of them
+    assert MAX_ROUNDS == 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_engine_survives_escape_soup_around_key_ids(seed: int, ruleset: Ruleset, keys: FakeKeys) -> None:
+    rng = random.Random(seed)
+    pieces = ["%2B", "\\u002f", "&#43;", "=\n", "=3D", "%0A", "\\x41", keys.aws_id(), keys.alibaba_id()]
+    text = "".join(rng.choice(pieces + list(string.ascii_letters)) for _ in range(20000))
+    scan_text(text, ruleset)  # finishes; findings or not, nothing breaks
