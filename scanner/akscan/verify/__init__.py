@@ -33,11 +33,13 @@ VERIFIERS = {
     "alibaba": "akscan.verify.alibaba:check",
     "aws": "akscan.verify.aws:check",
     "tencent": "akscan.verify.tencent:check",
+    "volcengine": "akscan.verify.volcengine:check",
 }
 DEFAULT_ENDPOINTS = {
     "alibaba": "https://sts.aliyuncs.com",
     "aws": "https://sts.amazonaws.com",
     "tencent": "https://sts.tencentcloudapi.com",
+    "volcengine": "https://sts.volcengineapi.com",
 }
 VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
 REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,20}){1,4}")

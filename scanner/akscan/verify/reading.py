@@ -9,12 +9,19 @@ import sys
 from akscan.errors import UsageError
 
 _ENV_NAMES = {
-    "id": ("AKSCAN_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", "TENCENTCLOUD_SECRET_ID"),
+    "id": (
+        "AKSCAN_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "AWS_ACCESS_KEY_ID",
+        "TENCENTCLOUD_SECRET_ID",
+        "VOLCENGINE_ACCESS_KEY",
+    ),
     "secret": (
         "AKSCAN_ACCESS_KEY_SECRET",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         "AWS_SECRET_ACCESS_KEY",
         "TENCENTCLOUD_SECRET_KEY",
+        "VOLCENGINE_SECRET_KEY",
     ),
     "token": (
         "AKSCAN_SECURITY_TOKEN",
@@ -71,6 +78,7 @@ _ID_SHAPES = (
     ("alibaba", re.compile(r"STS\.[A-Za-z0-9]{10,64}")),
     ("aws", re.compile(r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{16}")),
     ("tencent", re.compile(r"AKID[A-Za-z0-9]{13,64}")),
+    ("volcengine", re.compile(r"AK(?:LT|TP)[A-Za-z0-9_\-]{40,56}")),
 )
 
 
@@ -84,8 +92,8 @@ def provider_of(key_id: str) -> str:
             "give the ID and the secret separately; nothing was sent"
         )
     raise UsageError(
-        f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…), AWS (AKIA…, ASIA…) or Tencent Cloud "
-        "(AKID…) key ID; nothing was sent"
+        f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…), AWS (AKIA…, ASIA…), Tencent Cloud "
+        "(AKID…) or Volcengine (AKLT…) key ID; nothing was sent"
     )
 
 
