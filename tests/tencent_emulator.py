@@ -11,36 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tencentcloud.common.sign import Sign
 
-
-@dataclass
-class TencentKey:
-    secret: str
-    identity: dict[str, Any]
-    token: str | None = None
-    token_expired: bool = False
+from tests.json_server import EmulatedKey, JsonServer
 
 
 @dataclass
 class TencentEmulator:
-    keys: dict[str, TencentKey] = field(default_factory=dict)
+    keys: dict[str, EmulatedKey] = field(default_factory=dict)
     log: list[bytes] = field(default_factory=list)
     throttle_next: int = 0
     url: str = ""
     _server: Any = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_cam_user(self, key_id: str, secret: str) -> None:
-        self.keys[key_id] = TencentKey(
+        self.keys[key_id] = EmulatedKey(
             secret,
             {
                 "Arn": "qcs::cam::uin/100000000001:uin/100000000042",
@@ -52,7 +42,7 @@ class TencentEmulator:
         )
 
     def add_root(self, key_id: str, secret: str) -> None:
-        self.keys[key_id] = TencentKey(
+        self.keys[key_id] = EmulatedKey(
             secret,
             {
                 "Arn": "qcs::cam::uin/100000000001:uin/100000000001",
@@ -64,7 +54,7 @@ class TencentEmulator:
         )
 
     def add_temporary(self, key_id: str, secret: str, token: str, expired: bool = False) -> None:
-        self.keys[key_id] = TencentKey(
+        self.keys[key_id] = EmulatedKey(
             secret,
             {
                 "Arn": "qcs::sts:100000000001:assumed-role/4611686018427397919/akscan",
@@ -132,30 +122,10 @@ class TencentEmulator:
         return {"Response": {**key.identity, "RequestId": request_id}}
 
     def start(self) -> TencentEmulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                raw = self.requestline.encode() + b"\r\n" + bytes(self.headers) + body
-                with emulator.lock:
-                    emulator.log.append(raw)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                payload = json.dumps(emulator.answer(headers, body)).encode()
-                self.send_response(200)  # Tencent answers errors with 200 too: the code is in the body
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # Tencent answers errors with HTTP 200 too: the code is in the body.
+        self._server = JsonServer(lambda method, path, headers, body: (200, self.answer(headers, body)), self.log)
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

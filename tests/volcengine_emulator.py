@@ -10,36 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
-import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from volcengine.auth.MetaData import MetaData
 from volcengine.auth.SignerV4 import SignerV4
 from volcengine.base.Request import Request
 
-
-@dataclass
-class VolcKey:
-    secret: str
-    identity: dict[str, Any]
-    token: str | None = None
-    token_expired: bool = False
+from tests.json_server import EmulatedKey, JsonServer
 
 
 @dataclass
 class VolcengineEmulator:
-    keys: dict[str, VolcKey] = field(default_factory=dict)
+    keys: dict[str, EmulatedKey] = field(default_factory=dict)
     log: list[bytes] = field(default_factory=list)
     url: str = ""
     _server: Any = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_user(self, key_id: str, secret: str) -> None:
-        self.keys[key_id] = VolcKey(
+        self.keys[key_id] = EmulatedKey(
             secret,
             {
                 "AccountId": 2100000001,
@@ -50,7 +40,7 @@ class VolcengineEmulator:
         )
 
     def add_account(self, key_id: str, secret: str) -> None:
-        self.keys[key_id] = VolcKey(
+        self.keys[key_id] = EmulatedKey(
             secret,
             {
                 "AccountId": 2100000001,
@@ -117,29 +107,9 @@ class VolcengineEmulator:
         }
 
     def start(self) -> VolcengineEmulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                raw = self.requestline.encode() + b"\r\n" + bytes(self.headers)
-                with emulator.lock:
-                    emulator.log.append(raw)
-                status, body = emulator.answer(self.path, {k.lower(): v for k, v in self.headers.items()})
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = JsonServer(lambda method, path, headers, body: self.answer(path, headers), self.log)
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

@@ -14,7 +14,7 @@ import urllib.parse
 from typing import Any
 
 from akscan.verify.outcome import Credential, Outcome
-from akscan.verify.transport import Transport, TransportError
+from akscan.verify.transport import RETRY_STATUSES, Transport, ask
 
 DEFAULT_ENDPOINT = "https://sts.tencentcloudapi.com"
 SERVICE = "sts"
@@ -71,11 +71,7 @@ def check(credential: Credential, endpoint: str, transport: Transport, timeout: 
     }
     if credential.token:
         headers["X-TC-Token"] = credential.token
-    try:
-        response = transport.request("POST", endpoint.rstrip("/") + "/", headers, PAYLOAD, timeout)
-    except TransportError as error:
-        return Outcome("unknown", reason=str(error))
-    return classify(response.status, response.body)
+    return ask(transport, "POST", endpoint.rstrip("/") + "/", headers, PAYLOAD, timeout, classify)
 
 
 def classify(status: int, raw: bytes) -> Outcome:
@@ -83,7 +79,7 @@ def classify(status: int, raw: bytes) -> Outcome:
         document: Any = json.loads(raw.decode("utf-8", "replace"))
         answer = document["Response"]
     except (ValueError, KeyError, TypeError):
-        retry = status in (429, 500, 502, 503, 504)
+        retry = status in RETRY_STATUSES
         return Outcome("unknown", reason=f"unexpected answer (HTTP {status})", retry=retry)
     if not isinstance(answer, dict):
         return Outcome("unknown", reason=f"unexpected answer (HTTP {status})")
@@ -111,7 +107,7 @@ def classify(status: int, raw: bytes) -> Outcome:
         return Outcome(
             "unknown", reason="the request's time is too far from Tencent's clock (check this machine's clock)"
         )
-    if code.startswith(("RequestLimitExceeded", "InternalError")) or status in (429, 500, 502, 503, 504):
+    if code.startswith(("RequestLimitExceeded", "InternalError")) or status in RETRY_STATUSES:
         return Outcome("unknown", reason=code or f"HTTP {status}", retry=True)
     return Outcome("unknown", reason=code or f"unexpected HTTP {status}")
 

@@ -3,8 +3,11 @@ programs can give them their own; the default one is urllib with certificate che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from akscan.verify.outcome import Outcome
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,25 @@ def _bounded(reply: Any) -> bytes:
     if len(data) > MAX_RESPONSE_BYTES:
         raise TransportError(f"answer larger than {MAX_RESPONSE_BYTES} bytes: not an STS response")
     return data
+
+
+# HTTP statuses worth a retry with backoff (throttling and server trouble), for every provider.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+def ask(
+    transport: Transport,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    timeout: float,
+    classify: Callable[[int, bytes], Outcome],
+) -> Outcome:
+    """Send one signed request; a network failure is ``unknown`` (never a dead key), an answer is
+    classified by the provider's rules."""
+    try:
+        response = transport.request(method, url, headers, body, timeout)
+    except TransportError as error:
+        return Outcome("unknown", reason=str(error))
+    return classify(response.status, response.body)

@@ -12,7 +12,7 @@ import urllib.parse
 from typing import Any
 
 from akscan.verify.outcome import Credential, Outcome
-from akscan.verify.transport import Transport, TransportError
+from akscan.verify.transport import RETRY_STATUSES, Transport, ask
 
 DEFAULT_ENDPOINT = "https://sts.volcengineapi.com"
 QUERY = {"Action": "GetCallerIdentity", "Version": "2018-01-01"}
@@ -64,20 +64,14 @@ def check(credential: Credential, endpoint: str, transport: Transport, timeout: 
     request, signed = canonical_request("GET", "/", QUERY, headers, b"")
     headers["Authorization"] = authorization(credential.key_id, credential.secret, x_date, request, signed)
     url = endpoint.rstrip("/") + "/?" + urllib.parse.urlencode(sorted(QUERY.items()))
-    try:
-        response = transport.request("GET", url, headers, b"", timeout)
-    except TransportError as error:
-        return Outcome("unknown", reason=str(error))
-    return classify(response.status, response.body)
+    return ask(transport, "GET", url, headers, b"", timeout, classify)
 
 
 def classify(status: int, raw: bytes) -> Outcome:
     try:
         document: Any = json.loads(raw.decode("utf-8", "replace"))
     except ValueError:
-        return Outcome(
-            "unknown", reason=f"unexpected answer (HTTP {status})", retry=status in (429, 500, 502, 503, 504)
-        )
+        return Outcome("unknown", reason=f"unexpected answer (HTTP {status})", retry=status in RETRY_STATUSES)
     metadata = document.get("ResponseMetadata") if isinstance(document, dict) else None
     error = metadata.get("Error") if isinstance(metadata, dict) else None
     result = document.get("Result") if isinstance(document, dict) else None
@@ -100,10 +94,6 @@ def classify(status: int, raw: bytes) -> Outcome:
         return Outcome("expired", reason=code)
     if code == "InvalidTimestamp":
         return Outcome("unknown", reason="the request's time is too far from Volcengine's clock (check this clock)")
-    if (
-        "LimitExceeded" in code
-        or code in ("InternalError", "InternalServiceTimeout")
-        or status in (429, 500, 502, 503, 504)
-    ):
+    if "LimitExceeded" in code or code in ("InternalError", "InternalServiceTimeout") or status in RETRY_STATUSES:
         return Outcome("unknown", reason=code or f"HTTP {status}", retry=True)
     return Outcome("unknown", reason=code or f"unexpected HTTP {status}")
