@@ -100,28 +100,99 @@ def is_plain(data: bytes) -> bool:
     return b"\n" in data or b"\r" not in data  # CR-only files are rewritten before scanning
 
 
-def common_ends(old: bytes, new: bytes) -> tuple[int, int]:
-    """Lengths of the longest common prefix and (not overlapping it) suffix, by binary search over slice
-    comparisons. Plain ``bytes`` slices: copying them and comparing with memcmp is ~5x faster than
-    comparing memoryviews, which CPython does item by item."""
-    limit = min(len(old), len(new))
+def common_ends(
+    old: bytes, new: bytes, olo: int = 0, ohi: int | None = None, nlo: int = 0, nhi: int | None = None
+) -> tuple[int, int]:
+    """Lengths of the longest common prefix and (not overlapping it) suffix of ``old[olo:ohi]`` and
+    ``new[nlo:nhi]``, by binary search over slice comparisons. Plain ``bytes`` slices: copying them and
+    comparing with memcmp is ~5x faster than comparing memoryviews, which CPython does item by item."""
+    ohi = len(old) if ohi is None else ohi
+    nhi = len(new) if nhi is None else nhi
+    limit = min(ohi - olo, nhi - nlo)
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if old[lo:mid] == new[lo:mid]:
+        if old[olo + lo : olo + mid] == new[nlo + lo : nlo + mid]:
             lo = mid
         else:
             hi = mid - 1
     prefix = lo
     lo, hi = 0, limit - prefix
-    end_old, end_new = len(old), len(new)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if old[end_old - mid : end_old - lo] == new[end_new - mid : end_new - lo]:
+        if old[ohi - mid : ohi - lo] == new[nhi - mid : nhi - lo]:
             lo = mid
         else:
             hi = mid - 1
     return prefix, lo
+
+
+# A middle shorter than this is not split further: the reach around its pieces would cover it anyway.
+SPLIT_MIN_BYTES = 16384
+SPLIT_DEPTH = 8
+ANCHOR_MIN_BYTES = 12  # anchor lines this long or longer (blank lines and braces repeat everywhere)
+ANCHOR_TRIES = 4
+ANCHOR_SLACK = 8192
+
+
+@dataclass(frozen=True)
+class Change:
+    """``new[new_lo:new_hi]`` replaced ``old[old_lo:old_hi]``; everything between two changes is the same
+    bytes in both versions."""
+
+    new_lo: int
+    new_hi: int
+    old_lo: int
+    old_hi: int
+
+
+def changes(old: bytes, new: bytes) -> list[Change]:
+    """Where ``new`` differs from ``old``, left to right. The common prefix and suffix are trimmed; a
+    middle long enough is split at a line that occurs exactly once in both middles (the patience-diff
+    anchor), and each side trimmed again — so an edit at the top and one at the bottom of a file are two
+    small changes, not one that spans the file. Every byte outside the changes is compared, never assumed."""
+    prefix, suffix = common_ends(old, new)
+    found: list[Change] = []
+    _split(old, new, prefix, len(old) - suffix, prefix, len(new) - suffix, found, 0)
+    return found
+
+
+def _split(old: bytes, new: bytes, olo: int, ohi: int, nlo: int, nhi: int, out: list[Change], depth: int) -> None:
+    if olo >= ohi and nlo >= nhi:
+        return
+    if nhi - nlo >= SPLIT_MIN_BYTES and ohi - olo >= SPLIT_MIN_BYTES and depth < SPLIT_DEPTH:
+        anchor = _anchor(old, new, olo, ohi, nlo, nhi)
+        if anchor is not None:
+            (n_start, n_end), (o_start, o_end) = anchor
+            left_p, left_s = common_ends(old, new, olo, o_start, nlo, n_start)
+            _split(old, new, olo + left_p, o_start - left_s, nlo + left_p, n_start - left_s, out, depth + 1)
+            right_p, right_s = common_ends(old, new, o_end, ohi, n_end, nhi)
+            _split(old, new, o_end + right_p, ohi - right_s, n_end + right_p, nhi - right_s, out, depth + 1)
+            return
+    out.append(Change(nlo, nhi, olo, ohi))
+
+
+def _anchor(
+    old: bytes, new: bytes, olo: int, ohi: int, nlo: int, nhi: int
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """A whole line near the middle of ``new[nlo:nhi]`` and the same line in ``old[olo:ohi]``, looked for
+    from where it would be if the edits were spread evenly: ((start, end) in new, (start, end) in old).
+    A poor choice costs reuse, never correctness: every byte between changes is compared afterwards."""
+    start = new.rfind(b"\n", nlo, (nlo + nhi) // 2) + 1 or nlo
+    for _ in range(ANCHOR_TRIES):
+        end = new.find(b"\n", start, nhi)
+        if end < 0:
+            return None
+        line = new[start : end + 1]
+        if len(line.strip()) >= ANCHOR_MIN_BYTES:
+            expected = olo + (start - nlo) * (ohi - olo) // max(nhi - nlo, 1)
+            found = old.find(line, max(olo, expected - ANCHOR_SLACK), ohi)
+            if found < 0:
+                found = old.find(line, olo, ohi)
+            if found >= 0:
+                return (start, end + 1), (found, found + len(line))
+        start = end + 1
+    return None
 
 
 @dataclass
@@ -167,17 +238,20 @@ class DeltaScanner:
         held = next((self.held[other] for other in self.related.get(sha, ()) if other in self.held), None)
         if held is None or not is_plain(data):
             return None
-        prefix, suffix = common_ends(held.data, data)
-        core = self.reach.around(data, prefix, len(data) - suffix)
-        lo, hi = self.reach.around(data, *core)
+        edits = changes(held.data, data)
+        cores = _merged([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
+        windows = _merged([self.reach.around(data, lo, hi) for lo, hi in cores])
+        scanned = sum(hi - lo for lo, hi in windows)
         stats.files += 1
         stats.bytes += len(data)
-        stats.reused_bytes += len(data) - (hi - lo)
-        window = Blob(data[lo:hi], Origin(path, "git"), line_base=data.count(b"\n", 0, lo), offset_base=lo)
-        found = [f for f in scan_blob(window, self.ruleset, stats, self.options.line_allow) if _touches(f, core)]
-        found += _carried(held, data, prefix, suffix, core, path)
+        stats.reused_bytes += len(data) - scanned
+        found: list[Finding] = []
+        for lo, hi in windows:
+            window = Blob(data[lo:hi], Origin(path, "git"), line_base=data.count(b"\n", 0, lo), offset_base=lo)
+            found += [f for f in scan_blob(window, self.ruleset, stats, self.options.line_allow) if _touches(f, cores)]
+        found += _carried(held, data, edits, cores, path)
         if self._far_reaching(held.findings) or self._far_reaching(found):
-            stats.reused_bytes -= len(data) - (hi - lo)
+            stats.reused_bytes -= len(data) - scanned
             stats.files -= 1
             stats.bytes -= len(data)
             return None
@@ -212,28 +286,46 @@ def _locations(finding: Finding) -> list[Location]:
     return [finding.location] + ([finding.secret_location] if finding.secret_location is not None else [])
 
 
-def _touches(finding: Finding, core: tuple[int, int]) -> bool:
-    return any(core[0] <= where.offset < core[1] for where in _locations(finding))
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
-def _carried(held: _Held, data: bytes, prefix: int, suffix: int, core: tuple[int, int], path: str) -> list[Finding]:
-    """The base's findings whose every location lies in the shared prefix or suffix, outside the core."""
+def _touches(finding: Finding, cores: list[tuple[int, int]]) -> bool:
+    return any(lo <= where.offset < hi for where in _locations(finding) for lo, hi in cores)
+
+
+def _carried(held: _Held, data: bytes, edits: list[Change], cores: list[tuple[int, int]], path: str) -> list[Finding]:
+    """The related version's findings whose every location lies in bytes both versions share and, in the
+    new version, outside every core: moved by the size and line difference of the edits before them."""
     if not held.findings:
         return []
     old = held.data
-    shift = len(data) - len(old)
-    line_shift = data.count(b"\n", 0, len(data) - suffix) - old.count(b"\n", 0, len(old) - suffix)
+    # The shared stretches: old [o_start, o_end) is new [n_start, n_end), with its byte and line shifts.
+    gaps: list[tuple[int, int, int, int]] = []  # (o_start, o_end, shift, line shift)
+    o_start = n_start = 0
+    old_lines = new_lines = 0
+    for edit in [*edits, Change(len(data), len(data), len(old), len(old))]:
+        gaps.append((o_start, edit.old_lo, n_start - o_start, new_lines - old_lines))
+        old_lines += old.count(b"\n", o_start, edit.old_hi)
+        new_lines += data.count(b"\n", n_start, edit.new_hi)
+        o_start, n_start = edit.old_hi, edit.new_hi
     carried: list[Finding] = []
     for finding in held.findings:
         moved: list[Location] = []
         for where in _locations(finding):
-            if where.offset < core[0] and where.offset < prefix:
-                moved.append(dataclasses.replace(where, path=path))
-            elif where.offset >= len(old) - suffix and where.offset + shift >= core[1]:
-                offset, line = where.offset + shift, where.line + line_shift
-                moved.append(dataclasses.replace(where, path=path, offset=offset, line=line))
-            else:
+            gap = next((g for g in gaps if g[0] <= where.offset < g[1]), None)
+            if gap is None:
                 break
+            offset, line = where.offset + gap[2], where.line + gap[3]
+            if any(lo <= offset < hi for lo, hi in cores):
+                break
+            moved.append(dataclasses.replace(where, path=path, offset=offset, line=line))
         else:
             secret_location = moved[1] if len(moved) > 1 else None
             carried.append(dataclasses.replace(finding, location=moved[0], secret_location=secret_location))
