@@ -104,7 +104,7 @@ def test_html_audit_report_has_one_row_per_credential_and_its_history(audited: t
     for secret in (made["s1"], made["s2"], made["aws_secret"]):  # redacted
         assert secret not in result.out and secret[:4] + "*" in text
     assert made["first"] in text and made["second"] in text and made["removed"] in text  # introduced, removed
-    assert "Bob" in text and "Complete" in text
+    assert "Bob" in text and "Complete" in text and "Refs" in text
     # The timeline: one red bar per key, an amber one for the key removed from HEAD but still reachable.
     rects = page.all("rect")
     assert sum(r["fill"] == "#c62828" for r in rects) == 3 and sum(r["fill"] == "#f2b35a" for r in rects) == 1

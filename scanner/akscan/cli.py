@@ -456,7 +456,8 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     from akscan.report import fleet as fleet_report
     from akscan.storage import user_cache_dir
 
-    specs = list(dict.fromkeys([*repos, *(read_list(opts["list_file"]) if opts["list_file"] else [])]))
+    named = [*repos, *(read_list(opts["list_file"]) if opts["list_file"] else [])]
+    specs = list(dict.fromkeys(named))  # a repository named twice is audited once
     if not specs:
         raise UsageError("no repositories: pass paths or URLs, or --list FILE")
     fmt = opts.get("fmt") or "text"
@@ -498,6 +499,7 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
         "resumed": run.resumed,
         "interrupted": run.interrupted,
         "not_scanned": run.total - len(summary.repositories),
+        "duplicates_skipped": len(named) - len(specs),
     }
     if run.verification:
         meta["verification"] = run.verification

@@ -425,6 +425,7 @@ def scan_history(
         "blobs": counts["blob"],
         "commits": counts["commit"],
         "tags": counts["tag"],
+        "refs": len(git_output(repo, "for-each-ref", "--format=%(refname)").splitlines()),
         "scanned_objects": len(todo),
         # Bytes of blob versions taken over from the version git stored them against (akscan.delta).
         "reused_bytes": stats.reused_bytes,

@@ -14,7 +14,7 @@ from akscan.report import Report, safe
 from akscan.report.text import ROTATE
 
 # A history scan's git section, for the header.
-_GIT_COUNTS = ("blobs", "commits", "tags", "scanned_objects", "cached_objects", "unreachable_commits")
+_GIT_COUNTS = ("refs", "blobs", "commits", "tags", "scanned_objects", "cached_objects", "unreachable_commits")
 
 
 @dataclass

@@ -154,6 +154,7 @@ def _header(facts: dict) -> list[str]:  # type: ignore[type-arg]
         items += [(f"Repositories {state}", count) for state, count in sorted(states.items())]
     elif git:
         items += [
+            ("Refs", git.get("refs", 0)),
             ("Commits", git.get("commits", 0)),
             ("Blobs", git.get("blobs", 0)),
             ("Tags", git.get("tags", 0)),
