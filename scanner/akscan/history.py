@@ -74,13 +74,7 @@ def _tag(findings: list[Finding], provenance: GitProvenance) -> list[Finding]:
     return [dataclasses.replace(f, git=provenance) for f in findings]
 
 
-def scan_objects(
-    repo: str,
-    objects: list[GitObject],
-    ruleset: Ruleset,
-    content: ContentOptions,
-    on_finding: Callable[[], None] | None = None,
-) -> TaskResult:
+def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content: ContentOptions) -> TaskResult:
     stats = ScanStats()
     findings: list[Finding] = []
     clean: list[str] = []
@@ -122,8 +116,6 @@ def scan_objects(
         else:
             continue
         if found:
-            if on_finding is not None and not findings:
-                on_finding()
             findings.extend(found)
         else:
             clean.append(sha)
@@ -159,17 +151,12 @@ def _run(batch: list[GitObject]) -> TaskResult:
 
 
 def _results(
-    repo: str,
-    objects: list[GitObject],
-    ruleset: Ruleset,
-    jobs: int,
-    content: ContentOptions,
-    on_finding: Callable[[], None] | None = None,
+    repo: str, objects: list[GitObject], ruleset: Ruleset, jobs: int, content: ContentOptions
 ) -> Iterator[TaskResult]:
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or sum(o.size for o in objects) < PARALLEL_MIN_BYTES:
         if objects:
-            yield scan_objects(repo, objects, ruleset, content, on_finding)
+            yield scan_objects(repo, objects, ruleset, content)
         return
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
     yield from run_pooled(
@@ -372,19 +359,10 @@ def scan_history(
     todo = [o for o in inv.objects if o.sha not in cached]
     findings: list[Finding] = []
     clean: set[str] = set()
-    # Attribution needs `git log --raw`: started as soon as the first finding turns up, so git produces it
-    # while the rest is scanned (a scan that finds nothing never pays for it).
-    log: HistoryLog | None = None
-
-    def start_log() -> None:
-        nonlocal log
-        if log is None and not unchanged:
-            log = HistoryLog(repo, inv.unreachable_commits)
-
+    # A full scan will most likely need the log for attribution: let git produce it meanwhile.
+    log = HistoryLog(repo, inv.unreachable_commits) if not unchanged and todo else None
     try:
-        for result in _results(repo, todo, ruleset, options.jobs, options.content, start_log):
-            if result.findings:
-                start_log()
+        for result in _results(repo, todo, ruleset, options.jobs, options.content):
             stats.merge(result.stats)
             findings.extend(result.findings)
             clean.update(result.clean)
