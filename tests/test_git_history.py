@@ -486,3 +486,21 @@ def test_branch_and_unreachable_options_count_only_blobs(repo: Repo, keys: FakeK
         _, document = history(repo.path, "--no-cache", *args)
         git_summary = document["summary"]["git"]
         assert git_summary["cached_objects"] >= 0 and git_summary["scanned_objects"] >= 1, (args, git_summary)
+
+
+def test_problems_in_blobs_name_their_paths(repo: Repo, keys: FakeKeys) -> None:
+    """Blobs are scanned before the history walk has named them; every message and finding still
+    carries the blob's path, and a compressed blob's member is named after it."""
+    import gzip
+
+    key_id, secret, line = pair(keys)
+    whole = gzip.compress(b"x" * 100_000)
+    repo.write("dump.json.gz", whole[: len(whole) // 2])
+    repo.write("conf/app.py.gz", gzip.compress(line.encode()))
+    repo.commit("archives")
+    _, document = history(repo.path, "--no-cache")
+    (error,) = document["summary"]["errors"]
+    assert error["path"] == "dump.json.gz" and error["detail"].startswith("dump.json.gz: broken gzip stream")
+    finding = only(document)
+    assert finding["path"] == "conf/app.py.gz!app.py" and finding["git"]["path"] == "conf/app.py.gz"
+    assert (finding["key_id"], finding["secret"]) == (key_id, secret)

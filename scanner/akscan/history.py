@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from akscan.decode.archives import lone_member_name
 from akscan.delta import DeltaScanner
 from akscan.history_cache import HistoryCache
 from akscan.history_range import mark_present_before, range_bases
@@ -28,6 +29,7 @@ from akscan.sources.git import (
     HistoryLog,
     Introduction,
     Inventory,
+    PendingInventory,
     attribute,
     forget_facts,
     git_common_dir,
@@ -90,7 +92,9 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             continue
         known = by_sha.get(sha)
         if kind == "blob":
-            path = known.path if known and known.path else f"<unreachable blob {sha[:12]}>"
+            # Before the history walk has named it (PendingInventory), a blob is shown by a placeholder
+            # that _named() replaces with its path once known.
+            path = known.path if known and known.path else _placeholder(sha)
             size = known.size if known else None
             if deltas.wanted(sha) and (size or 0) <= DELTA_MAX_BYTES:
                 data = body.read()
@@ -120,6 +124,40 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
         else:
             clean.append(sha)
     return TaskResult(findings, clean, stats, sum(o.size for o in objects))
+
+
+def _placeholder(sha: str) -> str:
+    return f"<blob {sha}>"
+
+
+def _named(findings: list[Finding], stats: ScanStats, paths: dict[str, str | None]) -> list[Finding]:
+    """Findings and messages of blobs scanned before their paths were known, with the paths put in (or
+    ``<unreachable blob …>`` for a blob no commit holds)."""
+
+    def shown(text: str) -> str:
+        if "<blob " not in text:
+            return text
+        for sha in {part.split(">", 1)[0] for part in text.split("<blob ")[1:]}:
+            path = paths.get(sha) or f"<unreachable blob {sha[:12]}>"
+            # A lone compressed blob's member is named after the blob (x.json.gz!x.json).
+            placeholder = _placeholder(sha)
+            text = text.replace(lone_member_name(placeholder), lone_member_name(path))
+            text = text.replace(placeholder, path)
+        return text
+
+    for entry in stats.errors:
+        entry["path"], entry["detail"] = shown(entry.get("path", "")), shown(entry.get("detail", ""))
+    named = []
+    for finding in findings:
+        if finding.git is None or finding.git.source != "blob" or "<blob " not in finding.location.path:
+            named.append(finding)
+            continue
+        location = dataclasses.replace(finding.location, path=shown(finding.location.path))
+        second = finding.secret_location
+        second = dataclasses.replace(second, path=shown(second.path)) if second is not None else None
+        git = dataclasses.replace(finding.git, path=paths.get(finding.git.blob))
+        named.append(dataclasses.replace(finding, location=location, secret_location=second, git=git))
+    return named
 
 
 def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
@@ -324,10 +362,12 @@ def repository_state(repo: str) -> str:
 
 def _inventory(
     repo: str, cache: HistoryCache | None, options: GitScanOptions
-) -> tuple[Inventory, set[str], str | None, dict[str, Any]]:
+) -> tuple[PendingInventory | None, Inventory, set[str], str | None, dict[str, Any]]:
     """The objects to consider and the cached clean ones. When a full scan finds the repository exactly
     as the last full scan left it, only the objects that held findings are listed (and re-read, since
-    findings are never cached): no rev-list, no object listing."""
+    findings are never cached): no rev-list, no object listing. A full scan of the whole store gets the
+    object listing at once and the history walk later (``PendingInventory``): scanning starts before git
+    has named every blob's path."""
     fingerprint = None
     if cache is not None and options.revisions is None:
         fingerprint = repository_state(repo)
@@ -341,10 +381,11 @@ def _inventory(
                 state.get("partial", False),
                 state.get("unreachable_commits", []),
             )
-            return inv, set(), fingerprint, state
-    inv = inventory(repo, options.revisions, options.unreachable)
+            return None, inv, set(), fingerprint, state
     cached = cache.clean_objects() if cache is not None else set()
-    return inv, cached, fingerprint, {}
+    if options.revisions is None and options.unreachable:
+        return PendingInventory(repo, start_log=True), Inventory([]), cached, fingerprint, {}
+    return None, inventory(repo, options.revisions, options.unreachable), cached, fingerprint, {}
 
 
 def scan_history(
@@ -354,13 +395,17 @@ def scan_history(
     repo = open_repository(path)
     forget_facts()
     cache = HistoryCache(git_common_dir(repo), ruleset.digest) if options.cache else None
-    inv, cached, fingerprint, unchanged = _inventory(repo, cache, options)
+    pending, inv, cached, fingerprint, unchanged = _inventory(repo, cache, options)
     stats = ScanStats()
-    todo = [o for o in inv.objects if o.sha not in cached]
+    listed = pending.objects if pending is not None else inv.objects
+    todo = [o for o in listed if o.sha not in cached]
     findings: list[Finding] = []
     clean: set[str] = set()
-    # A full scan will most likely need the log for attribution: let git produce it meanwhile.
-    log = HistoryLog(repo, inv.unreachable_commits) if not unchanged and todo else None
+    # A full scan will most likely need the log for attribution: let git produce it meanwhile (a pending
+    # inventory starts it as soon as its walk has named the dangling commits the log must include).
+    logs: list[HistoryLog] = []
+    if pending is None and not unchanged and todo:
+        logs.append(HistoryLog(repo, inv.unreachable_commits))
     try:
         for result in _results(repo, todo, ruleset, options.jobs, options.content):
             stats.merge(result.stats)
@@ -368,10 +413,21 @@ def scan_history(
             clean.update(result.clean)
             if on_progress:
                 on_progress(result.scanned_bytes)
+        if pending is not None:
+            inv = pending.result()
+            logs.extend([pending.log] if pending.log is not None else [])
+            findings = _named(findings, stats, {o.sha: o.path for o in inv.objects})
+            todo = [o for o in inv.objects if o.sha not in cached]
     except BaseException:
-        if log is not None:
-            log.cancel()
+        if pending is not None:
+            with contextlib.suppress(BaseException):
+                pending.result()
+                if pending.log is not None:
+                    logs.append(pending.log)
+        for running in logs:
+            running.cancel()
         raise
+    log = logs[0] if logs else None
     counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
     if cache is not None and not unchanged:
         try:

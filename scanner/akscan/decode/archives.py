@@ -223,10 +223,14 @@ def _single_stream(
                 size += len(block)
         except Exception as error:  # truncated or damaged (each library raises its own)
             damage = f"broken {kind} stream ({type(error).__name__})"
-    data = b"".join(parts)
+    return lone_member_name(display), b"".join(parts), damage
+
+
+def lone_member_name(display: str) -> str:
+    """``dir/x.json.gz`` → ``dir/x.json.gz!x.json``: the one member of a compressed file, named after it."""
     base = display.rsplit("/", 1)[-1]
     for suffix in (".gz", ".tgz", ".bz2", ".xz"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    return f"{display}!{base}", data, damage
+    return f"{display}!{base}"

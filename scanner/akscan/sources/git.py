@@ -81,45 +81,102 @@ def _is_commit(repo: str, name: str) -> bool:
     return gitcmd.run(probe, repo, check=False).returncode == 0
 
 
+class PendingInventory:
+    """A whole-store inventory in two halves: the object listing (ids, types, sizes, delta bases) at once,
+    so scanning can start; the history walk (each blob's path, reachable and dangling commits) in a
+    thread meanwhile, since only findings need paths — and then, with ``start_log``, the attribution log,
+    which must include the dangling commits. ``result()`` waits for the walk."""
+
+    def __init__(self, repo: str, start_log: bool = False) -> None:
+        import threading
+
+        self.repo = repo
+        self.start_log = start_log
+        self.log: HistoryLog | None = None
+        listing = _listing(repo)
+        self._error: BaseException | None = None
+        self._inventory: Inventory | None = None
+        self._listed = threading.Event()
+        self._thread = threading.Thread(target=self._walk, daemon=True)
+        self._thread.start()
+        self.stored = list(_parse_listing(listing.read()))
+        self.stored.reverse()  # see _listing
+        self._listed.set()
+        self.objects = [GitObject(sha, k, size, None, base) for sha, k, size, base in self.stored if k in _SCANNED]
+
+    def _walk(self) -> None:
+        try:
+            walked = _walk_history(self.repo, ["--all", "--reflog"])
+            self._listed.wait()
+            self._inventory = _complete(self.repo, self.stored, *walked)
+            if self.start_log:
+                self.log = HistoryLog(self.repo, self._inventory.unreachable_commits)
+        except BaseException as error:  # re-raised in the caller's thread by result()
+            self._error = error
+
+    def result(self) -> Inventory:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._inventory is not None
+        return self._inventory
+
+
+_SCANNED = ("blob", "commit", "tag")
+
+
+def _walk_history(repo: str, rev_args: list[str]) -> tuple[dict[str, str], list[str], list[str], list[str], bool, bool]:
+    shallow = _facts(repo)[0]
+    promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
+    broken: list[str] = []
+    paths, missing, commits = _reachable(repo, rev_args, [], broken)
+    return paths, missing, commits, broken, shallow, bool(promisor.strip())
+
+
+def _complete(
+    repo: str,
+    stored: list[tuple[str, str, int, str | None]],
+    paths: dict[str, str],
+    missing: list[str],
+    commits: list[str],
+    broken: list[str],
+    shallow: bool,
+    partial: bool,
+) -> Inventory:
+    """Every object in the store, so blobs no commit reaches any more are scanned too. Commits no ref
+    reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set difference
+    is what `git fsck --unreachable` would say, at a fraction of its cost."""
+    reachable_commits = set(commits)
+    dangling = [sha for sha, kind, _, _ in stored if kind == "commit" and sha not in reachable_commits]
+    if dangling:
+        extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling, broken)
+        for sha, path in extra_paths.items():
+            paths.setdefault(sha, path)
+        missing.extend(extra_missing)
+    objects: list[GitObject] = []
+    for sha, kind, size, base in stored:
+        if kind == "missing":
+            missing.append(sha)
+        elif kind in _SCANNED:
+            objects.append(GitObject(sha, kind, size, paths.get(sha), base))
+    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken, reachable_commits)
+
+
 def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
     """List the blobs, commits and tags to scan. ``revisions`` None means every ref (and the reflog);
     otherwise the rev-list arguments of a range or branch."""
-    everything = revisions is None and unreachable
-    # Listing the whole store runs while rev-list walks history: two git processes, two cores.
-    listing = _listing(repo) if everything else None
-    shallow = _facts(repo)[0]
-    promisor = git(repo, "config", "--get-regexp", r"^(remote\..*\.promisor|extensions\.partialclone)$", check=False)
-    partial = bool(promisor.strip())
-    rev_args = ["--all", "--reflog"] if revisions is None else revisions
-    broken: list[str] = []
-    paths, missing, commits = _reachable(repo, rev_args, [], broken)
+    if revisions is None and unreachable:
+        return PendingInventory(repo).result()
+    paths, missing, commits, broken, shallow, partial = _walk_history(
+        repo, ["--all", "--reflog"] if revisions is None else revisions
+    )
     objects: list[GitObject] = []
-    dangling: list[str] = []
-    if listing is not None:
-        # Every object in the store, so blobs no commit reaches any more are scanned too. Commits no
-        # ref reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set
-        # difference is what `git fsck --unreachable` would say, at a fraction of its cost.
-        stored = list(_parse_listing(listing.read()))
-        stored.reverse()  # see _listing
-        reachable_commits = set(commits)
-        dangling = [sha for sha, kind, _, _ in stored if kind == "commit" and sha not in reachable_commits]
-        if dangling:
-            extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling, broken)
-            for sha, path in extra_paths.items():
-                paths.setdefault(sha, path)
-            missing.extend(extra_missing)
-        for sha, kind, size, base in stored:
-            if kind == "missing":
-                missing.append(sha)
-            elif kind in ("blob", "commit", "tag"):
-                objects.append(GitObject(sha, kind, size, paths.get(sha), base))
-    else:
-        sizes = _sizes(repo, [*paths, *commits])
-        for sha, (kind, size, base) in sizes.items():
-            if kind in ("blob", "commit", "tag"):  # trees hold names, not content: never scanned or counted
-                objects.append(GitObject(sha, kind, size, paths.get(sha), base))
-        missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
-    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken, set(commits))
+    sizes = _sizes(repo, [*paths, *commits])
+    for sha, (kind, size, base) in sizes.items():
+        if kind in _SCANNED:  # trees hold names, not content: never scanned or counted
+            objects.append(GitObject(sha, kind, size, paths.get(sha), base))
+    missing.extend(sha for sha in [*paths, *commits] if sha not in sizes)
+    return Inventory(objects, sorted(set(missing)), shallow, partial, [], broken, set(commits))
 
 
 def _has_head(repo: str) -> bool:
