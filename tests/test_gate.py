@@ -62,8 +62,9 @@ def test_gate_never_hides_an_anchor_hit() -> None:
 
 def test_reduced_alphabet_stays_small() -> None:
     # 14 with the Volcengine/Kingsoft/Baidu/JD/GCP anchors (G, O, P, J added): measured no change on ten
-    # stdlib copies, +7% on the flask history. Every byte kept here is paid on every byte scanned.
-    assert 256 - len(RULESET.gate.exact.delete) <= 14
+    # stdlib copies, +7% on the flask history; 18 with Huawei's HUAWEICLOUD (H, U, W, E): +5% of the
+    # reduced-alphabet search on flask's blobs. Every byte kept here is paid on every byte scanned.
+    assert 256 - len(RULESET.gate.exact.delete) <= 18
     gate = Gate.build([], ["LTAI"])
     assert gate.may_match(b"x = 'LTAI'", b"x = 'ltai'")
     assert not gate.may_match(b"L.T.A.I", b"l.t.a.i")  # a false adjacency is confirmed away

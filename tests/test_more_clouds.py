@@ -71,3 +71,26 @@ def test_other_clouds_are_reported_unverified(tmp_path: Path) -> None:
     )
     (finding,) = json.loads(result.out)["findings"]
     assert finding["provider"] == "baidu" and "verification" not in finding  # nothing was sent for it
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "HUAWEICLOUD_SDK_AK={i}\nHUAWEICLOUD_SDK_SK={s}\n",
+        "env:\n  - name: HUAWEICLOUD_SDK_AK\n    value: {i}\n  - name: HUAWEICLOUD_SDK_SK\n    value: {s}\n",
+        'export HUAWEICLOUD_SDK_AK="{i}"\nexport HUAWEICLOUD_SDK_SK="{s}"\n',
+    ],
+    ids=["env-file", "container-spec", "shell"],
+)
+def test_huawei_keys_where_the_sdk_variables_name_them(template: str, ruleset: Ruleset) -> None:
+    rng = random.Random(template)
+    key_id, secret = _text(rng, 20, UPPER), _text(rng, 40)
+    found = scan_text(template.format(i=key_id, s=secret), ruleset)
+    assert [(f.rule_id, f.kind, f.key_id, f.secret) for f in found] == [
+        ("huawei-access-key", Kind.PAIR, key_id, secret)
+    ]
+
+
+def test_a_huawei_shaped_value_without_its_variable_is_not_reported(ruleset: Ruleset) -> None:
+    rng = random.Random(5)
+    assert scan_text(f"build_id = {_text(rng, 20, UPPER)}\nsecret_hash = {_text(rng, 40)}\n", ruleset) == []

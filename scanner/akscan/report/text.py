@@ -157,6 +157,7 @@ ROTATE = {
     "baidu": "Baidu AI Cloud: console > Security Authentication > Access Key > Disable {key}",
     "jdcloud": "JD Cloud: console > Access Key management > Disable {key}",
     "gcp": "Google Cloud: `gcloud storage hmac update {key} --deactivate`, then delete the HMAC key",
+    "huawei": "Huawei Cloud: console > My Credentials > Access Keys > delete {key} (after rotating)",
 }
 
 
