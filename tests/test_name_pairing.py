@@ -130,3 +130,20 @@ def test_names_helpers() -> None:
     assert binding_name(data, data.index(b"X")) == "prod.accessKeyId"
     data = b"oss2.Auth('A', 'X')"
     assert binding_name(data, data.index(b"X")) == ""
+
+
+def test_an_equally_good_second_secret_makes_the_pair_low_confidence(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, first, second = keys.alibaba_id(), keys.alibaba_secret(), keys.alibaba_secret()
+    (finding,) = [
+        f for f in scan_text(f'client = Client("{key_id}", "{first}", "{second}")\n', ruleset) if f.kind == Kind.PAIR
+    ]
+    assert finding.secret == first and finding.confidence == "low"  # the nearer one, and the doubt said
+    (alone,) = scan_text(f'client = Client("{key_id}", "{first}")\n', ruleset)
+    assert alone.confidence == "high"
+    ids = [keys.alibaba_id() for _ in range(2)]
+    secrets = [keys.alibaba_secret() for _ in range(2)]
+    both = scan_text(f"pairs = [('{ids[0]}', '{secrets[0]}'), ('{ids[1]}', '{secrets[1]}')]\n", ruleset)
+    assert {(f.key_id, f.secret, f.confidence) for f in both} == {
+        (ids[0], secrets[0], "high"),
+        (ids[1], secrets[1], "high"),
+    }

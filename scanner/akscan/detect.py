@@ -318,6 +318,7 @@ class _Matcher:
                 # otherwise feed the assignment a dozen edges per row).
                 edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
         pairs = assign(edges)
+        ambiguous = _ambiguous(edges, pairs)
         pairs += self._far_pairs(ids, lone_secrets, pairs)
 
         findings: list[Finding] = []
@@ -336,6 +337,8 @@ class _Matcher:
                     used_tokens,
                 )
             confidence = "high" if secret.context or self._same_line(id_candidate, secret) else "medium"
+            if (id_candidate.start, secret.start) in ambiguous:
+                confidence = "low"  # another free secret was as good a match: said, not guessed
             expires_at = (
                 self._expiration(id_candidate, rule.pair.lines)
                 if token is not None or (rule.pair.kind == "sts-credentials")
@@ -466,6 +469,30 @@ class _Matcher:
             title=rule.title,
             remediation=rule.remediation,
         )
+
+
+# Two secrets closer in cost than this (a dozen bytes on one line) are equally good matches for an ID.
+AMBIGUOUS_COST = 12.0
+
+
+def _ambiguous(
+    edges: list[tuple[Candidate, Candidate, float]], pairs: list[tuple[Candidate, Candidate]]
+) -> set[tuple[int, int]]:
+    """Chosen pairs whose ID had another secret, on the same side of it, that nothing else took and that
+    matched it as well (``Client(ID, S1, S2)``): the assignment had to guess, and the finding says so."""
+    taken = {secret.start for _, secret in pairs}
+    chosen = {id_candidate.start: secret for id_candidate, secret in pairs}
+    cost = {(i.start, s.start): c for i, s, c in edges}
+    flagged: set[tuple[int, int]] = set()
+    for id_candidate, other, other_cost in edges:
+        secret = chosen.get(id_candidate.start)
+        if secret is None or other.start == secret.start or other.start in taken:
+            continue
+        if (other.start < id_candidate.start) != (secret.start < id_candidate.start):
+            continue  # the other side of the ID: the layout's direction decides, not a guess
+        if abs(other_cost - cost[(id_candidate.start, secret.start)]) <= AMBIGUOUS_COST:
+            flagged.add((id_candidate.start, secret.start))
+    return flagged
 
 
 def _contradict(id_candidate: Candidate, secret: Candidate) -> bool:
