@@ -1,0 +1,71 @@
+"""The opt-in rule for gitleaks users (fixtures/config/gitleaks-alibaba-names.toml, documented in the
+README): gitleaks' alibaba-secret-key test shapes — a random 30-character value bound to an identifier that
+contains "alibaba" in many languages' syntaxes — are found with it, and not without it."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from pathlib import Path
+
+from tests.conftest import REPO, run_akscan
+
+CONFIG = REPO / "fixtures" / "config" / "gitleaks-alibaba-names.toml"
+
+# The syntaxes gitleaks' generator writes a secret in (identifier, then the value).
+SHAPES = [
+    '{name}Token := "{v}"',  # Go
+    'var {name}Token string = "{v}"',  # Go
+    '{NAME}_TOKEN ?= "{v}"',  # Makefile
+    "{NAME}_TOKEN := {v}",  # Makefile
+    "{name}_token = '{v}'",  # Python
+    '{name}Token = "{v}";',  # Java / C# / Kotlin
+    'String {name}Token = "{v}";',  # Java
+    'val {name}Token = "{v}"',  # Kotlin
+    '${name}Token = "{v}";',  # PHP
+    '{{"{name}_token": "{v}"}}',  # JSON
+    '{{"config": "{{\\"{name}_token\\": \\"{v}\\"}}"}}',  # JSON in a string
+    "<{name}Token>{v}</{name}Token>",  # XML
+    "{name}_token: {v}",  # YAML
+    "{name}_token = {v}",  # INI
+    '{name}_token => "{v}"',  # logstash
+    'System.setProperty("{NAME}_TOKEN", "{v}")',  # System.setProperty
+    'aliyunKey := "{v}"',  # the other name
+]
+
+
+def _value(rng: random.Random) -> str:
+    while True:
+        value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(30))
+        if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value):
+            return value
+
+
+def _tree(tmp_path: Path) -> dict[str, str]:
+    rng = random.Random(26)
+    made = {}
+    for index, shape in enumerate(SHAPES):
+        value = _value(rng)
+        (tmp_path / f"sample{index:02d}.txt").write_text(shape.format(name="alibaba", NAME="ALIBABA", v=value) + "\n")
+        made[f"sample{index:02d}.txt"] = value
+    return made
+
+
+def test_the_opt_in_rule_finds_every_gitleaks_shape(tmp_path: Path) -> None:
+    made = _tree(tmp_path)
+    result = run_akscan("scan", str(tmp_path), "--config", str(CONFIG), "--format", "json", "--no-redact")
+    found = {
+        Path(f["path"]).name: f["secret"]
+        for f in json.loads(result.out)["findings"]
+        if f["rule_id"] == "alibaba-named-secret"
+    }
+    gap = {name for name, _ in made.items() if name == "sample01.txt"}  # the typed Go declaration
+    assert found == {name: value for name, value in made.items() if name not in gap}
+    assert len(found) == len(SHAPES) - 1
+
+
+def test_without_it_these_names_are_not_enough(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    result = run_akscan("scan", str(tmp_path), "--no-config", "--format", "json")
+    assert json.loads(result.out)["findings"] == []
