@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from akscan.decode.archives import archive_kind
 from akscan.decode.text import looks_binary
-from akscan.detect import DECODE_LINES
+from akscan.detect import DECODE_LINES, merge_spans
 from akscan.model import Blob, Finding, Kind, Location, Origin, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob
 from akscan.rules import Ruleset
@@ -239,8 +239,8 @@ class DeltaScanner:
         if held is None or not is_plain(data):
             return None
         edits = changes(held.data, data)
-        cores = _merged([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
-        windows = _merged([self.reach.around(data, lo, hi) for lo, hi in cores])
+        cores = merge_spans([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
+        windows = merge_spans([self.reach.around(data, lo, hi) for lo, hi in cores])
         scanned = sum(hi - lo for lo, hi in windows)
         stats.files += 1
         stats.bytes += len(data)
@@ -284,16 +284,6 @@ class DeltaScanner:
 
 def _locations(finding: Finding) -> list[Location]:
     return [finding.location] + ([finding.secret_location] if finding.secret_location is not None else [])
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 def _touches(finding: Finding, cores: list[tuple[int, int]]) -> bool:

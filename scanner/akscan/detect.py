@@ -178,7 +178,7 @@ def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
     return merged
 
 
-def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for lo, hi in sorted(spans):
         if merged and lo <= merged[-1][1]:
@@ -189,7 +189,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
-    return _merge_spans([(max(0, pos - before), min(limit, pos + after)) for pos in positions])
+    return merge_spans([(max(0, pos - before), min(limit, pos + after)) for pos in positions])
 
 
 class _Matcher:
@@ -257,7 +257,7 @@ class _Matcher:
         and judged once, however many IDs look at it."""
         rule = self.ruleset.rules[index]
         found = []
-        for lo, hi in _merge_spans(windows):
+        for lo, hi in merge_spans(windows):
             for match in self._matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
                 if self._valid(rule, value):

@@ -11,7 +11,6 @@ at most ``MAX_ROUNDS`` times to the same window (``%253D`` → ``%3D`` → ``=``
 
 from __future__ import annotations
 
-import html
 import re
 
 MAX_ROUNDS = 2
@@ -52,6 +51,8 @@ def string_escapes(text: bytes) -> bytes:
 
 
 def entities(text: bytes) -> bytes:
+    import html  # lazy: its entity table costs the pre-commit hook's start-up a millisecond
+
     def one(match: re.Match[bytes]) -> bytes:
         decoded = html.unescape(match.group(0).decode("ascii"))
         if decoded == match.group(0).decode("ascii"):
