@@ -244,3 +244,11 @@ def test_a_results_folder_with_other_files_keeps_them(tmp_path: Path, keys: Fake
         code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
         assert code == 0 and len(document["repositories"]) == 1
     assert (results / "package.json").read_text() == '{"name": "mine"}' and (results / "notes.json").exists()
+
+
+def test_the_dask_dashboard_is_named(tmp_path: Path, keys: FakeKeys) -> None:
+    pytest.importorskip("bokeh")  # in the fleet and test extras: Dask serves its dashboard with it
+    repo = Repo(tmp_path / "one")
+    repo.commit("c", a_py="x = 1\n")
+    result = run_akscan("fleet", str(repo.path), "--workers", "1", "--format", "json", process=True, timeout=300)
+    assert result.code == 0 and "akscan: Dask dashboard: http://127.0.0.1:" in result.err
