@@ -89,6 +89,7 @@ def test_no_secret_reaches_the_results_or_the_report(tmp_path: Path, keys: FakeK
         assert secret.encode() not in stored.read_bytes()
     html = run_akscan("fleet", str(repo.path), "--results", str(results), "--format", "html", process=True).out
     assert secret not in html and "Repositories (1)" in html
+    assert html.count('<details class="repository">') == 1 and f"{repo.path} — 1 place(s)" in html
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path, keys: FakeKeys) -> None:

@@ -128,7 +128,7 @@ def write(report: Report, stream: TextIO) -> None:
         f"<style>{_STYLE}</style></head><body>",
     ]
     out += _header(facts)
-    out += _repositories(report.repositories)
+    out += _repositories(report.repositories, entries)
     out += _timeline(entries)
     out += _table(entries, report.redact)
     out += _what_to_do(entries)
@@ -193,8 +193,9 @@ def _header(facts: dict) -> list[str]:  # type: ignore[type-arg]
     return lines
 
 
-def _repositories(repositories: list[dict]) -> list[str]:  # type: ignore[type-arg]
-    """Fleet reports: one line per repository (status, findings, what went wrong)."""
+def _repositories(repositories: list[dict], entries: list[Credential]) -> list[str]:  # type: ignore[type-arg]
+    """Fleet reports: a table with a line per repository (status, occurrences, what went wrong), then a
+    section per repository that holds keys, listing them (each links to the key's details)."""
     if not repositories:
         return []
     lines = [
@@ -212,7 +213,29 @@ def _repositories(repositories: list[dict]) -> list[str]:  # type: ignore[type-a
             f"<td>{int(repository.get('commits') or 0)}</td><td>{seconds:.1f}</td>"
             f"<td>{_e(repository.get('reason') or '')}</td></tr>"
         )
-    lines.append("</tbody></table></section>")
+    lines.append("</tbody></table>")
+    # Fleet findings are placed as "<repository>: <path>"; group each repository's keys under it.
+    held: dict[str, list[tuple[int, Credential, str, int]]] = {}
+    for index, entry in enumerate(entries):
+        for finding in entry.findings:
+            owner, _, path = finding.location.path.partition(": ")
+            held.setdefault(owner, []).append((index, entry, path, finding.location.line))
+    for repository in repositories:
+        name = str(repository.get("repository"))
+        if name not in held:
+            continue
+        lines.append(
+            f'<details class="repository"><summary class="mono">{_e(name)} — {len(held[name])} place(s)</summary>'
+            "<table><thead><tr><th>Severity</th><th>Key ID</th><th>Path</th><th>Line</th></tr></thead><tbody>"
+        )
+        for index, entry, path, line in held[name]:
+            lines.append(
+                f'<tr><td><span class="chip {entry.severity}">{entry.severity}</span></td>'
+                f'<td class="mono"><a href="#k{index}">{_e(entry.key_id or entry.lead.rule_id)}</a></td>'
+                f'<td class="mono">{_e(path)}</td><td>{line}</td></tr>'
+            )
+        lines.append("</tbody></table></details>")
+    lines.append("</section>")
     return lines
 
 
