@@ -316,3 +316,41 @@ def test_keys_right_after_an_escape_sequence_pair(template: str, ruleset: Rulese
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
     found = scan_text(template.format(i=key_id, s=secret), ruleset)
     assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.PAIR, key_id, secret)]
+
+
+def test_jupyter_notebook_outputs_are_scanned_like_sources(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A credentials dict printed in a cell's output (stream text, or an execute_result's text/plain split
+    over lines) is found as a pair, at the notebook's line."""
+    printed_id, printed_secret = keys.alibaba_id(), keys.alibaba_secret()
+    shown_id, shown_secret = keys.alibaba_id(), keys.alibaba_secret()
+    cells = [
+        {
+            "cell_type": "code",
+            "source": ["creds = load()\n", "print(creds)"],
+            "outputs": [
+                {
+                    "name": "stdout",
+                    "output_type": "stream",
+                    "text": [str({"AccessKeyId": printed_id, "AccessKeySecret": printed_secret}) + "\n"],
+                }
+            ],
+        },
+        {
+            "cell_type": "code",
+            "source": ["creds"],
+            "outputs": [
+                {
+                    "output_type": "execute_result",
+                    "data": {
+                        "text/plain": [
+                            f"{{'access_key_id': '{shown_id}',\n",
+                            f" 'access_key_secret': '{shown_secret}'}}",
+                        ]
+                    },
+                }
+            ],
+        },
+    ]
+    notebook = json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    found = {(f.key_id, f.secret) for f in scan_text(notebook, ruleset, "analysis.ipynb") if f.kind == Kind.PAIR}
+    assert found == {(printed_id, printed_secret), (shown_id, shown_secret)}
