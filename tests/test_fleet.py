@@ -253,3 +253,39 @@ def test_the_dask_dashboard_is_named(tmp_path: Path, keys: FakeKeys) -> None:
     repo.commit("c", a_py="x = 1\n")
     result = run_akscan("fleet", str(repo.path), "--workers", "1", "--format", "json", process=True, timeout=300)
     assert result.code == 0 and "akscan: Dask dashboard: http://127.0.0.1:" in result.err
+
+
+def test_fleet_applies_the_config_and_expiry_like_every_command(tmp_path: Path, keys: FakeKeys) -> None:
+    """disable_rules, the allowlist (by secret hash: judged on the workers, where secrets are) and the
+    Expiration of temporary credentials apply to a fleet as they do to `akscan git`."""
+    import datetime as dt
+    import hashlib
+
+    allowed_id, allowed_secret = keys.alibaba_id(), keys.alibaba_secret()
+    kept_id, kept_secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts_id = keys.sts_id()
+    expired = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = {
+        "Credentials": {
+            "AccessKeyId": sts_id,
+            "AccessKeySecret": keys.sts_secret(),
+            "SecurityToken": keys.sts_token(),
+            "Expiration": expired,
+        }
+    }
+    repo = Repo(tmp_path / "r")
+    repo.commit(
+        "keys",
+        a_py=f"auth = oss2.Auth('{allowed_id}', '{allowed_secret}')\n",
+        b_py=f"auth = oss2.Auth('{kept_id}', '{kept_secret}')\n",
+        c_env=f"AWS_ACCESS_KEY_ID={keys.aws_id()}\nAWS_SECRET_ACCESS_KEY={keys.aws_secret()}\n",
+        d_json=json.dumps(answer, indent=2),
+    )
+    config = tmp_path / "akscan.toml"
+    digest = hashlib.sha256(allowed_secret.encode()).hexdigest()
+    config.write_text(f'disable_rules = ["aws-access-key"]\n\n[allowlist]\nsecret_sha256 = ["{digest}"]\n')
+    code, document, _ = _fleet(str(repo.path), "--workers", "1", "--config", str(config))
+    by_id = {f["key_id"]: f for f in document["findings"]}
+    assert code == 1 and set(by_id) == {kept_id, sts_id}
+    assert by_id[sts_id]["severity"] == "info" and by_id[sts_id]["expired"] is True
+    assert document["repositories"][0]["suppressed"] == {"allowlist": 1, "rule-disabled": 1}

@@ -484,6 +484,8 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
             keep_secrets=settings.verify is not None,
             content=settings.content,
             excludes=settings.excludes,
+            rules=settings.rule_settings,
+            allowlist=settings.allowlist,
         ),
     )
 

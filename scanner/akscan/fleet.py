@@ -301,6 +301,10 @@ class _Verification:
         for entry in record.get("findings", []):
             finding = finding_from_dict(entry)
             credential = credential_of(finding)
+            if finding.expires_in is not None and finding.expires_in <= 0:
+                credential = None  # its Expiration has passed: nothing to ask (the finding is info already)
+                reason = f"its Expiration {finding.expires_at} has passed; no request sent"
+                entry = {**entry, "verification": {"status": "expired", "checked_at": "", "reason": reason}}
             if credential is not None:
                 if credential not in self.results:
                     self.results[credential] = self.verifier.check(credential)

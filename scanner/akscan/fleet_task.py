@@ -16,7 +16,9 @@ from typing import Any
 
 from akscan.excludes import PathExcludes
 from akscan.pipeline import ContentOptions
+from akscan.rule_config import RuleSettings
 from akscan.rules import Ruleset
+from akscan.suppress import Allowlist
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class TaskSettings:
     keep_secrets: bool = False
     content: ContentOptions = field(default_factory=ContentOptions)
     excludes: PathExcludes = field(default_factory=PathExcludes)
+    # The config's disable/enable_rules, per-rule allowlists and allowlisted keys: applied here, where
+    # the secrets are (an allowlist of secret hashes needs them), as every other command applies them.
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    allowlist: Allowlist = field(default_factory=Allowlist)
 
 
 def scan_repository(spec: str, ruleset: Ruleset, settings: TaskSettings) -> dict[str, Any]:
@@ -53,6 +59,7 @@ def scan_repository(spec: str, ruleset: Ruleset, settings: TaskSettings) -> dict
         reason = f"internal error: {type(error).__name__}: {error}"
         return {**record, "status": "failed", "reason": reason, "duration": time.monotonic() - started}
     stats = result.stats
+    findings = _suppressed_and_aged(result.findings, settings, stats)
     git = stats.extra.get("git", {})
     reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(stats.skipped.items()))
     return {
@@ -63,8 +70,23 @@ def scan_repository(spec: str, ruleset: Ruleset, settings: TaskSettings) -> dict
         "commits": git.get("commits", 0),
         "blobs": git.get("blobs", 0),
         "bytes": stats.bytes,
-        "findings": [finding_dict(f, redact_secrets=not settings.keep_secrets) for f in result.findings],
+        "suppressed": dict(stats.suppressed),
+        "findings": [finding_dict(f, redact_secrets=not settings.keep_secrets) for f in findings],
     }
+
+
+def _suppressed_and_aged(findings: list[Any], settings: TaskSettings, stats: Any) -> list[Any]:
+    """What ``conclude.finish`` does for the other commands: rule settings, the allowlist, and the
+    Expiration of temporary credentials against the clock."""
+    import datetime as dt
+
+    from akscan.expiry import apply_expiry
+    from akscan.suppress import apply_allowlist
+
+    kept = apply_allowlist(settings.rules.filter_findings(findings, stats), settings.allowlist, stats)
+    if any(f.expires_at for f in kept):
+        kept = apply_expiry(kept, dt.datetime.now(dt.timezone.utc))
+    return kept
 
 
 def spec_key(spec: str) -> str:

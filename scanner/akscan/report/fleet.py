@@ -90,6 +90,7 @@ class FleetSummary:
                 "commits": record.get("commits", 0),
                 "blobs": record.get("blobs", 0),
                 "bytes": record.get("bytes", 0),
+                "suppressed": record.get("suppressed") or {},
             }
         )
         for finding in findings:
