@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
+from akscan.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.decode.escapes import unescape
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
 from akscan.model import Blob, Finding, Kind, Location, Severity
@@ -74,7 +75,7 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | 
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
         positions = [p for index, ps in hits.anchors.items() if ruleset.rules[index].kind == "key-id" for p in ps]
-        if positions:
+        if positions and any(marker in data for marker in ESCAPE_MARKERS):
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
 
@@ -309,9 +310,10 @@ class _Matcher:
             starts = [s.start for s in secrets]
             for id_candidate, lo, hi in wanted:
                 near = []
+                named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
                 for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                     secret = secrets[position]
-                    if secret.end <= hi and not _contradict(id_candidate, secret):
+                    if secret.end <= hi and not (named and _contradict(id_candidate, secret)):
                         near.append((id_candidate, secret, self._cost(id_candidate, secret)))
                 # Only an ID's few nearest secrets compete for it: a far one it could only get once its
                 # neighbours are taken is a likelier mispairing than a lone ID (and a dense export would

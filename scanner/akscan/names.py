@@ -9,6 +9,7 @@ Positional values (``oss2.Auth('…', '…')``, ``--access-key-id …``) have no
 
 from __future__ import annotations
 
+import functools
 import re
 
 LOOKBEHIND = 96
@@ -105,6 +106,10 @@ def binding_name(data: bytes, start: int) -> str:
     """The name the value at ``start`` is assigned to on its line, or "" (a positional value)."""
     line_start = data.rfind(b"\n", max(0, start - LOOKBEHIND), start) + 1
     before = data[max(line_start, start - LOOKBEHIND) : start]
+    # Most values in a credentials export or a call are not assigned: no assignment right before them,
+    # no regex (a CSV of 100,000 pairs would otherwise pay one search per value).
+    if before.rstrip(b" \t\"'`")[-1:] not in (b"=", b":", b">"):
+        return ""
     match = _BOUND.search(before)
     return match.group("name").decode("latin-1") if match else ""
 
@@ -113,6 +118,7 @@ def words(name: str) -> list[str]:
     return _WORDS.findall(_CAMEL.sub(" ", name).lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def qualifiers(name: str) -> frozenset[str]:
     """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod}."""
     return frozenset(w for w in words(name) if w not in GENERIC and len(w) > 1)

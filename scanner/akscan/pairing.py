@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from akscan.names import agreement
+
 LINE_COST = 120.0  # one line apart costs as much as 120 bytes on the same line
 BYTE_COST = 0.1
 CONTEXT_BONUS = 150.0  # the secret sits behind a key name such as ``AccessKeySecret``
@@ -35,8 +37,6 @@ Edge = tuple[Candidate, Candidate, float]
 
 
 def pair_cost(id_candidate: Candidate, secret: Candidate, lines_between: int) -> float:
-    from akscan.names import agreement
-
     gap = secret.start - id_candidate.end if secret.start >= id_candidate.end else id_candidate.start - secret.end
     cost = lines_between * LINE_COST + max(gap, 0) * BYTE_COST
     if secret.context:
