@@ -103,3 +103,12 @@ def test_url_helpers() -> None:
     assert shown_url("https://token@host.example:8443/a.git") == "https://host.example:8443/a.git"
     assert shown_url("ssh://git@host.example/a.git") == "ssh://git@host.example/a.git"
     assert mirror_dir("https://u:p@h.example/a.git", Path("/c")) == mirror_dir("https://h.example/a.git", Path("/c"))
+
+
+def test_a_malformed_url_is_a_clear_error_that_keeps_its_token_hidden(tmp_path: Path) -> None:
+    token = "glpat-" + "z9" * 10
+    for url in (f"http://ci:{token}@127.0.0.1:notaport/repo.git", f"https://{token}@[::1/repo.git"):
+        result = run_akscan("git", url, env={"AKSCAN_CACHE_DIR": str(tmp_path)})
+        assert result.code == 2 and "cannot mirror" in result.err and "internal error" not in result.err
+        assert token not in result.out + result.err
+    assert shown_url("ssh://deploy:pw@host.example:22/a.git") == "ssh://deploy@host.example:22/a.git"

@@ -99,9 +99,12 @@ class PendingInventory:
         self._listed = threading.Event()
         self._thread = threading.Thread(target=self._walk, daemon=True)
         self._thread.start()
-        self.stored = list(_parse_listing(listing.read()))
-        self.stored.reverse()  # see _listing
-        self._listed.set()
+        self.stored: list[tuple[str, str, int, str | None]] = []
+        try:
+            self.stored = list(_parse_listing(listing.read()))
+            self.stored.reverse()  # see _listing
+        finally:
+            self._listed.set()  # the walk must never wait forever on a listing that failed
         self.objects = [GitObject(sha, k, size, None, base) for sha, k, size, base in self.stored if k in _SCANNED]
 
     def _walk(self) -> None:

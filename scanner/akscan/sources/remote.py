@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import shutil
-import urllib.parse
 from pathlib import Path
 
 from akscan.errors import SourceError
@@ -38,19 +37,20 @@ def check_url(url: str) -> None:
         raise SourceError(f"{shown_url(url)}: unsupported URL scheme {scheme!r} (use https, ssh, git or file)")
 
 
+_AUTHORITY = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<userinfo>[^/?#]*)@)?(?P<rest>.*)$", re.DOTALL)
+_SSH = ("ssh", "git+ssh", "ssh+git")
+
+
 def shown_url(url: str) -> str:
-    """The URL without a password or token (the user name of scp-like and ssh URLs stays)."""
-    if "://" not in url:
+    """The URL without a password or token (the user name of ssh URLs stays). Plain text surgery, no URL
+    parser: a malformed URL (a port that is not a number, a broken IPv6 host) still loses its credentials
+    and goes on to git, which says what is wrong with it."""
+    match = _AUTHORITY.match(url)
+    if match is None or match.group("userinfo") is None:
         return url
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None and (parts.username is None or parts.scheme in ("ssh", "git+ssh", "ssh+git")):
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    keep_user = parts.scheme in ("ssh", "git+ssh", "ssh+git") and parts.username
-    netloc = f"{parts.username}@{host}" if keep_user else host
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    scheme, userinfo = match.group("scheme"), match.group("userinfo")
+    user = userinfo.split(":", 1)[0] if scheme.lower() in _SSH else ""
+    return f"{scheme}://{user + '@' if user else ''}{match.group('rest')}"
 
 
 def mirror_dir(url: str, cache: Path | None = None) -> Path:
