@@ -204,10 +204,10 @@ class _Held:
 class DeltaScanner:
     """The versions held for one task's objects, and the scan of a version against a held one.
 
-    Git's delta relation is used both ways: comparing shared prefix and suffix is symmetric, so whichever
-    of a base and its delta is read second is scanned against the first. Objects can then be read in any
-    order (id order is what git serves fastest for some packs); a version is held while some version
-    related to it is still to come, and dropped when the last one has been scanned."""
+    Git's delta relation is used both ways: comparing two versions is symmetric, so whichever of a base and
+    its delta is read second is scanned against the first. Objects can then be read in any order (the
+    history reads them in reverse pack order, which git serves fastest); a version is held while some
+    version related to it is still to come, and dropped when the last one has been scanned."""
 
     def __init__(self, links: Iterable[tuple[str, str | None]], ruleset: Ruleset, options: ContentOptions) -> None:
         # A base with many deltas is linked as a path (base - first delta - second delta - ...), not a star:
@@ -227,6 +227,7 @@ class DeltaScanner:
         self.ruleset = ruleset
         self.options = options
         self.reach = Reach.of(ruleset)
+        self._plain: tuple[str, bool] = ("", False)
 
     def wanted(self, sha: str) -> bool:
         """Whether the object's bytes should be read whole: a related version is held, or will come."""
@@ -236,7 +237,8 @@ class DeltaScanner:
         """The findings in ``data`` worked out against a held related version, or None when it must be
         scanned whole."""
         held = next((self.held[other] for other in self.related.get(sha, ()) if other in self.held), None)
-        if held is None or not is_plain(data):
+        self._plain = (sha, is_plain(data))  # done() asks the same of the same bytes
+        if held is None or not self._plain[1]:
             return None
         edits = changes(held.data, data)
         cores = merge_spans([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
@@ -246,8 +248,11 @@ class DeltaScanner:
         stats.bytes += len(data)
         stats.reused_bytes += len(data) - scanned
         found: list[Finding] = []
+        line_base = counted = 0
         for lo, hi in windows:
-            window = Blob(data[lo:hi], Origin(path, "git"), line_base=data.count(b"\n", 0, lo), offset_base=lo)
+            line_base += data.count(b"\n", counted, lo)  # counted from the previous window, not from the top
+            counted = lo
+            window = Blob(data[lo:hi], Origin(path, "git"), line_base=line_base, offset_base=lo)
             found += [f for f in scan_blob(window, self.ruleset, stats, self.options.line_allow) if _touches(f, cores)]
         found += _carried(held, data, edits, cores, path)
         if self._far_reaching(held.findings) or self._far_reaching(found):
@@ -276,8 +281,9 @@ class DeltaScanner:
             self.waiting[other] -= 1
             if self.waiting[other] <= 0 and other in self.held:
                 self.held_bytes -= len(self.held.pop(other).data)
-        fits = data is not None and self.held_bytes + len(data) <= HELD_BYTES
-        if data is not None and fits and self.waiting[sha] > 0 and is_plain(data):
+        if data is None or self.held_bytes + len(data) > HELD_BYTES or self.waiting[sha] <= 0:
+            return
+        if self._plain[1] if self._plain[0] == sha else is_plain(data):
             self.held[sha] = _Held(data, findings)
             self.held_bytes += len(data)
 

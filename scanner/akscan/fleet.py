@@ -295,16 +295,15 @@ class _Verification:
     def check(self, record: dict[str, Any]) -> None:
         from akscan.report.fields import finding_dict
         from akscan.report.fleet import finding_from_dict
-        from akscan.verify import apply, credential_of
+        from akscan.verify import apply, credential_of, expired
 
         checked = []
         for entry in record.get("findings", []):
             finding = finding_from_dict(entry)
-            credential = credential_of(finding)
-            if finding.expires_in is not None and finding.expires_in <= 0:
-                credential = None  # its Expiration has passed: nothing to ask (the finding is info already)
-                reason = f"its Expiration {finding.expires_at} has passed; no request sent"
-                entry = {**entry, "verification": {"status": "expired", "checked_at": "", "reason": reason}}
+            lapsed = expired(finding)
+            credential = credential_of(finding) if lapsed is None else None
+            if lapsed is not None:  # the finding is info already; nothing is asked
+                entry = {**entry, "verification": {k: v for k, v in dataclasses.asdict(lapsed).items() if v}}
             if credential is not None:
                 if credential not in self.results:
                     self.results[credential] = self.verifier.check(credential)

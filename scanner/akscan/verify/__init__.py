@@ -102,6 +102,13 @@ def parse_endpoints(values: tuple[str, ...]) -> dict[str, str]:
     return endpoints
 
 
+def expired(finding: Finding) -> Verification | None:
+    """The verdict on temporary credentials whose Expiration has passed: nothing to ask, nothing sent."""
+    if finding.expires_in is None or finding.expires_in > 0:
+        return None
+    return Verification("expired", _now(), f"its Expiration {finding.expires_at} has passed; no request sent")
+
+
 def credential_of(finding: Finding) -> Credential | None:
     if finding.kind not in VERIFIABLE_KINDS or not finding.key_id or not finding.secret:
         return None
@@ -154,10 +161,9 @@ class Verifier:
         unique: dict[Credential, list[int]] = {}
         verified = list(findings)
         for index, finding in enumerate(findings):
-            if finding.expires_in is not None and finding.expires_in <= 0:
-                # Its Expiration has passed: nothing to ask, nothing sent.
-                reason = f"its Expiration {finding.expires_at} has passed; no request sent"
-                verified[index] = dataclasses.replace(finding, verification=Verification("expired", _now(), reason))
+            lapsed = expired(finding)
+            if lapsed is not None:
+                verified[index] = dataclasses.replace(finding, verification=lapsed)
                 continue
             credential = credential_of(finding)
             if credential is not None:
