@@ -224,3 +224,57 @@ def test_history_of_a_long_edited_file_is_attributed_per_version(tmp_path: Path,
     assert kept["git"]["occurrences"] == 31 and kept["line"] == 11
     assert (gone["secret"], gone["git"]["commit"], gone["git"]["present_at_head"]) == (new_secret, introduced, False)
     assert gone["git"]["removed_in"] == removed and gone["git"]["occurrences"] == 8
+
+
+def _families_repo(path: Path, keys: FakeKeys) -> Repo:
+    """Five files edited over 24 commits (each file a delta family once packed), pairs added and removed
+    in three of them, and a branch merged back."""
+    repo = Repo(path)
+    rng = random.Random(5)
+    bodies = {f"module_{n}.py": [f"value_{n}_{i} = {i}" for i in range(300)] for n in range(5)}
+    for version in range(24):
+        for name, body in bodies.items():
+            body[rng.randrange(len(body))] = f"value = {rng.random()}  # edited in {version}"
+            if version % 5 == 2 and name < "module_3":
+                body.insert(
+                    rng.randrange(len(body)), f"client = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')"
+                )
+            if version % 7 == 6 and name == "module_1.py":
+                del body[next(i for i, line in enumerate(body) if "oss2.Auth" in line)]
+        repo.commit(f"version {version}", **{n.replace(".", "_"): "\n".join(b) + "\n" for n, b in bodies.items()})
+    _pack(repo)
+    return repo
+
+
+def test_parallel_history_scan_splits_by_delta_family_and_finds_the_same(
+    tmp_path: Path, keys: FakeKeys, ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers, each given whole delta families (so every version is still scanned against a related
+    one, and each worker's git resolves only its own delta chains), report exactly what one process does."""
+    from akscan import history
+    from akscan.sources.git import inventory
+
+    repo = _families_repo(tmp_path / "repo", keys)
+    objects = inventory(str(repo.path), None, True).objects
+    tasks = history._tasks(objects, 2)
+    by_sha = {o.sha: o for o in objects}
+    owner = {o.sha: index for index, task in enumerate(tasks) for o in task}
+    assert len(tasks) == 2 and sorted(owner) == sorted(by_sha)
+    linked = [o for o in objects if o.base]
+    assert linked and all(owner[o.sha] == owner[o.base] for o in linked if o.base in owner)
+    loads = [sum(o.size for o in task) for task in tasks]
+    assert min(loads) > 0.3 * max(loads)
+
+    def shapes(jobs: int) -> list[tuple[object, ...]]:
+        options = history.GitScanOptions(cache=False, jobs=jobs)
+        result = history.scan_history(str(repo.path), ruleset, options)
+        assert result.stats.reused_bytes > 0
+        return sorted(
+            (f.rule_id, f.key_id, f.secret, f.location.path, f.location.line, f.git.commit if f.git else None)
+            for f in result.findings
+        )
+
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    alone = shapes(1)
+    assert len(alone) >= 6
+    assert shapes(2) == alone

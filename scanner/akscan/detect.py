@@ -20,6 +20,7 @@ from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.decode.escapes import unescape
 from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
+from akscan.gate import Opening
 from akscan.model import Blob, Finding, Kind, Location, Severity
 from akscan.names import agreement, binding_name, names_a_secret, names_an_id
 from akscan.pairing import Candidate, assign, pair_cost
@@ -59,10 +60,11 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | 
     if not data:
         return []
     lowered = data.lower()
+    opening = ruleset.gate.scan(data, lowered)
     # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
-    if depth == 0 and not ruleset.gate.may_match(data, lowered):
+    if depth == 0 and not opening.open:
         return []
-    hits = _prefilter(data, lowered, ruleset)
+    hits = _prefilter(data, lowered, ruleset, opening)
     found: list[Finding] = []
     if hits.anchors or hits.context:
         matcher = _Matcher(data, lowered, ruleset, hits)
@@ -80,11 +82,13 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | 
     return found
 
 
-def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset) -> _Hits:
+def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset, opening: Opening | None = None) -> _Hits:
     anchors: dict[int, list[int]] = {}
     context: dict[int, list[int]] = {}
     encoded: list[int] = []
-    windows = ruleset.spotter.windows(data, lowered)
+    if opening is None:
+        opening = ruleset.gate.scan(data, lowered)
+    windows = ruleset.spotter.windows(data, lowered, opening)
     for start, length, targets in _automaton_hits(ruleset, lowered, windows):
         for target in targets:
             if target.exact is not None and data[start : start + length] != target.exact:

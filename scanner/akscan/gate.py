@@ -76,31 +76,91 @@ class ExactWords:
 
 
 @dataclass(frozen=True)
-class Spotter:
-    """Where in a blob the prefilter's automaton needs to look. Every automaton word either contains one
-    of ``covers`` (case-insensitive words) or is a case-sensitive anchor, so each hit lies within
-    ``reach`` bytes of a cover found with ``bytes.find`` in the lowercased blob, or of an anchor found in
-    the blob itself. Which anchors occur at all is found as the gate does — ``bytes.translate`` down to
-    their alphabet, a small automaton, confirmed with ``in`` — so only those few are searched for. The
-    big automaton (~270 MB/s through Python's unicode layer) then walks only the windows: in a file that
-    says ``SECRET_KEY`` a few times, a few hundred bytes instead of the whole blob."""
+class Opening:
+    """What the gate saw in a blob: the case-sensitive words it found there (confirmed byte for byte) and
+    whether a case-insensitive cover occurs. The spotter starts from it instead of searching again."""
+
+    exact: tuple[bytes, ...]
+    covered: bool
+
+    @property
+    def open(self) -> bool:
+        return self.covered or bool(self.exact)
+
+
+@dataclass
+class Gate:
+    """``covers`` for the case-insensitive words of every rule that can report on its own, ``exact`` for
+    their case-sensitive anchors (and the base64 forms of the anchors that open the gate encoded too)."""
 
     covers: tuple[bytes, ...]
     exact: ExactWords
+
+    @classmethod
+    def build(cls, insensitive: Iterable[str], sensitive: Iterable[str]) -> Gate:
+        return cls(cover_words(insensitive), ExactWords.build(sensitive))
+
+    def scan(self, data: bytes, lowered: bytes) -> Opening:
+        return Opening(tuple(self.exact.found(data)), any(cover in lowered for cover in self.covers))
+
+    def may_match(self, data: bytes, lowered: bytes) -> bool:
+        return self.scan(data, lowered).open
+
+
+@dataclass(frozen=True)
+class Spotter:
+    """Where in a blob the prefilter's automaton needs to look. Every automaton word either contains one
+    of ``covers`` (case-insensitive words) or is a case-sensitive word, so each hit lies within ``reach``
+    bytes of a cover found with ``bytes.find`` in the lowercased blob, or of a case-sensitive word found in
+    the blob itself. The big automaton (~270 MB/s through Python's unicode layer) then walks only the
+    windows: in a file that says ``SECRET_KEY`` a few times, a few hundred bytes instead of the whole blob.
+
+    The case-sensitive words come in three groups, each searched like the gate's (``bytes.translate``
+    down to its alphabet, a small automaton, confirmed with ``in``): the gate's own (found already, handed
+    over in its ``Opening``); ``extra``, the other base64 forms of key-ID anchors (a wide alphabet: only
+    blobs the gate let in pay for it); and ``tokens``, looked for only when a key-ID word was found, since a
+    token is reported only with its key ID (AWS's ``IQoJb3JpZ2luX2Vj`` alone would widen an alphabet by
+    eight characters)."""
+
+    covers: tuple[bytes, ...]
+    extra: ExactWords
+    tokens: ExactWords
+    key_ids: frozenset[bytes]
+    tokens_always: bool  # a key-ID rule with case-insensitive anchors: its hits come from covers
     reach: int
 
     @classmethod
-    def build(cls, insensitive: Iterable[str], exact: Iterable[bytes]) -> Spotter:
+    def build(
+        cls,
+        insensitive: Iterable[str],
+        gated: Iterable[bytes],
+        extra: Iterable[bytes],
+        tokens: Iterable[bytes],
+        key_ids: Iterable[bytes],
+        tokens_always: bool,
+    ) -> Spotter:
         words = sorted({w.lower() for w in insensitive})
-        anchors = sorted({a.decode("latin-1") for a in exact})
-        reach = max([len(w) for w in words] + [len(a) for a in anchors] + [1])
-        return cls(cover_words(words), ExactWords.build(anchors), reach)
+        gated_set = set(gated)
+        extra_words = sorted({w.decode("latin-1") for w in extra if w not in gated_set})
+        token_words = sorted({w.decode("latin-1") for w in tokens if w not in gated_set} - set(extra_words))
+        lengths = [len(w) for w in words] + [len(w) for w in (*gated_set, *extra_words, *token_words)]
+        return cls(
+            cover_words(words),
+            ExactWords.build(extra_words),
+            ExactWords.build(token_words),
+            frozenset(key_ids),
+            tokens_always,
+            max([*lengths, 1]),
+        )
 
-    def windows(self, data: bytes, lowered: bytes, most: int = 4096) -> list[tuple[int, int]] | None:
-        """Sorted, disjoint windows holding every possible hit; None when they would cover so much of the
-        blob (or be so many) that walking it whole is cheaper."""
+    def windows(self, data: bytes, lowered: bytes, opening: Opening, most: int = 4096) -> list[tuple[int, int]] | None:
+        """Sorted, disjoint windows holding every hit that can matter; None when they would cover so much
+        of the blob (or be so many) that walking it whole is cheaper."""
+        exact = [*opening.exact, *self.extra.found(data)]
+        if self.tokens_always or any(word in self.key_ids for word in exact):
+            exact += self.tokens.found(data)
         spans: list[tuple[int, int]] = []
-        for haystack, needles in ((lowered, self.covers), (data, list(self.exact.found(data)))):
+        for haystack, needles in ((lowered, self.covers), (data, exact)):
             for needle in needles:
                 position = haystack.find(needle)
                 while position >= 0:
@@ -118,19 +178,3 @@ class Spotter:
         if sum(hi - lo for lo, hi in merged) > len(data) // 2:
             return None
         return merged
-
-
-@dataclass
-class Gate:
-    covers: tuple[bytes, ...]
-    exact: ExactWords
-
-    @classmethod
-    def build(cls, insensitive: Iterable[str], sensitive: Iterable[str]) -> Gate:
-        return cls(cover_words(insensitive), ExactWords.build(sensitive))
-
-    def may_match(self, data: bytes, lowered: bytes) -> bool:
-        for cover in self.covers:
-            if cover in lowered:
-                return True
-        return next(self.exact.found(data), None) is not None

@@ -39,6 +39,7 @@ _RULE_KEYS = {
     "title",
     "anchors",
     "anchors_case_sensitive",
+    "base64_opens_gate",
     "pattern",
     "min_entropy",
     "context_words",
@@ -116,6 +117,7 @@ class Rule:
     validator: str | None = None
     window: int = 80
     source: str = ""
+    base64_opens_gate: bool = False  # the base64 forms of the anchors open the gate by themselves
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     # reduced alphabet small (AWS's "IQoJb3JpZ2luX2Vj" alone would add eight characters to it).
     gated = [r for r in rules if r.kind != "token"]
     sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
+    sensitive += [v for r in gated if r.base64_opens_gate for v in _encoded_anchors(r)]
     insensitive = [a for r in gated if not r.anchors_case_sensitive for a in r.anchors]
     insensitive += [w for r in gated for w in r.context_words]
     return Ruleset(
@@ -219,25 +222,40 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         digest=digest.hexdigest()[:16],
         by_id=by_id,
         gate=Gate.build(insensitive, sensitive),
-        spotter=_spotter(rules),
+        spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
     )
 
 
-def _spotter(rules: list[Rule]) -> Spotter:
-    """Covers for every word the automaton matches in any case, and the exact bytes of those it
-    matches only case-sensitively (anchors of every kind, tokens' too, and their base64 forms)."""
+def _encoded_anchors(rule: Rule) -> list[str]:
+    """The base64 forms of a key-ID rule's case-sensitive anchors (the automaton decodes around them)."""
+    if rule.kind != "key-id" or not rule.anchors_case_sensitive:
+        return []
+    return [variant for anchor in rule.anchors for variant in base64_variants(anchor)]
+
+
+def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
+    """Covers for every word the automaton matches in any case; the case-sensitive words it matches
+    besides the gate's own (``gated``): the other base64 forms of key-ID anchors, and token anchors."""
     insensitive: set[str] = set()
-    exact: set[bytes] = set()
+    extra: set[bytes] = set()
+    tokens: set[bytes] = set()
+    key_ids: set[bytes] = set()
     for rule in rules:
-        for anchor in rule.anchors:
-            if rule.anchors_case_sensitive:
-                exact.add(anchor.encode("latin-1"))
-            else:
-                insensitive.add(anchor)
         insensitive.update(rule.context_words)
-        if rule.kind == "key-id" and rule.anchors_case_sensitive:
-            exact.update(variant.encode("latin-1") for anchor in rule.anchors for variant in base64_variants(anchor))
-    return Spotter.build(insensitive, exact)
+        if not rule.anchors_case_sensitive:
+            insensitive.update(rule.anchors)
+            continue
+        words = [a.encode("latin-1") for a in rule.anchors]
+        if rule.kind == "token":
+            tokens.update(words)
+        elif rule.kind == "key-id":
+            encoded = [v.encode("latin-1") for v in _encoded_anchors(rule)]
+            extra.update(encoded)
+            key_ids.update(words + encoded)
+        else:
+            extra.update(words)
+    tokens_always = any(r.kind == "key-id" and not r.anchors_case_sensitive for r in rules)
+    return Spotter.build(insensitive, gated, extra, tokens, key_ids, tokens_always)
 
 
 def _build_automaton(rules: list[Rule]) -> Any:
@@ -248,11 +266,9 @@ def _build_automaton(rules: list[Rule]) -> Any:
             targets.setdefault(anchor.lower(), []).append(AnchorTarget(index, exact, False))
         for word in rule.context_words:
             targets.setdefault(word.lower(), []).append(AnchorTarget(index, None, True))
-        if rule.kind == "key-id" and rule.anchors_case_sensitive:
-            for anchor in rule.anchors:
-                for variant in base64_variants(anchor):
-                    target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
-                    targets.setdefault(variant.lower(), []).append(target)
+        for variant in _encoded_anchors(rule):
+            target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
+            targets.setdefault(variant.lower(), []).append(target)
     automaton = ahocorasick.Automaton()
     for word, entries in targets.items():
         automaton.add_word(word, (len(word), tuple(entries)))
@@ -339,6 +355,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         negative_examples=_str_list(entry, "negative_examples", source),
         validator=entry.get("validator"),
         source=source,
+        base64_opens_gate=bool(entry.get("base64_opens_gate", False)),
         **optional,
     )
 

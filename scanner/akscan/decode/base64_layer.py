@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import regex
 
 LAYER = "base64"
+_RUN_MIN = 16
 _RUN_PATTERN = rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"
 # Layers decoded inside one another, at most: base64 inside base64 (a .dockerconfigjson or a Helm value
 # holding a base64 .env), an escaped secret inside a decoded value. Each layer only shrinks the text.
@@ -58,6 +59,21 @@ def decode_run(run: bytes) -> bytes | None:
     return decoded if _printable(decoded) else None
 
 
+def _value_in(run: bytes) -> tuple[bytes, bytes] | None:
+    """(what to keep, decoded text) for a base64 run: the run itself, or else the value after the slashes
+    that a URL or path put before it (``amqp://<base64 username>:<password>@host``: ``/`` is a base64
+    character, so the run starts at ``//``)."""
+    decoded = decode_run(run)
+    if decoded is not None:
+        return b"", decoded
+    for cut in (len(run) - len(run.lstrip(b"/")), run.rfind(b"/") + 1):
+        if cut > 0 and len(run) - cut >= _RUN_MIN:
+            decoded = decode_run(run[cut:])
+            if decoded is not None:
+                return run[:cut], decoded
+    return None
+
+
 def rewrite(window: bytes) -> bytes | None:
     """``window`` with every base64 value of printable text replaced by that text (its newlines turned
     into spaces, so line numbers stay those of the original). None when nothing decoded."""
@@ -66,11 +82,12 @@ def rewrite(window: bytes) -> bytes | None:
     def replace(match: regex.Match[bytes]) -> bytes:
         nonlocal changed
         run: bytes = match.group(0)
-        decoded = decode_run(run)
-        if decoded is None:
+        split = _value_in(run)
+        if split is None:
             return run
         changed = True
-        return decoded.replace(b"\r", b" ").replace(b"\n", b" ")
+        kept, decoded = split
+        return kept + decoded.replace(b"\r", b" ").replace(b"\n", b" ")
 
     import regex  # only here: decoding is rare, and the regex module is slow to import
 
