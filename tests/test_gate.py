@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 import string
+from typing import Any
 
+from akscan.decode.base64_layer import RUN_MIN
 from akscan.detect import _prefilter
 from akscan.gate import Gate, cover_words
 from akscan.rules import Ruleset, load_ruleset
@@ -85,12 +87,36 @@ def _all_hits(data: bytes, windows: list[tuple[int, int]] | None) -> list[tuple[
     return sorted(confirmed, key=lambda hit: (hit[0], hit[1]))
 
 
-def _that_matter(hits: list[tuple[int, int, tuple[object, ...]]]) -> list[tuple[int, int, tuple[object, ...]]]:
-    """Token anchors count only where a key-ID anchor was hit too: a token is reported only with its ID."""
-    kinds = {RULESET.rules[t.rule_index].kind for _, _, targets in hits for t in targets}  # type: ignore[attr-defined]
-    if "key-id" in kinds:
-        return hits
-    return [h for h in hits if any(RULESET.rules[t.rule_index].kind != "token" for t in h[2])]  # type: ignore[attr-defined]
+_BASE64 = set(string.ascii_letters + string.digits + "+/")
+
+
+def _run_length(data: bytes, start: int, end: int) -> int:
+    text = data.decode("latin-1")
+    while start > 0 and text[start - 1] in _BASE64:
+        start -= 1
+    while end < len(text) and text[end] in _BASE64:
+        end += 1
+    return end - start
+
+
+def _that_matter(data: bytes, hits: list[tuple[int, int, tuple[Any, ...]]]) -> list[tuple[int, int, tuple[Any, ...]]]:
+    """The hits the engine can act on: a token anchor only where a key-ID anchor was hit too (a token is
+    reported only with its ID), a base64 form of an anchor only inside a run long enough to be decoded."""
+    decodable = [
+        (
+            start,
+            length,
+            tuple(t for t in targets if t.layer is None or _run_length(data, start, start + length) >= RUN_MIN),
+        )
+        for start, length, targets in hits
+    ]
+    key_id_hit = any(RULESET.rules[t.rule_index].kind == "key-id" for _, _, targets in decodable for t in targets)
+    kept = []
+    for start, length, targets in decodable:
+        useful = tuple(t for t in targets if key_id_hit or RULESET.rules[t.rule_index].kind != "token")
+        if useful:
+            kept.append((start, length, useful))
+    return kept
 
 
 def test_spotter_windows_hold_every_automaton_hit() -> None:
@@ -114,7 +140,7 @@ def test_spotter_windows_hold_every_automaton_hit() -> None:
         lowered = data.lower()
         windows = RULESET.spotter.windows(data, lowered, RULESET.gate.scan(data, lowered))
         windowed += windows is not None
-        assert _that_matter(_all_hits(data, windows)) == _that_matter(_all_hits(data, None)), data
+        assert _that_matter(data, _all_hits(data, windows)) == _that_matter(data, _all_hits(data, None)), data
     assert windowed > 1000  # the windowed path was the one exercised
 
 

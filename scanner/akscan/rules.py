@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from akscan.decode.base64_layer import LAYER, base64_variants
+from akscan.decode.base64_layer import LAYER, RUN_MIN, base64_variants
 from akscan.errors import RuleError
 from akscan.gate import Gate, Spotter
 from akscan.model import Severity
@@ -252,10 +252,9 @@ def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
             encoded = [v.encode("latin-1") for v in _encoded_anchors(rule)]
             extra.update(encoded)
             key_ids.update(words + encoded)
-        else:
-            extra.update(words)
+        # (a secret rule's case-sensitive anchors are the gate's own)
     tokens_always = any(r.kind == "key-id" and not r.anchors_case_sensitive for r in rules)
-    return Spotter.build(insensitive, gated, extra, tokens, key_ids, tokens_always)
+    return Spotter.build(insensitive, gated, extra, tokens, key_ids, tokens_always, RUN_MIN)
 
 
 def _build_automaton(rules: list[Rule]) -> Any:

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import regex
 
 LAYER = "base64"
-_RUN_MIN = 16
-_RUN_PATTERN = rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"
+RUN_MIN = 16
+_RUN_PATTERN = rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{%d,}={0,2}(?![A-Za-z0-9+/=])" % RUN_MIN
 # Layers decoded inside one another, at most: base64 inside base64 (a .dockerconfigjson or a Helm value
 # holding a base64 .env), an escaped secret inside a decoded value. Each layer only shrinks the text.
 MAX_DEPTH = 3
@@ -67,7 +67,7 @@ def _value_in(run: bytes) -> tuple[bytes, bytes] | None:
     if decoded is not None:
         return b"", decoded
     for cut in (len(run) - len(run.lstrip(b"/")), run.rfind(b"/") + 1):
-        if cut > 0 and len(run) - cut >= _RUN_MIN:
+        if cut > 0 and len(run) - cut >= RUN_MIN:
             decoded = decode_run(run[cut:])
             if decoded is not None:
                 return run[:cut], decoded
