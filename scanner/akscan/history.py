@@ -20,7 +20,7 @@ from akscan.delta import DeltaScanner
 from akscan.history_cache import HistoryCache
 from akscan.history_range import mark_present_before, range_bases
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
-from akscan.pipeline import ContentOptions, scan_blob, scan_content, sort_findings
+from akscan.pipeline import ContentOptions, scan_blob, scan_bytes, scan_content, sort_findings
 from akscan.rules import Ruleset
 from akscan.sources.catfile import cat_objects
 from akscan.sources.files import CHUNK_SIZE
@@ -100,6 +100,8 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             if deltas.wanted(sha) and (size or 0) <= DELTA_MAX_BYTES:
                 data = body.read()
                 found_or_none = deltas.scan(sha, data, path, stats)
+                if found_or_none is None:
+                    found_or_none = scan_bytes(data, path, "git", ruleset, stats, content)
                 if found_or_none is None:
                     found_or_none = scan_content(io.BytesIO(data), path, "git", ruleset, stats, content, size=size)
                 found = found_or_none

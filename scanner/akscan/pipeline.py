@@ -12,16 +12,18 @@ that (``akscan.conclude``).
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
 from akscan.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
+from akscan.decode.text import looks_binary, utf16_encoding
 from akscan.detect import MATCH_TIMEOUT, detect
-from akscan.model import Blob, Finding, Kind, ScanStats
+from akscan.model import Blob, Finding, Kind, Origin, ScanStats
 from akscan.rule_config import RuleAllowlist
 from akscan.rules import Ruleset
-from akscan.sources.files import stream_chunks
+from akscan.sources.files import CHUNK_SIZE, stream_chunks
 from akscan.suppress import inline_allowed
 
 _KIND_RANK = {Kind.PAIR: 2, Kind.STS: 2, Kind.SECRET: 1, Kind.KEY_ID: 0}
@@ -164,6 +166,32 @@ def scan_content(
     finally:
         if spool is not None:
             spool.close()
+    return prefer_members(findings, members)
+
+
+def scan_bytes(
+    data: bytes, display: str, source: str, ruleset: Ruleset, stats: ScanStats, options: ContentOptions
+) -> list[Finding] | None:
+    """``scan_content`` for bytes already held whole that fit one chunk — nearly every file and git blob —
+    without its layers of streams and generators (~15 µs a file: a tenth of a directory scan's CPU). None
+    when they need the streaming path: UTF-16 text, or CR-only line ends, which it rewrites."""
+    if len(data) > CHUNK_SIZE:
+        return None
+    binary = looks_binary(data)
+    if (binary and utf16_encoding(data) is not None) or (b"\n" not in data and b"\r" in data):
+        return None
+    stats.files += 1
+    stats.bytes += len(data)
+    if binary:
+        stats.binary_files += 1
+    findings = scan_chunks([Blob(data, Origin(display, source))], ruleset, stats, options.line_allow)
+    if not options.archives or archive_kind(data[:512]) is None:
+        return findings
+    try:
+        members = scan_members(io.BytesIO(data), display, ruleset, stats, options, len(data))
+    except OSError as error:
+        stats.skip("unreadable", display, f"{display}: {error.strerror or error}")
+        members = []
     return prefer_members(findings, members)
 
 

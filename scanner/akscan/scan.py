@@ -21,6 +21,7 @@ from akscan.pipeline import (
     keep_best,
     prefer_members,
     scan_blob,
+    scan_bytes,
     scan_content,
     scan_members,
     sort_findings,
@@ -31,6 +32,7 @@ from akscan.workers import run_pooled
 
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+SMALL_FILE = 1024 * 1024  # read whole and scanned as one blob (scan_bytes); larger files are streamed
 PARALLEL_MIN_FILES = 16
 # Files travel to workers in batches: one pickled message per batch, not per file.
 BATCH_FILES = 256
@@ -66,6 +68,16 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
             stats.skip("unreadable", target.display, f"{target.display}: {exc.strerror or exc}")
             return PieceResult(piece, [], stats)
         with handle:
+            if 0 < target.size <= SMALL_FILE:  # read at once; never past the size the walk saw
+                try:
+                    data = _read_up_to(handle, target.size)
+                except OSError as exc:
+                    stats.skip("read-error", target.display, f"{target.display}: read failed ({exc.strerror or exc})")
+                    return PieceResult(piece, [], stats)
+                found = scan_bytes(data, target.display, "file", ruleset, stats, options)
+                if found is not None:
+                    return PieceResult(piece, found, stats)
+                handle.seek(0)
             reopen = _opener(target.path)
             # Never past the size the walk saw (a log being written); a size of 0 is what /proc and /sys
             # report for files that do have content, so those are read to their end.
@@ -87,6 +99,17 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
         except OSError as error:
             stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
     return result
+
+
+def _read_up_to(handle: BinaryIO, size: int) -> bytes:
+    parts: list[bytes] = []
+    while size > 0:
+        block = handle.read(size)
+        if not block:
+            break
+        parts.append(block)
+        size -= len(block)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _opener(path: str) -> Callable[[], BinaryIO]:
