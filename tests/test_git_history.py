@@ -504,3 +504,23 @@ def test_problems_in_blobs_name_their_paths(repo: Repo, keys: FakeKeys) -> None:
     finding = only(document)
     assert finding["path"] == "conf/app.py.gz!app.py" and finding["git"]["path"] == "conf/app.py.gz"
     assert (finding["key_id"], finding["secret"]) == (key_id, secret)
+
+
+def test_waiting_on_a_background_git_returns_its_status_and_times_out() -> None:
+    """gitcmd.wait (a pidfd where there is one, Popen's polling wait elsewhere): the exit status of a
+    process that ended, TimeoutExpired for one that did not, and a process already reaped is no error."""
+    import subprocess
+    import sys
+
+    from akscan.sources import gitcmd
+
+    done = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    assert gitcmd.wait(done, timeout=30) == 3
+    assert gitcmd.wait(done, timeout=30) == 3  # reaped already: Popen answers from its record
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            gitcmd.wait(slow, timeout=0.2)
+    finally:
+        slow.kill()
+        slow.wait()

@@ -235,7 +235,7 @@ class Background:
         self.proc.stdin.close()
 
     def read(self) -> bytes:
-        self.proc.wait(timeout=gitcmd.TIMEOUT)
+        gitcmd.wait(self.proc)
         self.output.seek(0)
         data = self.output.read()
         self.output.close()
