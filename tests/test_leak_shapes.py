@@ -354,3 +354,17 @@ def test_jupyter_notebook_outputs_are_scanned_like_sources(ruleset: Ruleset, key
     notebook = json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5}, indent=1)
     found = {(f.key_id, f.secret) for f in scan_text(notebook, ruleset, "analysis.ipynb") if f.kind == Kind.PAIR}
     assert found == {(printed_id, printed_secret), (shown_id, shown_secret)}
+
+
+def test_base64_inside_base64_without_an_outer_anchor(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A Kubernetes Secret whose .env value holds an AMQP username that is itself base64 of the key ID:
+    the outer layer shows no base64 form of LTAI, only a form of one of its forms. Each alignment of
+    the inner value inside the outer one is found, through both layers."""
+    for shift in range(3):
+        key_id = keys.alibaba_id()
+        username = _b64(f"{'0' * (shift + 1)}:amqp-cn-st21x7kv0001:{key_id}")
+        env = f"{'#' * shift}AMQP_HOST=amqp-cn-st21x7kv0001.mq-amqp.cn-hangzhou-a.aliyuncs.com\nAMQP_USERNAME={username}\n"
+        text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: queue\ndata:\n  .env: {_b64(env)}\n"
+        assert "TFRBS" not in text and "xUQU" not in text and "MVEFJ" not in text
+        findings = scan_text(text, ruleset, "secret.yaml")
+        assert [(f.key_id, f.location.line, f.encoding) for f in findings] == [(key_id, 6, "base64>base64")], shift

@@ -226,11 +226,17 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     )
 
 
-def _encoded_anchors(rule: Rule) -> list[str]:
-    """The base64 forms of a key-ID rule's case-sensitive anchors (the automaton decodes around them)."""
+def _encoded_anchors(rule: Rule, twice: bool = False) -> list[str]:
+    """The base64 forms of a key-ID rule's case-sensitive anchors (the automaton decodes around them);
+    with ``twice``, also the forms of those forms: an anchor base64-encoded inside a base64 value (a
+    Kubernetes Secret holding a .env whose AMQP username is itself base64) shows no form of its own in the
+    outer layer. Decoding around one of them finds the first form inside, and decodes again."""
     if rule.kind != "key-id" or not rule.anchors_case_sensitive:
         return []
-    return [variant for anchor in rule.anchors for variant in base64_variants(anchor)]
+    once = [variant for anchor in rule.anchors for variant in base64_variants(anchor)]
+    if not twice:
+        return once
+    return once + sorted({outer for inner in once for outer in base64_variants(inner)} - set(once))
 
 
 def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
@@ -249,7 +255,7 @@ def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
         if rule.kind == "token":
             tokens.update(words)
         elif rule.kind == "key-id":
-            encoded = [v.encode("latin-1") for v in _encoded_anchors(rule)]
+            encoded = [v.encode("latin-1") for v in _encoded_anchors(rule, twice=True)]
             extra.update(encoded)
             key_ids.update(words + encoded)
         # (a secret rule's case-sensitive anchors are the gate's own)
@@ -265,7 +271,7 @@ def _build_automaton(rules: list[Rule]) -> Any:
             targets.setdefault(anchor.lower(), []).append(AnchorTarget(index, exact, False))
         for word in rule.context_words:
             targets.setdefault(word.lower(), []).append(AnchorTarget(index, None, True))
-        for variant in _encoded_anchors(rule):
+        for variant in _encoded_anchors(rule, twice=True):
             target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
             targets.setdefault(variant.lower(), []).append(target)
     automaton = ahocorasick.Automaton()
