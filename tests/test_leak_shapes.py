@@ -363,7 +363,8 @@ def test_base64_inside_base64_without_an_outer_anchor(ruleset: Ruleset, keys: Fa
     for shift in range(3):
         key_id = keys.alibaba_id()
         username = _b64(f"{'0' * (shift + 1)}:amqp-cn-st21x7kv0001:{key_id}")
-        env = f"{'#' * shift}AMQP_HOST=amqp-cn-st21x7kv0001.mq-amqp.cn-hangzhou-a.aliyuncs.com\nAMQP_USERNAME={username}\n"
+        host = "amqp-cn-st21x7kv0001.mq-amqp.cn-hangzhou-a.aliyuncs.com"
+        env = f"{'#' * shift}AMQP_HOST={host}\nAMQP_USERNAME={username}\n"
         text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: queue\ndata:\n  .env: {_b64(env)}\n"
         assert "TFRBS" not in text and "xUQU" not in text and "MVEFJ" not in text
         findings = scan_text(text, ruleset, "secret.yaml")
