@@ -150,7 +150,10 @@ def test_custom_rules_in_the_config_extend_the_built_in_ones(tmp_path: Path, key
     ("config", "message"),
     [
         (CUSTOM.replace("pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = '(('"), "bad pattern"),
-        (CUSTOM.replace('id = "acme-token"', 'id = "alibaba-access-key"'), "defined twice"),
+        (
+            CUSTOM.replace('id = "acme-token"', 'id = "alibaba-access-key"'),
+            "defined twice (a built-in rule has this id",
+        ),
         ("custom_rules = [1]\n", "must be a list of tables"),
     ],
 )

@@ -293,7 +293,10 @@ class _Matcher:
             elif kind == "token":
                 tokens[index] = self._anchored(index)
         lone_secrets: list[Candidate] = []
-        for index in self.hits.context:
+        # In rule order, not the order the context words occur: when two rules read the same value as a
+        # lone secret, the one listed first (the more specific, alibaba-access-key-secret before
+        # alibaba-named-secret) reports it.
+        for index in sorted(self.hits.context):
             if rules[index].kind == "secret":
                 lone_secrets.extend(self._contextual_secrets(index))
 

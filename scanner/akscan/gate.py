@@ -119,10 +119,19 @@ class Opening(NamedTuple):
 @dataclass
 class Gate:
     """``covers`` for the case-insensitive words of every rule that can report on its own, ``exact`` for
-    their case-sensitive anchors (and the base64 forms of the anchors that open the gate encoded too)."""
+    their case-sensitive anchors (and the base64 forms of the anchors that open the gate encoded too).
+
+    Each cover costs a pass over the lowercased blob (~0.5 ms/MB). Covers that share their first three
+    letters are looked for in one pass: a ``re`` pattern with that literal prefix (``ali(?:baba|yun)``),
+    which CPython searches like ``bytes.find`` and then checks the alternatives at each prefix hit."""
 
     covers: tuple[bytes, ...]
     exact: ExactWords
+    searches: tuple[Any, ...] = ()  # bytes for ``in``, or a compiled pattern for covers sharing a prefix
+
+    def __post_init__(self) -> None:
+        if not self.searches:
+            self.searches = _grouped(self.covers)
 
     @classmethod
     def build(cls, insensitive: Iterable[str], sensitive: Iterable[str]) -> Gate:
@@ -130,14 +139,33 @@ class Gate:
 
     def scan(self, data: bytes, lowered: bytes) -> Opening:
         covered = False
-        for cover in self.covers:
-            if cover in lowered:
+        for search in self.searches:
+            if search in lowered if isinstance(search, bytes) else search.search(lowered) is not None:
                 covered = True
                 break
         return Opening(self.exact.found(data), covered)
 
     def may_match(self, data: bytes, lowered: bytes) -> bool:
         return self.scan(data, lowered).open
+
+
+PREFIX = 3
+
+
+def _grouped(covers: tuple[bytes, ...]) -> tuple[Any, ...]:
+    import re
+
+    groups: dict[bytes, list[bytes]] = {}
+    for cover in covers:
+        groups.setdefault(cover[:PREFIX], []).append(cover)
+    searches: list[Any] = []
+    for prefix, members in groups.items():
+        if len(members) == 1 or len(prefix) < PREFIX:
+            searches.extend(members)
+        else:
+            rests = b"|".join(re.escape(m[PREFIX:]) for m in sorted(members, key=len, reverse=True))
+            searches.append(re.compile(re.escape(prefix) + b"(?:" + rests + b")"))
+    return tuple(searches)
 
 
 @dataclass(frozen=True)

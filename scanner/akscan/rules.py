@@ -195,11 +195,15 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     rules: list[Rule] = []
     by_id: dict[str, int] = {}
     digest = hashlib.sha256()
+    builtin: set[str] = set()
     for entry, source, validate in raw:
         rule = _compile_rule(entry, source, validate)
         if rule.id in by_id:
-            raise RuleError(f"{source}: rule id {rule.id!r} is defined twice")
+            hint = " (a built-in rule has this id: rename yours, or remove it)" if rule.id in builtin else ""
+            raise RuleError(f"{source}: rule id {rule.id!r} is defined twice{hint}")
         by_id[rule.id] = len(rules)
+        if not validate:  # the bundled rules are the ones not validated at load (the suite proves them)
+            builtin.add(rule.id)
         rules.append(rule)
         digest.update(repr(sorted((k, repr(v)) for k, v in entry.items())).encode())
     for rule in rules:
