@@ -69,8 +69,11 @@ def test_other_clouds_are_reported_unverified(tmp_path: Path) -> None:
     result = run_akscan(
         "scan", str(tmp_path), "--format", "json", "--verify", "--endpoint", "alibaba=http://127.0.0.1:9"
     )
-    (finding,) = json.loads(result.out)["findings"]
-    assert finding["provider"] == "baidu" and "verification" not in finding  # nothing was sent for it
+    document = json.loads(result.out)
+    (finding,) = document["findings"]
+    assert finding["provider"] == "baidu" and finding["verification"]["status"] == "unverifiable"
+    assert "nothing was sent" in finding["verification"]["reason"] and finding["severity"] == "high"
+    assert document["summary"]["verification"]["requests"] == 0
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,40 @@ def test_huawei_keys_where_the_sdk_variables_name_them(template: str, ruleset: R
 def test_a_huawei_shaped_value_without_its_variable_is_not_reported(ruleset: Ruleset) -> None:
     rng = random.Random(5)
     assert scan_text(f"build_id = {_text(rng, 20, UPPER)}\nsecret_hash = {_text(rng, 40)}\n", ruleset) == []
+
+
+URLSAFE = ALNUM + "_-"
+
+
+@pytest.mark.parametrize(
+    ("provider", "template"),
+    [
+        ("qiniu", "QINIU_ACCESS_KEY={i}\nQINIU_SECRET_KEY={s}\n"),
+        (
+            "qiniu",
+            'const qiniuConfig = {{\n  accessKey: process.env.QINIU_ACCESS_KEY || "{i}",\n'
+            '  secretKey: process.env.QINIU_SECRET_KEY || "{s}",\n}};\n',
+        ),
+        ("qiniu", "env:\n  - name: QINIU_AK\n    value: {i}\n  - name: QINIU_SK\n    value: {s}\n"),
+        ("ucloud", 'export UCLOUD_PUBLIC_KEY="{i}"\nexport UCLOUD_PRIVATE_KEY="{s}"\n'),
+        ("ucloud", "UCLOUD_PUBLIC_KEY: {i}\nUCLOUD_PRIVATE_KEY: {s}\n"),
+    ],
+    ids=["qiniu-env", "qiniu-js-default", "qiniu-container", "ucloud-shell", "ucloud-ci-yaml"],
+)
+def test_qiniu_and_ucloud_pairs_where_their_variables_name_them(provider: str, template: str, ruleset: Ruleset) -> None:
+    rng = random.Random(template)
+    if provider == "qiniu":
+        key_id, secret = _text(rng, 40, URLSAFE), _text(rng, 40, URLSAFE)
+    else:
+        key_id, secret = _text(rng, 32), _text(rng, 40)
+    found = scan_text(template.format(i=key_id, s=secret), ruleset)
+    assert [(f.provider, f.kind, f.key_id, f.secret) for f in found] == [(provider, Kind.PAIR, key_id, secret)]
+
+
+def test_qiniu_and_ucloud_shaped_values_without_their_variables_are_not_reported(ruleset: Ruleset) -> None:
+    rng = random.Random(9)
+    text = (
+        f"access_key = '{_text(rng, 40, URLSAFE)}'\nsecret_key = '{_text(rng, 40, URLSAFE)}'\n"
+        f"public_key: {_text(rng, 32)}\nprivate_key: {_text(rng, 40)}\n"
+    )
+    assert [f for f in scan_text(text, ruleset) if f.provider in ("qiniu", "ucloud")] == []

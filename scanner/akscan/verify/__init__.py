@@ -109,6 +109,15 @@ def expired(finding: Finding) -> Verification | None:
     return Verification("expired", _now(), f"its Expiration {finding.expires_at} has passed; no request sent")
 
 
+def unverifiable(finding: Finding) -> bool:
+    """A whole pair of a provider without an identity API (Baidu, JD Cloud, Qiniu, UCloud, …)."""
+    return (
+        finding.kind in VERIFIABLE_KINDS
+        and bool(finding.key_id and finding.secret)
+        and finding.provider not in VERIFIERS
+    )
+
+
 def credential_of(finding: Finding) -> Credential | None:
     if finding.kind not in VERIFIABLE_KINDS or not finding.key_id or not finding.secret:
         return None
@@ -168,6 +177,11 @@ class Verifier:
             credential = credential_of(finding)
             if credential is not None:
                 unique.setdefault(credential, []).append(index)
+            elif unverifiable(finding):
+                reason = f"{finding.provider} has no identity API akscan can ask; nothing was sent: treat it as live"
+                verified[index] = dataclasses.replace(
+                    finding, verification=Verification("unverifiable", _now(), reason)
+                )
         results: dict[Credential, Verification] = {}
         if unique:
             with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
