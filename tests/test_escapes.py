@@ -146,3 +146,25 @@ def test_the_engine_survives_escape_soup_around_key_ids(seed: int, ruleset: Rule
     pieces = ["%2B", "\\u002f", "&#43;", "=\n", "=3D", "%0A", "\\x41", keys.aws_id(), keys.alibaba_id()]
     text = "".join(rng.choice(pieces + list(string.ascii_letters)) for _ in range(20000))
     scan_text(text, ruleset)  # finishes; findings or not, nothing breaks
+
+
+@pytest.mark.parametrize(
+    ("escape", "template"),
+    [
+        ("percent", "u = 'https://ci.example/?aws_access_key_id={i}&aws_secret_access_key={s}'\n"),
+        ("escape", '{{"config": "{{\\"aws_access_key_id\\": \\"{i}\\", \\"aws_secret_access_key\\": \\"{s}\\"}}"}}\n'),
+    ],
+)
+def test_a_value_that_begins_inside_an_escape_is_never_a_secret(
+    escape: str, template: str, ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    """A secret whose second character is escaped (``A%2FFaTx…``, ``G\\u002b5GN…``): read raw, the 40
+    characters from inside the escape (``2FFaTx…``, ``u002b5GN…``) have the secret's shape and would pair
+    with the ID — a second, wrong pair. Only the decoded secret may pair."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    # Where the escape makes the raw fragment exactly a secret's 40 characters: "2F" + 38, "u002f" + 35.
+    at = 1 if escape == "percent" else 4
+    secret = secret[:at] + "/" + secret[at + 1 :]
+    escaped = secret.replace("/", "%2F") if escape == "percent" else secret.replace("/", "\\\\u002f")
+    found = scan_text(template.format(i=key_id, s=escaped), ruleset)
+    assert [(f.kind, f.key_id, f.secret, f.encoding) for f in found] == [(Kind.PAIR, key_id, secret, escape)]

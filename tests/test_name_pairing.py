@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import string
 
 import pytest
 
@@ -147,3 +148,16 @@ def test_an_equally_good_second_secret_makes_the_pair_low_confidence(ruleset: Ru
         (ids[0], secrets[0], "high"),
         (ids[1], secrets[1], "high"),
     }
+
+
+def test_a_far_pair_whose_secret_has_no_digit_is_still_paired_by_names(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A real secret lacks a digit one time in 200. Alone, two character classes are not enough to report
+    it; bound to the secret's name, with the ID bound to the ID's name in the same file, they are."""
+    key_id = keys.alibaba_id()
+    rng = random.Random(3)
+    secret = "".join(rng.choice(string.ascii_letters) for _ in range(30))
+    filler = "".join(f"SETTING_{n} = {n}\n" for n in range(30))
+    text = f"ALIBABA_CLOUD_ACCESS_KEY_ID = '{key_id}'\n{filler}ALIBABA_CLOUD_ACCESS_KEY_SECRET = '{secret}'\n"
+    assert [(f.kind, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(Kind.PAIR, key_id, secret)]
+    alone = f"{filler}ALIBABA_CLOUD_ACCESS_KEY_SECRET = '{secret}'\n"
+    assert scan_text(alone, ruleset) == []

@@ -32,6 +32,7 @@ MATCH_TIMEOUT = 1.0
 EDGES_PER_ID = 6
 MATCH_BYTES_PER_SECOND = 1024 * 1024  # plus a second per MiB of window: far below any sane rule's speed
 
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
@@ -177,6 +178,16 @@ def _decoded_findings(
 
 
 def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
+    """The findings of a blob and of its decoded layers. A key the raw text showed alone (an ID next to a
+    secret escaped as ``%2F…``) and a decoded layer showed whole is reported once, as the whole."""
+    whole_ids = {f.key_id for f in decoded if f.key_id and f.secret}
+    whole_secrets = {f.secret for f in decoded if f.key_id and f.secret}
+    plain = [
+        f
+        for f in plain
+        if not (f.kind == Kind.KEY_ID and f.key_id in whole_ids)
+        and not (f.kind == Kind.SECRET and f.secret in whole_secrets)
+    ]
     seen = {(f.fingerprint, f.location.line) for f in plain}
     merged = plain + [f for f in decoded if (f.fingerprint, f.location.line) not in seen]
     merged.sort(key=lambda f: (f.location.offset, f.rule_id))
@@ -225,11 +236,22 @@ class _Matcher:
             for match in self._matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
-                if start in found or not self._valid(rule, value):
+                if start in found or not self._valid(rule, value) or self._in_escape(start):
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 found[start] = Candidate(index, value, start, match.end(1), name=name)
         return list(found.values())
+
+    def _in_escape(self, start: int) -> bool:
+        """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of
+        ``\\u002b…``. Such a value is a fragment of escaped text, never a key (read raw, it would pair an
+        ID with a wrong secret); the escape layer decodes the real one around key-ID anchors."""
+        if start == 0:
+            return False
+        before = self.data[start - 1]
+        if before == 0x5C:  # a backslash: the value would begin at the escape's letter
+            return True
+        return before == 0x25 and all(b in _HEX_DIGITS for b in self.data[start : start + 2])
 
     def _valid(self, rule: Rule, value: str) -> bool:
         if rule.kind == "token":  # long: judge by its head, where a placeholder would show
@@ -250,9 +272,10 @@ class _Matcher:
         for lo, hi in _windows(self.hits.context[index], 0, 160, len(self.data)):
             for match in self._matches(rule, rule.context_pattern, lo, hi, overlapped=False):
                 value = match.group(1).decode("latin-1")
-                # A lone secret has only its key name to vouch for it: demand all three classes.
-                if self._valid(rule, value) and character_classes(value) == 3:
-                    start = match.start(1)
+                # A lone secret has only its key name to vouch for it: it is reported alone only with all
+                # three classes (see run); two do for a pair by names, where an ID's name vouches too.
+                start = match.start(1)
+                if self._valid(rule, value) and not self._in_escape(start):
                     name = binding_name(self.data, start)
                     found.append(Candidate(index, value, start, match.end(1), context=True, name=name))
         return found
@@ -265,8 +288,8 @@ class _Matcher:
         for lo, hi in merge_spans(windows):
             for match in self._matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
-                if self._valid(rule, value):
-                    start = match.start(1)
+                start = match.start(1)
+                if self._valid(rule, value) and not self._in_escape(start):
                     context = self._has_context(rule, start)
                     name = binding_name(self.data, start)
                     found.append(Candidate(index, value, start, match.end(1), context=context, name=name))
@@ -364,7 +387,7 @@ class _Matcher:
             findings.append(self._finding(blob, rule, Kind.KEY_ID, rule.lone_severity, "medium", id_candidate))
         for secret in lone_secrets:
             rule = rules[secret.rule]
-            if secret.value in paired_secrets or rule.lone_severity is None:
+            if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
             paired_secrets.add(secret.value)
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
