@@ -15,7 +15,7 @@ when an anchor is present, so findings are exactly those of the automaton alone:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -152,6 +152,18 @@ class Gate:
 PREFIX = 3
 
 
+def _occurrences(haystack: bytes, needle: Any) -> Iterator[tuple[int, int]]:
+    """(start, length) of each occurrence of a substring, or of each match of a cover pattern."""
+    if isinstance(needle, bytes):
+        position = haystack.find(needle)
+        while position >= 0:
+            yield position, len(needle)
+            position = haystack.find(needle, position + 1)
+    else:
+        for match in needle.finditer(haystack):
+            yield match.start(), match.end() - match.start()
+
+
 def _grouped(covers: tuple[bytes, ...]) -> tuple[Any, ...]:
     import re
 
@@ -165,7 +177,8 @@ def _grouped(covers: tuple[bytes, ...]) -> tuple[Any, ...]:
         else:
             rests = b"|".join(re.escape(m[PREFIX:]) for m in sorted(members, key=len, reverse=True))
             searches.append(re.compile(re.escape(prefix) + b"(?:" + rests + b")"))
-    return tuple(searches)
+    # Plain substrings first: the gate stops at the first cover found, and ``in`` is the cheaper pass.
+    return tuple(sorted(searches, key=lambda search: not isinstance(search, bytes)))
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,11 @@ class Spotter:
     key_ids: frozenset[bytes]
     tokens_always: bool  # a key-ID rule with case-insensitive anchors: its hits come from covers
     reach: int
+    searches: tuple[Any, ...] = ()  # the covers, those sharing a prefix as one pattern (as the gate's)
+
+    def __post_init__(self) -> None:
+        if not self.searches:
+            object.__setattr__(self, "searches", _grouped(self.covers))
 
     @classmethod
     def build(
@@ -222,14 +240,12 @@ class Spotter:
         if self.tokens_always or any(word in self.key_ids for word in exact):
             exact += self.tokens.found(data)
         spans: list[tuple[int, int]] = []
-        for haystack, needles in ((lowered, self.covers), (data, exact)):
+        for haystack, needles in ((lowered, self.searches), (data, exact)):
             for needle in needles:
-                position = haystack.find(needle)
-                while position >= 0:
-                    spans.append((max(0, position - self.reach), position + len(needle) + self.reach))
+                for position, length in _occurrences(haystack, needle):
+                    spans.append((max(0, position - self.reach), position + length + self.reach))
                     if len(spans) > most:
                         return None
-                    position = haystack.find(needle, position + 1)
         spans.sort()
         merged: list[tuple[int, int]] = []
         for lo, hi in spans:
