@@ -89,32 +89,72 @@ def _leak_line(keys: FakeKeys, rng: random.Random, pairs_only: bool = False) -> 
     return [f"aws_access_key_id = {aws_id}", "", f"aws_secret_access_key = {aws_secret}"]
 
 
-def _document(rng: random.Random, keys: FakeKeys, pairs_only: bool = False) -> list[str]:
+# Text with no word the engine's gate looks for, and pieces of such words: versions the gate finds nothing
+# in are worked out from the changes alone (akscan.delta), so edits must also complete a word across a
+# change boundary ("LT" typed before an existing "AIxy…", "s" before "ecret").
+QUIET_FILLER = [
+    "import os",
+    "",
+    "def handler(event):",
+    "    return {'statusCode': 200}",
+    "    }",
+    "AIxyzvalue = 1",
+    "ecret_holder = 2",
+    "TAI = 3",
+    "x" * 300,
+    "config = load('settings.yml')",
+    "AIk8r2XyPq4MnB7zV1cD9e = 1",  # "LT" typed before it makes a key ID (LTAI + 20)
+    "access_key_ecret = 'rTQBq3etVdNI7BouaGyqW05Q88pZc4'",  # "s" typed in it names a secret
+]
+PIECES = ["L", "LT", "LTA", "AI", "TAI", "s", "se", "sec", "ret", "cret", "ecret", "ali", "baba", "yun", "QINI", "U"]
+
+
+def _document(rng: random.Random, keys: FakeKeys, pairs_only: bool = False, quiet: bool = False) -> list[str]:
     lines: list[str] = []
+    filler = QUIET_FILLER if quiet else FILLER
+    leaks = 0.0 if quiet else 0.06
     for _ in range(rng.randint(20, 600)):
-        lines.extend(_leak_line(keys, rng, pairs_only) if rng.random() < 0.06 else [rng.choice(FILLER)])
+        lines.extend(_leak_line(keys, rng, pairs_only) if rng.random() < leaks else [rng.choice(filler)])
     return lines
 
 
-def _edit(lines: list[str], rng: random.Random, keys: FakeKeys, pairs_only: bool = False) -> list[str]:
-    """One to three hunks: lines inserted (some with keys), deleted, replaced, or a block moved."""
+def _edit(
+    lines: list[str], rng: random.Random, keys: FakeKeys, pairs_only: bool = False, quiet: bool = False
+) -> list[str]:
+    """One to three hunks: lines inserted (some with keys), deleted, replaced, or a block moved; with
+    ``quiet``, also a piece of a gate word typed inside a line (or a line's newline removed)."""
     new = list(lines)
+    filler = QUIET_FILLER if quiet else FILLER
     for _ in range(rng.randint(1, 3)):
         at = rng.randint(0, len(new))
-        action = rng.randrange(5)
-        if action == 0:
+        action = rng.randrange(7 if quiet else 5)
+        if action >= 5 and new:
+            line = min(at, len(new) - 1)
+            targets = [i for i, text in enumerate(new) if text.startswith("AIk") or "_ecret" in text]
+            if targets and rng.random() < 0.5:
+                line = rng.choice(targets)
+            if action == 5 and new[line].startswith("AIk"):  # completes a key ID across the change's edge
+                new[line] = "LT" + new[line]
+            elif action == 5 and "_ecret" in new[line]:  # completes a secret's key name
+                new[line] = new[line].replace("_ecret", "_secret")
+            elif action == 5:
+                cut = rng.randint(0, len(new[line]))
+                new[line] = new[line][:cut] + rng.choice(PIECES) + new[line][cut:]
+            elif line + 1 < len(new):
+                new[line : line + 2] = [new[line] + new[line + 1]]
+        elif action == 0 and (not quiet or rng.random() < 0.3):
             new[at:at] = _leak_line(keys, rng, pairs_only)
         elif action == 1:
             del new[at : at + rng.randint(1, 12)]
         elif action == 2:
-            new[at : at + 1] = [rng.choice(FILLER) + " # edited"]
+            new[at : at + 1] = [rng.choice(filler) + " # edited"]
         elif action == 3:
             block = new[at : at + rng.randint(1, 6)]
             del new[at : at + len(block)]
             to = rng.randint(0, len(new))
             new[to:to] = block
         else:
-            new[at:at] = [rng.choice(FILLER) for _ in range(rng.randint(1, 30))]
+            new[at:at] = [rng.choice(filler) for _ in range(rng.randint(1, 30))]
     return new
 
 
@@ -132,17 +172,21 @@ def _whole(data: bytes, ruleset: Ruleset) -> list[Finding]:
     return scan_content(io.BytesIO(data), "app/settings.py", "git", ruleset, ScanStats(), ContentOptions())
 
 
-@pytest.mark.parametrize("pairs_only", [False, True], ids=["lone-keys-too", "pairs-only"])
+@pytest.mark.parametrize(
+    ("pairs_only", "quiet"),
+    [(False, False), (True, False), (False, True)],
+    ids=["lone-keys-too", "pairs-only", "quiet"],
+)
 @pytest.mark.parametrize("seed", range(30))
 def test_a_version_scanned_against_its_base_finds_what_a_whole_scan_finds(
-    seed: int, pairs_only: bool, ruleset: Ruleset
+    seed: int, pairs_only: bool, quiet: bool, ruleset: Ruleset
 ) -> None:
     rng = random.Random(seed)
     keys = FakeKeys(seed)
-    base_lines = _document(rng, keys, pairs_only)
+    base_lines = _document(rng, keys, pairs_only, quiet)
     versions = [base_lines]
-    for _ in range(4):  # a chain: each version is stored against the one before
-        versions.append(_edit(versions[-1], rng, keys, pairs_only))
+    for _ in range(6 if quiet else 4):  # a chain: each version is stored against the one before
+        versions.append(_edit(versions[-1], rng, keys, pairs_only, quiet))
     texts = ["\n".join(v).encode() + b"\n" for v in versions]
     names = [f"v{i}" for i in range(len(texts))]
     # Each version is stored against the one before; git may serve them in any order.

@@ -199,6 +199,7 @@ def _anchor(
 class _Held:
     data: bytes
     findings: list[Finding]
+    closed: bool = False  # the engine's gate found nothing in it: no word any rule could start from
 
 
 class DeltaScanner:
@@ -228,6 +229,8 @@ class DeltaScanner:
         self.options = options
         self.reach = Reach.of(ruleset)
         self._plain: tuple[str, bool] = ("", False)
+        self._closed: tuple[str, bool] = ("", False)
+        self.gate_reach = ruleset.gate.longest - 1
 
     def wanted(self, sha: str) -> bool:
         """Whether the object's bytes should be read whole: a related version is held, or will come."""
@@ -238,9 +241,16 @@ class DeltaScanner:
         scanned whole."""
         held = next((self.held[other] for other in self.related.get(sha, ()) if other in self.held), None)
         self._plain = (sha, is_plain(data))  # done() asks the same of the same bytes
-        if held is None or not self._plain[1]:
+        self._closed = (sha, False)
+        if not self._plain[1]:
             return None
+        if held is None:
+            if self.ruleset.gate.scan(data, data.lower()).open:
+                return None  # scanned whole by the caller
+            return self._closed_version(sha, data, stats, 0)
         edits = changes(held.data, data)
+        if held.closed and not self._gate_opens_in(data, edits):
+            return self._closed_version(sha, data, stats, len(data))
         cores = merge_spans([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
         windows = merge_spans([self.reach.around(data, lo, hi) for lo, hi in cores])
         scanned = sum(hi - lo for lo, hi in windows)
@@ -261,6 +271,24 @@ class DeltaScanner:
             stats.bytes -= len(data)
             return None
         return found
+
+    def _closed_version(self, sha: str, data: bytes, stats: ScanStats, reused: int) -> list[Finding]:
+        """A version the gate finds nothing in: no findings, and held as closed for the next one."""
+        self._closed = (sha, True)
+        stats.files += 1
+        stats.bytes += len(data)
+        stats.reused_bytes += reused
+        return []
+
+    def _gate_opens_in(self, data: bytes, edits: list[Change]) -> bool:
+        """Whether the gate opens on a version whose related version it found nothing in. Every byte
+        outside the changes is the related version's, so a word the gate looks for lies across a change
+        or not at all: the gate runs on each change widened by the longest such word, joined by newlines
+        (no gate word holds one). Exact, and a few hundred bytes instead of a window of lines each side."""
+        reach = self.gate_reach
+        pieces = [data[max(e.new_lo - reach, 0) : e.new_hi + reach] for e in edits]
+        joined = b"\n".join(pieces)
+        return self.ruleset.gate.scan(joined, joined.lower()).open
 
     def _far_reaching(self, findings: list[Finding]) -> bool:
         """Findings that may depend on more than the reach: a lone ID or secret (the engine pairs two far
@@ -284,7 +312,7 @@ class DeltaScanner:
         if data is None or self.held_bytes + len(data) > HELD_BYTES or self.waiting[sha] <= 0:
             return
         if self._plain[1] if self._plain[0] == sha else is_plain(data):
-            self.held[sha] = _Held(data, findings)
+            self.held[sha] = _Held(data, findings, self._closed == (sha, True))
             self.held_bytes += len(data)
 
 

@@ -129,13 +129,18 @@ class Gate:
     exact: ExactWords
     searches: tuple[Any, ...] = ()  # bytes for ``in``, or a compiled pattern for covers sharing a prefix
 
+    longest: int = 1  # the longest cover or exact word: no match of the gate is longer
+
     def __post_init__(self) -> None:
         if not self.searches:
             self.searches = _grouped(self.covers)
 
     @classmethod
     def build(cls, insensitive: Iterable[str], sensitive: Iterable[str]) -> Gate:
-        return cls(cover_words(insensitive), ExactWords.build(sensitive))
+        exact = sorted(set(sensitive))
+        covers = cover_words(insensitive)
+        longest = max([len(w) for w in exact] + [len(c) for c in covers] + [1])
+        return cls(covers, ExactWords.build(exact), longest=longest)
 
     def scan(self, data: bytes, lowered: bytes) -> Opening:
         covered = False
