@@ -7,6 +7,8 @@ import random
 import string
 from typing import Any
 
+import pytest
+
 from akscan.decode.base64_layer import RUN_MIN
 from akscan.detect import _prefilter
 from akscan.gate import Gate, cover_words
@@ -157,3 +159,51 @@ def test_an_encoded_alibaba_key_id_opens_the_gate_by_itself(ruleset: Ruleset, ke
         assert b"secret" not in text.lower().encode() and "LTAI" not in text
         found = scan_text(text, ruleset)
         assert [(f.key_id, f.encoding) for f in found if f.key_id] == [(key_id, "base64")], text
+
+
+def _hyperscan_engine() -> Any:
+    from akscan import gate
+
+    pytest.importorskip("hyperscan")
+    engine = gate._Hyperscan.build(RULESET.gate.covers, RULESET.gate.words)
+    assert engine is not None
+    return engine
+
+
+def test_both_gate_engines_give_the_same_verdict() -> None:
+    """Hyperscan (one pass, caseless covers) and the pure engine (lowercased passes, reduced alphabet):
+    the same open/closed verdict, the same cover verdict and the same exact words, on random text with
+    anchors, context words in random case, their base64 forms and near misses (L.T.A.I, LTA I)."""
+    engine = _hyperscan_engine()
+    rng = random.Random(31)
+    near_misses = ["L.T.A.I", "LTA I", "SECRE T", "s3cret", "ALIBAB", "aliyu n", "QINI U", "xUQ U"]
+    opened = 0
+    for _ in range(3000):
+        data = _random_text(rng)
+        if rng.random() < 0.3:
+            data += rng.choice(near_misses).encode()
+        fast = engine.scan(data)
+        pure = RULESET.gate.scan_python(data, data.lower())
+        assert (fast.covered, sorted(fast.exact)) == (pure.covered, sorted(pure.exact)), data
+        opened += pure.open
+    assert 300 < opened < 2700
+
+
+def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule example and negative example, scanned with the gate on Hyperscan and on the pure
+    engine: identical findings."""
+    from akscan import gate
+
+    _hyperscan_engine()
+    texts = [ex for rule in RULESET.rules for ex in (*rule.examples, *rule.negative_examples)]
+
+    def findings(engine: str) -> list[tuple[object, ...]]:
+        monkeypatch.setattr(gate, "_engines", {})
+        monkeypatch.setattr(gate, "_gated_bytes", gate.HYPERSCAN_AFTER_BYTES)
+        monkeypatch.setenv("AKSCAN_GATE", engine)
+        found = [scan_text(text, RULESET) for text in texts]
+        assert (gate._engines[(RULESET.gate.covers, RULESET.gate.words)] is False) == (engine == "python")
+        return [tuple((f.rule_id, f.kind, f.key_id, f.secret, f.location.offset) for f in one) for one in found]
+
+    assert findings("hyperscan") == findings("python")
+    assert any(findings("python"))

@@ -245,7 +245,7 @@ class DeltaScanner:
         if not self._plain[1]:
             return None
         if held is None:
-            if self.ruleset.gate.scan(data, data.lower()).open:
+            if self.ruleset.gate.scan(data).open:
                 return None  # scanned whole by the caller
             return self._closed_version(sha, data, stats, 0)
         edits = changes(held.data, data)
@@ -288,7 +288,7 @@ class DeltaScanner:
         reach = self.gate_reach
         pieces = [data[max(e.new_lo - reach, 0) : e.new_hi + reach] for e in edits]
         joined = b"\n".join(pieces)
-        return self.ruleset.gate.scan(joined, joined.lower()).open
+        return self.ruleset.gate.scan(joined).open
 
     def _far_reaching(self, findings: list[Finding]) -> bool:
         """Findings that may depend on more than the reach: a lone ID or secret (the engine pairs two far

@@ -60,11 +60,11 @@ def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | 
     data = blob.data
     if not data:
         return []
-    lowered = data.lower()
-    opening = ruleset.gate.scan(data, lowered)
+    opening = ruleset.gate.scan(data)
     # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
     if depth == 0 and not opening.open:
         return []
+    lowered = opening.lowered if opening.lowered is not None else data.lower()
     hits = _prefilter(data, lowered, ruleset, opening)
     found: list[Finding] = []
     if hits.anchors or hits.context:
