@@ -121,12 +121,19 @@ def _that_matter(data: bytes, hits: list[tuple[int, int, tuple[Any, ...]]]) -> l
     return kept
 
 
-def test_spotter_windows_hold_every_automaton_hit() -> None:
+@pytest.mark.parametrize("engine", ["python", "hyperscan"])
+def test_spotter_windows_hold_every_automaton_hit(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Walking only the spotter's windows finds exactly what walking the whole blob finds, base64 forms
     of anchors included, and token prefixes wherever a key-ID anchor is in the blob (with sparse blobs,
     so windows are actually used)."""
+    from akscan import gate
     from akscan.decode.base64_layer import base64_variants
 
+    if engine == "hyperscan":
+        pytest.importorskip("hyperscan")
+    monkeypatch.setattr(gate, "_engines", {})
+    monkeypatch.setattr(gate, "_gated_bytes", gate.HYPERSCAN_AFTER_BYTES)
+    monkeypatch.setenv("AKSCAN_GATE", engine)
     rng = random.Random(23)
     extra = [v for r in RULESET.rules if r.anchors_case_sensitive for a in r.anchors for v in base64_variants(a)]
     windowed = 0
@@ -144,6 +151,8 @@ def test_spotter_windows_hold_every_automaton_hit() -> None:
         windowed += windows is not None
         assert _that_matter(data, _all_hits(data, windows)) == _that_matter(data, _all_hits(data, None)), data
     assert windowed > 1000  # the windowed path was the one exercised
+    used = gate._engines[(RULESET.spotter.covers, RULESET.spotter.words, False)]
+    assert isinstance(used, gate._Hyperscan) == (engine == "hyperscan")
 
 
 def test_an_encoded_alibaba_key_id_opens_the_gate_by_itself(ruleset: Ruleset, keys: FakeKeys) -> None:
@@ -165,7 +174,7 @@ def _hyperscan_engine() -> Any:
     from akscan import gate
 
     pytest.importorskip("hyperscan")
-    engine = gate._Hyperscan.build(RULESET.gate.covers, RULESET.gate.words)
+    engine = gate._Hyperscan.build(RULESET.gate.covers, RULESET.gate.words, once=True)
     assert engine is not None
     return engine
 
@@ -202,7 +211,7 @@ def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.Mo
         monkeypatch.setattr(gate, "_gated_bytes", gate.HYPERSCAN_AFTER_BYTES)
         monkeypatch.setenv("AKSCAN_GATE", engine)
         found = [scan_text(text, RULESET) for text in texts]
-        assert (gate._engines[(RULESET.gate.covers, RULESET.gate.words)] is False) == (engine == "python")
+        assert (gate._engines[(RULESET.gate.covers, RULESET.gate.words, True)] is False) == (engine == "python")
         return [tuple((f.rule_id, f.kind, f.key_id, f.secret, f.location.offset) for f in one) for one in found]
 
     assert findings("hyperscan") == findings("python")

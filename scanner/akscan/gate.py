@@ -170,7 +170,7 @@ class Gate:
 
 HYPERSCAN_AFTER_BYTES = 1 << 20
 _gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
-_engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...]], Any] = {}  # (covers, words) -> engine or False
+_engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> _Hyperscan, or False
 
 
 def _engine_for(gate: Gate, size: int) -> _Hyperscan | None:
@@ -180,26 +180,35 @@ def _engine_for(gate: Gate, size: int) -> _Hyperscan | None:
     if _gated_bytes < HYPERSCAN_AFTER_BYTES:
         _gated_bytes += size  # a race between threads only moves the switch by a blob
         return None
-    key = (gate.covers, gate.words)
+    return _engine(gate.covers, gate.words, once=True)
+
+
+def _engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> _Hyperscan | None:
+    if _gated_bytes < HYPERSCAN_AFTER_BYTES:
+        return None
+    key = (covers, words, once)
     if key not in _engines:
-        _engines[key] = _Hyperscan.build(gate.covers, gate.words) or False
+        _engines[key] = _Hyperscan.build(covers, words, once) or False
     engine = _engines[key]
     return engine if isinstance(engine, _Hyperscan) else None
 
 
 class _Hyperscan:
-    """Every cover (caseless, ASCII like ``bytes.lower``) and exact word as one Hyperscan database; each
-    pattern reports at most once per blob. The database is shared; a scratch space is per thread."""
+    """Covers (caseless, ASCII like ``bytes.lower``) and exact words as one Hyperscan database; with
+    ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
+    All are literals, so a match's start is its end minus the pattern's length. The database is shared; a
+    scratch space is per thread."""
 
-    def __init__(self, database: Any, words: tuple[bytes, ...]) -> None:
+    def __init__(self, database: Any, words: tuple[bytes, ...], lengths: list[int]) -> None:
         import threading
 
         self.database = database
         self.words = words
+        self.lengths = lengths
         self.local = threading.local()
 
     @classmethod
-    def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...]) -> _Hyperscan | None:
+    def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> _Hyperscan | None:
         import os
         import re
 
@@ -209,27 +218,48 @@ class _Hyperscan:
             import hyperscan
         except ImportError:
             return None
-        expressions = [re.escape(word) for word in words] + [re.escape(cover) for cover in covers]
-        once = hyperscan.HS_FLAG_SINGLEMATCH
-        flags = [once] * len(words) + [once | hyperscan.HS_FLAG_CASELESS] * len(covers)
+        patterns = [*words, *covers]
+        expressions = [re.escape(pattern) for pattern in patterns]
+        single = hyperscan.HS_FLAG_SINGLEMATCH if once else 0
+        flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * len(covers)
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
-        return cls(database, words)
+        return cls(database, words, [len(pattern) for pattern in patterns])
 
-    def scan(self, data: bytes) -> Opening:
+    def _scratch(self) -> Any:
         scratch = getattr(self.local, "scratch", None)
         if scratch is None:
             import hyperscan
 
             scratch = self.local.scratch = hyperscan.Scratch(self.database)
+        return scratch
+
+    def scan(self, data: bytes) -> Opening:
         found: list[int] = []
 
         def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
             found.append(pattern)
 
-        self.database.scan(data, match_event_handler=on_match, scratch=scratch)
+        self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
         count = len(self.words)
         return Opening([self.words[i] for i in found if i < count], any(i >= count for i in found))
+
+    def spans(self, data: bytes, reach: int, most: int) -> list[tuple[int, int]] | None:
+        """(start - reach, end + reach) of every match; None past ``most`` matches."""
+        import hyperscan
+
+        spans: list[tuple[int, int]] = []
+        lengths = self.lengths
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> bool:
+            spans.append((max(0, end - lengths[pattern] - reach), end + reach))
+            return len(spans) > most  # True stops the scan
+
+        try:
+            self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        except hyperscan.ScanTerminated:
+            return None
+        return spans
 
 
 PREFIX = 3
@@ -286,6 +316,7 @@ class Spotter:
     tokens_always: bool  # a key-ID rule with case-insensitive anchors: its hits come from covers
     reach: int
     searches: tuple[Any, ...] = ()  # the covers, those sharing a prefix as one pattern (as the gate's)
+    words: tuple[bytes, ...] = ()  # every case-sensitive word, for the Hyperscan engine
 
     def __post_init__(self) -> None:
         if not self.searches:
@@ -307,6 +338,7 @@ class Spotter:
         extra_words = sorted({w.decode("latin-1") for w in extra if w not in gated_set})
         token_words = sorted({w.decode("latin-1") for w in tokens if w not in gated_set} - set(extra_words))
         lengths = [len(w) for w in words] + [len(w) for w in (*gated_set, *extra_words, *token_words)]
+        every = tuple(sorted({*gated_set, *(w.encode("latin-1") for w in (*extra_words, *token_words))}))
         return cls(
             cover_words(words),
             EncodedWords(ExactWords.build(extra_words), run_min),
@@ -314,11 +346,18 @@ class Spotter:
             frozenset(key_ids),
             tokens_always,
             max([*lengths, 1]),
+            words=every,
         )
 
     def windows(self, data: bytes, lowered: bytes, opening: Opening, most: int = 4096) -> list[tuple[int, int]] | None:
         """Sorted, disjoint windows holding every hit that can matter; None when they would cover so much
-        of the blob (or be so many) that walking it whole is cheaper."""
+        of the blob (or be so many) that walking it whole is cheaper. On Hyperscan, one pass finds every
+        cover and every case-sensitive word (tokens and encoded forms anywhere: a few more windows, never
+        fewer)."""
+        engine = _engine(self.covers, self.words, once=False)
+        if engine is not None:
+            found = engine.spans(data, self.reach, most)
+            return None if found is None else self._merged(found, len(data))
         exact = opening.exact + self.extra.found(data)
         if self.tokens_always or any(word in self.key_ids for word in exact):
             exact += self.tokens.found(data)
@@ -329,13 +368,17 @@ class Spotter:
                     spans.append((max(0, position - self.reach), position + length + self.reach))
                     if len(spans) > most:
                         return None
+        return self._merged(spans, len(data))
+
+    @staticmethod
+    def _merged(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]] | None:
         spans.sort()
         merged: list[tuple[int, int]] = []
         for lo, hi in spans:
             if merged and lo <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
             else:
-                merged.append((lo, min(hi, len(data))))
-        if sum(hi - lo for lo, hi in merged) > len(data) // 2:
+                merged.append((lo, min(hi, size)))
+        if sum(hi - lo for lo, hi in merged) > size // 2:
             return None
         return merged
