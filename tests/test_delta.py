@@ -3,6 +3,7 @@ exactly what a whole scan of it reports: same findings, same lines, columns and 
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import random
@@ -239,7 +240,12 @@ def _pack(repo: Repo) -> None:
     subprocess.run(["git", "-C", str(repo.path), "gc", "-q", "--aggressive"], check=True, capture_output=True)
 
 
-def test_history_of_a_long_edited_file_is_attributed_per_version(tmp_path: Path, keys: FakeKeys) -> None:
+@pytest.mark.parametrize("engine", ["python", "hyperscan"])
+def test_history_of_a_long_edited_file_is_attributed_per_version(tmp_path: Path, keys: FakeKeys, engine: str) -> None:
+    """With the pure gate, versions are scanned against related ones (reused bytes); with Hyperscan,
+    whole (cheaper there): the same findings and attribution either way."""
+    if engine == "hyperscan":
+        pytest.importorskip("hyperscan")
     repo = Repo(tmp_path / "repo")
     body = [f"setting_{i} = {i}  # a long settings file" for i in range(400)]
     old_id, old_secret = keys.alibaba_id(), keys.alibaba_secret()
@@ -258,9 +264,11 @@ def test_history_of_a_long_edited_file_is_attributed_per_version(tmp_path: Path,
         introduced = commit if version == 12 else introduced
         removed = commit if version == 20 else removed
     _pack(repo)
-    result = run_akscan("git", str(repo.path), "--format", "json", "--no-redact", "--no-cache")
+    result = run_akscan(
+        "git", str(repo.path), "--format", "json", "--no-redact", "--no-cache", env={"AKSCAN_GATE": engine}
+    )
     document = json.loads(result.out)
-    assert document["summary"]["git"]["reused_bytes"] > 0
+    assert (document["summary"]["git"]["reused_bytes"] > 0) == (engine == "python")
     by_id = {f["key_id"]: f for f in document["findings"]}
     assert set(by_id) == {old_id, new_id}
     kept, gone = by_id[old_id], by_id[new_id]
@@ -309,10 +317,11 @@ def test_parallel_history_scan_splits_by_delta_family_and_finds_the_same(
     loads = [sum(o.size for o in task) for task in tasks]
     assert min(loads) > 0.3 * max(loads)
 
-    def shapes(jobs: int) -> list[tuple[object, ...]]:
+    def shapes(jobs: int, engine: str = "python") -> list[tuple[object, ...]]:
+        monkeypatch.setenv("AKSCAN_GATE", engine)
         options = history.GitScanOptions(cache=False, jobs=jobs)
         result = history.scan_history(str(repo.path), ruleset, options)
-        assert result.stats.reused_bytes > 0
+        assert (result.stats.reused_bytes > 0) == (engine == "python")
         return sorted(
             (f.rule_id, f.key_id, f.secret, f.location.path, f.location.line, f.git.commit if f.git else None)
             for f in result.findings
@@ -322,3 +331,5 @@ def test_parallel_history_scan_splits_by_delta_family_and_finds_the_same(
     alone = shapes(1)
     assert len(alone) >= 6
     assert shapes(2) == alone
+    if importlib.util.find_spec("hyperscan") is not None:  # versions scanned whole: the same findings
+        assert shapes(2, "hyperscan") == alone

@@ -15,6 +15,7 @@ when an anchor is present, so findings are exactly those of the automaton alone:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -169,6 +170,15 @@ class Gate:
 
 
 HYPERSCAN_AFTER_BYTES = 1 << 20
+
+
+def fast_gate() -> bool:
+    """Whether the gate will run on Hyperscan in this process (once past its first MiB)."""
+    import importlib.util
+
+    return os.environ.get("AKSCAN_GATE") != "python" and importlib.util.find_spec("hyperscan") is not None
+
+
 _gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
 _engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> _Hyperscan, or False
 
@@ -184,7 +194,7 @@ def _engine_for(gate: Gate, size: int) -> _Hyperscan | None:
 
 
 def _engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> _Hyperscan | None:
-    if _gated_bytes < HYPERSCAN_AFTER_BYTES:
+    if _gated_bytes < HYPERSCAN_AFTER_BYTES or os.environ.get("AKSCAN_GATE") == "python":
         return None
     key = (covers, words, once)
     if key not in _engines:
@@ -209,11 +219,8 @@ class _Hyperscan:
 
     @classmethod
     def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> _Hyperscan | None:
-        import os
         import re
 
-        if os.environ.get("AKSCAN_GATE") == "python":
-            return None
         try:
             import hyperscan
         except ImportError:

@@ -17,6 +17,7 @@ from typing import Any
 
 from akscan.decode.archives import lone_member_name
 from akscan.delta import DeltaScanner
+from akscan.gate import fast_gate
 from akscan.history_cache import HistoryCache
 from akscan.history_range import mark_present_before, range_bases
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
@@ -82,7 +83,10 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
     findings: list[Finding] = []
     clean: list[str] = []
     by_sha = {o.sha: o for o in objects}
-    deltas = DeltaScanner(((o.sha, o.base) for o in objects if o.kind == "blob"), ruleset, content)
+    # Scanning a version against a related one pays only while the gate is the expensive part: with the
+    # Hyperscan gate a whole blob costs less than working out its changes (flask: 0.63 against 0.67 s).
+    links = [] if fast_gate() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
+    deltas = DeltaScanner(links, ruleset, content)
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:
             if kind == "corrupt":
@@ -97,15 +101,16 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             # that _named() replaces with its path once known.
             path = known.path if known and known.path else _placeholder(sha)
             size = known.size if known else None
-            if deltas.wanted(sha) and (size or 0) <= DELTA_MAX_BYTES:
+            if (size or 0) <= DELTA_MAX_BYTES:
                 data = body.read()
-                found_or_none = deltas.scan(sha, data, path, stats)
+                wanted = deltas.wanted(sha)
+                found_or_none = deltas.scan(sha, data, path, stats) if wanted else None
                 if found_or_none is None:
                     found_or_none = scan_bytes(data, path, "git", ruleset, stats, content)
                 if found_or_none is None:
                     found_or_none = scan_content(io.BytesIO(data), path, "git", ruleset, stats, content, size=size)
                 found = found_or_none
-                deltas.done(sha, data, found)
+                deltas.done(sha, data if wanted else None, found)
             else:
                 found = scan_content(body, path, "git", ruleset, stats, content, size=size)  # type: ignore[arg-type]
                 deltas.done(sha, None, found)
