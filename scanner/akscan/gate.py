@@ -183,18 +183,22 @@ _gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes ov
 _engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> _Hyperscan, or False
 
 
+_forced_python = False  # AKSCAN_GATE=python, as the gate last read it (the spotter follows the gate)
+
+
 def _engine_for(gate: Gate, size: int) -> _Hyperscan | None:
     """The Hyperscan engine for ``gate`` once this process has gated enough bytes; None for the pure one
-    (not yet, not installed, or ``AKSCAN_GATE=python``)."""
-    global _gated_bytes
+    (not yet, not installed, or ``AKSCAN_GATE=python``, read here once per blob)."""
+    global _gated_bytes, _forced_python
     if _gated_bytes < HYPERSCAN_AFTER_BYTES:
         _gated_bytes += size  # a race between threads only moves the switch by a blob
         return None
+    _forced_python = os.environ.get("AKSCAN_GATE") == "python"
     return _engine(gate.covers, gate.words, once=True)
 
 
 def _engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> _Hyperscan | None:
-    if _gated_bytes < HYPERSCAN_AFTER_BYTES or os.environ.get("AKSCAN_GATE") == "python":
+    if _gated_bytes < HYPERSCAN_AFTER_BYTES or _forced_python:
         return None
     key = (covers, words, once)
     if key not in _engines:
