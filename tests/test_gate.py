@@ -216,3 +216,19 @@ def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.Mo
 
     assert findings("hyperscan") == findings("python")
     assert any(findings("python"))
+
+
+def test_hyperscan_takes_any_literal_a_users_rule_may_hold() -> None:
+    """Punctuation, a NUL and non-ASCII bytes in anchors and context words: Hyperscan reads them as
+    literals (``\\xHH``), caseless only for ASCII letters — as the pure engine, which lowercases ASCII."""
+    from akscan import gate
+
+    pytest.importorskip("hyperscan")
+    custom = Gate.build(["k.e.y", "Schlüssel"], ["ST.S", "A\x00B", "Ä1"])
+    engine = gate._Hyperscan.build(custom.covers, custom.words, once=True)
+    assert engine is not None
+    texts = [b"x K.E.Y y", b"x ST.S", b"STxS", b"A\x00B", b"a\x00b", "Ä1 SCHLüSSEL".encode("latin-1"), b"keyy"]
+    for text in texts:
+        fast, pure = engine.scan(text), custom.scan_python(text, text.lower())
+        assert (fast.covered, sorted(fast.exact)) == (pure.covered, sorted(pure.exact)), text
+    assert [custom.scan_python(t, t.lower()).open for t in texts] == [True, True, False, True, False, True, False]

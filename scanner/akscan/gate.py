@@ -207,6 +207,12 @@ def _engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> 
     return engine if isinstance(engine, _Hyperscan) else None
 
 
+def _literal(word: bytes) -> bytes:
+    """A literal as a Hyperscan expression: ASCII letters and digits as they are (so CASELESS applies to
+    them), every other byte as ``\\xHH`` (punctuation, NUL, non-ASCII bytes of a user's rule)."""
+    return b"".join(bytes([b]) if chr(b).isascii() and chr(b).isalnum() else b"\\x%02x" % b for b in word)
+
+
 class _Hyperscan:
     """Covers (caseless, ASCII like ``bytes.lower``) and exact words as one Hyperscan database; with
     ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
@@ -223,18 +229,19 @@ class _Hyperscan:
 
     @classmethod
     def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> _Hyperscan | None:
-        import re
-
         try:
             import hyperscan
         except ImportError:
             return None
         patterns = [*words, *covers]
-        expressions = [re.escape(pattern) for pattern in patterns]
+        expressions = [_literal(pattern) for pattern in patterns]
         single = hyperscan.HS_FLAG_SINGLEMATCH if once else 0
         flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * len(covers)
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+        try:
+            database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+        except hyperscan.error:  # a user's rule Hyperscan cannot take: the pure engine, same verdicts
+            return None
         return cls(database, words, [len(pattern) for pattern in patterns])
 
     def _scratch(self) -> Any:
