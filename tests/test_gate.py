@@ -126,13 +126,13 @@ def test_spotter_windows_hold_every_automaton_hit(engine: str, monkeypatch: pyte
     """Walking only the spotter's windows finds exactly what walking the whole blob finds, base64 forms
     of anchors included, and token prefixes wherever a key-ID anchor is in the blob (with sparse blobs,
     so windows are actually used)."""
-    from akscan import gate
+    from akscan import fastgate
     from akscan.decode.base64_layer import base64_variants
 
     if engine == "hyperscan":
         pytest.importorskip("hyperscan")
-    monkeypatch.setattr(gate, "_engines", {})
-    monkeypatch.setattr(gate, "_gated_bytes", gate.HYPERSCAN_AFTER_BYTES)
+    monkeypatch.setattr(fastgate, "_engines", {})
+    monkeypatch.setattr(fastgate, "_gated_bytes", fastgate.AFTER_BYTES)
     monkeypatch.setenv("AKSCAN_GATE", engine)
     rng = random.Random(23)
     extra = [v for r in RULESET.rules if r.anchors_case_sensitive for a in r.anchors for v in base64_variants(a)]
@@ -151,8 +151,8 @@ def test_spotter_windows_hold_every_automaton_hit(engine: str, monkeypatch: pyte
         windowed += windows is not None
         assert _that_matter(data, _all_hits(data, windows)) == _that_matter(data, _all_hits(data, None)), data
     assert windowed > 1000  # the windowed path was the one exercised
-    used = gate._engines.get((RULESET.spotter.covers, RULESET.spotter.words, False))
-    assert isinstance(used, gate._Hyperscan) == (engine == "hyperscan")
+    used = fastgate._engines.get((RULESET.spotter.covers, RULESET.spotter.words, False))
+    assert isinstance(used, fastgate.Hyperscan) == (engine == "hyperscan")
 
 
 def test_an_encoded_alibaba_key_id_opens_the_gate_by_itself(ruleset: Ruleset, keys: FakeKeys) -> None:
@@ -171,10 +171,10 @@ def test_an_encoded_alibaba_key_id_opens_the_gate_by_itself(ruleset: Ruleset, ke
 
 
 def _hyperscan_engine() -> Any:
-    from akscan import gate
+    from akscan import fastgate
 
     pytest.importorskip("hyperscan")
-    engine = gate._Hyperscan.build(RULESET.gate.covers, RULESET.gate.words, once=True)
+    engine = fastgate.Hyperscan.build(RULESET.gate.covers, RULESET.gate.words, once=True)
     assert engine is not None
     return engine
 
@@ -191,9 +191,9 @@ def test_both_gate_engines_give_the_same_verdict() -> None:
         data = _random_text(rng)
         if rng.random() < 0.3:
             data += rng.choice(near_misses).encode()
-        fast = engine.scan(data)
+        exact, covered = engine.scan(data)
         pure = RULESET.gate.scan_python(data, data.lower())
-        assert (fast.covered, sorted(fast.exact)) == (pure.covered, sorted(pure.exact)), data
+        assert (covered, sorted(exact)) == (pure.covered, sorted(pure.exact)), data
         opened += pure.open
     assert 300 < opened < 2700
 
@@ -201,17 +201,17 @@ def test_both_gate_engines_give_the_same_verdict() -> None:
 def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every rule example and negative example, scanned with the gate on Hyperscan and on the pure
     engine: identical findings."""
-    from akscan import gate
+    from akscan import fastgate
 
     _hyperscan_engine()
     texts = [ex for rule in RULESET.rules for ex in (*rule.examples, *rule.negative_examples)]
 
     def findings(engine: str) -> list[tuple[object, ...]]:
-        monkeypatch.setattr(gate, "_engines", {})
-        monkeypatch.setattr(gate, "_gated_bytes", gate.HYPERSCAN_AFTER_BYTES)
+        monkeypatch.setattr(fastgate, "_engines", {})
+        monkeypatch.setattr(fastgate, "_gated_bytes", fastgate.AFTER_BYTES)
         monkeypatch.setenv("AKSCAN_GATE", engine)
         found = [scan_text(text, RULESET) for text in texts]
-        assert ((RULESET.gate.covers, RULESET.gate.words, True) in gate._engines) == (engine != "python")
+        assert ((RULESET.gate.covers, RULESET.gate.words, True) in fastgate._engines) == (engine != "python")
         return [tuple((f.rule_id, f.kind, f.key_id, f.secret, f.location.offset) for f in one) for one in found]
 
     assert findings("hyperscan") == findings("python")
@@ -221,14 +221,14 @@ def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.Mo
 def test_hyperscan_takes_any_literal_a_users_rule_may_hold() -> None:
     """Punctuation, a NUL and non-ASCII bytes in anchors and context words: Hyperscan reads them as
     literals (``\\xHH``), caseless only for ASCII letters — as the pure engine, which lowercases ASCII."""
-    from akscan import gate
+    from akscan import fastgate
 
     pytest.importorskip("hyperscan")
     custom = Gate.build(["k.e.y", "Schlüssel"], ["ST.S", "A\x00B", "Ä1"])
-    engine = gate._Hyperscan.build(custom.covers, custom.words, once=True)
+    engine = fastgate.Hyperscan.build(custom.covers, custom.words, once=True)
     assert engine is not None
     texts = [b"x K.E.Y y", b"x ST.S", b"STxS", b"A\x00B", b"a\x00b", "Ä1 SCHLüSSEL".encode("latin-1"), b"keyy"]
     for text in texts:
-        fast, pure = engine.scan(text), custom.scan_python(text, text.lower())
-        assert (fast.covered, sorted(fast.exact)) == (pure.covered, sorted(pure.exact)), text
+        (exact, covered), pure = engine.scan(text), custom.scan_python(text, text.lower())
+        assert (covered, sorted(exact)) == (pure.covered, sorted(pure.exact)), text
     assert [custom.scan_python(t, t.lower()).open for t in texts] == [True, True, False, True, False, True, False]

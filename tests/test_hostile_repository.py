@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,13 @@ def test_cache_key_covers_the_engine_code() -> None:
     package = Path(__file__).resolve().parent.parent / "scanner" / "akscan"
     assert all((package / name).is_file() for name in ENGINE_MODULES)  # a rename must not drop one
     assert len(engine_digest()) == 64
+    # Every module the scanning code loads is in the key (a new engine module must not be forgotten):
+    # what a fresh interpreter imports for the pipeline, the delta scanner and the detector.
+    probe = "import sys, akscan.pipeline, akscan.delta, akscan.detect; print(*sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    files = {m.removeprefix("akscan.").replace(".", "/") + ".py" for m in loaded if m.startswith("akscan.")}
+    plumbing = {"errors.py", "sources.py", "decode.py"}  # exceptions; package files listed as decode/__init__
+    assert files - plumbing <= set(ENGINE_MODULES), sorted(files - plumbing - set(ENGINE_MODULES))
 
 
 def test_git_named_by_path_ignores_repository_variables_of_the_environment(tmp_path: Path, keys: FakeKeys) -> None:

@@ -1,9 +1,10 @@
 """A whole-blob gate in front of the Aho-Corasick prefilter, derived from the ruleset.
 
-pyahocorasick walks every byte through Python's unicode machinery (~270 MB/s here); CPython's
-``bytes.find`` and ``bytes.translate`` run at gigabytes per second. The gate answers "can any anchor
-occur in this blob?" with those, so the automaton runs only on blobs that may match. It never says no
-when an anchor is present, so findings are exactly those of the automaton alone:
+pyahocorasick walks every byte through Python's unicode machinery (~270 MB/s here). The gate answers
+"can any anchor occur in this blob?" far faster, so the automaton runs only on blobs that may match, and
+the spotter says where in them. It never says no when an anchor is present, so findings are exactly those
+of the automaton alone. On Hyperscan (``akscan.fastgate``) both are one pass over the raw bytes; the pure
+engine below gives the same verdicts with CPython's ``bytes.find`` and ``bytes.translate``:
 
 * case-insensitive anchors and context words: each contains one of a few "cover" substrings
   (e.g. ``secret``), looked for in the lowercased bytes with ``bytes.find``;
@@ -15,12 +16,13 @@ when an anchor is present, so findings are exactly those of the automaton alone:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import ahocorasick
+
+from akscan import fastgate
 
 COVER_MIN = 5  # cover substrings this long or longer make bytes.find skip fast
 
@@ -125,9 +127,9 @@ class Gate:
 
     Two engines give the same verdict (``tests/test_gate.py`` checks them against each other):
 
-    * Hyperscan (``_Hyperscan``), where its wheel exists (Linux x86-64, macOS, Windows): every cover
+    * Hyperscan (``akscan.fastgate``), where its wheel exists (Linux x86-64, macOS, Windows): every cover
       (caseless) and every exact word in one pass over the raw bytes, ~0.35 ms/MB — no lowercasing, no
-      reduced copy. It is started only once this process has gated ``HYPERSCAN_AFTER_BYTES`` (its import
+      reduced copy. It is started only once this process has gated ``fastgate.AFTER_BYTES`` (its import
       and compilation cost ~12 ms: the pre-commit hook, which gates a few KB, never pays it).
     * Pure Python otherwise: each cover a pass over the lowercased blob (~0.5 ms/MB; covers sharing their
       first three letters are one ``re`` pattern with that literal prefix, ``ali(?:baba|yun)``), and the
@@ -152,9 +154,9 @@ class Gate:
         return cls(covers, ExactWords.build(exact), longest=longest, words=words)
 
     def scan(self, data: bytes, lowered: bytes | None = None) -> Opening:
-        engine = _engine_for(self, len(data))
+        engine = fastgate.engine_for_gate(self.covers, self.words, len(data))
         if engine is not None:
-            return engine.scan(data)
+            return Opening(*engine.scan(data))
         return self.scan_python(data, data.lower() if lowered is None else lowered)
 
     def scan_python(self, data: bytes, lowered: bytes) -> Opening:
@@ -167,117 +169,6 @@ class Gate:
 
     def may_match(self, data: bytes, lowered: bytes | None = None) -> bool:
         return self.scan(data, lowered).open
-
-
-HYPERSCAN_AFTER_BYTES = 1 << 20
-
-
-def fast_gate() -> bool:
-    """Whether the gate will run on Hyperscan in this process (once past its first MiB)."""
-    import importlib.util
-
-    return os.environ.get("AKSCAN_GATE") != "python" and importlib.util.find_spec("hyperscan") is not None
-
-
-_gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
-_engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> _Hyperscan, or False
-
-
-_forced_python = False  # AKSCAN_GATE=python, as the gate last read it (the spotter follows the gate)
-
-
-def _engine_for(gate: Gate, size: int) -> _Hyperscan | None:
-    """The Hyperscan engine for ``gate`` once this process has gated enough bytes; None for the pure one
-    (not yet, not installed, or ``AKSCAN_GATE=python``, read here once per blob)."""
-    global _gated_bytes, _forced_python
-    if _gated_bytes < HYPERSCAN_AFTER_BYTES:
-        _gated_bytes += size  # a race between threads only moves the switch by a blob
-        return None
-    _forced_python = os.environ.get("AKSCAN_GATE") == "python"
-    return _engine(gate.covers, gate.words, once=True)
-
-
-def _engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> _Hyperscan | None:
-    if _gated_bytes < HYPERSCAN_AFTER_BYTES or _forced_python:
-        return None
-    key = (covers, words, once)
-    if key not in _engines:
-        _engines[key] = _Hyperscan.build(covers, words, once) or False
-    engine = _engines[key]
-    return engine if isinstance(engine, _Hyperscan) else None
-
-
-def _literal(word: bytes) -> bytes:
-    """A literal as a Hyperscan expression: ASCII letters and digits as they are (so CASELESS applies to
-    them), every other byte as ``\\xHH`` (punctuation, NUL, non-ASCII bytes of a user's rule)."""
-    return b"".join(bytes([b]) if chr(b).isascii() and chr(b).isalnum() else b"\\x%02x" % b for b in word)
-
-
-class _Hyperscan:
-    """Covers (caseless, ASCII like ``bytes.lower``) and exact words as one Hyperscan database; with
-    ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
-    All are literals, so a match's start is its end minus the pattern's length. The database is shared; a
-    scratch space is per thread."""
-
-    def __init__(self, database: Any, words: tuple[bytes, ...], lengths: list[int]) -> None:
-        import threading
-
-        self.database = database
-        self.words = words
-        self.lengths = lengths
-        self.local = threading.local()
-
-    @classmethod
-    def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> _Hyperscan | None:
-        try:
-            import hyperscan
-        except ImportError:
-            return None
-        patterns = [*words, *covers]
-        expressions = [_literal(pattern) for pattern in patterns]
-        single = hyperscan.HS_FLAG_SINGLEMATCH if once else 0
-        flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * len(covers)
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
-        except hyperscan.error:  # a user's rule Hyperscan cannot take: the pure engine, same verdicts
-            return None
-        return cls(database, words, [len(pattern) for pattern in patterns])
-
-    def _scratch(self) -> Any:
-        scratch = getattr(self.local, "scratch", None)
-        if scratch is None:
-            import hyperscan
-
-            scratch = self.local.scratch = hyperscan.Scratch(self.database)
-        return scratch
-
-    def scan(self, data: bytes) -> Opening:
-        found: list[int] = []
-
-        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
-            found.append(pattern)
-
-        self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
-        count = len(self.words)
-        return Opening([self.words[i] for i in found if i < count], any(i >= count for i in found))
-
-    def spans(self, data: bytes, reach: int, most: int) -> list[tuple[int, int]] | None:
-        """(start - reach, end + reach) of every match; None past ``most`` matches."""
-        import hyperscan
-
-        spans: list[tuple[int, int]] = []
-        lengths = self.lengths
-
-        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> bool:
-            spans.append((max(0, end - lengths[pattern] - reach), end + reach))
-            return len(spans) > most  # True stops the scan
-
-        try:
-            self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
-        except hyperscan.ScanTerminated:
-            return None
-        return spans
 
 
 PREFIX = 3
@@ -372,7 +263,7 @@ class Spotter:
         of the blob (or be so many) that walking it whole is cheaper. On Hyperscan, one pass finds every
         cover and every case-sensitive word (tokens and encoded forms anywhere: a few more windows, never
         fewer)."""
-        engine = _engine(self.covers, self.words, once=False)
+        engine = fastgate.engine(self.covers, self.words, once=False)
         if engine is not None:
             found = engine.spans(data, self.reach, most)
             return None if found is None else self._merged(found, len(data))

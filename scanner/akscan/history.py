@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from akscan import fastgate
 from akscan.decode.archives import lone_member_name
 from akscan.delta import DeltaScanner
-from akscan.gate import fast_gate
 from akscan.history_cache import HistoryCache
 from akscan.history_range import mark_present_before, range_bases
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
@@ -85,7 +85,7 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
     by_sha = {o.sha: o for o in objects}
     # Scanning a version against a related one pays only while the gate is the expensive part: with the
     # Hyperscan gate a whole blob costs less than working out its changes (flask: 0.63 against 0.67 s).
-    links = [] if fast_gate() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
+    links = [] if fastgate.available() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
     deltas = DeltaScanner(links, ruleset, content)
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:

@@ -35,7 +35,14 @@ ENGINE_MODULES = (
     "suppress.py",
     "rules.py",
     "decode/archives.py",
+    "decode/escapes.py",
     "sources/files.py",
+    "fastgate.py",
+    "names.py",
+    "delta.py",
+    "excludes.py",
+    "rule_config.py",
+    "model.py",
 )
 
 

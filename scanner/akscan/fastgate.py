@@ -1,0 +1,125 @@
+"""The whole-file gate's fast engine: Hyperscan (Intel's multi-pattern matcher, from its PyPI wheels)
+finds every cover (caseless) and every case-sensitive word of the gate, or of the spotter, in one pass
+over the raw bytes — ~0.35 ms/MB, against ~2 ms/MB for the pure engine in ``akscan.gate``, whose verdicts
+it must equal (``tests/test_gate.py``). Where Hyperscan is not installed, or ``AKSCAN_GATE=python``, the
+pure engine runs.
+
+A process switches to it once it has gated ``AFTER_BYTES`` with the pure engine: the import and the
+compilation cost ~12 ms, which the pre-commit hook (a few KB) should never pay."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+AFTER_BYTES = 1 << 20
+
+
+def available() -> bool:
+    """Whether the gate will run on Hyperscan in this process (once past its first MiB)."""
+    import importlib.util
+
+    return os.environ.get("AKSCAN_GATE") != "python" and importlib.util.find_spec("hyperscan") is not None
+
+
+_gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
+_engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> Hyperscan, or False
+
+
+_forced_python = False  # AKSCAN_GATE=python, as the gate last read it (the spotter follows the gate)
+
+
+def engine_for_gate(covers: tuple[bytes, ...], words: tuple[bytes, ...], size: int) -> Hyperscan | None:
+    """The engine for a gate once this process has gated enough bytes; None for the pure one (not yet,
+    not installed, or ``AKSCAN_GATE=python``, read here once per blob)."""
+    global _gated_bytes, _forced_python
+    if _gated_bytes < AFTER_BYTES:
+        _gated_bytes += size  # a race between threads only moves the switch by a blob
+        return None
+    _forced_python = os.environ.get("AKSCAN_GATE") == "python"
+    return engine(covers, words, once=True)
+
+
+def engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> Hyperscan | None:
+    """The compiled engine for these words (cached per process), or None where the gate is pure."""
+    if _gated_bytes < AFTER_BYTES or _forced_python:
+        return None
+    key = (covers, words, once)
+    if key not in _engines:
+        _engines[key] = Hyperscan.build(covers, words, once) or False
+    engine = _engines[key]
+    return engine if isinstance(engine, Hyperscan) else None
+
+
+def _literal(word: bytes) -> bytes:
+    """A literal as a Hyperscan expression: ASCII letters and digits as they are (so CASELESS applies to
+    them), every other byte as ``\\xHH`` (punctuation, NUL, non-ASCII bytes of a user's rule)."""
+    return b"".join(bytes([b]) if chr(b).isascii() and chr(b).isalnum() else b"\\x%02x" % b for b in word)
+
+
+class Hyperscan:
+    """Covers (caseless, ASCII like ``bytes.lower``) and exact words as one Hyperscan database; with
+    ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
+    All are literals, so a match's start is its end minus the pattern's length. The database is shared; a
+    scratch space is per thread."""
+
+    def __init__(self, database: Any, words: tuple[bytes, ...], lengths: list[int]) -> None:
+        import threading
+
+        self.database = database
+        self.words = words
+        self.lengths = lengths
+        self.local = threading.local()
+
+    @classmethod
+    def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> Hyperscan | None:
+        try:
+            import hyperscan
+        except ImportError:
+            return None
+        patterns = [*words, *covers]
+        expressions = [_literal(pattern) for pattern in patterns]
+        single = hyperscan.HS_FLAG_SINGLEMATCH if once else 0
+        flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * len(covers)
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+        except hyperscan.error:  # a user's rule Hyperscan cannot take: the pure engine, same verdicts
+            return None
+        return cls(database, words, [len(pattern) for pattern in patterns])
+
+    def _scratch(self) -> Any:
+        scratch = getattr(self.local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self.local.scratch = hyperscan.Scratch(self.database)
+        return scratch
+
+    def scan(self, data: bytes) -> tuple[list[bytes], bool]:
+        """(the exact words found, whether a cover was)."""
+        found: list[int] = []
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
+            found.append(pattern)
+
+        self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        count = len(self.words)
+        return [self.words[i] for i in found if i < count], any(i >= count for i in found)
+
+    def spans(self, data: bytes, reach: int, most: int) -> list[tuple[int, int]] | None:
+        """(start - reach, end + reach) of every match; None past ``most`` matches."""
+        import hyperscan
+
+        spans: list[tuple[int, int]] = []
+        lengths = self.lengths
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> bool:
+            spans.append((max(0, end - lengths[pattern] - reach), end + reach))
+            return len(spans) > most  # True stops the scan
+
+        try:
+            self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        except hyperscan.ScanTerminated:
+            return None
+        return spans
