@@ -134,6 +134,8 @@ def test_spotter_windows_hold_every_automaton_hit(engine: str, monkeypatch: pyte
     monkeypatch.setattr(fastgate, "_engines", {})
     monkeypatch.setattr(fastgate, "_gated_bytes", fastgate.AFTER_BYTES)
     monkeypatch.setenv("AKSCAN_GATE", engine)
+    monkeypatch.setattr(fastgate, "_forced_python", fastgate._forced_python)  # restored after the test
+    fastgate.choose()
     rng = random.Random(23)
     extra = [v for r in RULESET.rules if r.anchors_case_sensitive for a in r.anchors for v in base64_variants(a)]
     windowed = 0
@@ -210,6 +212,8 @@ def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.Mo
         monkeypatch.setattr(fastgate, "_engines", {})
         monkeypatch.setattr(fastgate, "_gated_bytes", fastgate.AFTER_BYTES)
         monkeypatch.setenv("AKSCAN_GATE", engine)
+        monkeypatch.setattr(fastgate, "_forced_python", fastgate._forced_python)  # restored after the test
+        fastgate.choose()
         found = [scan_text(text, RULESET) for text in texts]
         assert ((RULESET.gate.covers, RULESET.gate.words, True) in fastgate._engines) == (engine != "python")
         return [tuple((f.rule_id, f.kind, f.key_id, f.secret, f.location.offset) for f in one) for one in found]

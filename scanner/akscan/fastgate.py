@@ -15,28 +15,28 @@ from typing import Any
 AFTER_BYTES = 1 << 20
 
 
-def available() -> bool:
-    """Whether the gate will run on Hyperscan in this process (once past its first MiB)."""
-    import importlib.util
-
-    return os.environ.get("AKSCAN_GATE") != "python" and importlib.util.find_spec("hyperscan") is not None
-
-
 _gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
 _engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> Hyperscan, or False
+_forced_python = os.environ.get("AKSCAN_GATE") == "python"
 
 
-_forced_python = False  # AKSCAN_GATE=python, as the gate last read it (the spotter follows the gate)
+def choose() -> bool:
+    """Read ``AKSCAN_GATE`` (at the start of each scan, not per blob: an environment lookup costs more
+    than a small blob's gate) and say whether the gate will run on Hyperscan, once past its first MiB."""
+    import importlib.util
+
+    global _forced_python
+    _forced_python = os.environ.get("AKSCAN_GATE") == "python"
+    return not _forced_python and importlib.util.find_spec("hyperscan") is not None
 
 
 def engine_for_gate(covers: tuple[bytes, ...], words: tuple[bytes, ...], size: int) -> Hyperscan | None:
     """The engine for a gate once this process has gated enough bytes; None for the pure one (not yet,
-    not installed, or ``AKSCAN_GATE=python``, read here once per blob)."""
-    global _gated_bytes, _forced_python
+    not installed, or ``AKSCAN_GATE=python``)."""
+    global _gated_bytes
     if _gated_bytes < AFTER_BYTES:
         _gated_bytes += size  # a race between threads only moves the switch by a blob
         return None
-    _forced_python = os.environ.get("AKSCAN_GATE") == "python"
     return engine(covers, words, once=True)
 
 

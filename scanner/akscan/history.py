@@ -85,7 +85,7 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
     by_sha = {o.sha: o for o in objects}
     # Scanning a version against a related one pays only while the gate is the expensive part: with the
     # Hyperscan gate a whole blob costs less than working out its changes (flask: 0.63 against 0.67 s).
-    links = [] if fastgate.available() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
+    links = [] if fastgate.choose() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
     deltas = DeltaScanner(links, ruleset, content)
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
+from akscan import fastgate
 from akscan.decode.archives import archive_kind
 from akscan.model import Finding, Location, ScanResult, ScanStats
 from akscan.pipeline import (
@@ -270,6 +271,7 @@ def run_targets(
 
 def scan_paths(paths: list[str], ruleset: Ruleset, options: ScanOptions) -> ScanResult:
     started = time.monotonic()
+    fastgate.choose()  # the gate's engine, for this scan (workers inherit it)
     stats = ScanStats()
     targets: Iterable[Target] = walk(paths, options.walk, stats)
     bar = None
