@@ -54,13 +54,17 @@ class _Hits:
     encoded: list[int]  # where a key-ID anchor shows through base64
 
 
-def detect(blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | None = None) -> list[Finding]:
+def detect(
+    blob: Blob, ruleset: Ruleset, depth: int = 0, slow_rules: set[str] | None = None, opening: Opening | None = None
+) -> list[Finding]:
     """Findings in one blob. A rule whose regex runs past ``MATCH_TIMEOUT`` is abandoned for the rest of
-    the blob and its id added to ``slow_rules``: one bad rule costs a second, never the scan."""
+    the blob and its id added to ``slow_rules``: one bad rule costs a second, never the scan. ``opening``:
+    the gate's verdict on these bytes when the caller has it already."""
     data = blob.data
     if not data:
         return []
-    opening = ruleset.gate.scan(data)
+    if opening is None:
+        opening = ruleset.gate.scan(data)
     # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
     if depth == 0 and not opening.open:
         return []

@@ -114,7 +114,8 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             else:
                 found = scan_content(body, path, "git", ruleset, stats, content, size=size)  # type: ignore[arg-type]
                 deltas.done(sha, None, found)
-            found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
+            if found:  # most objects hold nothing: no provenance record made for them
+                found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
         elif kind in ("commit", "tag"):
             raw = body.read(MESSAGE_LIMIT)
             message, _ = message_of(raw)
@@ -122,9 +123,9 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             label = f"<{kind} message {sha[:12]}>"
             # Lines count within the message, as people read it in `git log`.
             found = scan_blob(Blob(message, Origin(label, f"{kind}-message", sha)), ruleset, stats)
-            found = _tag(
-                found, GitProvenance(blob=sha, commit=sha if kind == "commit" else None, source=f"{kind}-message")
-            )
+            if found:
+                commit = sha if kind == "commit" else None
+                found = _tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message"))
         else:
             continue
         if found:

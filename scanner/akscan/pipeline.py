@@ -20,6 +20,7 @@ from typing import IO, BinaryIO, cast
 from akscan.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.decode.text import looks_binary, utf16_encoding
 from akscan.detect import MATCH_TIMEOUT, detect
+from akscan.gate import Opening
 from akscan.model import Blob, Finding, Kind, Origin, ScanStats
 from akscan.rule_config import RuleAllowlist
 from akscan.rules import Ruleset
@@ -45,11 +46,15 @@ class ContentOptions:
 
 
 def scan_blob(
-    blob: Blob, ruleset: Ruleset, stats: ScanStats, line_allow: tuple[RuleAllowlist, ...] = ()
+    blob: Blob,
+    ruleset: Ruleset,
+    stats: ScanStats,
+    line_allow: tuple[RuleAllowlist, ...] = (),
+    opening: Opening | None = None,
 ) -> list[Finding]:
     """Detect in one blob and apply its inline allow markers and line allowlists."""
     slow: set[str] = set()
-    found = detect(blob, ruleset, slow_rules=slow)
+    found = detect(blob, ruleset, slow_rules=slow, opening=opening)
     if found and blob.origin.decoded:  # the layers, outermost first: "utf-16", "utf-16>base64"
         layer = blob.origin.decoded
         found = [dataclasses.replace(f, encoding=f"{layer}>{f.encoding}" if f.encoding else layer) for f in found]
@@ -184,8 +189,15 @@ def scan_bytes(
     stats.bytes += len(data)
     if binary:
         stats.binary_files += 1
-    findings = scan_chunks([Blob(data, Origin(display, source))], ruleset, stats, options.line_allow)
-    if not options.archives or archive_kind(data[:512]) is None:
+    archive = options.archives and archive_kind(data[:512]) is not None
+    opening = ruleset.gate.scan(data)
+    if not opening.open and not archive:
+        return []  # what detect would say, without building a blob for it: most blobs stop here
+    best: dict[tuple[str, int], Finding] = {}
+    for finding in scan_blob(Blob(data, Origin(display, source)), ruleset, stats, options.line_allow, opening):
+        keep_best(best, finding)
+    findings = list(best.values())
+    if not archive:
         return findings
     try:
         members = scan_members(io.BytesIO(data), display, ruleset, stats, options, len(data))
