@@ -216,10 +216,13 @@ def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) ->
     from tests.sts_emulator import Emulator
 
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    baidu_id, baidu_secret = "ALTAK" + keys._text(21), keys._text(32)  # no identity API: never asked
     paths = []
     for index in range(3):  # the same live pair in three repositories: one request for the fleet
         repo = Repo(tmp_path / f"r{index}")
         repo.commit("c", app_py=f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+        if index == 0:
+            repo.commit("d", bce_py=f'creds = BceCredentials("{baidu_id}", "{baidu_secret}")\n')
         paths.append(str(repo.path))
     sts = Emulator().start()
     try:
@@ -227,9 +230,11 @@ def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) ->
         code, document, _ = _fleet(*paths, "--workers", "2", "--verify", "--endpoint", f"alibaba={sts.url}")
     finally:
         sts.stop()
-    assert code == 1 and sts.requests_for(key_id) == 1
-    (finding,) = document["findings"]
+    assert code == 1 and sts.requests_for(key_id) == 1 and len(sts.log) == 1
+    by_provider = {f["provider"]: f for f in document["findings"]}
+    finding, baidu = by_provider["alibaba"], by_provider["baidu"]
     assert finding["verification"]["status"] == "live" and finding["repositories"] == 3
+    assert baidu["verification"]["status"] == "unverifiable"  # as `akscan scan --verify` says it
     assert document["summary"]["verification"]["unique_pairs"] == 1
     assert secret not in json.dumps(document) and all(secret.encode() not in raw.raw for raw in sts.log)
 

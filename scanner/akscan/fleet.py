@@ -295,15 +295,15 @@ class _Verification:
     def check(self, record: dict[str, Any]) -> None:
         from akscan.report.fields import finding_dict
         from akscan.report.fleet import finding_from_dict
-        from akscan.verify import apply, credential_of, expired
+        from akscan.verify import apply, credential_of, unasked
 
         checked = []
         for entry in record.get("findings", []):
             finding = finding_from_dict(entry)
-            lapsed = expired(finding)
-            credential = credential_of(finding) if lapsed is None else None
-            if lapsed is not None:  # the finding is info already; nothing is asked
-                entry = {**entry, "verification": {k: v for k, v in dataclasses.asdict(lapsed).items() if v}}
+            verdict = unasked(finding)  # expired (the finding is info already), or nothing to ask
+            credential = credential_of(finding) if verdict is None else None
+            if verdict is not None:
+                entry = {**entry, "verification": {k: v for k, v in dataclasses.asdict(verdict).items() if v}}
             if credential is not None:
                 if credential not in self.results:
                     self.results[credential] = self.verifier.check(credential)

@@ -109,6 +109,18 @@ def expired(finding: Finding) -> Verification | None:
     return Verification("expired", _now(), f"its Expiration {finding.expires_at} has passed; no request sent")
 
 
+def unasked(finding: Finding) -> Verification | None:
+    """The verdict on a finding that needs no request (every command that verifies asks this first):
+    temporary credentials past their Expiration, or a pair of a provider with no identity API."""
+    lapsed = expired(finding)
+    if lapsed is not None:
+        return lapsed
+    if unverifiable(finding):
+        reason = f"{finding.provider} has no identity API akscan can ask; nothing was sent: treat it as live"
+        return Verification("unverifiable", _now(), reason)
+    return None
+
+
 def unverifiable(finding: Finding) -> bool:
     """A whole pair of a provider without an identity API (Baidu, JD Cloud, Qiniu, UCloud, …)."""
     return (
@@ -170,18 +182,13 @@ class Verifier:
         unique: dict[Credential, list[int]] = {}
         verified = list(findings)
         for index, finding in enumerate(findings):
-            lapsed = expired(finding)
-            if lapsed is not None:
-                verified[index] = dataclasses.replace(finding, verification=lapsed)
+            verdict = unasked(finding)
+            if verdict is not None:
+                verified[index] = dataclasses.replace(finding, verification=verdict)
                 continue
             credential = credential_of(finding)
             if credential is not None:
                 unique.setdefault(credential, []).append(index)
-            elif unverifiable(finding):
-                reason = f"{finding.provider} has no identity API akscan can ask; nothing was sent: treat it as live"
-                verified[index] = dataclasses.replace(
-                    finding, verification=Verification("unverifiable", _now(), reason)
-                )
         results: dict[Credential, Verification] = {}
         if unique:
             with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
