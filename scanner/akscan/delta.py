@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from akscan.decode.archives import archive_kind
 from akscan.decode.text import looks_binary
 from akscan.detect import DECODE_LINES, merge_spans
+from akscan.gate import Opening
 from akscan.model import Blob, Finding, Kind, Location, Origin, ScanStats
 from akscan.pipeline import ContentOptions, scan_blob
 from akscan.rules import Ruleset
@@ -230,6 +231,7 @@ class DeltaScanner:
         self.reach = Reach.of(ruleset)
         self._plain: tuple[str, bool] = ("", False)
         self._closed: tuple[str, bool] = ("", False)
+        self._opening: tuple[str, Opening] | None = None
         self.gate_reach = ruleset.gate.longest - 1
 
     def wanted(self, sha: str) -> bool:
@@ -242,11 +244,14 @@ class DeltaScanner:
         held = next((self.held[other] for other in self.related.get(sha, ()) if other in self.held), None)
         self._plain = (sha, is_plain(data))  # done() asks the same of the same bytes
         self._closed = (sha, False)
+        self._opening = None
         if not self._plain[1]:
             return None
         if held is None:
-            if self.ruleset.gate.scan(data).open:
-                return None  # scanned whole by the caller
+            opening = self.ruleset.gate.scan(data)
+            if opening.open:
+                self._opening = (sha, opening)
+                return None  # scanned whole by the caller, with this verdict (opening_of)
             return self._closed_version(sha, data, stats, 0)
         edits = changes(held.data, data)
         if held.closed and not self._gate_opens_in(data, edits):
@@ -271,6 +276,10 @@ class DeltaScanner:
             stats.bytes -= len(data)
             return None
         return found
+
+    def opening_of(self, sha: str) -> Opening | None:
+        """The gate's verdict on the version ``scan`` just declined to work out, when it has one."""
+        return self._opening[1] if self._opening is not None and self._opening[0] == sha else None
 
     def _closed_version(self, sha: str, data: bytes, stats: ScanStats, reused: int) -> list[Finding]:
         """A version the gate finds nothing in: no findings, and held as closed for the next one."""

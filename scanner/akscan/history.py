@@ -106,7 +106,7 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
                 wanted = deltas.wanted(sha)
                 found_or_none = deltas.scan(sha, data, path, stats) if wanted else None
                 if found_or_none is None:
-                    found_or_none = scan_bytes(data, path, "git", ruleset, stats, content)
+                    found_or_none = scan_bytes(data, path, "git", ruleset, stats, content, deltas.opening_of(sha))
                 if found_or_none is None:
                     found_or_none = scan_content(io.BytesIO(data), path, "git", ruleset, stats, content, size=size)
                 found = found_or_none

@@ -175,7 +175,13 @@ def scan_content(
 
 
 def scan_bytes(
-    data: bytes, display: str, source: str, ruleset: Ruleset, stats: ScanStats, options: ContentOptions
+    data: bytes,
+    display: str,
+    source: str,
+    ruleset: Ruleset,
+    stats: ScanStats,
+    options: ContentOptions,
+    opening: Opening | None = None,
 ) -> list[Finding] | None:
     """``scan_content`` for bytes already held whole that fit one chunk — nearly every file and git blob —
     without its layers of streams and generators (~15 µs a file: a tenth of a directory scan's CPU). None
@@ -190,7 +196,8 @@ def scan_bytes(
     if binary:
         stats.binary_files += 1
     archive = options.archives and archive_kind(data[:512]) is not None
-    opening = ruleset.gate.scan(data)
+    if opening is None:  # the caller's verdict on these same bytes, when it has one
+        opening = ruleset.gate.scan(data)
     if not opening.open and not archive:
         return []  # what detect would say, without building a blob for it: most blobs stop here
     best: dict[tuple[str, int], Finding] = {}

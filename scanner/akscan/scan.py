@@ -28,7 +28,7 @@ from akscan.pipeline import (
     sort_findings,
 )
 from akscan.rules import Ruleset
-from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_piece, walk
+from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_full, read_piece, walk
 from akscan.workers import run_pooled
 
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
@@ -71,7 +71,7 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
         with handle:
             if 0 < target.size <= SMALL_FILE:  # read at once; never past the size the walk saw
                 try:
-                    data = _read_up_to(handle, target.size)
+                    data = read_full(handle, target.size)
                 except OSError as exc:
                     stats.skip("read-error", target.display, f"{target.display}: read failed ({exc.strerror or exc})")
                     return PieceResult(piece, [], stats)
@@ -100,17 +100,6 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
         except OSError as error:
             stats.skip("unreadable", target.display, f"{target.display}: {error.strerror or error}")
     return result
-
-
-def _read_up_to(handle: BinaryIO, size: int) -> bytes:
-    parts: list[bytes] = []
-    while size > 0:
-        block = handle.read(size)
-        if not block:
-            break
-        parts.append(block)
-        size -= len(block)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _opener(path: str) -> Callable[[], BinaryIO]:

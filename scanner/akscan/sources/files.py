@@ -234,7 +234,7 @@ def read_piece(piece: Piece, stats: ScanStats, overlap: int = CHUNK_OVERLAP) -> 
     try:
         with open(target.path, "rb", buffering=0) as handle:
             handle.seek(begin)
-            data = _read_full(handle, piece.stop - begin)
+            data = read_full(handle, piece.stop - begin)
     except OSError as exc:
         stats.skip(
             "unreadable" if piece.index == 0 else "read-error",
@@ -265,7 +265,7 @@ def stream_chunks(
 ) -> Iterator[Blob]:
     """Chunk an open binary stream (a file, stdin, a git object stream)."""
     try:
-        first = _read_full(handle, chunk_size)
+        first = read_full(handle, chunk_size)
         stats.files += 1
         stats.bytes += len(first)
         if looks_binary(first):
@@ -298,7 +298,7 @@ def _chunk_loop(
             data = data.replace(b"\r", b"\n")
         yield Blob(data, origin, line_base=line_base, offset_base=offset, column_base=column_base)
         # A short read means end of file: the file (or its last chunk) has been seen.
-        more = _read_full(handle, chunk_size - overlap) if len(data) >= chunk_size else b""
+        more = read_full(handle, chunk_size - overlap) if len(data) >= chunk_size else b""
         if not more:
             return
         if stats is not None:
@@ -356,7 +356,8 @@ class Bounded:
         return data
 
 
-def _read_full(handle: BinaryIO, size: int) -> bytes:
+def read_full(handle: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes, however many short reads the stream gives them in."""
     parts = []
     remaining = size
     while remaining > 0:
