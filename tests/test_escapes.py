@@ -168,3 +168,11 @@ def test_a_value_that_begins_inside_an_escape_is_never_a_secret(
     escaped = secret.replace("/", "%2F") if escape == "percent" else secret.replace("/", "\\\\u002f")
     found = scan_text(template.format(i=key_id, s=escaped), ruleset)
     assert [(f.kind, f.key_id, f.secret, f.encoding) for f in found] == [(Kind.PAIR, key_id, secret, escape)]
+
+
+def test_a_backslash_that_is_no_escape_does_not_hide_a_key(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``KEY=\\LTAI…`` in a .env or shell is the key once the backslash is dropped: only a real escape
+    (``\\u002b``, ``\\x2f``, ``\\n`` …) makes a value after a backslash a fragment."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = f"ALIBABA_CLOUD_ACCESS_KEY_ID=\\{key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET=\\{secret}\n"
+    assert [(f.kind, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(Kind.PAIR, key_id, secret)]

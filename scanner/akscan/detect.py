@@ -252,10 +252,20 @@ class _Matcher:
         ID with a wrong secret); the escape layer decodes the real one around key-ID anchors."""
         if start == 0:
             return False
-        before = self.data[start - 1]
-        if before == 0x5C:  # a backslash: the value would begin at the escape's letter
-            return True
-        return before == 0x25 and all(b in _HEX_DIGITS for b in self.data[start : start + 2])
+        before, data = self.data[start - 1], self.data
+        if before == 0x25:  # %XX
+            return all(b in _HEX_DIGITS for b in data[start : start + 2])
+        if before != 0x5C:
+            return False
+        # After a backslash, only a real escape: \uXXXX, \xXX, \UXXXXXXXX or a one-letter one (\n, \t …).
+        # Anything else is the value itself once a shell or JavaScript drops the backslash
+        # (KEY=\LTAI… in a .env is the key: a backslash must not hide it).
+        letter = data[start]
+        digits = {0x75: 4, 0x78: 2, 0x55: 8}.get(letter)  # u, x, U
+        if digits is not None:
+            hex_run = data[start + 1 : start + 1 + digits]
+            return len(hex_run) == digits and all(b in _HEX_DIGITS for b in hex_run)
+        return letter in b"nrtbfv0"
 
     def _valid(self, rule: Rule, value: str) -> bool:
         if rule.kind == "token":  # long: judge by its head, where a placeholder would show
