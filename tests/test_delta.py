@@ -106,6 +106,10 @@ QUIET_FILLER = [
     "config = load('settings.yml')",
     "AIk8r2XyPq4MnB7zV1cD9e = 1",  # "LT" typed before it makes a key ID (LTAI + 20)
     "access_key_ecret = 'rTQBq3etVdNI7BouaGyqW05Q88pZc4'",  # "s" typed in it names a secret
+    # A secret's name with a value one character short of the shape: the gate stays closed (a name opens
+    # it only beside a value-shaped run), and a character typed at the value's far end, beyond the
+    # name's reach, makes a lone secret.
+    "secret_key = 'rTQBq3etVdNI7BouaGyqW05Q88pZc'",
 ]
 PIECES = ["L", "LT", "LTA", "AI", "TAI", "s", "se", "sec", "ret", "cret", "ecret", "ali", "baba", "yun", "QINI", "U"]
 
@@ -131,13 +135,15 @@ def _edit(
         action = rng.randrange(7 if quiet else 5)
         if action >= 5 and new:
             line = min(at, len(new) - 1)
-            targets = [i for i, text in enumerate(new) if text.startswith("AIk") or "_ecret" in text]
+            targets = [i for i, text in enumerate(new) if text.startswith("AIk") or "_ecret" in text or "pZc'" in text]
             if targets and rng.random() < 0.5:
                 line = rng.choice(targets)
             if action == 5 and new[line].startswith("AIk"):  # completes a key ID across the change's edge
                 new[line] = "LT" + new[line]
             elif action == 5 and "_ecret" in new[line]:  # completes a secret's key name
                 new[line] = new[line].replace("_ecret", "_secret")
+            elif action == 5 and "pZc'" in new[line]:  # completes the value a name was waiting for
+                new[line] = new[line].replace("pZc'", "pZc4'")
             elif action == 5:
                 cut = rng.randint(0, len(new[line]))
                 new[line] = new[line][:cut] + rng.choice(PIECES) + new[line][cut:]
@@ -333,3 +339,21 @@ def test_parallel_history_scan_splits_by_delta_family_and_finds_the_same(
     assert shapes(2) == alone
     if importlib.util.find_spec("hyperscan") is not None:  # versions scanned whole: the same findings
         assert shapes(2, "hyperscan") == alone
+
+
+def test_a_name_waiting_for_its_value_is_not_a_closed_version(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A secret's name without a value-shaped run keeps the gate closed, but the version is not "empty":
+    the next one, which completes the value at its far end (beyond the name's reach of the change), is
+    scanned from its changes, and the lone secret is found."""
+    secret = keys.alibaba_secret()
+    filler = ["import os", "def handler(event):", "    return {'statusCode': 200}"] * 40
+    base = ("\n".join([*filler, f"secret_key = '{secret[:-1]}'", *filler]) + "\n").encode()
+    new = base.replace(f"'{secret[:-1]}'".encode(), f"'{secret}'".encode())
+    assert not ruleset.gate.scan(base).open and not ruleset.gate.scan(base).empty
+    scanner = DeltaScanner([("new", "base")], ruleset, ContentOptions())
+    stats = ScanStats()
+    assert scanner.scan("base", base, "app/settings.py", stats) == []
+    scanner.done("base", base, [])
+    found = scanner.scan("new", new, "app/settings.py", stats)
+    found = _whole(new, ruleset) if found is None else found
+    assert [(f.rule_id, f.secret) for f in found] == [("alibaba-access-key-secret", secret)]

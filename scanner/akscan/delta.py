@@ -252,10 +252,10 @@ class DeltaScanner:
             if opening.open:
                 self._opening = (sha, opening)
                 return None  # scanned whole by the caller, with this verdict (opening_of)
-            return self._closed_version(sha, data, stats, 0)
+            return self._closed_version(sha, data, stats, 0, opening.empty)
         edits = changes(held.data, data)
-        if held.closed and not self._gate_opens_in(data, edits):
-            return self._closed_version(sha, data, stats, len(data))
+        if held.closed and not self._word_in_changes(data, edits):
+            return self._closed_version(sha, data, stats, len(data), True)
         cores = merge_spans([self.reach.around(data, c.new_lo, c.new_hi) for c in edits])
         windows = merge_spans([self.reach.around(data, lo, hi) for lo, hi in cores])
         scanned = sum(hi - lo for lo, hi in windows)
@@ -281,23 +281,26 @@ class DeltaScanner:
         """The gate's verdict on the version ``scan`` just declined to work out, when it has one."""
         return self._opening[1] if self._opening is not None and self._opening[0] == sha else None
 
-    def _closed_version(self, sha: str, data: bytes, stats: ScanStats, reused: int) -> list[Finding]:
-        """A version the gate finds nothing in: no findings, and held as closed for the next one."""
-        self._closed = (sha, True)
+    def _closed_version(self, sha: str, data: bytes, stats: ScanStats, reused: int, empty: bool) -> list[Finding]:
+        """A version the gate keeps closed: no findings; held as closed for the next one when no word of
+        any rule is in it at all (a key name without its value's shape is closed, not empty)."""
+        self._closed = (sha, empty)
         stats.files += 1
         stats.bytes += len(data)
         stats.reused_bytes += reused
         return []
 
-    def _gate_opens_in(self, data: bytes, edits: list[Change]) -> bool:
-        """Whether the gate opens on a version whose related version it found nothing in. Every byte
-        outside the changes is the related version's, so a word the gate looks for lies across a change
-        or not at all: the gate runs on each change widened by the longest such word, joined by newlines
-        (no gate word holds one). Exact, and a few hundred bytes instead of a window of lines each side."""
+    def _word_in_changes(self, data: bytes, edits: list[Change]) -> bool:
+        """Whether any word the gate looks for is in a version whose related version holds none. Every
+        byte outside the changes is the related version's, so such a word lies across a change or not at
+        all: the gate runs on each change widened by the longest such word, joined by newlines (no gate
+        word holds one). Exact, and a few hundred bytes instead of a window of lines each side. (Not the
+        gate's verdict: a key name in a change opens it only with a value-shaped run, which may lie
+        anywhere in the version, so any word sends the version to the scan of its changes.)"""
         reach = self.gate_reach
         pieces = [data[max(e.new_lo - reach, 0) : e.new_hi + reach] for e in edits]
         joined = b"\n".join(pieces)
-        return self.ruleset.gate.scan(joined).open
+        return not self.ruleset.gate.scan(joined).empty
 
     def _far_reaching(self, findings: list[Finding]) -> bool:
         """Findings that may depend on more than the reach: a lone ID or secret (the engine pairs two far

@@ -16,7 +16,10 @@ AFTER_BYTES = 1 << 20
 
 
 _gated_bytes = 0  # by the pure engine in this process, until Hyperscan takes over
-_engines: dict[tuple[tuple[bytes, ...], tuple[bytes, ...], bool], Any] = {}  # -> Hyperscan, or False
+# A group of lone-secret key names (their covers) and the expression of the run its values all contain.
+Named = tuple[tuple[tuple[bytes, ...], bytes], ...]
+_EngineKey = tuple[tuple[bytes, ...], tuple[bytes, ...], bool, Named]
+_engines: dict[_EngineKey, Any] = {}  # -> Hyperscan, or False
 _forced_python = os.environ.get("AKSCAN_GATE") == "python"
 
 
@@ -30,23 +33,25 @@ def choose() -> bool:
     return not _forced_python and importlib.util.find_spec("hyperscan") is not None
 
 
-def engine_for_gate(covers: tuple[bytes, ...], words: tuple[bytes, ...], size: int) -> Hyperscan | None:
+def engine_for_gate(
+    covers: tuple[bytes, ...], words: tuple[bytes, ...], size: int, named: Named = ()
+) -> Hyperscan | None:
     """The engine for a gate once this process has gated enough bytes; None for the pure one (not yet,
     not installed, or ``AKSCAN_GATE=python``)."""
     global _gated_bytes
     if _gated_bytes < AFTER_BYTES:
         _gated_bytes += size  # a race between threads only moves the switch by a blob
         return None
-    return engine(covers, words, once=True)
+    return engine(covers, words, once=True, named=named)
 
 
-def engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool) -> Hyperscan | None:
+def engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool, named: Named = ()) -> Hyperscan | None:
     """The compiled engine for these words (cached per process), or None where the gate is pure."""
     if _gated_bytes < AFTER_BYTES or _forced_python:
         return None
-    key = (covers, words, once)
+    key = (covers, words, once, named)
     if key not in _engines:
-        _engines[key] = Hyperscan.build(covers, words, once) or False
+        _engines[key] = Hyperscan.build(covers, words, once, named) or False
     engine = _engines[key]
     return engine if isinstance(engine, Hyperscan) else None
 
@@ -58,46 +63,82 @@ def _literal(word: bytes) -> bytes:
 
 
 class Hyperscan:
-    """Covers (caseless, ASCII like ``bytes.lower``) and exact words as one Hyperscan database; with
+    """Covers (caseless, ASCII like ``bytes.lower``), exact words and the covers of each group of
+    lone-secret key names (``akscan.gate.NamedSecrets``) as one Hyperscan database; with
     ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
     All are literals, so a match's start is its end minus the pattern's length. The database is shared; a
     scratch space is per thread."""
 
-    def __init__(self, database: Any, words: tuple[bytes, ...], lengths: list[int]) -> None:
+    def __init__(self, database: Any, words: tuple[bytes, ...], lengths: list[int], groups: list[int]) -> None:
         import threading
 
         self.database = database
         self.words = words
         self.lengths = lengths
+        self.groups = groups  # for each pattern past the words and covers: its named-secret group
+        self.runs: Any = None  # the named groups' value runs, a database of its own
         self.local = threading.local()
 
     @classmethod
-    def build(cls, covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool = True) -> Hyperscan | None:
+    def build(
+        cls,
+        covers: tuple[bytes, ...],
+        words: tuple[bytes, ...],
+        once: bool = True,
+        named: Named = (),
+    ) -> Hyperscan | None:
         try:
             import hyperscan
         except ImportError:
             return None
-        patterns = [*words, *covers]
+        groups = [index for index, (names, _) in enumerate(named) for _ in names]
+        patterns = [*words, *covers, *(cover for names, _ in named for cover in names)]
         expressions = [_literal(pattern) for pattern in patterns]
         single = hyperscan.HS_FLAG_SINGLEMATCH if once else 0
-        flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * len(covers)
+        caseless = len(patterns) - len(words)
+        flags = [single] * len(words) + [single | hyperscan.HS_FLAG_CASELESS] * caseless
         database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
             database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+            runs = None
+            if named:  # a second database, scanned only when key names are all a blob has (the run
+                # patterns in the first one cost every blob ~0.25 ms/MB more; this, flask's few in question)
+                runs = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+                expressions = [run for _, run in named]
+                runs.compile(
+                    expressions=expressions,
+                    ids=list(range(len(expressions))),
+                    flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions),
+                )
         except hyperscan.error:  # a user's rule Hyperscan cannot take: the pure engine, same verdicts
             return None
-        return cls(database, words, [len(pattern) for pattern in patterns])
+        engine = cls(database, words, [len(pattern) for pattern in patterns], groups)
+        engine.runs = runs
+        return engine
 
-    def _scratch(self) -> Any:
-        scratch = getattr(self.local, "scratch", None)
+    def _scratch(self, database: Any = None) -> Any:
+        name = "scratch" if database is None else "run_scratch"
+        scratch = getattr(self.local, name, None)
         if scratch is None:
             import hyperscan
 
-            scratch = self.local.scratch = hyperscan.Scratch(self.database)
+            scratch = hyperscan.Scratch(self.database if database is None else database)
+            setattr(self.local, name, scratch)
         return scratch
 
-    def scan(self, data: bytes) -> tuple[list[bytes], bool]:
-        """(the exact words found, whether a cover was)."""
+    def runs_in(self, data: bytes) -> set[int]:
+        """The named groups whose value run occurs in ``data``."""
+        found: set[int] = set()
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
+            found.add(pattern)
+
+        if self.runs is not None:
+            self.runs.scan(data, match_event_handler=on_match, scratch=self._scratch(self.runs))
+        return found
+
+    def scan(self, data: bytes) -> tuple[list[bytes], bool, list[int]]:
+        """(the exact words found, whether a cover was, the named-secret groups whose key names were)."""
         found: list[int] = []
 
         def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
@@ -105,7 +146,10 @@ class Hyperscan:
 
         self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
         count = len(self.words)
-        return [self.words[i] for i in found if i < count], any(i >= count for i in found)
+        named_from = len(self.lengths) - len(self.groups)
+        exact = [self.words[i] for i in found if i < count]
+        covered = any(count <= i < named_from for i in found)
+        return exact, covered, sorted({self.groups[i - named_from] for i in found if i >= named_from})
 
     def spans(self, data: bytes, reach: int, most: int) -> list[tuple[int, int]] | None:
         """(start - reach, end + reach) of every match; None past ``most`` matches."""

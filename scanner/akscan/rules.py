@@ -14,7 +14,7 @@ import ahocorasick
 
 from akscan.decode.base64_layer import LAYER, RUN_MIN, base64_variants
 from akscan.errors import RuleError
-from akscan.gate import Gate, Spotter
+from akscan.gate import Gate, Spotter, ValueRun, value_run
 from akscan.model import Severity
 
 if TYPE_CHECKING:  # the regex module costs ~10 ms to import: loaded when a pattern is first needed
@@ -219,13 +219,22 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
     sensitive += [v for r in gated if r.base64_opens_gate for v in _encoded_anchors(r)]
     insensitive = [a for r in gated if not r.anchors_case_sensitive for a in r.anchors]
-    insensitive += [w for r in gated for w in r.context_words]
+    # A lone secret's key name opens the gate only beside a run shaped like its value (``secret_key`` is
+    # in every Flask file; 30 letters and digits in a row are rare), when the pattern says what that
+    # shape is; otherwise by itself, as any other word.
+    named: list[tuple[tuple[str, ...], ValueRun]] = []
+    for rule in gated:
+        run = value_run(rule.pattern.source) if rule.kind == "secret" and rule.context_words else None
+        if run is None:
+            insensitive += rule.context_words
+        else:
+            named.append((rule.context_words, run))
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
         digest=digest.hexdigest()[:16],
         by_id=by_id,
-        gate=Gate.build(insensitive, sensitive),
+        gate=Gate.build(insensitive, sensitive, named),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
     )
 
