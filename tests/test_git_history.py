@@ -524,3 +524,77 @@ def test_waiting_on_a_background_git_returns_its_status_and_times_out() -> None:
     finally:
         slow.kill()
         slow.wait()
+
+
+def _fast_import(path: Path, messages: list[str]) -> None:
+    """One commit per message on main, each changing one file (fast-import: hundreds of commits at once)."""
+    stream = []
+    for number, message in enumerate(messages, 1):
+        body = message.encode()
+        content = f"version {number}\n".encode()
+        stream.append(
+            f"commit refs/heads/main\nmark :{number}\ncommitter A <a@example.com> {1700000000 + number} +0000\n"
+        )
+        stream.append(f"data {len(body)}\n".encode().decode() + message + "\n")
+        if number > 1:
+            stream.append(f"from :{number - 1}\n")
+        stream.append(f"M 644 inline notes.txt\ndata {len(content)}\n{content.decode()}\n")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input="".join(stream).encode(), check=True)
+
+
+def test_keys_in_commit_messages_amid_hundreds_of_clean_ones(tmp_path: Path, keys: FakeKeys) -> None:
+    """Messages are gated in batches of 256 (a closed batch is all clean): a pair amid clean messages and
+    a lone ID in every fifth message — some in the last, partial batch whatever order git lists them
+    in — are each found once and credited to their own commit; a message that names a secret with
+    nothing shaped like one stays clean."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    messages = [f"change {n}" for n in range(1, 301)]
+    lone = {n: keys.alibaba_id() for n in range(4, 300, 5)}
+    for n, found_id in lone.items():
+        messages[n] = f"debug {n}: access_key_id {found_id}"
+    messages[150] = f"rotate keys\n\nAK={key_id}\nSK={secret}"
+    messages[151] = "SECRET_KEY now comes from the environment"
+    _fast_import(tmp_path / "big", messages)
+    log = subprocess.run(
+        ["git", "-C", str(tmp_path / "big"), "log", "--format=%H %s", "main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    commit_of = {subject: sha for sha, subject in (line.split(" ", 1) for line in log)}
+    code, document = history(tmp_path / "big")
+    assert code == 1
+    found = sorted((f["kind"], f["key_id"], f["secret"], f["git"]["commit"]) for f in document["findings"])
+    expected = [("pair", key_id, secret, commit_of["rotate keys"])]
+    expected += [("key-id", i, None, commit_of[f"debug {n}: access_key_id {i}"]) for n, i in lone.items()]
+    assert found == sorted(expected)
+    assert document["summary"]["git"]["commits"] == 300
+
+
+def test_a_history_scan_that_fails_stops_the_git_it_started_early(
+    repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git's listing and walk start before the rest of akscan is imported; a run that then fails (here:
+    a malformed config) stops them and leaves nothing a later scan of the same repository could pick up
+    (it would be a listing of the store as it was)."""
+    from akscan.sources import git as git_source
+
+    repo.commit("init", app__py=pair(keys)[2])
+    bad = repo.path.parent / "bad.toml"
+    bad.write_text("[tool.akscan\n")
+    started: list[git_source.Background] = []
+    real = git_source.start_early
+
+    def spy(path: str, skip_if_cached: bool) -> None:
+        real(path, skip_if_cached)
+        started.extend([*git_source._early_listings.values(), *git_source._early_walks.values()])
+
+    monkeypatch.setattr(git_source, "start_early", spy)
+    result = run_akscan("git", str(repo.path), "--no-cache", "--config", str(bad))
+    assert result.code == 2, result.err
+    assert len(started) == 2 and all(running.proc.poll() is not None for running in started)
+    assert not git_source._early_listings and not git_source._early_walks and not git_source._early_repos
+    code, document = history(repo.path, "--no-cache")  # the next run starts its own, and finds the key
+    assert code == 1 and len(document["findings"]) == 1
+    assert not git_source._early_listings and not git_source._early_walks

@@ -368,6 +368,19 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 def git_command(repo: str, **opts: Any) -> int:
     """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it.
     REPO may be a URL (https, ssh, git, file): it is mirrored into akscan's cache and updated on later runs."""
+    from akscan.sources import git as git_source
+    from akscan.sources.remote import is_url
+
+    whole_store = not (is_url(repo) or opts["since"] or opts["rev_range"] or opts["branches"] or opts["no_unreachable"])
+    if whole_store:  # git lists and walks the store on the other core while the rest is imported
+        git_source.start_early(repo, skip_if_cached=not opts["no_cache"])
+    try:
+        return _git_command(repo, **opts)
+    finally:
+        git_source.cancel_early()
+
+
+def _git_command(repo: str, **opts: Any) -> int:
     from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
     from akscan.sources.git import open_repository, unknown_revisions

@@ -56,6 +56,10 @@ def engine(covers: tuple[bytes, ...], words: tuple[bytes, ...], once: bool, name
     return engine if isinstance(engine, Hyperscan) else None
 
 
+def _collect(pattern: int, start: int, end: int, flags: int, found: list[int]) -> None:
+    found.append(pattern)
+
+
 def _literal(word: bytes) -> bytes:
     """A literal as a Hyperscan expression: ASCII letters and digits as they are (so CASELESS applies to
     them), every other byte as ``\\xHH`` (punctuation, NUL, non-ASCII bytes of a user's rule)."""
@@ -140,11 +144,12 @@ class Hyperscan:
     def scan(self, data: bytes) -> tuple[list[bytes], bool, list[int]]:
         """(the exact words found, whether a cover was, the named-secret groups whose key names were)."""
         found: list[int] = []
-
-        def on_match(pattern: int, start: int, end: int, flags: int, context: Any) -> None:
-            found.append(pattern)
-
-        self.database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        scratch = getattr(self.local, "scratch", None) or self._scratch()
+        # The found list is the callback's context: no closure made per blob (most blobs match nothing,
+        # and the call's own overhead is what they cost).
+        self.database.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+        if not found:
+            return [], False, []
         count = len(self.words)
         named_from = len(self.lengths) - len(self.groups)
         exact = [self.words[i] for i in found if i < count]

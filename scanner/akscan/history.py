@@ -87,6 +87,7 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
     # Hyperscan gate a whole blob costs less than working out its changes (flask: 0.63 against 0.67 s).
     links = [] if fastgate.choose() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
     deltas = DeltaScanner(links, ruleset, content)
+    messages = _Messages(ruleset)
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:
             if kind == "corrupt":
@@ -117,22 +118,59 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
             if found:  # most objects hold nothing: no provenance record made for them
                 found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
         elif kind in ("commit", "tag"):
-            raw = body.read(MESSAGE_LIMIT)
-            message, _ = message_of(raw)
+            message, _ = message_of(body.read(MESSAGE_LIMIT))
             stats.bytes += len(message)
-            label = f"<{kind} message {sha[:12]}>"
-            # Lines count within the message, as people read it in `git log`.
-            found = scan_blob(Blob(message, Origin(label, f"{kind}-message", sha)), ruleset, stats)
-            if found:
-                commit = sha if kind == "commit" else None
-                found = _tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message"))
+            messages.add(sha, kind, message)
+            if messages.full():
+                messages.flush(findings, clean, stats)
+            continue
         else:
             continue
         if found:
             findings.extend(found)
         else:
             clean.append(sha)
+    messages.flush(findings, clean, stats)
     return TaskResult(findings, clean, stats, sum(o.size for o in objects))
+
+
+class _Messages:
+    """Commit and tag messages, gated a batch at a time: the gate finds a word in the joined messages
+    whenever it finds one in any of them (and a key name and a value-shaped run both, when one message has
+    both), so a closed batch is all clean — nearly every batch. One call for 256 messages instead of a
+    blob, a detector call and a gate call each (requests' 6,493 commits: ~14 -> ~6 µs each)."""
+
+    MOST = 256
+    MOST_BYTES = 1 << 20
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.held: list[tuple[str, str, bytes]] = []
+        self.size = 0
+
+    def add(self, sha: str, kind: str, message: bytes) -> None:
+        self.held.append((sha, kind, message))
+        self.size += len(message)
+
+    def full(self) -> bool:
+        return len(self.held) >= self.MOST or self.size >= self.MOST_BYTES
+
+    def flush(self, findings: list[Finding], clean: list[str], stats: ScanStats) -> None:
+        held, self.held, self.size = self.held, [], 0
+        if not held:
+            return
+        if not self.ruleset.gate.scan(b"\n".join(message for _, _, message in held)).open:
+            clean.extend(sha for sha, _, _ in held)
+            return
+        for sha, kind, message in held:
+            label = f"<{kind} message {sha[:12]}>"
+            # Lines count within the message, as people read it in `git log`.
+            found = scan_blob(Blob(message, Origin(label, f"{kind}-message", sha)), self.ruleset, stats)
+            if found:
+                commit = sha if kind == "commit" else None
+                findings.extend(_tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message")))
+            else:
+                clean.append(sha)
 
 
 def _placeholder(sha: str) -> str:
@@ -175,20 +213,26 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
     versions are scanned against each other (akscan.delta), and each worker's ``cat-file`` resolves only
     its own families' delta chains (a contiguous split made both workers' git inflate shared bases: ~40%
     more git CPU for half the objects each)."""
-    family: dict[str, str] = {}
+    parent = {obj.sha: obj.base for obj in objects if obj.base}
+    roots: dict[str, str] = {}
 
     def root(sha: str) -> str:
-        while family.get(sha, sha) != sha:
-            family[sha] = family.get(family[sha], family[sha])
-            sha = family[sha]
+        """The end of the chain of delta bases from ``sha``, remembered for every object on the way."""
+        passed = []
+        while sha in parent:
+            known = roots.get(sha)
+            if known is not None:
+                sha = known
+                break
+            passed.append(sha)
+            sha = parent[sha]
+        for step in passed:
+            roots[step] = sha
         return sha
 
-    for obj in objects:
-        if obj.base:
-            family[root(obj.sha)] = root(obj.base)
+    keys = [root(obj.sha) for obj in objects]
     sizes: dict[str, int] = {}
-    for obj in objects:
-        key = root(obj.sha)
+    for key, obj in zip(keys, objects, strict=True):
         sizes[key] = sizes.get(key, 0) + obj.size
     loads = [0] * parts
     task_of: dict[str, int] = {}
@@ -197,8 +241,8 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
         task_of[key] = lightest
         loads[lightest] += sizes[key]
     tasks: list[list[GitObject]] = [[] for _ in range(parts)]
-    for obj in objects:
-        tasks[task_of[root(obj.sha)]].append(obj)
+    for key, obj in zip(keys, objects, strict=True):
+        tasks[task_of[key]].append(obj)
     return [t for t in tasks if t]
 
 
@@ -217,10 +261,17 @@ def _run(index: int) -> TaskResult:
 
 
 def _results(
-    repo: str, objects: list[GitObject], ruleset: Ruleset, jobs: int, content: ContentOptions
+    repo: str,
+    objects: list[GitObject],
+    ruleset: Ruleset,
+    jobs: int,
+    content: ContentOptions,
+    started: Callable[[], None] = lambda: None,
 ) -> Iterator[TaskResult]:
+    """Each task's result; ``started`` is called once the scanning has begun (workers forked)."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or sum(o.size for o in objects) < PARALLEL_MIN_BYTES:
+        started()
         if objects:
             yield scan_objects(repo, objects, ruleset, content)
         return
@@ -234,6 +285,7 @@ def _results(
         _init,
         (repo, tasks, ruleset, content),
         lambda index: scan_objects(repo, tasks[index], ruleset, content),
+        started,
     )
 
 
@@ -442,7 +494,10 @@ def scan_history(
     if pending is None and not unchanged and todo:
         logs.append(HistoryLog(repo, inv.unreachable_commits))
     try:
-        for result in _results(repo, todo, ruleset, options.jobs, options.content):
+        # The history walk's parse waits until the workers are forked: run beside the listing's, it took
+        # the interpreter lock from the main thread and delayed the fork (requests: ~40 ms).
+        begin_walk = pending.begin if pending is not None else (lambda: None)
+        for result in _results(repo, todo, ruleset, options.jobs, options.content, begin_walk):
             stats.merge(result.stats)
             findings.extend(result.findings)
             clean.update(result.clean)

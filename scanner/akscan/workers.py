@@ -36,10 +36,11 @@ def run_pooled(
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
     local: Callable[[Task], Result],
+    started: Callable[[], None] | None = None,
 ) -> Iterator[Result]:
     """``work(task)`` for every task on ``workers`` processes (each set up by ``initializer``), results
     in the order they finish. ``local`` does the same work in this process, for tasks a dead worker
-    left unfinished."""
+    left unfinished. ``started`` is called once the workers exist (with the first tasks handed out)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -59,7 +60,9 @@ def run_pooled(
                     leftovers.append(task)
                     raise
                 if len(running) >= workers * IN_FLIGHT_PER_WORKER:
+                    started = _begun(started)
                     yield from _collect(running, wait(running, return_when=FIRST_COMPLETED)[0])
+            started = _begun(started)
             while running:
                 yield from _collect(running, wait(running, return_when=FIRST_COMPLETED)[0])
         except BrokenProcessPool:
@@ -74,6 +77,13 @@ def run_pooled(
         sys.stderr.write("akscan: warning: a worker process died; its unfinished work is redone in this process\n")
         for task in itertools.chain(leftovers, pending):
             yield local(task)
+
+
+def _begun(callback: Callable[[], None] | None) -> Callable[[], None] | None:
+    """Call ``callback`` if it has not been called yet; what to hold instead of it (None)."""
+    if callback is not None:
+        callback()
+    return None
 
 
 def _worker_setup(initializer: Callable[..., None], *initargs: Any) -> None:

@@ -164,14 +164,16 @@ def output(args: Sequence[str], repo: str | None = None, input: bytes | None = N
     return run(args, repo, input=input, cwd=cwd).stdout
 
 
-def popen(args: Sequence[str], repo: str, stdout: int | IO[Any], bufsize: int = -1) -> subprocess.Popen[bytes]:
+def popen(
+    args: Sequence[str], repo: str, stdout: int | IO[Any], bufsize: int = -1, stderr: int | IO[Any] = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
     """A long-running git process fed on stdin (``cat-file --batch``, a background ``log``)."""
     try:
         return subprocess.Popen(
             command(args, repo),
             stdin=subprocess.PIPE,
             stdout=stdout,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
             env=environment(repo),
             bufsize=bufsize,
         )
