@@ -598,3 +598,35 @@ def test_a_history_scan_that_fails_stops_the_git_it_started_early(
     code, document = history(repo.path, "--no-cache")  # the next run starts its own, and finds the key
     assert code == 1 and len(document["findings"]) == 1
     assert not git_source._early_listings and not git_source._early_walks
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_attribution_log_runs_only_once_something_is_found(
+    tmp_path: Path, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """git's log for attribution starts at the first finding (from a worker process, through a shared
+    event): never for a clean history, once for a history with keys, whose finding it credits."""
+    from akscan import history
+    from akscan.rules import load_ruleset
+    from akscan.sources import git as git_source
+
+    started: list[str] = []
+    real_init = git_source.HistoryLog.__init__
+
+    def counted(self: git_source.HistoryLog, repo: str, extra_commits: list[str]) -> None:
+        started.append(repo)
+        real_init(self, repo, extra_commits)
+
+    monkeypatch.setattr(git_source.HistoryLog, "__init__", counted)
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    clean, leaky = Repo(tmp_path / "clean"), Repo(tmp_path / "leaky")
+    for number in range(4):
+        clean.commit(f"c{number}", app__py=f"SECRET_KEY = os.environ['KEY_{number}']\n", other__py=f"x = {number}\n")
+        leaky.commit(f"c{number}", app__py=f"x = {number}\n", other__py=f"y = {number}\n")
+    introduced = leaky.commit("oops", app__py=pair(keys)[2])
+    leaky.commit("fix", app__py="x = 9\n")
+    options = history.GitScanOptions(cache=False, jobs=jobs)
+    assert history.scan_history(str(clean.path), load_ruleset(), options).findings == []
+    assert started == []
+    found = history.scan_history(str(leaky.path), load_ruleset(), options).findings
+    assert len(started) == 1 and [f.git.commit for f in found if f.git] == [introduced]

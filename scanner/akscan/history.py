@@ -78,7 +78,15 @@ def _tag(findings: list[Finding], provenance: GitProvenance) -> list[Finding]:
     return [dataclasses.replace(f, git=provenance) for f in findings]
 
 
-def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content: ContentOptions) -> TaskResult:
+def scan_objects(
+    repo: str,
+    objects: list[GitObject],
+    ruleset: Ruleset,
+    content: ContentOptions,
+    on_finding: Callable[[], None] = lambda: None,
+) -> TaskResult:
+    """Scan the objects read from git; ``on_finding`` is called once, at the first object with findings
+    (the attribution log is started then)."""
     stats = ScanStats()
     findings: list[Finding] = []
     clean: list[str] = []
@@ -127,10 +135,14 @@ def scan_objects(repo: str, objects: list[GitObject], ruleset: Ruleset, content:
         else:
             continue
         if found:
+            if not findings:
+                on_finding()
             findings.extend(found)
         else:
             clean.append(sha)
     messages.flush(findings, clean, stats)
+    if findings:
+        on_finding()  # (again, when only messages held findings: the callers start the log once)
     return TaskResult(findings, clean, stats, sum(o.size for o in objects))
 
 
@@ -246,18 +258,18 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
     return [t for t in tasks if t]
 
 
-_worker: tuple[str, list[list[GitObject]], Ruleset, ContentOptions] | None = None
+_worker: tuple[str, list[list[GitObject]], Ruleset, ContentOptions, Any] | None = None
 
 
-def _init(repo: str, tasks: list[list[GitObject]], ruleset: Ruleset, content: ContentOptions) -> None:
+def _init(repo: str, tasks: list[list[GitObject]], ruleset: Ruleset, content: ContentOptions, seen: Any) -> None:
     global _worker
-    _worker = (repo, tasks, ruleset, content)
+    _worker = (repo, tasks, ruleset, content, seen)
 
 
 def _run(index: int) -> TaskResult:
     assert _worker is not None
-    repo, tasks, ruleset, content = _worker
-    return scan_objects(repo, tasks[index], ruleset, content)
+    repo, tasks, ruleset, content, seen = _worker
+    return scan_objects(repo, tasks[index], ruleset, content, seen.set)
 
 
 def _results(
@@ -267,26 +279,65 @@ def _results(
     jobs: int,
     content: ContentOptions,
     started: Callable[[], None] = lambda: None,
+    on_finding: Callable[[], None] = lambda: None,
 ) -> Iterator[TaskResult]:
-    """Each task's result; ``started`` is called once the scanning has begun (workers forked)."""
+    """Each task's result; ``started`` is called once the scanning has begun (workers forked),
+    ``on_finding`` once some object holds a finding (from a worker: by a shared event, watched here)."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or sum(o.size for o in objects) < PARALLEL_MIN_BYTES:
         started()
         if objects:
-            yield scan_objects(repo, objects, ruleset, content)
+            yield scan_objects(repo, objects, ruleset, content, _once(on_finding))
         return
+    import multiprocessing
+    import threading
+
+    from akscan.workers import start_method
+
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
+    seen = multiprocessing.get_context(start_method()).Event()
+    done = threading.Event()
+    tell = _once(on_finding)
+
+    def watch() -> None:
+        while not done.is_set():
+            if seen.wait(0.05):
+                tell()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     # The workers get the task lists with their set-up (inherited through fork, not pickled: ~40 ms of
     # pickling 15k objects on flask) and only an index per task.
-    yield from run_pooled(
-        range(len(tasks)),
-        _run,
-        workers,
-        _init,
-        (repo, tasks, ruleset, content),
-        lambda index: scan_objects(repo, tasks[index], ruleset, content),
-        started,
-    )
+    try:
+        yield from run_pooled(
+            range(len(tasks)),
+            _run,
+            workers,
+            _init,
+            (repo, tasks, ruleset, content, seen),
+            lambda index: scan_objects(repo, tasks[index], ruleset, content, tell),
+            started,
+        )
+    finally:
+        done.set()
+
+
+def _once(callback: Callable[[], None]) -> Callable[[], None]:
+    """``callback``, called at most once however often (and from whichever threads) the result is."""
+    import threading
+
+    lock = threading.Lock()
+    called: list[bool] = []
+
+    def call() -> None:
+        with lock:
+            if called:
+                return
+            called.append(True)
+        callback()
+
+    return call
 
 
 # -- attribution ---------------------------------------------------------------------------------------
@@ -491,18 +542,27 @@ def scan_history(
     # A full scan will most likely need the log for attribution: let git produce it meanwhile (a pending
     # inventory starts it as soon as its walk has named the dangling commits the log must include).
     logs: list[HistoryLog] = []
-    if pending is None and not unchanged and todo:
-        logs.append(HistoryLog(repo, inv.unreachable_commits))
+
+    def begin_log() -> None:  # at the first finding: most scans find nothing and never need it
+        if pending is not None:
+            pending.want_log()
+        elif not unchanged:
+            logs.append(HistoryLog(repo, inv.unreachable_commits))
+
+    start_log = _once(begin_log)
+
     try:
         # The history walk's parse waits until the workers are forked: run beside the listing's, it took
         # the interpreter lock from the main thread and delayed the fork (requests: ~40 ms).
         begin_walk = pending.begin if pending is not None else (lambda: None)
-        for result in _results(repo, todo, ruleset, options.jobs, options.content, begin_walk):
+        for result in _results(repo, todo, ruleset, options.jobs, options.content, begin_walk, start_log):
             stats.merge(result.stats)
             findings.extend(result.findings)
             clean.update(result.clean)
             if on_progress:
                 on_progress(result.scanned_bytes)
+        if findings:
+            start_log()  # (the watcher may not have seen the workers' event yet)
         if pending is not None:
             inv = pending.result()
             logs.extend([pending.log] if pending.log is not None else [])

@@ -90,7 +90,8 @@ class PendingInventory:
     """A whole-store inventory in two halves: the object listing (ids, types, sizes, delta bases) at once,
     so scanning can start; the history walk (each blob's path, reachable and dangling commits) in a
     thread meanwhile, since only findings need paths — and then, with ``start_log``, the attribution log,
-    which must include the dangling commits. ``result()`` waits for the walk."""
+    which must include the dangling commits, once ``want_log`` says a finding needs it. ``result()`` waits
+    for the walk."""
 
     def __init__(self, repo: str, start_log: bool = False) -> None:
         import threading
@@ -105,6 +106,8 @@ class PendingInventory:
         self._listed = threading.Event()
         self._thread = threading.Thread(target=self._walk, daemon=True)
         self._begun = False
+        self._log_decided = threading.Event()
+        self._log_wanted = False
         if early is None:  # git's walk is not under way yet: start it now
             self.begin()
         self.stored: list[tuple[str, str, int, str | None]] = []
@@ -121,7 +124,9 @@ class PendingInventory:
             self._listed.wait()
             self._inventory = _complete(self.repo, self.stored, *walked)
             if self.start_log:
-                self.log = HistoryLog(self.repo, self._inventory.unreachable_commits)
+                self._log_decided.wait()
+                if self._log_wanted:
+                    self.log = HistoryLog(self.repo, self._inventory.unreachable_commits)
         except BaseException as error:  # re-raised in the caller's thread by result()
             self._error = error
 
@@ -131,7 +136,15 @@ class PendingInventory:
             self._begun = True
             self._thread.start()
 
+    def want_log(self) -> None:
+        """Some blob holds a finding: start the attribution log as soon as the walk is done (it must
+        include the dangling commits the walk names). Until then none is started: most scans find nothing,
+        and even at idle priority the log took ~20 ms from flask's workers."""
+        self._log_wanted = True
+        self._log_decided.set()
+
     def result(self) -> Inventory:
+        self._log_decided.set()  # nothing will ask for the log any more
         self.begin()
         self._thread.join()
         if self._error is not None:
