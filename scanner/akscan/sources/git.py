@@ -110,19 +110,18 @@ class PendingInventory:
         self._log_wanted = False
         if early is None:  # git's walk is not under way yet: start it now
             self.begin()
-        self.stored: list[tuple[str, str, int, str | None]] = []
+        self.objects: list[GitObject] = []
+        self.unreadable: list[str] = []
         try:
-            self.stored = list(_parse_listing(listing.read()))
-            self.stored.reverse()  # see _listing
+            self.objects, self.unreadable = _listed_objects(listing.read())
         finally:
             self._listed.set()  # the walk must never wait forever on a listing that failed
-        self.objects = [GitObject(sha, k, size, None, base) for sha, k, size, base in self.stored if k in _SCANNED]
 
     def _walk(self) -> None:
         try:
             walked = _walk_history(self.repo, ["--all", "--reflog"])
             self._listed.wait()
-            self._inventory = _complete(self.repo, self.stored, *walked)
+            self._inventory = _complete(self.repo, self.objects, self.unreadable, *walked)
             if self.start_log:
                 self._log_decided.wait()
                 if self._log_wanted:
@@ -166,7 +165,8 @@ def _walk_history(repo: str, rev_args: list[str]) -> tuple[dict[str, str], list[
 
 def _complete(
     repo: str,
-    stored: list[tuple[str, str, int, str | None]],
+    listed: list[GitObject],
+    unreadable: list[str],
     paths: dict[str, str],
     missing: list[str],
     commits: list[str],
@@ -178,19 +178,18 @@ def _complete(
     reaches (amended, rebased, force-pushed away) are walked for their blobs' paths; this set difference
     is what `git fsck --unreachable` would say, at a fraction of its cost."""
     reachable_commits = set(commits)
-    dangling = [sha for sha, kind, _, _ in stored if kind == "commit" and sha not in reachable_commits]
+    dangling = [o.sha for o in listed if o.kind == "commit" and o.sha not in reachable_commits]
     if dangling:
         extra_paths, extra_missing, _ = _reachable(repo, ["--not", "--all", "--reflog"], dangling, broken)
         for sha, path in extra_paths.items():
             paths.setdefault(sha, path)
         missing.extend(extra_missing)
-    objects: list[GitObject] = []
-    for sha, kind, size, base in stored:
-        if kind == "missing":
-            missing.append(sha)
-        elif kind in _SCANNED:
-            objects.append(GitObject(sha, kind, size, paths.get(sha), base))
-    return Inventory(objects, sorted(set(missing)), shallow, partial, dangling, broken, reachable_commits)
+    # The listed objects are named in place (the scan's workers hold their own copies; one scanning in
+    # this process shows a blob by a placeholder until it has its path, akscan.history._named).
+    for obj in listed:
+        obj.path = paths.get(obj.sha)
+    missing.extend(unreadable)
+    return Inventory(listed, sorted(set(missing)), shallow, partial, dangling, broken, reachable_commits)
 
 
 def inventory(repo: str, revisions: list[str] | None, unreachable: bool) -> Inventory:
@@ -358,6 +357,25 @@ def _listing(repo: str) -> Background:
 _LISTED = re.compile(rb"^([0-9a-f]{40,64}) (\S+) (\d+) ([0-9a-f]{40,64})$", re.MULTILINE)
 _UNREADABLE = re.compile(rb"^([0-9a-f]{40,64}) missing$", re.MULTILINE)
 _NO_BASE = frozenset({"0" * 40, "0" * 64})
+
+
+def _listed_objects(out: bytes) -> tuple[list[GitObject], list[str]]:
+    """The blobs, commits and tags of a whole-store listing, in reverse (see _listing), and the objects
+    git listed as unreadable. The usual listing (four fields on every line) is split in C, a column at a
+    time, and only the objects are made, not a tuple per line first (flask: 27 -> 17 ms)."""
+    text = out.decode("ascii", "replace")
+    fields = text.split()
+    if len(fields) != 4 * text.count("\n") or " missing" in text:
+        stored = list(_parse_listing(out))
+        stored.reverse()
+        objects = [GitObject(sha, kind, size, None, base) for sha, kind, size, base in stored if kind in _SCANNED]
+        return objects, [sha for sha, kind, _, _ in stored if kind == "missing"]
+    shas, kinds, sizes, bases = fields[0::4], fields[1::4], fields[2::4], fields[3::4]
+    return [
+        GitObject(shas[i], kinds[i], int(sizes[i]), None, None if bases[i] in _NO_BASE else bases[i])
+        for i in range(len(kinds) - 1, -1, -1)
+        if kinds[i] in _SCANNED
+    ], []
 
 
 def _parse_listing(out: bytes) -> Iterator[tuple[str, str, int, str | None]]:
