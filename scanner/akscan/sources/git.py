@@ -113,13 +113,18 @@ class PendingInventory:
         self.objects: list[GitObject] = []
         self.unreadable: list[str] = []
         try:
-            self.objects, self.unreadable = _listed_objects(listing.read())
+            out = listing.read()
+            if early is not None:
+                # git's walk starts once its listing is done (both on the other core, one after the other:
+                # side by side, the walk delayed the listing the scan waits for), while this parses it.
+                _early_walks[(repo, WHOLE_STORE)] = Background(repo, _walk_args(list(WHOLE_STORE), False), errors=True)
+            self.objects, self.unreadable = _listed_objects(out)
         finally:
             self._listed.set()  # the walk must never wait forever on a listing that failed
 
     def _walk(self) -> None:
         try:
-            walked = _walk_history(self.repo, ["--all", "--reflog"])
+            walked = _walk_history(self.repo, list(WHOLE_STORE))
             self._listed.wait()
             self._inventory = _complete(self.repo, self.objects, self.unreadable, *walked)
             if self.start_log:
@@ -153,6 +158,7 @@ class PendingInventory:
 
 
 _SCANNED = ("blob", "commit", "tag")
+WHOLE_STORE = ("--all", "--reflog")  # the revisions a whole-store scan walks
 
 
 def _walk_history(repo: str, rev_args: list[str]) -> tuple[dict[str, str], list[str], list[str], list[str], bool, bool]:
@@ -221,10 +227,11 @@ _early_exit_hook: list[object] = []
 
 
 def start_early(path: str, skip_if_cached: bool) -> None:
-    """Start git's object listing and history walk for a whole-store scan of ``path`` before the rest of
-    akscan is imported, so git works on the other core meanwhile (requests: the listing's ~35 ms were
-    waited for after ~45 ms of imports). ``skip_if_cached``: not when akscan has scanned this repository
-    before (the cache may make both unnecessary). Best effort: on any doubt the scan starts them itself."""
+    """Start git's object listing for a whole-store scan of ``path`` before the rest of akscan is
+    imported, so git works on the other core meanwhile (requests: the listing's ~35 ms were waited for
+    after ~45 ms of imports); the history walk follows it (PendingInventory). ``skip_if_cached``: not
+    when akscan has scanned this repository before (the cache may make the listing unnecessary). Best
+    effort: on any doubt the scan starts them itself."""
     import atexit
 
     try:
@@ -236,8 +243,6 @@ def start_early(path: str, skip_if_cached: bool) -> None:
                 return
         _early_repos[path] = repo
         _early_listings[repo] = _listing(repo)
-        rev_args = ["--all", "--reflog"]
-        _early_walks[(repo, tuple(rev_args))] = Background(repo, _walk_args(rev_args, False), errors=True)
     except (SourceError, OSError):
         cancel_early()
         return
