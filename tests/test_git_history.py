@@ -321,6 +321,49 @@ def test_unchanged_repository_skips_the_inventory(repo: Repo, keys: FakeKeys) ->
     assert key_id in {f["key_id"] for f in third["findings"]}
 
 
+def test_unchanged_repository_reuses_refs_and_head_facts(
+    repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refs and HEAD are part of an unchanged repository's fingerprint: the second scan reports the
+    same refs, ref counts and presence at HEAD without asking git again; a new branch makes it ask."""
+    from akscan import history as history_module
+
+    key_id, _, line = pair(keys)
+    repo.commit("leak", leak=line)
+    repo.commit("gone", leak="x = 1\n", other=f"AK {keys.alibaba_id()}\n")
+    _, first = history(repo.path)
+    asked: list[str] = []
+    real_refs, real_head = history_module.refs_containing, history_module.head_blobs
+
+    def refs_spy(repo_path: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:
+        asked.append("refs")
+        return real_refs(repo_path, commit, limit)
+
+    def head_spy(repo_path: str) -> set[str]:
+        asked.append("head")
+        return real_head(repo_path)
+
+    monkeypatch.setattr(history_module, "refs_containing", refs_spy)
+    monkeypatch.setattr(history_module, "head_blobs", head_spy)
+
+    def facts(document: dict) -> list[tuple[object, ...]]:
+        return sorted(
+            (f["key_id"], f["git"]["commit"], tuple(f["git"]["refs"]), f["git"]["present_at_head"])
+            for f in document["findings"]
+        )
+
+    _, second = history(repo.path)
+    assert second["summary"]["git"]["unchanged_since_last_scan"] is True
+    assert facts(second) == facts(first) and asked == []
+    assert second["summary"]["git"]["refs"] == first["summary"]["git"]["refs"]
+    assert (key_id, False) in {(f["key_id"], f["git"]["present_at_head"]) for f in second["findings"]}
+    repo.git("branch", "side")
+    _, third = history(repo.path)
+    assert "refs" in asked and "head" in asked
+    assert all("refs/heads/side" in f["git"]["refs"] for f in third["findings"])
+    assert third["summary"]["git"]["refs"] == first["summary"]["git"]["refs"] + 1
+
+
 def test_non_utf8_path_and_binary_blob(repo: Repo, keys: FakeKeys) -> None:
     key_id, _, line = pair(keys)
     name = b"caf\xe9.cfg"

@@ -373,11 +373,16 @@ def attribute_findings(
     log: HistoryLog | None = None,
     repository_changed: bool = True,
     reachable: set[str] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Credit each finding to the commit that introduced it, then keep one finding per credential.
     Which commit introduced a blob is cached (blob ids and commit metadata only, nothing secret); refs,
-    presence at HEAD and removal change with every push, so they are worked out afresh."""
-    at_head = head_blobs(repo)
+    presence at HEAD and removal change with every push, so they are worked out afresh — except from
+    ``facts``, what a scan of the repository in this very state worked out (filled in here for the next
+    one: the finding blobs at HEAD, the refs reaching each credited commit)."""
+    facts = {} if facts is None else facts
+    known_at_head = facts.get("at_head")
+    at_head = set(known_at_head) if isinstance(known_at_head, list) else head_blobs(repo)
     blobs = {f.git.blob for f in findings if f.git is not None and f.git.source == "blob"}
     messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
     introductions = cache.introductions() if cache is not None else {}
@@ -401,8 +406,13 @@ def attribute_findings(
             wanted = blobs | messages
             cache.save_introductions({b: i for b, i in introductions.items() if b in wanted})
     commits = {i.commit for b, i in introductions.items() if b in blobs or b in messages}
-    with ThreadPoolExecutor(max_workers=4) as pool:  # each is a git process: let them overlap
-        refs_cache = dict(zip(commits, pool.map(lambda c: refs_containing(repo, c), commits), strict=True))
+    refs_cache = _known_refs(facts.get("refs"), commits)
+    asked = sorted(commits - set(refs_cache))
+    if asked:
+        with ThreadPoolExecutor(max_workers=4) as pool:  # each is a git process: let them overlap
+            refs_cache.update(zip(asked, pool.map(lambda c: refs_containing(repo, c), asked), strict=True))
+    facts["refs"] = {c: [list(refs), count] for c, (refs, count) in refs_cache.items()}
+    facts["at_head"] = sorted(b for b in {f.git.blob for f in findings if f.git is not None} if b in at_head)
     attributed = []
     for finding in findings:
         provenance = finding.git
@@ -431,6 +441,14 @@ def attribute_findings(
         introduced = intro.timestamp if intro else float("inf")
         attributed.append((introduced, removed, dataclasses.replace(finding, git=provenance)))
     return _one_per_credential(attributed)
+
+
+def _known_refs(known: Any, commits: set[str]) -> dict[str, tuple[tuple[str, ...], int]]:
+    """The cached refs of ``commits`` (nothing when the cache file is not what akscan wrote)."""
+    try:
+        return {c: (tuple(str(r) for r in refs), int(count)) for c, (refs, count) in known.items() if c in commits}
+    except (AttributeError, TypeError, ValueError):
+        return {}
 
 
 def _moved(finding: Finding, scanned_as: str | None, path: str | None) -> Finding:
@@ -579,26 +597,26 @@ def scan_history(
         raise
     log = logs[0] if logs else None
     counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
+    state: dict[str, Any] | None = None
     if cache is not None and not unchanged:
         try:
             cache.save_clean(cached | clean)
-            if fingerprint is not None and not inv.missing and not inv.broken:
-                held = [
-                    {"sha": o.sha, "kind": o.kind, "size": o.size, "path": o.path} for o in todo if o.sha not in clean
-                ]
-                cache.save_state(
-                    {
-                        "fingerprint": fingerprint,
-                        "unreachable": options.unreachable,
-                        "findings": held,
-                        "shallow": inv.shallow,
-                        "partial": inv.partial,
-                        "unreachable_commits": inv.unreachable_commits,
-                        "counts": counts,
-                    },
-                )
         except OSError as exc:
             stats.errors.append({"path": str(cache.folder), "reason": "cache", "detail": f"cannot write cache: {exc}"})
+        if fingerprint is not None and not inv.missing and not inv.broken:
+            held = [{"sha": o.sha, "kind": o.kind, "size": o.size, "path": o.path} for o in todo if o.sha not in clean]
+            state = {
+                "fingerprint": fingerprint,
+                "unreachable": options.unreachable,
+                "findings": held,
+                "shallow": inv.shallow,
+                "partial": inv.partial,
+                "unreachable_commits": inv.unreachable_commits,
+                "counts": counts,
+            }
+    # Refs and HEAD are part of the fingerprint: in a repository unchanged since the last full scan, which
+    # refs reach each finding's commit and which blobs are at HEAD are what that scan worked out.
+    facts: dict[str, Any] = dict(unchanged.get("facts") or {})
     for sha in inv.missing:
         stats.skip("missing-object", sha, f"git object {sha} is missing (shallow or partial clone?)")
     for reason in inv.broken:
@@ -619,19 +637,30 @@ def scan_history(
             log,
             repository_changed=not unchanged,
             reachable=inv.reachable_commits,
+            facts=facts,
         )
         findings = options.excludes.filter_findings(findings, stats)
         if options.revisions is not None:
             findings = mark_present_before(repo, findings, range_bases(options.revisions), ruleset, options.content)
     elif log is not None:
         log.cancel()
+    refs = unchanged.get("refs")
+    if not isinstance(refs, int):
+        refs = len(git_output(repo, "for-each-ref", "--format=%(refname)").splitlines())
+    if state is None and unchanged and (unchanged.get("facts") != facts or unchanged.get("refs") != refs):
+        state = dict(unchanged)  # (a state from before these facts were kept: keep them from now on)
+    if state is not None and cache is not None:
+        try:
+            cache.save_state({**state, "facts": facts, "refs": refs})
+        except OSError as exc:
+            stats.errors.append({"path": str(cache.folder), "reason": "cache", "detail": f"cannot write cache: {exc}"})
     total = sum(counts.values())
     stats.extra["git"] = {
         "repository": repo,
         "blobs": counts["blob"],
         "commits": counts["commit"],
         "tags": counts["tag"],
-        "refs": len(git_output(repo, "for-each-ref", "--format=%(refname)").splitlines()),
+        "refs": refs,
         "scanned_objects": len(todo),
         # Bytes of blob versions taken over from the version git stored them against (akscan.delta).
         "reused_bytes": stats.reused_bytes,

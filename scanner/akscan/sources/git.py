@@ -236,12 +236,12 @@ def start_early(path: str, skip_if_cached: bool) -> None:
 
     try:
         repo = open_repository(path)
+        _early_repos[path] = repo  # the scan asks again: one answer is enough
         if skip_if_cached:
             from akscan.storage import repository_cache_dir
 
             if repository_cache_dir(git_common_dir(repo)).exists():
                 return
-        _early_repos[path] = repo
         _early_listings[repo] = _listing(repo)
     except (SourceError, OSError):
         cancel_early()
