@@ -308,3 +308,31 @@ def test_what_to_do_fits_the_kind_of_key() -> None:
     assert "--UserAccessKeyId STS." not in text  # temporary credentials cannot be disabled ...
     assert "STS temporary credentials expire on their own" in text  # ... they expire
     assert text.index("If a key is real") < text.index("If it is a false positive")
+
+
+def test_a_real_run_ends_with_every_byte_of_its_report_written(tmp_path: Path, keys: FakeKeys) -> None:
+    """The command ends without the interpreter's teardown (os._exit after the exit handlers): a large
+    JSON report on stdout (a pipe) and one written with -o both arrive whole, the exit code is kept, and
+    the git a history scan started is gone."""
+    import subprocess
+
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    planted = {}
+    for number in range(120):
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        planted[key_id] = secret
+        (repo.path / f"conf_{number}.py").write_text(f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "keys")
+    piped = run_akscan("git", str(repo.path), "--format", "json", "--no-redact", "--no-cache", process=True)
+    assert piped.code == 1, piped.err
+    assert {f["key_id"]: f["secret"] for f in json.loads(piped.out)["findings"]} == planted
+    report = tmp_path / "report.json"
+    written = run_akscan("git", str(repo.path), "--format", "json", "-o", str(report), process=True)
+    assert written.code == 1 and len(json.loads(report.read_text())["findings"]) == 120
+    clean = run_akscan("scan", str(tmp_path / "nothing-here-yet"), process=True)
+    assert clean.code == 2  # a usage error keeps its code too
+    leftovers = subprocess.run(["pgrep", "-f", f"git -C {repo.path}"], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ""

@@ -808,4 +808,19 @@ def _main(argv: list[str] | None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The ``akscan`` command. It ends without the interpreter's teardown, which frees every object one
+    by one (a history scan of flask: ~40 ms of its 0.47 s; a warm one: ~12 ms of 0.13 s). What teardown
+    does that matters is done first: the exit handlers (temporary files, early git processes,
+    multiprocessing's clean-up) and the standard streams flushed."""
+    code = main()
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        import contextlib
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more to say
+                stream.flush()
+        os._exit(code)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -185,6 +186,11 @@ class _Messages:
                 clean.append(sha)
 
 
+def _counts(objects: list[GitObject]) -> dict[str, int]:
+    kinds = Counter(o.kind for o in objects)
+    return {kind: kinds.get(kind, 0) for kind in ("blob", "commit", "tag")}
+
+
 def _placeholder(sha: str) -> str:
     return f"<blob {sha}>"
 
@@ -242,7 +248,10 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
             roots[step] = sha
         return sha
 
-    keys = [root(obj.sha) for obj in objects]
+    # Most objects are a chain's end or one step from it: answered without a call.
+    keys = [
+        obj.sha if obj.base is None else obj.base if obj.base not in parent else root(obj.sha) for obj in objects
+    ]
     sizes: dict[str, int] = {}
     for key, obj in zip(keys, objects, strict=True):
         sizes[key] = sizes.get(key, 0) + obj.size
@@ -596,7 +605,7 @@ def scan_history(
             running.cancel()
         raise
     log = logs[0] if logs else None
-    counts = unchanged.get("counts") or {k: sum(o.kind == k for o in inv.objects) for k in ("blob", "commit", "tag")}
+    counts = unchanged.get("counts") or _counts(inv.objects)
     state: dict[str, Any] | None = None
     if cache is not None and not unchanged:
         try:
