@@ -673,3 +673,33 @@ def test_the_attribution_log_runs_only_once_something_is_found(
     assert started == []
     found = history.scan_history(str(leaky.path), load_ruleset(), options).findings
     assert len(started) == 1 and [f.git.commit for f in found if f.git] == [introduced]
+
+
+def test_the_repository_is_found_from_a_subfolder_a_linked_worktree_and_its_git_folder(
+    repo: Repo, tmp_path: Path, keys: FakeKeys
+) -> None:
+    """One ``rev-parse`` answers for a work tree (its top, shallowness and common git folder, which git
+    gives relative to where it ran); a linked worktree shares the main one's objects; inside ``.git``
+    the step-by-step path runs. Each finds the key and credits its commit."""
+    key_id, _, line = pair(keys)
+    introduced = repo.commit("leak", sub__deep__conf_py=line)
+    repo.git("worktree", "add", "-q", str(tmp_path / "linked"))
+    for where in (repo.path / "sub" / "deep", tmp_path / "linked", repo.path / ".git"):
+        _, document = history(where, "--no-cache")
+        assert [(f["key_id"], f["git"]["commit"]) for f in document["findings"]] == [(key_id, introduced)], where
+
+
+def test_a_blob_written_without_a_commit_is_seen_from_a_subfolder(repo: Repo, keys: FakeKeys) -> None:
+    """The unchanged-repository check reads the object store of the common git folder: a blob written
+    straight into it (no commit, no ref moves) makes the next scan, run from a subfolder, look again."""
+    repo.commit("init", sub__readme="hello\n")
+    where = repo.path / "sub"
+    _, first = history(where)
+    assert first["findings"] == []
+    key_id, _, line = pair(keys)
+    (repo.path / "loose.txt").write_text(line)
+    repo.git("hash-object", "-w", "loose.txt")
+    (repo.path / "loose.txt").unlink()
+    _, second = history(where)
+    assert second["summary"]["git"]["unchanged_since_last_scan"] is False
+    assert [f["key_id"] for f in second["findings"]] == [key_id]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import os
 import re
 import subprocess
@@ -56,9 +55,24 @@ def open_repository(path: str) -> str:
     """The repository's top folder (or git dir for a bare one); a clear error when it is not a repo."""
     early = _early_repos.pop(path, None)
     if early is not None:
-        return early
+        repo, facts = early
+        if facts is not None:
+            _known_facts.setdefault(repo, facts)
+        return repo
     if not os.path.isdir(path):
         raise SourceError(f"{path} is not a git repository (no such directory): pass the path of a repository")
+    # A work tree (nearly always) answers in one git process; a bare clone or a path inside .git makes
+    # --show-toplevel fail, and is asked step by step below.
+    together = gitcmd.run(
+        ["rev-parse", "--is-bare-repository", "--is-shallow-repository", "--git-common-dir", "--show-toplevel"],
+        path,
+        check=False,
+    )
+    lines = together.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if together.returncode == 0 and len(lines) == 4 and lines[0] == "false":
+        common = lines[2] if os.path.isabs(lines[2]) else os.path.join(os.path.abspath(path), lines[2])
+        _known_facts[lines[3]] = _read_facts(lines[3], [lines[1], common])
+        return lines[3]
     bare = gitcmd.run(["rev-parse", "--is-bare-repository"], path, check=False)
     if bare.returncode != 0:
         raise SourceError(f"{path} is not a git repository: run `akscan git` inside one or pass its path")
@@ -222,7 +236,7 @@ def _walk_args(rev_args: list[str], stdin: bool) -> list[str]:
 # Whole-store scans started early (start_early): git's listing and walk, by repository.
 _early_listings: dict[str, Background] = {}
 _early_walks: dict[tuple[str, tuple[str, ...]], Background] = {}
-_early_repos: dict[str, str] = {}  # the path a user gave -> the repository it resolved to
+_early_repos: dict[str, tuple[str, tuple[bool, str] | None]] = {}  # a path given -> its repository, facts
 _early_exit_hook: list[object] = []
 
 
@@ -236,7 +250,7 @@ def start_early(path: str, skip_if_cached: bool) -> None:
 
     try:
         repo = open_repository(path)
-        _early_repos[path] = repo  # the scan asks again: one answer is enough
+        _early_repos[path] = (repo, _known_facts.get(repo))  # the scan asks again: one answer is enough
         if skip_if_cached:
             from akscan.storage import repository_cache_dir
 
@@ -545,8 +559,11 @@ def git_dir(repo: str) -> str:
     return path if os.path.isabs(path) else os.path.join(repo, path)
 
 
+_known_facts: dict[str, tuple[bool, str]] = {}
+
+
 def forget_facts() -> None:
-    _facts.cache_clear()
+    _known_facts.clear()
 
 
 def git_common_dir(repo: str) -> str:
@@ -554,12 +571,17 @@ def git_common_dir(repo: str) -> str:
     return _facts(repo)[1]
 
 
-@functools.lru_cache(maxsize=64)
 def _facts(repo: str) -> tuple[bool, str]:
-    """(shallow, common git dir) in one ``rev-parse``: each git process costs a few milliseconds. Cached
+    """(shallow, common git dir) in one ``rev-parse``: each git process costs a few milliseconds. Kept
     for the length of one scan (``forget_facts`` starts each scan afresh: a clone can be deepened between
-    two scans of the same process)."""
-    out = git(repo, "rev-parse", "--is-shallow-repository", "--git-common-dir").decode("utf-8", "surrogateescape")
-    lines = out.splitlines()
+    two scans of the same process); ``open_repository`` learns them with the repository's top."""
+    known = _known_facts.get(repo)
+    if known is None:
+        out = git(repo, "rev-parse", "--is-shallow-repository", "--git-common-dir")
+        known = _known_facts[repo] = _read_facts(repo, out.decode("utf-8", "surrogateescape").splitlines())
+    return known
+
+
+def _read_facts(repo: str, lines: list[str]) -> tuple[bool, str]:
     path = lines[1].strip() if len(lines) > 1 else ".git"
     return lines[0].strip() == "true", os.path.abspath(path if os.path.isabs(path) else os.path.join(repo, path))

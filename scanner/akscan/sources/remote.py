@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from pathlib import Path
 
 from akscan.errors import SourceError
@@ -70,6 +69,8 @@ def mirror(url: str, cache: Path | None = None) -> tuple[str, str]:
             # The URL is given on each fetch, never stored with its credentials.
             gitcmd.run_remote(["fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*"], str(target))
             return str(target), "updated"
+        import shutil  # (only a first clone needs it)
+
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
