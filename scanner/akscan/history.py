@@ -23,6 +23,7 @@ from akscan.history_range import mark_present_before, range_bases
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
 from akscan.pipeline import ContentOptions, scan_blob, scan_bytes, scan_content, sort_findings
 from akscan.rules import Ruleset
+from akscan.sources import gitcmd
 from akscan.sources.catfile import cat_objects
 from akscan.sources.files import CHUNK_SIZE
 from akscan.sources.git import (
@@ -511,8 +512,8 @@ def repository_state(repo: str) -> str:
     """A cheap fingerprint of everything a full history scan would read: every ref and where it points,
     the reflogs' sizes, the pack files and the loose objects. Unchanged means no new object to scan."""
     digest = hashlib.sha256()
-    digest.update(git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)"))
-    digest.update(git_output(repo, "rev-parse", "--verify", "-q", "HEAD"))
+    # Every ref and HEAD in one git process (show-ref exits 1 when there are none: an empty repository).
+    digest.update(gitcmd.run(["show-ref", "--head"], repo, check=False).stdout)
     common = git_common_dir(repo)
     for folder in ("logs", "objects"):
         for root, dirs, files in os.walk(os.path.join(common, folder)):
