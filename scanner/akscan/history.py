@@ -111,7 +111,13 @@ def scan_objects(
             # that _named() replaces with its path once known.
             path = known.path if known and known.path else _placeholder(sha)
             size = known.size if known else None
-            if (size or 0) <= DELTA_MAX_BYTES:
+            if (size or 0) <= DELTA_MAX_BYTES and not links:  # versions scanned whole (Hyperscan's gate)
+                data = body.read()
+                found_or_none = scan_bytes(data, path, "git", ruleset, stats, content)
+                if found_or_none is None:
+                    found_or_none = scan_content(io.BytesIO(data), path, "git", ruleset, stats, content, size=size)
+                found = found_or_none
+            elif (size or 0) <= DELTA_MAX_BYTES:
                 data = body.read()
                 wanted = deltas.wanted(sha)
                 found_or_none = deltas.scan(sha, data, path, stats) if wanted else None
