@@ -103,6 +103,12 @@ def test_a_secrets_name_opens_the_gate_only_beside_a_value_shaped_run(keys: Fake
         (rb"a|([a-z]{30})", None),  # a top-level alternative may skip the value
         (rb"(?:x([a-z]{30}))", None),  # inside another group
         (rb"([a-z]{30}|key)", None),  # an alternative inside the value
+        (rb"(?P<name>[a-z]{3})([A-Z]{30})", None),  # a named group is group 1, not the plain one after it
+        (rb"(?<name>[a-z]{3})([A-Z]{30})", None),
+        (rb"(?|(a)|(b))([A-Z]{30})", None),  # a branch reset renumbers
+        (rb"x([A-Z]{30})?", None),  # the value itself optional
+        (rb"x([A-Z]{30}){0,1}", None),
+        (rb"(?<![a-z])([A-Z]{30})(?=\s)", (string.ascii_letters, 30)),  # lookarounds are not groups
         (rb"(\w{30})", None),
         (rb"([^a]{30})", None),
         (rb"([a-z]+)", None),

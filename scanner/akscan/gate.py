@@ -186,7 +186,9 @@ def value_run(pattern: bytes) -> ValueRun | None:
     top level, in a pattern with no top-level alternative. Anything else (``\\w``, a negated class, ``+``,
     verbose mode): None, and the rule's key names open the gate by themselves. Letters count in both
     cases, whatever the pattern's flags."""
-    if re.search(rb"\(\?[a-zA-Z]*x", pattern):
+    # Verbose mode (spaces in a class mean nothing), named groups (numbered among the plain ones, which
+    # this reader does not follow) and branch resets: not read here.
+    if re.search(rb"\(\?[a-zA-Z]*x|\(\?P?<[A-Za-z_]|\(\?'|\(\?\|", pattern):
         return None
     depth = 0
     group: tuple[int, int] | None = None
@@ -214,8 +216,8 @@ def value_run(pattern: bytes) -> ValueRun | None:
             start, capturing = opened.pop()
             depth -= 1
             if capturing and group is None:
-                if depth != 0:
-                    return None  # inside another group: it might be skipped
+                if depth != 0 or pattern[i + 1 : i + 2] in (b"?", b"*") or pattern[i + 1 : i + 3] == b"{0":
+                    return None  # inside another group, or optional itself: it might be skipped
                 group = (start + 1, i)
         elif char == b"|" and depth == 0:
             return None

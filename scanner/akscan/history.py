@@ -255,9 +255,7 @@ def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
         return sha
 
     # Most objects are a chain's end or one step from it: answered without a call.
-    keys = [
-        obj.sha if obj.base is None else obj.base if obj.base not in parent else root(obj.sha) for obj in objects
-    ]
+    keys = [obj.sha if obj.base is None else obj.base if obj.base not in parent else root(obj.sha) for obj in objects]
     sizes: dict[str, int] = {}
     for key, obj in zip(keys, objects, strict=True):
         sizes[key] = sizes.get(key, 0) + obj.size
@@ -339,7 +337,8 @@ def _results(
 
 
 def _once(callback: Callable[[], None]) -> Callable[[], None]:
-    """``callback``, called at most once however often (and from whichever threads) the result is."""
+    """``callback``, called at most once however often (and from whichever threads) the result is; a
+    second caller returns only once the first call is done (the log it starts is then in place)."""
     import threading
 
     lock = threading.Lock()
@@ -347,10 +346,9 @@ def _once(callback: Callable[[], None]) -> Callable[[], None]:
 
     def call() -> None:
         with lock:
-            if called:
-                return
-            called.append(True)
-        callback()
+            if not called:
+                called.append(True)
+                callback()
 
     return call
 
