@@ -703,3 +703,37 @@ def test_a_blob_written_without_a_commit_is_seen_from_a_subfolder(repo: Repo, ke
     _, second = history(where)
     assert second["summary"]["git"]["unchanged_since_last_scan"] is False
     assert [f["key_id"] for f in second["findings"]] == [key_id]
+
+
+def test_a_repositorys_own_config_cannot_hide_a_key_from_later_audits_through_the_cache(
+    repo: Repo, keys: FakeKeys
+) -> None:
+    """A repository's config drops a finding with a line allowlist; the blob must not be cached as
+    clean: the audit that follows with --no-config (for untrusted trees) reads it again and reports the
+    key, and so does a run after the allowlist is gone."""
+    key_id, _, line = pair(keys)
+    repo.commit("leak", app__py=line.rstrip("\n") + "  # tests\n")
+    (repo.path / ".akscan.toml").write_text('[[rule_allowlist]]\nrules = ["alibaba-access-key"]\nlines = ["tests"]\n')
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "config")
+    _, with_config = history(repo.path)
+    assert with_config["findings"] == [] and with_config["summary"]["suppressed"]["rule-allowlist"] == 1
+    _, audit = history(repo.path, "--no-config")
+    assert [f["key_id"] for f in audit["findings"]] == [key_id]
+
+
+def test_an_object_not_read_whole_is_not_cached_as_clean(
+    repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule stopped by its time limit has not read the blob: the next run reads it again."""
+    from akscan import detect
+
+    key_id, _, line = pair(keys)
+    repo.commit("leak", app__py=line)
+    monkeypatch.setattr(detect, "MATCH_TIMEOUT", 0.0)
+    monkeypatch.setattr(detect, "MATCH_BYTES_PER_SECOND", float("inf"))
+    _, starved = history(repo.path)
+    assert starved["findings"] == [] and starved["summary"]["skipped"].get("rule-timeout")
+    monkeypatch.undo()
+    _, again = history(repo.path)
+    assert [f["key_id"] for f in again["findings"]] == [key_id]

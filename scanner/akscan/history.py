@@ -70,7 +70,7 @@ class GitScanOptions:
 @dataclass
 class TaskResult:
     findings: list[Finding]
-    clean: list[str]  # objects scanned without findings: cacheable
+    clean: list[str]  # objects scanned whole without findings, none dropped by a config: cacheable
     stats: ScanStats
     scanned_bytes: int
 
@@ -106,6 +106,7 @@ def scan_objects(
             stats.incomplete = True
             continue
         known = by_sha.get(sha)
+        settled = stats.settled()
         if kind == "blob":
             # Before the history walk has named it (PendingInventory), a blob is shown by a placeholder
             # that _named() replaces with its path once known.
@@ -145,7 +146,7 @@ def scan_objects(
             if not findings:
                 on_finding()
             findings.extend(found)
-        else:
+        elif stats.settled() == settled:
             clean.append(sha)
     messages.flush(findings, clean, stats)
     if findings:
@@ -183,12 +184,13 @@ class _Messages:
             return
         for sha, kind, message in held:
             label = f"<{kind} message {sha[:12]}>"
+            settled = stats.settled()
             # Lines count within the message, as people read it in `git log`.
             found = scan_blob(Blob(message, Origin(label, f"{kind}-message", sha)), self.ruleset, stats)
             if found:
                 commit = sha if kind == "commit" else None
                 findings.extend(_tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message")))
-            else:
+            elif stats.settled() == settled:
                 clean.append(sha)
 
 

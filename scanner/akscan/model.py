@@ -170,6 +170,13 @@ class ScanStats:
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
 
+    def settled(self) -> tuple[int, int]:
+        """What must not change while an object is scanned for it to be cached as clean: the content
+        skipped (a rule stopped by its time limit, an archive over a limit: not all of it was read) and
+        the findings a config's line allowlist dropped (another config, or ``--no-config``, would report
+        them: a repository's own config must not hide a key from later audits through the cache)."""
+        return sum(self.skipped.values()), self.suppressed.get("rule-allowlist", 0)
+
     def merge(self, other: ScanStats) -> None:
         self.files += other.files
         self.bytes += other.bytes
