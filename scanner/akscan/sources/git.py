@@ -469,10 +469,9 @@ _LOG_ARGS = [
 
 class HistoryLog(Background):
     """``git log --raw`` over all history (merges diffed against each parent), started in the background
-    so it runs while the blobs are scanned; read only if some blob holds a finding. It runs at the lowest
-    CPU priority: most scans find nothing and never read it, and it must not take a core from the scan's
-    workers (flask, two workers: 0.82 -> 0.77 s; a history with keys, where it is read: unchanged).
-    """
+    at the first finding (akscan.history), so it runs while the rest of the blobs are scanned. It runs
+    at the lowest CPU priority, so that it does not take a core from the scan's workers (the generated
+    history with keys: the same at normal priority, 0.47 against 0.46 s)."""
 
     def __init__(self, repo: str, extra_commits: list[str]) -> None:
         args = [*_LOG_ARGS, "--stdin"] if extra_commits else list(_LOG_ARGS)
