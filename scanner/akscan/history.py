@@ -297,12 +297,13 @@ def _results(
     on_finding: Callable[[], None] = lambda: None,
 ) -> Iterator[TaskResult]:
     """Each task's result; ``started`` is called once the scanning has begun (workers forked),
-    ``on_finding`` once some object holds a finding (from a worker: by a shared event, watched here)."""
+    ``on_finding`` when some object holds a finding (from a worker: by a shared event, watched here; it
+    may be called more than once, the caller makes it idempotent)."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or sum(o.size for o in objects) < PARALLEL_MIN_BYTES:
         started()
         if objects:
-            yield scan_objects(repo, objects, ruleset, content, _once(on_finding))
+            yield scan_objects(repo, objects, ruleset, content, on_finding)
         return
     import multiprocessing
     import threading
@@ -312,12 +313,11 @@ def _results(
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
     seen = multiprocessing.get_context(start_method()).Event()
     done = threading.Event()
-    tell = _once(on_finding)
 
     def watch() -> None:
         while not done.is_set():
             if seen.wait(0.05):
-                tell()
+                on_finding()
                 return
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -331,7 +331,7 @@ def _results(
             workers,
             _init,
             (repo, tasks, ruleset, content, seen),
-            lambda index: scan_objects(repo, tasks[index], ruleset, content, tell),
+            lambda index: scan_objects(repo, tasks[index], ruleset, content, on_finding),
             started,
         )
     finally:

@@ -43,6 +43,7 @@ ENGINE_MODULES = (
     "excludes.py",
     "rule_config.py",
     "model.py",
+    "history.py",  # which objects are cached clean, and how commit messages are scanned
 )
 
 
