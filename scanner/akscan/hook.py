@@ -69,7 +69,7 @@ def run_hook(
         scanned_as.setdefault(entry.sha, entry.path)
     found = _scan_blobs(top, scanned_as, ruleset, stats, "staged", content)
     leaky = [entry for entry in staged if entry.sha in found]
-    head = head_blobs_for(top, [entry.path for entry in leaky])  # path -> blob id at HEAD
+    head = head_blobs_for(top, [entry.path for entry in leaky], stats)  # path -> blob id at HEAD
     head_paths: dict[str, str] = {}
     for path, sha in head.items():
         head_paths.setdefault(sha, path)

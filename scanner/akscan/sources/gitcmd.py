@@ -5,6 +5,10 @@ that git would run for us — a GPG program for signed commits, a pager, an exte
 filter drivers, an fsmonitor hook, hooks, credential helpers. akscan only ever reads objects, so it
 switches all of that off with ``-c`` overrides (which beat any config file) and the environment, and
 turns off replace refs, which a repository could use to show git a clean object in place of a leaky one.
+No git process akscan starts on a repository may reach a transport: a repository that calls itself a
+partial clone makes git fetch every object it lacks from a "promisor" remote the moment a read needs it,
+and that fetch runs the programs the repository names (``remote.<name>.uploadpack``, ``core.sshCommand``,
+``core.gitProxy``). Only ``run_remote`` (the clone and fetch of a URL the user gave) may use one.
 Commands that could diff pass ``--no-ext-diff --no-textconv`` themselves (an empty ``diff.external``
 would make git try to run an empty command). No command akscan runs applies clean/smudge filters.
 """
@@ -42,6 +46,17 @@ HARDENED_CONFIG: tuple[tuple[str, str], ...] = (
     ("color.ui", "false"),
 )
 
+# Every transport refused, for every process but the user's own clone and fetch. ``protocol.allow`` alone is
+# not enough: a repository's ``protocol.<name>.allow=always`` beats it, so each known protocol is named too,
+# and GIT_ALLOW_PROTOCOL (below), which beats all of config, allows nothing. ``core.gitProxy`` cannot be
+# overridden with ``-c`` (git takes its first value, the repository's), hence GIT_PROXY_COMMAND.
+NO_TRANSPORT_CONFIG: tuple[tuple[str, str], ...] = (
+    ("protocol.allow", "never"),
+    *((f"protocol.{name}.allow", "never") for name in ("file", "git", "ssh", "http", "https", "ftp", "ftps", "ext")),
+    ("core.sshCommand", "false"),
+    ("fetch.recurseSubmodules", "false"),
+)
+
 # Environment for every git process: no prompts, no pager, no external diff, no replace refs, no locks.
 HARDENED_ENV: Mapping[str, str] = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -52,6 +67,14 @@ HARDENED_ENV: Mapping[str, str] = {
     "GIT_NO_REPLACE_OBJECTS": "1",
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_LITERAL_PATHSPECS": "1",
+}
+# Environment for every git process on a repository akscan did not fetch itself: no lazy fetch (git 2.44+;
+# older git tries and fails on the refused transport), and an empty allow-list, which git reads as "no
+# protocol at all" whatever the repository's config says; an empty proxy command means "no proxy".
+NO_TRANSPORT_ENV: Mapping[str, str] = {
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_ALLOW_PROTOCOL": "",
+    "GIT_PROXY_COMMAND": "",
 }
 # Variables that would make git run a program of someone else's choosing.
 UNSAFE_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_PROXY_COMMAND", "GIT_EDITOR")
@@ -76,14 +99,19 @@ def environment(repo: str | None = None) -> dict[str, str]:
     dropped = UNSAFE_ENV + (REPOSITORY_ENV if repo is not None else ())
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(HARDENED_ENV)
+    env.update(NO_TRANSPORT_ENV)
     return env
+
+
+_LOCAL_OVERRIDES = tuple(
+    part for key, value in HARDENED_CONFIG + NO_TRANSPORT_CONFIG for part in ("-c", f"{key}={value}")
+)
 
 
 def command(args: Sequence[str], repo: str | None = None) -> list[str]:
     """``git [-C repo] -c …hardening… --no-pager args``."""
-    overrides = [part for key, value in HARDENED_CONFIG for part in ("-c", f"{key}={value}")]
     location = ["-C", repo] if repo is not None else []
-    return ["git", *location, *overrides, "--no-pager", *args]
+    return ["git", *location, *_LOCAL_OVERRIDES, "--no-pager", *args]
 
 
 def wait(proc: subprocess.Popen[bytes], timeout: float = TIMEOUT) -> int:
@@ -186,10 +214,12 @@ def gitpython_repo(path: str) -> Any:
     import git as gitpython
 
     repo = gitpython.Repo(path)
-    repo.git.update_environment(**{k: v for k, v in HARDENED_ENV.items()})
     for name in UNSAFE_ENV + REPOSITORY_ENV:  # the repository is named by path
         repo.git.update_environment(**{name: None})
-    repo.git.set_persistent_git_options(c=[f"{key}={value}" for key, value in HARDENED_CONFIG], no_pager=True)
+    repo.git.update_environment(**HARDENED_ENV, **NO_TRANSPORT_ENV)
+    repo.git.set_persistent_git_options(
+        c=[f"{key}={value}" for key, value in HARDENED_CONFIG + NO_TRANSPORT_CONFIG], no_pager=True
+    )
     return repo
 
 

@@ -38,11 +38,18 @@ def staged_files(top: str, files: list[str], stats: ScanStats) -> list[StagedFil
     """Index entries for ``files`` (relative to the current folder, as pre-commit passes them), or for
     every added, copied, modified or renamed file when none are given."""
     if not files:
-        changed = _split(
-            _git(
-                "diff", "--cached", "--no-ext-diff", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames", cwd=top
-            )
+        diff = gitcmd.run(
+            ["diff", "--cached", "--no-ext-diff", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames"],
+            cwd=top,
+            check=False,
         )
+        if diff.returncode == 0:
+            changed = _split(diff.stdout)
+        else:
+            # HEAD cannot be compared (a tree of it is missing: a broken or partial clone, which akscan
+            # never lets git fetch): what changed is unknown, so every staged file is scanned.
+            _head_unreadable(stats, diff.stderr, diff.returncode)
+            changed = _split(_git("ls-files", "-z", "--full-name", cwd=top))
         if not changed:
             return []
         files, cwd = changed, top
@@ -72,14 +79,27 @@ def staged_files(top: str, files: list[str], stats: ScanStats) -> list[StagedFil
     return list(entries.values())
 
 
-def head_blobs_for(top: str, paths: list[str]) -> dict[str, str]:
-    """Blob ids of ``paths`` in HEAD (and of the HEAD path a staged file was renamed from)."""
+def _head_unreadable(stats: ScanStats, stderr: bytes, code: int) -> None:
+    reason = gitcmd.last_line(stderr, code)
+    if "head-unreadable" not in stats.skipped:
+        stats.skip("head-unreadable", "HEAD", f"HEAD cannot be read ({reason}): staged files are judged as new")
+    stats.incomplete = True
+
+
+def head_blobs_for(top: str, paths: list[str], stats: ScanStats | None = None) -> dict[str, str]:
+    """Blob ids of ``paths`` in HEAD (and of the HEAD path a staged file was renamed from); none when HEAD
+    cannot be read, so every finding counts as added by this commit."""
     if not paths or gitcmd.run(["rev-parse", "--verify", "-q", "HEAD"], top, check=False).returncode != 0:
         return {}
     renames: dict[str, str] = {}
-    status = _git("diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-z", "-M", cwd=top).split(
-        b"\0"
+    diff = gitcmd.run(
+        ["diff", "--cached", "--no-ext-diff", "--no-textconv", "--name-status", "-z", "-M"], cwd=top, check=False
     )
+    if diff.returncode != 0:  # HEAD cannot be read whole: no finding can be shown to be already committed
+        if stats is not None:
+            _head_unreadable(stats, diff.stderr, diff.returncode)
+        return {}
+    status = diff.stdout.split(b"\0")
     index = 0
     while index < len(status) - 1:
         code = status[index].decode()
