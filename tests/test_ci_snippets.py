@@ -37,14 +37,26 @@ def _bin_folder(repo: Repo) -> Path:
     return folder
 
 
-def run_step(repo: Repo, base: str, head: str = "HEAD") -> tuple[int, dict, str]:
+def run_step(repo: Repo, base: str, head: str = "HEAD", event: str = "push") -> tuple[int, dict, str]:
+    """The step as GitHub runs it: bash, with the event file GitHub writes for a push (``before``/``after``)
+    or a pull request (its base and head)."""
+    head_sha = repo.git("rev-parse", head)
+    if event == "push":
+        payload = {"before": base, "after": head_sha, "repository": {"default_branch": "main"}}
+    else:
+        payload = {"pull_request": {"base": {"sha": base}, "head": {"sha": head_sha}}}
+    event_file = repo.path.parent / "event.json"
+    event_file.write_text(json.dumps(payload))
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_", "GITLAB_"))},
         **ENV,
         "PATH": f"{_bin_folder(repo)}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": str(REPO / "scanner"),
-        "AKSCAN_BASE": base,
-        "AKSCAN_HEAD": head,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(event_file),
+        "GITHUB_SHA": head_sha,
+        "GITHUB_REF": "refs/heads/main",
     }
     proc = subprocess.run(["bash", "-e", str(SCRIPT)], cwd=repo.path, env=env, capture_output=True, text=True)
     sarif = json.loads((repo.path / "akscan.sarif").read_text())
@@ -52,8 +64,9 @@ def run_step(repo: Repo, base: str, head: str = "HEAD") -> tuple[int, dict, str]
     return proc.returncode, sarif, proc.stderr
 
 
-def key_ids(sarif: dict) -> set[str]:
-    return {r["properties"]["keyId"] for r in sarif["runs"][0]["results"]}
+def key_ids(sarif: dict, state: str | None = None) -> set[str]:
+    results = sarif["runs"][0]["results"]
+    return {r["properties"]["keyId"] for r in results if state is None or r.get("baselineState") == state}
 
 
 @pytest.fixture
@@ -71,19 +84,46 @@ def test_first_push_scans_everything(pushed: tuple[Repo, str, str]) -> None:
     assert code == 1 and key_ids(sarif) == {old_id}
 
 
-def test_push_that_adds_a_key_fails(pushed: tuple[Repo, str, str], keys: FakeKeys) -> None:
-    repo, before, _ = pushed
+def test_push_that_adds_a_key_fails_and_keeps_the_old_key_open(pushed: tuple[Repo, str, str], keys: FakeKeys) -> None:
+    repo, before, old_id = pushed
     new_id = keys.alibaba_id()
     repo.commit("new leak", app_py=f"auth = oss2.Auth('{new_id}', '{keys.alibaba_secret()}')\n")
     code, sarif, _ = run_step(repo, before)
-    assert code == 1 and key_ids(sarif) == {new_id}
+    # the old key, still in the code, stays in the upload (else code scanning would close its alert)
+    assert code == 1 and key_ids(sarif, "new") == {new_id} and key_ids(sarif, "unchanged") == {old_id}
+
+
+def test_push_that_adds_no_key_passes_and_still_lists_the_old_one(pushed: tuple[Repo, str, str]) -> None:
+    repo, before, old_id = pushed
+    repo.commit("docs", readme="hello\n")
+    code, sarif, err = run_step(repo, before)
+    assert code == 0 and key_ids(sarif, "unchanged") == {old_id} and key_ids(sarif, "new") == set(), err
 
 
 def test_push_that_only_touches_an_old_key_passes_and_still_lists_it(pushed: tuple[Repo, str, str]) -> None:
     repo, before, old_id = pushed
     repo.commit("touch", settings_py="# touched\n" + (repo.path / "settings_py").read_text())
     code, sarif, _ = run_step(repo, before)
-    assert code == 0 and key_ids(sarif) == {old_id}  # reported (medium), not blocking
+    assert code == 0 and key_ids(sarif, "unchanged") == {old_id}  # reported, not blocking
+
+
+def test_a_removed_key_leaves_the_upload(pushed: tuple[Repo, str, str]) -> None:
+    """Code scanning closes the alert of a key the push removed from the code: it is not in the upload."""
+    repo, before, _ = pushed
+    repo.git("rm", "-q", "settings_py")
+    repo.git("commit", "-q", "-m", "remove the key")
+    code, sarif, _ = run_step(repo, before)
+    assert code == 0 and key_ids(sarif) == set()
+
+
+def test_pull_request_is_scanned(pushed: tuple[Repo, str, str], keys: FakeKeys) -> None:
+    """A pull_request event has no ``before``: the old template made "..SHA" and passed it unscanned."""
+    repo, base, old_id = pushed
+    new_id = keys.alibaba_id()
+    repo.commit("new leak", app_py=f"auth = oss2.Auth('{new_id}', '{keys.alibaba_secret()}')\n")
+    code, sarif, err = run_step(repo, base, event="pull_request")
+    assert code == 1 and key_ids(sarif, "new") == {new_id} and key_ids(sarif, "unchanged") == {old_id}
+    assert "pull request" in err
 
 
 def test_force_push_falls_back_to_the_whole_history(pushed: tuple[Repo, str, str]) -> None:

@@ -100,8 +100,24 @@ def test_output_file(tmp_path: Path, keys: FakeKeys) -> None:
     result = run_akscan("scan", str(tmp_path / "src"), "--format", "json", "--output", str(out))
     assert result.code == 1 and result.out == ""
     assert json.loads(out.read_text())["summary"]["findings"] == 1
-    (summary,) = result.err.strip().splitlines()  # the CI log still says what happened, in one line
+    summary, where = result.err.strip().splitlines()  # the CI log still says what happened, and where
     assert summary.startswith("akscan: 1 finding (1 high)") and str(out) in summary
+    key_id = json.loads(out.read_text())["findings"][0]["key_id"]
+    assert where == f"akscan:   high {tmp_path / 'src' / 'a.py'}:1 alibaba {key_id}"
+
+
+def test_output_file_lists_where_the_keys_are_capped(tmp_path: Path, keys: FakeKeys) -> None:
+    for count, listed, more in ((19, 19, None), (20, 20, None), (21, 20, "… and 1 more"), (25, 20, "… and 5 more")):
+        folder = tmp_path / str(count)
+        made = [write_pair(folder / f"m{i:02}.py", keys) for i in range(count)]
+        ids = [key_id for key_id, _ in made]
+        out = tmp_path / f"{count}.sarif"
+        result = run_akscan("scan", str(folder), "--format", "sarif", "-o", str(out))
+        lines = result.err.strip().splitlines()[1:]
+        rows = [line for line in lines if " alibaba LTAI" in line]
+        assert len(rows) == listed and all(any(i in row for i in ids) for row in rows)
+        assert (more in lines[-1]) if more else len(lines) == listed
+        assert not any(secret in result.err for _, secret in made)
 
 
 def test_stdin(keys: FakeKeys) -> None:

@@ -475,10 +475,15 @@ def test_non_ascii_and_non_utf8_paths_are_reported_as_named(repo: Repo, keys: Fa
 def test_unknown_revisions_say_what_to_do(repo: Repo, keys: FakeKeys) -> None:
     key_id, _, line = pair(keys)
     repo.commit("leak", app=line)
-    for args in (("--range", "deadbeef..HEAD"), ("--branch", "nope"), ("--since", "v9"), ("--branch", "--all")):
+    result = run_akscan("git", str(repo.path), "--range", "deadbeef..HEAD")
+    assert result.code == 2 and "unknown revision 'deadbeef'" in result.err and "--range-fallback" in result.err
+    for args in (("--branch", "nope"), ("--since", "v9"), ("--branch", "--all"), ("--range", "main..nosuchbranch")):
         result = run_akscan("git", str(repo.path), *args)
-        assert result.code == 2 and "is not a commit in this clone" in result.err and "--range-fallback" in result.err
+        assert result.code == 2 and "unknown revision" in result.err, result.err
         assert "usage: git" not in result.err.lower()
+        # a name is a typo or an unfetched branch, never a force-pushed commit: no fallback hides it
+        fallback = run_akscan("git", str(repo.path), *args, "--range-fallback", "all")
+        assert fallback.code == 2 and "unknown revision" in fallback.err
     fallback = run_akscan(
         "git", str(repo.path), "--range", "deadbeef..HEAD", "--range-fallback", "all", "--format", "json"
     )
@@ -737,3 +742,26 @@ def test_an_object_not_read_whole_is_not_cached_as_clean(
     monkeypatch.undo()
     _, again = history(repo.path)
     assert [f["key_id"] for f in again["findings"]] == [key_id]
+
+
+def test_a_range_with_an_empty_side_is_refused(repo: Repo, keys: FakeKeys) -> None:
+    """CI's empty "before" on a pull request made `..SHA`, which git reads as an empty range: a gate that
+    scanned nothing and passed."""
+    _, _, line = pair(keys)
+    repo.commit("init", readme="hello\n")
+    head = repo.commit("leak", app=line)
+    for bad in (f"..{head}", f"{head}..", "..", f"...{head}", " ..HEAD"):
+        result = run_akscan("git", str(repo.path), "--range", bad)
+        assert result.code == 2 and "both sides are needed" in result.err, (bad, result.err)
+        assert len(result.err.strip().splitlines()) == 1
+    assert run_akscan("git", str(repo.path), "--range", f"{head}~1..{head}").code == 1
+
+
+def test_a_range_that_holds_no_commits_says_it_scanned_nothing(repo: Repo, keys: FakeKeys) -> None:
+    _, _, line = pair(keys)
+    repo.commit("init", readme="hello\n")
+    head = repo.commit("leak", app=line)
+    result = run_akscan("git", str(repo.path), "--range", f"{head}..{head}", "--format", "json")
+    assert result.code == 0 and "holds no commits: nothing was scanned" in result.err
+    result = run_akscan("git", str(repo.path), "--range", f"{head}~1..{head}", "--format", "json")
+    assert result.code == 1 and "nothing was scanned" not in result.err

@@ -76,17 +76,22 @@ def test_key_already_committed_is_reported_one_severity_lower(repo: Repo, keys: 
     repo.commit("old leak", settings=line)
     repo.write("settings", line + "DEBUG = False\n")
     repo.git("add", "settings")
-    code, document, _ = hook(repo, "settings")
+    code, document, err = hook(repo, "settings")
     (finding,) = document["findings"]
     assert finding["key_id"] == key_id and finding["git"]["present_at_head"] is True
-    assert finding["severity"] == "medium" and code == 1  # lowered from high, still reported
-    code, _, _ = hook(repo, "--fail-on", "high", "--", "settings")
-    assert code == 0  # only keys this commit adds block it
+    # lowered from high, reported, and by default not blocking: the commit does not add it
+    assert finding["severity"] == "medium" and code == 0
+    assert "adds no key, but touches 1 already committed" in err and f"settings:1 alibaba {key_id}" in err
+    assert "UpdateAccessKey" in err  # how to rotate it
+    code, _, _ = hook(repo, "--block-committed", "--", "settings")
+    assert code == 1  # the former behaviour, on request
+    code, _, _ = hook(repo, "--block-committed", "--fail-on", "high", "--", "settings")
+    assert code == 0  # lowered to medium: a high gate lets it through
     new_id, new_line = pair(keys)
     repo.write("settings", line + new_line)
     repo.git("add", "settings")
-    code, document, _ = hook(repo, "--fail-on", "high", "--", "settings")
-    assert code == 1
+    code, document, err = hook(repo, "--", "settings")
+    assert code == 1 and "adds no key" not in err
     assert {(f["key_id"], f["severity"]) for f in document["findings"]} == {(key_id, "medium"), (new_id, "high")}
 
 

@@ -188,3 +188,59 @@ def test_forty_staged_files_give_one_verdict(project: tuple[Repo, dict[str, str]
     assert result.returncode != 0 and key_id in output
     summaries = [line for line in output.splitlines() if " in " in line and "scanned in" in line]
     assert len(summaries) == 1 and summaries[0].startswith("1 finding"), summaries  # one process, one answer
+
+
+def _baseline_command(output: str) -> list[str]:
+    """The baseline command the refusal message names, as the user would copy it."""
+    import re
+    import shlex
+
+    match = re.search(r"`([^`]*baseline create)`", output)
+    assert match, output
+    return shlex.split(match.group(1))
+
+
+def test_the_refusal_names_a_baseline_command_that_works_and_the_hook_applies_it(
+    project: tuple[Repo, dict[str, str]], keys: FakeKeys
+) -> None:
+    """Under pre-commit akscan lives in pre-commit's own virtualenv, not on PATH: the command the refusal
+    gives must run as printed, and the baseline it writes must then let the commit through."""
+    repo, env = project
+    key_id = keys.alibaba_id()
+    repo.write("fixture.py", f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')  # a test double\n")
+    repo.git("add", "fixture.py")
+    refused = commit(repo, env, "fixture")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and key_id in output
+    command = _baseline_command(output)
+    path_without_akscan = {**env, "PATH": "/usr/bin:/bin"}
+    made = subprocess.run(command, cwd=repo.path, env=path_without_akscan, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    repo.git("add", ".akscan-baseline.json")
+    accepted = commit(repo, env, "fixture, with its baseline")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "akscan: baseline:" in accepted.stdout + accepted.stderr  # said, as a config is
+
+
+def test_a_commit_touching_a_committed_key_passes_with_a_warning(
+    tmp_path: Path, hook_source: tuple[Path, str, dict[str, str]], keys: FakeKeys
+) -> None:
+    env = hook_source[2]
+    repo = make_project(tmp_path / "touch", hook_source)
+    key_id = keys.alibaba_id()
+    repo.write("settings.py", f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "an old leak, before the hook")
+    repo.write("settings.py", (repo.path / "settings.py").read_text() + "DEBUG = False\n")
+    repo.git("add", "settings.py")
+    result = commit(repo, env, "touch settings")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "already committed at HEAD" in output and key_id in output and "UpdateAccessKey" in output
+    strict = make_project(tmp_path / "strict", hook_source, "        entry: akscan hook --block-committed --\n")
+    strict.write("settings.py", f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    strict.git("add", "-A")
+    strict.git("commit", "-q", "--no-verify", "-m", "old")
+    strict.write("settings.py", (strict.path / "settings.py").read_text() + "DEBUG = False\n")
+    strict.git("add", "settings.py")
+    assert commit(strict, env, "touch").returncode != 0

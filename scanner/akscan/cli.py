@@ -224,6 +224,7 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
         only_live=bool(opts.get("only_live")),
         fail_on_incomplete=bool(opts.get("fail_on_incomplete")),
         no_color=bool(opts.get("no_color")),
+        block_committed=bool(opts.get("block_committed")),
     )
 
 
@@ -245,7 +246,7 @@ def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
     )
 
 
-def _settings(opts: dict[str, Any], anchor: Path) -> RunConfig:
+def _settings(opts: dict[str, Any], anchor: Path, uses_baseline: bool = True) -> RunConfig:
     from akscan.settings import prepare
 
     settings = prepare(_flags(opts, _verify_options(opts)), anchor)
@@ -254,6 +255,10 @@ def _settings(opts: dict[str, Any], anchor: Path) -> RunConfig:
 
         # Said every run: a config found in a scanned tree can exclude paths and allowlist keys.
         sys.stderr.write(f"akscan: config: {safe(str(settings.config_path))} (--no-config to ignore it)\n")
+    if settings.default_baseline is not None and uses_baseline and not settings.quiet:
+        from akscan.report import safe
+
+        sys.stderr.write(f"akscan: baseline: {safe(str(settings.default_baseline))} (--no-config to ignore it)\n")
     return settings
 
 
@@ -338,7 +343,15 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
         raise UsageError("--since and --range cannot be combined: use --range A..B alone")
     if rev_range:
         if ".." not in rev_range:
-            raise UsageError(f"--range {rev_range!r}: expected A..B (e.g. origin/main..HEAD)")
+            raise UsageError(f"--range {rev_range!r}: expected A..B (e.g. origin/main..HEAD), or auto in CI")
+        base, _, head = rev_range.partition("...") if "..." in rev_range else rev_range.partition("..")
+        if not base.strip() or not head.strip():
+            # git reads "..B" as "HEAD..B" and "A.." as "A..HEAD": in CI, an empty "before" made a gate that
+            # scanned nothing and passed.
+            raise UsageError(
+                f"--range {rev_range!r}: both sides are needed (A..B); an empty side is what CI gives on a pull "
+                "request or a branch's first push: use --range auto there"
+            )
         return [rev_range]
     if since:
         return [*(branches or ("HEAD",)), f"^{since}"]
@@ -352,7 +365,14 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @output_options
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: automatic).")
 @click.option("--since", default=None, metavar="REV", help="Only what commits after REV (up to HEAD) added.")
-@click.option("--range", "rev_range", default=None, metavar="A..B", help="Only what commits in A..B added.")
+@click.option(
+    "--range",
+    "rev_range",
+    default=None,
+    metavar="A..B|auto",
+    help="Only what commits in A..B added; auto: what the CI's push, pull request or merge request adds "
+    "(GitHub Actions, GitLab CI).",
+)
 @click.option("--branch", "branches", multiple=True, metavar="REF", help="Only history reachable from REF.")
 @click.option(
     "--range-fallback",
@@ -380,6 +400,25 @@ def git_command(repo: str, **opts: Any) -> int:
         git_source.cancel_early()
 
 
+def _looks_like_commit_id(name: str) -> bool:
+    return 7 <= len(name) <= 64 and all(c in "0123456789abcdefABCDEF" for c in name)
+
+
+def _ci_range(repo: str, quiet: bool) -> str | None:
+    """``--range auto``: the range the CI event adds (None: the whole history), said on stderr."""
+    from akscan import ci_event
+    from akscan.sources.git import has_ref, open_repository
+
+    resolved = open_repository(repo)
+    chosen = ci_event.resolve(os.environ, lambda ref: has_ref(resolved, ref))
+    if not quiet:
+        from akscan.report import safe
+
+        what = chosen.revision_range or "the whole history"
+        sys.stderr.write(f"akscan: --range auto: {safe(what)} ({safe(chosen.reason)})\n")
+    return chosen.revision_range
+
+
 def _git_command(repo: str, **opts: Any) -> int:
     from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
@@ -390,9 +429,17 @@ def _git_command(repo: str, **opts: Any) -> int:
     if is_url(repo):  # mirrored into the cache, then audited like a local clone
         url, repo = repo, _mirror(repo, opts)
     settings = _settings(opts, Path(repo))
+    if opts["rev_range"] == "auto":
+        opts = {**opts, "rev_range": _ci_range(repo, settings.quiet)}
     revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
     if revisions is not None:
         missing = unknown_revisions(open_repository(repo), revisions)
+        names = [m for m in missing if not _looks_like_commit_id(m)]
+        if names:  # a typo or a branch that is not fetched: no fallback hides it
+            raise UsageError(
+                f"unknown revision {', '.join(repr(m) for m in names)}: no branch, tag or commit of that name in "
+                "this clone (a remote branch is origin/NAME; fetch it first)"
+            )
         if missing and opts["range_fallback"] == "all":
             sys.stderr.write(
                 f"akscan: note: {', '.join(repr(m) for m in missing)} is not in this clone; "
@@ -401,8 +448,9 @@ def _git_command(repo: str, **opts: Any) -> int:
             revisions = None
         elif missing:
             raise UsageError(
-                f"{', '.join(repr(m) for m in missing)} is not a commit in this clone (a force-push removes the "
-                "old tip; a shallow clone may not have it): fetch it or deepen the clone (git fetch --unshallow), "
+                f"unknown revision {', '.join(repr(m) for m in missing)}: not a commit in this clone (a force-push "
+                "removes the old tip; a shallow clone may not have it): fetch it or deepen the clone (git fetch "
+                "--unshallow), "
                 "or add --range-fallback all to scan the whole history instead"
             )
     bar = None
@@ -427,6 +475,14 @@ def _git_command(repo: str, **opts: Any) -> int:
         from akscan.sources.remote import shown_url
 
         result.stats.extra["git"].update(repository=shown_url(url), mirror=repo)
+    counts = result.stats.extra.get("git", {})
+    if revisions is not None and not any(counts.get(kind) for kind in ("commits", "blobs", "tags")):
+        # A gate that judged nothing must say so (an empty range used to pass as "0 findings").
+        from akscan.report import safe
+
+        sys.stderr.write(
+            f"akscan: warning: {safe(' '.join(revisions))} holds no commits: nothing was scanned (0 objects)\n"
+        )
     if result.stats.incomplete and not settings.quiet:
         click.echo(
             "akscan: warning: history is incomplete (shallow or partial clone, or missing objects); "
@@ -555,12 +611,20 @@ def _mirror(url: str, opts: dict[str, Any]) -> str:
 @cli.command(context_settings={"allow_interspersed_args": False})
 @click.argument("files", nargs=-1, type=str, metavar="[--] [FILE]...")
 @output_options
+@click.option(
+    "--block-committed",
+    is_flag=True,
+    help="Also refuse a commit that only touches a file holding a key already committed at HEAD (by default "
+    "that is a warning: the commit does not add the key).",
+)
 def hook(files: tuple[str, ...], **opts: Any) -> int:
     """Pre-commit hook: scan the staged version of FILES (default: every staged file).
 
-    Keys already committed in a touched file are reported one severity lower (with --fail-on high, only
-    keys this commit adds block it). Offline by construction: no verification, no network; never rewrites
-    files or the baseline. Put `--` before the file names, so that no file name is read as an option.
+    A commit that adds a key is refused. Keys already committed in a touched file are reported one severity
+    lower with a warning on how to rotate them, and do not block (--block-committed: they do). Uses
+    .akscan-baseline.json at the repository's top when it exists. Offline by construction: no verification,
+    no network; never rewrites files or the baseline. Put `--` before the file names, so that no file name
+    is read as an option.
     """
     from akscan.conclude import finish
     from akscan.hook import run_hook
@@ -649,7 +713,9 @@ def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) 
     if update and not os.path.exists(target):
         raise UsageError(f"{target} does not exist: use `akscan baseline create` first")
     opts = {**opts, "baseline": None, "fmt": "text", "output": None}
-    settings = dataclasses.replace(_settings(opts, Path(paths[0] if paths else ".")), baseline=None)
+    settings = dataclasses.replace(
+        _settings(opts, Path(paths[0] if paths else "."), uses_baseline=False), baseline=None
+    )
     result = _scan_paths(list(paths) or ["."], settings, opts)
     suppress_findings(result, settings)
     print_errors(result.stats, settings.quiet)

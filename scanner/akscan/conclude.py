@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from akscan.errors import ExitCode, UsageError
-from akscan.model import ScanResult
+from akscan.model import Finding, ScanResult
 from akscan.report import safe
 from akscan.settings import RunConfig
 
@@ -110,7 +110,10 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         from akscan.report.text import summary_line
 
         sys.stderr.write(f"akscan: {summary_line(report)} (report: {safe(settings.output or '')})\n")
-    failing = [f for f in findings if f.severity >= settings.fail_on]
+        _list_where(findings, settings)
+    failing = [f for f in findings if f.severity >= settings.fail_on and not _not_added(f, settings)]
+    if not failing and not settings.quiet:
+        _warn_committed(findings, settings)
     if failing:
         return ExitCode.FINDINGS
     if result.stats.skipped.get("missing") and not findings:
@@ -122,6 +125,57 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         )
         return ExitCode.ERROR
     return ExitCode.CLEAN
+
+
+MAX_LISTED = 20
+
+
+def _list_where(findings: list[Finding], settings: RunConfig) -> None:
+    """With the report in a file, the CI log still says where each key is (the report may be an artifact
+    nobody opens): path:line, provider, key ID, commit; the ones that fail the gate first."""
+    ordered = sorted(findings, key=lambda f: (_not_added(f, settings), -f.severity, f.location.path, f.location.line))
+    for finding in ordered[:MAX_LISTED]:
+        where = f"{safe(finding.location.path)}:{finding.location.line}"
+        commit = f" commit {finding.git.commit[:12]}" if finding.git is not None and finding.git.commit else ""
+        note = " (already there before; not failing)" if _not_added(finding, settings) else ""
+        sys.stderr.write(
+            f"akscan:   {finding.severity} {where} {finding.provider} {safe(finding.key_id or '(secret only)')}"
+            f"{commit}{note}\n"
+        )
+    if len(ordered) > MAX_LISTED:
+        sys.stderr.write(f"akscan:   … and {len(ordered) - MAX_LISTED} more (see the report)\n")
+
+
+def _not_added(finding: Finding, settings: RunConfig) -> bool:
+    """A credential this change did not add: a range scan's key that was there before the range, or a key
+    a commit touches that HEAD already holds. Reported (it is still a leak, and code scanning must keep its
+    alert open) but never failing the gate (the hook's ``--block-committed`` makes committed keys fail)."""
+    if finding.git is None:
+        return False
+    if finding.git.present_before_range:
+        return True
+    return finding.git.source == "staged" and bool(finding.git.present_at_head) and not settings.block_committed
+
+
+def _warn_committed(findings: list[Finding], settings: RunConfig) -> None:
+    """The hook lets a commit through that touches keys already committed: say which, and how to rotate."""
+    from akscan.report.text import ROTATE
+
+    committed = [f for f in findings if f.git is not None and f.git.source == "staged" and f.git.present_at_head]
+    if not committed:
+        return
+    sys.stderr.write(
+        f"akscan: warning: this commit adds no key, but touches {len(committed)} already committed at HEAD "
+        "(not blocking; --block-committed to refuse such commits):\n"
+    )
+    for finding in committed[:MAX_ERROR_LINES]:
+        how = ROTATE.get(finding.provider, "rotate it in the provider's console").format(key=safe(finding.key_id))
+        sys.stderr.write(
+            f"akscan:   {safe(finding.location.path)}:{finding.location.line} {finding.provider} "
+            f"{safe(finding.key_id or '(secret only)')} — {how}\n"
+        )
+    if len(committed) > MAX_ERROR_LINES:
+        sys.stderr.write(f"akscan:   … and {len(committed) - MAX_ERROR_LINES} more\n")
 
 
 def print_errors(stats: Any, quiet: bool) -> None:

@@ -79,6 +79,20 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+DEFAULT_BASELINE = ".akscan-baseline.json"
+
+
+def find_default_baseline(start: Path) -> Path | None:
+    """``.akscan-baseline.json`` at the top of the git work tree holding ``start`` (or in ``start``'s own
+    folder when no repository holds it), when it is there: what `akscan baseline create` writes and the
+    hook's refusal tells people to create, so every command finds it without being told."""
+    directory = start if start.is_dir() else start.parent
+    chain = [directory, *directory.parents]
+    top = next((folder for folder in chain if (folder / ".git").exists()), directory)
+    candidate = top / DEFAULT_BASELINE
+    return candidate if candidate.is_file() else None
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()

@@ -19,7 +19,7 @@ from akscan import fastgate
 from akscan.decode.archives import lone_member_name
 from akscan.delta import DeltaScanner
 from akscan.history_cache import HistoryCache
-from akscan.history_range import mark_present_before, range_bases
+from akscan.history_range import mark_present_before, range_bases, still_at_head
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
 from akscan.pipeline import ContentOptions, scan_blob, scan_bytes, scan_content, sort_findings
 from akscan.rules import Ruleset
@@ -661,6 +661,9 @@ def scan_history(
             findings = mark_present_before(repo, findings, range_bases(options.revisions), ruleset, options.content)
     elif log is not None:
         log.cancel()
+    if options.revisions is not None:
+        earlier = still_at_head(repo, findings, options.revisions, ruleset, options.content, cached | clean, stats)
+        findings.extend(options.excludes.filter_findings(earlier, stats))
     refs = unchanged.get("refs")
     if not isinstance(refs, int):
         refs = len(git_output(repo, "for-each-ref", "--format=%(refname)").splitlines())
@@ -684,6 +687,7 @@ def scan_history(
         "cached_objects": total - len(todo),
         "unchanged_since_last_scan": bool(unchanged),
         "missing_objects": stats.skipped.get("missing-object", 0),
+        "range": list(options.revisions) if options.revisions is not None else None,
         "unreachable_commits": len(inv.unreachable_commits),
         "shallow": inv.shallow,
         "partial": inv.partial,

@@ -53,6 +53,7 @@ class Flags:
     only_live: bool = False
     fail_on_incomplete: bool = False
     no_color: bool = False
+    block_committed: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,12 @@ class RunConfig:
     rule_settings: RuleSettings = field(default_factory=RuleSettings)
     fail_on_incomplete: bool = False
     colour: bool = True
+    default_baseline: Path | None = None  # the baseline file found beside the repository's top, when used
+    block_committed: bool = False  # hook: keys already committed at HEAD fail it too
 
 
 def prepare(flags: Flags, anchor: Path) -> RunConfig:
-    from akscan.config import find_config, load_config
+    from akscan.config import find_config, find_default_baseline, load_config
     from akscan.rules import load_ruleset
     from akscan.suppress import load_baseline
 
@@ -98,6 +101,10 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
     ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs, inline=inline)
     config.rule_settings.check_rule_ids((rule.id for rule in ruleset.rules), config.source or "config")
     baseline_file = flags.baseline or (str(config.baseline) if config.baseline else None)
+    default_baseline = None
+    if baseline_file is None and not flags.no_config:
+        default_baseline = find_default_baseline(anchor.resolve())
+        baseline_file = str(default_baseline) if default_baseline else None
     return RunConfig(
         ruleset=ruleset,
         config=config,
@@ -116,4 +123,6 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         rule_settings=config.rule_settings,
         fail_on_incomplete=flags.fail_on_incomplete,
         colour=not flags.no_color,
+        default_baseline=default_baseline,
+        block_committed=flags.block_committed,
     )

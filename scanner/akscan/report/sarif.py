@@ -135,12 +135,13 @@ def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]
                 "commit": finding.git.commit,
                 "blob": finding.git.blob,
                 "presentAtHead": finding.git.present_at_head,
+                "presentBeforeRange": finding.git.present_before_range,
             }.items()
             if v is not None
         }
     if finding.verification is not None:
         properties["verification"] = finding.verification.status
-    return {
+    result = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
@@ -149,6 +150,15 @@ def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]
         "partialFingerprints": {"akscanFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
+    if _is_range(report):
+        # Code scanning reads each upload as the full set: keys from before the range stay open, as unchanged.
+        before = finding.git is not None and bool(finding.git.present_before_range)
+        result["baselineState"] = "unchanged" if before else "new"
+    return result
+
+
+def _is_range(report: Report) -> bool:
+    return bool(report.stats.extra.get("git", {}).get("range"))
 
 
 def document(report: Report) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def write(report: Report, stream: TextIO) -> None:
         stream.write("\n")
     stream.write(summary_line(report) + "\n")
     if report.findings:
-        stream.write(what_to_do(report.findings))
+        stream.write(what_to_do(report.findings, akscan_invocation() if report.command == "hook" else "akscan"))
 
 
 # How to take a leaked key out of service, per provider: the console path and the CLI command.
@@ -172,21 +172,49 @@ def _expiry_line(finding: Finding) -> str:
     return f"valid until {safe(finding.expires_at)}: still usable for {describe(left)}"
 
 
-def what_to_do(findings: list[Finding]) -> str:
-    """What a person should do next: for a real leak first, then for a false positive."""
-    keys: dict[str, str] = {}
+MAX_KEYS_PER_PROVIDER = 10
+
+
+def akscan_invocation() -> str:
+    """How to run akscan from where the user is: ``akscan`` when that name on PATH is this installation;
+    otherwise (under pre-commit, akscan lives in a virtual environment of pre-commit's own, not on the
+    user's PATH) this interpreter with ``-m akscan``, which always is."""
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    found = shutil.which("akscan")
+    here = os.path.dirname(os.path.abspath(sys.executable))
+    # pre-commit puts its environment's bin/ first on PATH while the hook runs (and says PRE_COMMIT=1):
+    # `akscan` resolves here, but not in the user's shell afterwards.
+    if found and os.path.dirname(os.path.abspath(found)) == here and os.environ.get("PRE_COMMIT") != "1":
+        return "akscan"
+    return f"{shlex.quote(sys.executable)} -m akscan"
+
+
+def what_to_do(findings: list[Finding], invocation: str = "akscan") -> str:
+    """What a person should do next: for a real leak first (every key, by provider), then for a false
+    positive (with a command that runs where they are)."""
+    keys: dict[str, list[str]] = {}
     temporary = False
     for finding in findings:
         if finding.kind == Kind.STS or (finding.key_id or "").startswith(("STS.", "ASIA")):
             temporary = True  # temporary credentials cannot be disabled: they expire
         elif finding.provider in ROTATE and finding.key_id:
-            keys.setdefault(finding.provider, finding.key_id)
+            named = keys.setdefault(finding.provider, [])
+            if finding.key_id not in named:
+                named.append(finding.key_id)
     lines = [
         "If a key is real: remove it from the code and read it from the environment, or better use a RAM "
         "role / STS credentials (short-lived); if it was ever pushed, shared or left this machine, disable "
         "and rotate it FIRST — removing it from the code does not take it out of history:"
     ]
-    lines += [f"  - {ROTATE[provider].format(key=key)}" for provider, key in sorted(keys.items())]
+    for provider, named in sorted(keys.items()):
+        for key in named[:MAX_KEYS_PER_PROVIDER]:
+            lines.append(f"  - {ROTATE[provider].format(key=safe(key))}")
+        if len(named) > MAX_KEYS_PER_PROVIDER:
+            lines.append(f"  - … and {len(named) - MAX_KEYS_PER_PROVIDER} more {provider} keys (see the report)")
     if temporary:
         lines.append(
             "  - STS temporary credentials expire on their own (minutes to hours) and cannot be disabled: "
@@ -194,7 +222,8 @@ def what_to_do(findings: list[Finding]) -> str:
         )
     lines.append(
         "If it is a false positive: add `akscan:allow` in a comment on its line, or record it with "
-        "`akscan baseline create`."
+        f"`{invocation} baseline create` (it writes .akscan-baseline.json, which every akscan command, the "
+        "hook included, then applies; commit it)."
     )
     return "\n".join(lines) + "\n"
 

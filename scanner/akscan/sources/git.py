@@ -95,6 +95,10 @@ def unknown_revisions(repo: str, revisions: list[str]) -> list[str]:
     return [name for name in names if not _is_commit(repo, name)]
 
 
+def has_ref(repo: str, ref: str) -> bool:
+    return gitcmd.run(["show-ref", "--verify", "--quiet", ref], repo, check=False).returncode == 0
+
+
 def _is_commit(repo: str, name: str) -> bool:
     probe = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"]
     return gitcmd.run(probe, repo, check=False).returncode == 0
