@@ -124,11 +124,14 @@ def _scan_step() -> dict:
     return next(step for step in _action()["runs"]["steps"] if step.get("name") == "Scan")
 
 
-def run_action(repo: Repo, **inputs: str) -> tuple[int, dict, str]:
+def run_action(repo: Repo, extra_env: dict[str, str] | None = None, **inputs: str) -> tuple[int, dict, str]:
     step = _scan_step()
     defaults = {name: str(spec.get("default", "")) for name, spec in _action()["inputs"].items()}
     values = {**defaults, **{k.replace("_", "-"): v for k, v in inputs.items()}}
-    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO / "scanner")}
+    outside = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_"))}
+    env = {**outside, **ENV, "PYTHONPATH": str(REPO / "scanner"), **(extra_env or {})}
+    if "range" not in inputs and not extra_env:
+        values["range"] = "all"  # no event here: a local run of the whole history
     for name, expression in step["env"].items():  # ${{ inputs.x }} as GitHub fills it in
         env[name] = values[expression.split("inputs.", 1)[1].rstrip("} ").strip()]
     command = akscan_command()
@@ -162,13 +165,24 @@ def history(tmp_path: Path, keys: FakeKeys) -> tuple[Repo, str, str, str]:
 def test_action_scans_a_range_the_history_and_the_files(history: tuple[Repo, str, str, str]) -> None:
     repo, base, old_id, new_id = history
     code, sarif, _ = run_action(repo, range=f"{base}..HEAD")
-    assert code == 1 and _keys_in(sarif) == {new_id}
+    states = {r["properties"]["keyId"]: r["baselineState"] for r in sarif["runs"][0]["results"]}
+    assert code == 1 and states == {new_id: "new", old_id: "unchanged"}
     code, sarif, _ = run_action(repo)
     assert code == 1 and _keys_in(sarif) == {old_id, new_id}
     code, sarif, _ = run_action(repo, command="scan", sarif="files.sarif")
     assert code == 1 and _keys_in(sarif) == {old_id, new_id}
-    code, sarif, err = run_action(repo, range=f"{'0' * 40}..HEAD")  # a first push: no "before"
-    assert code == 1 and _keys_in(sarif) == {old_id, new_id} and "whole history" in err
+    code, sarif, _ = run_action(repo, range="all")
+    assert code == 1 and _keys_in(sarif) == {old_id, new_id}
+    # the default, auto: a pull request's event (it has no "before") gives its base..head
+    event = repo.path.parent / "event.json"
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": repo.head()}}}))
+    github = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    code, sarif, err = run_action(repo, extra_env={**github, "GITHUB_SHA": repo.head()})
+    assert code == 1 and "pull request" in err
+    assert {r["properties"]["keyId"]: r["baselineState"] for r in sarif["runs"][0]["results"]} == {
+        new_id: "new",
+        old_id: "unchanged",
+    }
 
 
 def test_action_applies_the_baseline_and_fail_on(history: tuple[Repo, str, str, str]) -> None:
@@ -180,3 +194,62 @@ def test_action_applies_the_baseline_and_fail_on(history: tuple[Repo, str, str, 
     assert code == 0 and _keys_in(sarif) == set()
     code, _, _ = run_action(repo, fail_on="critical")
     assert code == 0  # high findings, a critical gate
+
+
+def _step(name: str) -> dict:
+    return next(step for step in _action()["runs"]["steps"] if step.get("name") == name)
+
+
+def test_action_installs_akscan_in_a_virtualenv_of_its_own(tmp_path: Path, keys: FakeKeys) -> None:
+    """The runner's system Python refuses `pip install` (PEP 668): the Install step makes a virtualenv in
+    RUNNER_TEMP, installs there, and puts its bin/ on GITHUB_PATH for the Scan step. Run as GitHub runs it,
+    with a wheel of this checkout as the action's path and this environment's packages as the index."""
+    code = f"import hatchling.build as h; print(h.build_wheel({str(tmp_path / 'wheels')!r}))"
+    built = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    wheel = tmp_path / "wheels" / built.stdout.strip().splitlines()[-1]
+    runner_temp, github_path = tmp_path / "runner-temp", tmp_path / "github-path"
+    runner_temp.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_PATH": str(github_path),
+        "GITHUB_ACTION_PATH": str(wheel),
+        "PIP_NO_DEPS": "1",  # no registry in a test: the dependencies come from this environment below
+        "PIP_NO_INDEX": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    install = subprocess.run(
+        ["bash", "-e", "-c", _step("Install akscan")["run"]], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert install.returncode == 0, install.stderr
+    (added,) = github_path.read_text().splitlines()
+    venv_bin = Path(added)
+    assert venv_bin.parent.parent == runner_temp and (venv_bin / "akscan").exists()
+    purelib = subprocess.run(
+        [str(venv_bin / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import sysconfig
+
+    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    repo = Repo(tmp_path / "src")
+    key_id = keys.alibaba_id()
+    repo.commit("leak", app_py=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    scan_env = {**env, "PATH": f"{venv_bin}{os.pathsep}/usr/bin:/bin"}
+    run = subprocess.run(
+        ["akscan", "git", ".", "--format", "json"], cwd=repo.path, env=scan_env, capture_output=True, text=True
+    )
+    assert run.returncode == 1 and key_id in run.stdout, run.stderr
+
+
+def test_action_uses_current_action_versions() -> None:
+    uses = {
+        step["uses"].split("@")[0]: step["uses"].split("@")[1] for step in _action()["runs"]["steps"] if "uses" in step
+    }
+    assert uses["github/codeql-action/upload-sarif"] == "v4"
+    readme = (REPO / "README.md").read_text()
+    for stale in ("actions/checkout@v4", "actions/setup-python@v5", "upload-sarif@v3", "@v0.1.0"):
+        assert stale not in readme, stale
