@@ -6,7 +6,10 @@ GitLab's own host): a top-level ``version`` and ``scan`` (analyzer and scanner w
 version; ``type: secret_detection``; start and end time; status) and ``vulnerabilities``, each with an
 ``id``, ``category``, ``name``, ``severity`` (Critical … Info), ``identifiers`` (the first is the primary
 one that tracks the finding across commits), ``location`` (``file``, ``start_line``, ``end_line``, and
-for history scans the ``commit``), and a ``solution``. Secrets stay redacted unless --no-redact.
+``commit``, which the secret-detection schema requires in every location: the introducing commit in a
+history scan; for a scan of files, the work tree's HEAD, else ``$CI_COMMIT_SHA``, else forty zeros), and a
+``solution``. Fields 15.0.0 removed from a vulnerability (``confidence``, ``scanner``, ``message``,
+``cve``) are not written. Secrets stay redacted unless --no-redact.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from akscan.model import Finding, Severity, redact
 from akscan.report import Report, safe
 
 SCHEMA_VERSION = "15.0.7"
+ZERO_SHA = "0" * 40
 _SEVERITY = {
     Severity.CRITICAL: "Critical",
     Severity.HIGH: "High",
@@ -47,7 +51,7 @@ def _repository_path(path: str, report: Report) -> str:
     return shown
 
 
-def vulnerability(finding: Finding, report: Report) -> dict[str, Any]:
+def vulnerability(finding: Finding, report: Report, commit: str = ZERO_SHA) -> dict[str, Any]:
     secret = redact(finding.secret) if report.redact else finding.secret
     location: dict[str, Any] = {
         "file": _repository_path(finding.location.path, report),
@@ -61,6 +65,8 @@ def vulnerability(finding: Finding, report: Report) -> dict[str, Any]:
             "date": finding.git.date or "",
             "message": safe(finding.git.summary),
         }
+    else:
+        location["commit"] = {"sha": commit}
     described = f"{finding.title}: key ID {finding.key_id}" if finding.key_id else finding.title
     if secret:
         described += f", secret {secret}"
@@ -69,13 +75,9 @@ def vulnerability(finding: Finding, report: Report) -> dict[str, Any]:
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"akscan:{finding.fingerprint}:{finding.location.path}")),
         "category": "secret_detection",
         "name": finding.title,
-        "message": f"{finding.title} in {safe(finding.location.path)}",
-        "description": described,
-        "cve": "",
+        "description": f"{described} in {safe(finding.location.path)}",
         "severity": _SEVERITY[finding.severity],
-        "confidence": finding.confidence.capitalize(),
         "solution": finding.remediation,
-        "scanner": {"id": "akscan", "name": "akscan"},
         "location": location,
         "identifiers": [
             {"type": "akscan_rule_id", "name": f"akscan rule {finding.rule_id}", "value": finding.rule_id},
@@ -84,8 +86,26 @@ def vulnerability(finding: Finding, report: Report) -> dict[str, Any]:
     }
 
 
+def scanned_commit(report: Report) -> str:
+    """The commit a scan of files stands for: HEAD of the work tree scanned, else the CI's commit."""
+    if report.root:
+        from akscan.errors import AkscanError
+        from akscan.sources import gitcmd
+
+        try:
+            head = gitcmd.run(["rev-parse", "--verify", "-q", "HEAD"], report.root, check=False)
+        except AkscanError:
+            head = None
+        sha = head.stdout.decode("ascii", "replace").strip() if head is not None and head.returncode == 0 else ""
+        if len(sha) in (40, 64) and all(c in "0123456789abcdef" for c in sha):
+            return sha
+    ci = os.environ.get("CI_COMMIT_SHA", "")
+    return ci if len(ci) in (40, 64) and all(c in "0123456789abcdef" for c in ci) else ZERO_SHA
+
+
 def document(report: Report, now: dt.datetime | None = None) -> dict[str, Any]:
     end = now or dt.datetime.now(dt.timezone.utc)
+    commit = scanned_commit(report) if any(f.git is None or not f.git.commit for f in report.findings) else ZERO_SHA
     start = end - dt.timedelta(seconds=report.duration)
     return {
         "version": SCHEMA_VERSION,
@@ -97,7 +117,7 @@ def document(report: Report, now: dt.datetime | None = None) -> dict[str, Any]:
             "end_time": _timestamp(end),
             "status": "success",
         },
-        "vulnerabilities": [vulnerability(f, report) for f in report.findings],
+        "vulnerabilities": [vulnerability(f, report, commit) for f in report.findings],
     }
 
 
