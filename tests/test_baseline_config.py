@@ -188,3 +188,48 @@ def test_baseline_update_and_stale_respect_the_scanned_scope(tmp_path: Path, key
     assert [e["path"] for e in entries] == ["docs/b.md"]
     code, document = findings(tmp_path, "--baseline", ".akscan-baseline.json")
     assert code == 0 and document["summary"]["suppressed"] == {"baseline": 1}
+
+
+def test_history_findings_are_baselined_from_a_report(tmp_path: Path, keys: FakeKeys) -> None:
+    """A history audit's findings (a deleted file's key, a commit message's) cannot be baselined by
+    scanning the work tree: `baseline create --from REPORT` records any akscan report's findings."""
+    from tests.gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    gone_id, message_id = keys.alibaba_id(), keys.alibaba_id()
+    repo.commit("leak", old_py=f"auth = oss2.Auth('{gone_id}', '{keys.alibaba_secret()}')\n")
+    repo.git("rm", "-q", "old_py")
+    repo.commit(f"cleanup; the key was {message_id}")
+    for fmt in ("json", "jsonl", "sarif"):
+        report = tmp_path / f"audit.{fmt}"
+        audit = run_akscan("git", str(repo.path), "--format", fmt, "-o", str(report), "--no-config")
+        assert audit.code == 1
+        baseline = tmp_path / f"known-{fmt}.json"
+        made = run_akscan("baseline", "create", "--from", str(report), "--baseline", str(baseline))
+        assert made.code == 0, made.err
+        text = baseline.read_text()
+        assert gone_id not in text and message_id not in text  # hints only, never the key or secret
+        again = run_akscan("git", str(repo.path), "--baseline", str(baseline), "--format", "json")
+        assert again.code == 0, again.err
+        assert json.loads(again.out)["summary"]["suppressed"]["baseline"] == 2
+    # in its default place, every command finds it without being told
+    (repo.path / ".akscan-baseline.json").write_text((tmp_path / "known-json.json").read_text())
+    default = run_akscan("git", str(repo.path), "--format", "json")
+    assert default.code == 0 and "akscan: baseline:" in default.err
+    assert run_akscan("git", str(repo.path), "--no-config").code == 1  # --no-config ignores it
+
+
+def test_baseline_from_a_report_refuses_what_is_not_one(tmp_path: Path) -> None:
+    for name, text in (
+        ("notes.json", '{"hello": 1}'),
+        ("forged.json", '{"findings": [{"rule_id": "x"}]}'),
+        ("bad.json", "not json at all {"),
+    ):
+        (tmp_path / name).write_text(text)
+        result = run_akscan(
+            "baseline", "create", "--from", str(tmp_path / name), "--baseline", str(tmp_path / "b.json")
+        )
+        assert result.code == 2 and "--from" in result.err and len(result.err.strip().splitlines()) == 1
+        assert not (tmp_path / "b.json").exists()
+    missing = run_akscan("baseline", "create", "--from", str(tmp_path / "nope.json"), "-f", str(tmp_path / "b.json"))
+    assert missing.code == 2 and "no such file" in missing.err

@@ -703,6 +703,24 @@ def baseline() -> None:
     """Record known findings so later scans report only new ones."""
 
 
+def _baseline_from_report(report: str, target: str, update: bool, paths: tuple[str, ...]) -> int:
+    """A baseline of the findings in an akscan report (history audits, hooks, fleets): nothing is rescanned."""
+    from akscan.rules import load_ruleset
+    from akscan.suppress import entries_from_report, load_baseline, write_baseline
+
+    if paths:
+        raise UsageError("--from REPORT records the report's findings: give no PATHS with it")
+    entries = entries_from_report(report)
+    previous = load_baseline(target).entries if update else {}
+    kept = {**previous, **{entry.fingerprint: entry for entry in entries}}
+    count = write_baseline(target, [], load_ruleset().digest, keep=kept.values())
+    message = f"akscan: wrote {count} entr{'y' if count == 1 else 'ies'} to {target} from {report}"
+    if update:
+        message += f" ({len(set(kept) - set(previous))} new)"
+    click.echo(message + " — it holds fingerprints only, never a secret; commit it.", err=True)
+    return ExitCode.CLEAN
+
+
 def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) -> int:
     import dataclasses
 
@@ -712,6 +730,8 @@ def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) 
     target = opts["file"]
     if update and not os.path.exists(target):
         raise UsageError(f"{target} does not exist: use `akscan baseline create` first")
+    if opts.get("from_report"):
+        return _baseline_from_report(opts["from_report"], target, update, paths)
     opts = {**opts, "baseline": None, "fmt": "text", "output": None}
     settings = dataclasses.replace(
         _settings(opts, Path(paths[0] if paths else "."), uses_baseline=False), baseline=None
@@ -756,6 +776,14 @@ def _baseline_options(func: Any) -> Any:
         help="Extra folder of *.toml rule files (repeatable).",
     )(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No warnings on stderr.")(func)
+    func = click.option(
+        "--from",
+        "from_report",
+        default=None,
+        metavar="REPORT",
+        help="Record the findings of an akscan report (JSON, JSON lines or SARIF of scan, git, hook or fleet) "
+        "instead of scanning: how a history audit's findings are baselined.",
+    )(func)
     return walk_options(func)
 
 
@@ -763,7 +791,7 @@ def _baseline_options(func: Any) -> Any:
 @click.argument("paths", nargs=-1, type=str)
 @_baseline_options
 def baseline_create(paths: tuple[str, ...], **opts: Any) -> int:
-    """Scan PATHS (default: .) and record every finding in the baseline file."""
+    """Scan PATHS (default: .), or read --from REPORT, and record every finding in the baseline file."""
     if os.path.exists(opts["file"]):
         raise UsageError(f"{opts['file']} already exists: use `akscan baseline update` to refresh it")
     return _baseline_write(paths, opts, update=False)

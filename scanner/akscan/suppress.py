@@ -181,6 +181,98 @@ def baseline_document(
     }
 
 
+MAX_REPORT_BYTES = 512 * 1024 * 1024
+
+
+def _report_records(documents: list[object]) -> list[dict[str, object]]:
+    """Each finding of akscan's report shapes as a flat record (fingerprint, rule_id, kind, key_id, path)."""
+    records: list[dict[str, object]] = []
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        if document.get("type") == "finding":
+            records.append(document)
+        listed = document.get("findings")
+        for finding in listed if isinstance(listed, list) else []:
+            if isinstance(finding, dict):
+                places = finding.get("places")
+                place = places[0] if isinstance(places, list) and places and isinstance(places[0], dict) else {}
+                records.append({**finding, "path": finding.get("path") or place.get("path")})
+        runs = document.get("runs")
+        for run in runs if isinstance(runs, list) else []:
+            results = run.get("results") if isinstance(run, dict) else None
+            for result in results if isinstance(results, list) else []:
+                if not isinstance(result, dict):
+                    continue
+                properties = result.get("properties") or {}
+                location = ((result.get("locations") or [{}])[0].get("physicalLocation") or {}).get("artifactLocation")
+                records.append(
+                    {
+                        "fingerprint": (result.get("partialFingerprints") or {}).get("akscanFingerprint/v1"),
+                        "rule_id": result.get("ruleId"),
+                        "kind": properties.get("kind"),
+                        "key_id": properties.get("keyId"),
+                        "path": (location or {}).get("uri"),
+                    }
+                )
+    return records
+
+
+def entries_from_report(path: str) -> list[BaselineEntry]:
+    """Baseline entries for every finding of an akscan report: JSON (``scan``, ``git``, ``hook``, ``fleet``),
+    JSON lines, or SARIF. Only what a baseline keeps is taken (fingerprint, rule, kind, a hint of the key
+    ID, a path); a report is never trusted for more."""
+    import json
+
+    from akscan.errors import ConfigError
+    from akscan.storage import read_regular
+
+    try:
+        text = read_regular(path, MAX_REPORT_BYTES, "report").decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"--from {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--from {path}: cannot read it ({exc})") from None
+    try:
+        documents = [json.loads(text)]
+    except ValueError:
+        try:  # JSON lines
+            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:
+            raise ConfigError(f"--from {path}: not an akscan JSON, JSON lines or SARIF report") from None
+    try:
+        records = _report_records(documents)
+    except (AttributeError, TypeError, IndexError):  # a shape no akscan report has
+        raise ConfigError(f"--from {path}: not an akscan JSON, JSON lines or SARIF report") from None
+    entries: dict[str, BaselineEntry] = {}
+    for record in records:
+        fingerprint = record.get("fingerprint")
+        if not (
+            isinstance(fingerprint, str) and len(fingerprint) == 64 and set(fingerprint) <= set("0123456789abcdef")
+        ):
+            raise ConfigError(f"--from {path}: a finding without an akscan fingerprint (is it akscan's report?)")
+
+        def text_of(name: str, record: dict[str, object] = record) -> str | None:
+            value = record.get(name)
+            return value if isinstance(value, str) else None
+
+        entries.setdefault(
+            fingerprint,
+            BaselineEntry(
+                fingerprint,
+                text_of("rule_id") or "",
+                text_of("kind") or "",
+                key_hint(text_of("key_id")),
+                text_of("path"),
+            ),
+        )
+    if not records and not any(
+        isinstance(d, dict) and ("findings" in d or "runs" in d or "type" in d) for d in documents
+    ):
+        raise ConfigError(f"--from {path}: not an akscan JSON, JSON lines or SARIF report")
+    return list(entries.values())
+
+
 def write_baseline(path: str, findings: list[Finding], ruleset_digest: str, keep: Iterable[BaselineEntry] = ()) -> int:
     """Write the baseline of ``findings`` plus the entries in ``keep`` (those outside what was rescanned)."""
     import json
