@@ -186,7 +186,7 @@ def test_jobs_gives_same_findings(tmp_path: Path, keys: FakeKeys) -> None:
 def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) -> None:
     result = run_akscan(*args)
     assert result.code == 2
-    assert message in result.err
+    assert message in result.err and len(result.err.strip().splitlines()) == 1, result.err
     assert "Traceback" not in result.err
 
 

@@ -519,6 +519,10 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
 
     One report, one entry per unique credential across the fleet with every place it was seen; results
     are kept per repository as they arrive, and re-running an interrupted audit resumes it.
+
+    Config: the fleet applies ONE config to every repository — --config FILE, or the .akscan.toml found
+    from the current folder — never a config inside an audited repository (an audited repository must not
+    silence its own keys). Baselines are per repository: use akscan git REPO --baseline FILE.
     """
     from akscan.fleet import FleetOptions, read_list, run_fleet, task_settings
     from akscan.model import Severity
@@ -536,9 +540,7 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
         raise UsageError(
             "--no-redact: fleet results are stored redacted; audit one repository with akscan git for that"
         )
-    if opts.get("baseline"):
-        raise UsageError("--baseline is per repository: use akscan git REPO --baseline FILE")
-    settings = _settings(opts, Path("."))
+    settings = _settings(opts, Path("."), uses_baseline=False)
     options = FleetOptions(
         scheduler=opts["scheduler"],
         workers=opts["workers"],
@@ -590,6 +592,10 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     if run.interrupted or any(r["status"] == "failed" for r in summary.repositories):
         return ExitCode.ERROR
     return ExitCode.CLEAN
+
+
+# A baseline is per repository: the fleet has no --baseline (a config's `baseline` is not applied either).
+fleet.params = [param for param in fleet.params if param.name != "baseline"]
 
 
 def run_results(folder: Path) -> Any:
@@ -880,6 +886,10 @@ def _main(argv: list[str] | None) -> int:
         return ExitCode.ERROR
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.UsageError as exc:  # one line that says what to fix, as for every other user error
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        click.echo(f"akscan: error: {exc.format_message()}{where}", err=True)
+        return ExitCode.ERROR
     except click.ClickException as exc:
         exc.show()
         return ExitCode.ERROR

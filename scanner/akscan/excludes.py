@@ -22,6 +22,15 @@ class PathExcludes:
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
+    # Only the patterns travel (to a fleet's Dask workers): the compiled matcher may hold a Hyperscan
+    # database, which cannot be pickled; each process compiles its own on first use.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"patterns": self.patterns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.patterns = tuple(state["patterns"])
+        self._spec = None
+
     def excludes(self, path: str) -> bool:
         if not self.patterns:
             return False

@@ -32,7 +32,7 @@ from akscan.rules import Ruleset
 from akscan.storage import user_cache_dir, write_atomic
 from akscan.verify import VerifyOptions
 
-INSTALL_HINT = "akscan fleet needs Dask's distributed scheduler: pip install 'akscan[fleet]'"
+INSTALL_HINT = "akscan fleet needs Dask's distributed scheduler: pip install 'distributed>=2024.1' 'bokeh>=3.1'"
 RESULT_LIMIT = 64 * 1024 * 1024  # one repository's stored result, at most, when read back
 _RESULT_NAME = re.compile(r"[0-9a-f]{24}\.json")
 
