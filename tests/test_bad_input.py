@@ -45,7 +45,14 @@ def test_unreadable_file_is_counted(tmp_path: Path) -> None:
     result = run_akscan("scan", "/proc/self/mem", str(tmp_path), "--format", "json")
     assert result.code == 0
     assert "/proc/self/mem" in result.err
-    assert json.loads(result.out)["summary"]["skipped"] == {"read-error": 1}
+    summary = json.loads(result.out)["summary"]
+    assert summary["skipped"] == {"read-error": 1} and summary["incomplete"] is True  # content it never saw
+    strict = run_akscan("scan", "/proc/self/mem", str(tmp_path), "--fail-on-incomplete")
+    assert strict.code == 2 and "incomplete" in strict.err
+    # skips the user chose do not make a scan incomplete
+    (tmp_path / "big.txt").write_text("x" * 100)
+    chosen = run_akscan("scan", str(tmp_path), "--max-file-size", "10", "--exclude", "*.log", "--fail-on-incomplete")
+    assert chosen.code == 0, chosen.err
 
 
 def test_fifo_device_symlink_loop_and_broken_link(tmp_path: Path, keys: FakeKeys) -> None:

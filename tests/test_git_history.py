@@ -252,10 +252,17 @@ def test_range_scans_only_what_the_range_added(repo: Repo, keys: FakeKeys) -> No
     base = repo.commit("old leak", old=old_line)
     new_id, _, new_line = pair(keys)
     repo.commit("new leak", new=new_line)
-    _, ranged = history(repo.path, "--range", f"{base}..HEAD")
-    assert [f["key_id"] for f in ranged["findings"]] == [new_id]
-    _, since = history(repo.path, "--since", base)
-    assert [f["key_id"] for f in since["findings"]] == [new_id]
+    # what the range added; the key HEAD still holds from before it is listed too, marked, not failing
+    for args in (("--range", f"{base}..HEAD"), ("--since", base)):
+        code, ranged = history(repo.path, *args)
+        added = [f["key_id"] for f in ranged["findings"] if not f["git"].get("present_before_range")]
+        before = [f for f in ranged["findings"] if f["git"].get("present_before_range")]
+        assert added == [new_id] and [f["key_id"] for f in before] == [old_id] and code == 1
+        assert before[0]["git"]["commit"] == base and before[0]["severity"] == "medium"
+    repo.commit("drop the new key", new="clean\n")  # the range still pushed it: it fails the gate
+    code, ranged = history(repo.path, "--range", f"{base}..HEAD")
+    states = {f["key_id"]: bool(f["git"].get("present_before_range")) for f in ranged["findings"]}
+    assert code == 1 and states == {new_id: False, old_id: True}
     _, branch = history(repo.path, "--branch", "main")
     assert {f["key_id"] for f in branch["findings"]} == {old_id, new_id}
 

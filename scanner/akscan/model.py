@@ -145,6 +145,28 @@ def redact(value: str | None, keep: int = 4) -> str | None:
     return value[:keep] + "*" * min(len(value) - keep, 16)
 
 
+# Skips that leave content unread although it was meant to be read: each makes the report incomplete (and
+# `--fail-on-incomplete` a failure). Skips the user chose (excludes, --max-file-size, symlinks not
+# followed, FIFOs and devices, akscan's own output) do not.
+UNREAD = frozenset(
+    {
+        "unreadable",
+        "read-error",
+        "missing-object",
+        "corrupt-object",
+        "head-unreadable",
+        "broken-history",
+        "broken-archive",
+        "archive-member-too-large",
+        "encrypted-archive-member",
+        "archive-budget",
+        "archive-too-deep",
+        "rule-timeout",
+        "message-too-large",
+    }
+)
+
+
 @dataclass
 class ScanStats:
     """Mutable tally a scan builds up; merged across worker processes."""
@@ -164,6 +186,8 @@ class ScanStats:
 
     def skip(self, reason: str, path: str | None = None, detail: str | None = None) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        if reason in UNREAD:
+            self.incomplete = True
         if path is not None:
             self.errors.append({"path": path, "reason": reason, "detail": detail or reason})
 
