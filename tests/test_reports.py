@@ -244,3 +244,35 @@ def test_junit_report(tmp_path: Path, keys: FakeKeys) -> None:
     clean.mkdir()
     empty = ElementTree.fromstring(run_akscan("scan", str(clean), "--format", "junit").out)
     assert empty.find("testsuite").get("failures") == "0" and len(list(empty.iter("testcase"))) == 1  # type: ignore[union-attr]
+
+
+def test_akscan_does_not_report_its_own_reports(tmp_path: Path, keys: FakeKeys) -> None:
+    """Reports left in a tree (CI artifacts, an audit committed by mistake) list key IDs with secrets
+    redacted: scanning the tree again finds the same keys as before, not one more per report. A report
+    written with --no-redact holds whole pairs: those are leaks and stay reported."""
+    golden_tree(tmp_path)
+    before = json.loads(run_akscan("scan", ".", "--format", "json", cwd=tmp_path).out)
+    expected = sorted((f["path"], f["fingerprint"]) for f in before["findings"])
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for fmt in ("json", "jsonl", "sarif", "gitlab", "html", "markdown", "csv", "junit"):
+        written = run_akscan("scan", ".", "--format", fmt, "-o", str(reports / f"akscan.{fmt}"), cwd=tmp_path)
+        assert written.code == 1
+    after = json.loads(run_akscan("scan", ".", "--format", "json", cwd=tmp_path).out)
+    assert sorted((f["path"], f["fingerprint"]) for f in after["findings"]) == expected
+    assert after["summary"]["suppressed"]["akscan-report"] > 0
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    run_akscan("scan", ".", "--format", "json", "--no-redact", "-o", str(leaky / "full.json"), cwd=tmp_path)
+    pairs = json.loads(run_akscan("scan", str(leaky), "--format", "json").out)["findings"]
+    assert {f["kind"] for f in pairs} >= {"pair"}  # the unredacted report's pairs are leaks
+
+
+def test_a_file_dressed_as_a_report_hides_no_pair(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    (tmp_path / "fake.json").write_text(
+        '{\n  "tool": "akscan",\n  "findings": [],\n'
+        f'  "config": {{"AccessKeyId": "{key_id}", "AccessKeySecret": "{secret}"}}\n}}\n'
+    )
+    (found,) = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)["findings"]
+    assert found["key_id"] == key_id and found["kind"] == "pair"

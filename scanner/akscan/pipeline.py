@@ -70,12 +70,39 @@ def scan_blob(
         found, suppressed = inline_allowed(found, blob.data, blob.line_base)
         for _ in range(suppressed):
             stats.suppress("inline-marker")
+    if found and blob.offset_base == 0 and own_report(blob.data):
+        # akscan's own earlier report (JSON, SARIF, GitLab, HTML…) lists the key IDs it found, secrets
+        # redacted: those are not new leaks. A secret in full (a --no-redact report) still is: only findings
+        # without a secret are dropped, so dressing a file up as a report hides no pair.
+        kept = [f for f in found if f.secret is not None]
+        for _ in range(len(found) - len(kept)):
+            stats.suppress("akscan-report")
+        found = kept
     if found and line_allow:
         kept = [f for f in found if not any(a.allows_line(f.rule_id, _line_of(blob, f)) for a in line_allow)]
         for _ in range(len(found) - len(kept)):
             stats.suppress("rule-allowlist")
         found = kept
     return found
+
+
+# How each of akscan's report formats begins (what its writer puts in the first bytes).
+_OWN_REPORT_HEADS = (
+    (b'"tool": "akscan"', 200),  # json, fleet json
+    (b'{"type": "finding", "rule_id": ', 40),  # jsonl
+    (b'{"type": "summary", ', 40),  # jsonl without findings
+    (b'"name": "akscan",\n          "informationUri"', 400),  # sarif
+    (b'"id": "akscan",\n      "name": "akscan"', 200),  # gitlab
+    (b"<title>akscan audit:", 1200),  # html
+    (b"## akscan: ", 16),  # markdown
+    (b"severity,kind,rule_id,provider,key_id,secret,path,line,column,confidence,fingerprint", 90),  # csv
+    (b'<testsuites name="akscan"', 120),  # junit
+)
+
+
+def own_report(data: bytes) -> bool:
+    """Whether ``data`` begins as one of akscan's reports does."""
+    return any(data.find(head, 0, within) >= 0 for head, within in _OWN_REPORT_HEADS)
 
 
 def _line_of(blob: Blob, finding: Finding) -> bytes:
