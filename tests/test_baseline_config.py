@@ -233,3 +233,37 @@ def test_baseline_from_a_report_refuses_what_is_not_one(tmp_path: Path) -> None:
         assert not (tmp_path / "b.json").exists()
     missing = run_akscan("baseline", "create", "--from", str(tmp_path / "nope.json"), "-f", str(tmp_path / "b.json"))
     assert missing.code == 2 and "no such file" in missing.err
+
+
+def test_akscan_hash_gives_what_the_allowlist_matches(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    (tmp_path / "app.py").write_text(f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    hashes = {
+        run_akscan("hash", input=text.encode()).out.strip()
+        for text in (secret, secret + "\n", secret + "\r\n")  # printf %s, echo, a Windows echo
+    }
+    assert len(hashes) == 1 and secret not in "".join(hashes)
+    (digest,) = hashes
+    config = tmp_path / ".akscan.toml"
+    config.write_text(f'[allowlist]\nsecret_sha256 = ["{digest}"]\n')
+    result = run_akscan("scan", str(tmp_path), "--format", "json")
+    assert result.code == 0 and "matched nothing" not in result.err
+    assert run_akscan("hash", input=b"").code == 2
+
+
+def test_allowlist_entries_that_match_nothing_are_named(tmp_path: Path, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    (tmp_path / "app.py").write_text(f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    with_newline = run_akscan("hash", input=b"").code  # (an empty secret is refused above)
+    assert with_newline == 2
+    import hashlib
+
+    wrong = hashlib.sha256((secret + "\n").encode()).hexdigest()  # the classic mistake: echo's newline
+    (tmp_path / ".akscan.toml").write_text(
+        f'[allowlist]\nkey_ids = ["{key_id}", "LTAI0000rotatedaway0000"]\nsecret_sha256 = ["{wrong}"]\n'
+    )
+    result = run_akscan("scan", str(tmp_path), "--format", "json")
+    assert result.code == 0 and "2 [allowlist] entries of the config matched nothing" in result.err
+    assert json.loads(result.out)["summary"]["allowlist_unused"] == 2
+    partial = run_akscan("scan", str(tmp_path / "app.py"), "--format", "json")  # part of the tree: no verdict
+    assert "matched nothing" not in partial.err

@@ -27,7 +27,7 @@ def _note(message: str) -> None:
     sys.stderr.write(f"akscan: note: {message}\n")
 
 
-def suppress_findings(result: ScanResult, settings: RunConfig) -> None:
+def suppress_findings(result: ScanResult, settings: RunConfig, command: str = "scan") -> None:
     """Path excludes and the allowlist, for every source alike (the walk has applied the excludes to
     files already; the hook to staged paths; history to the paths each credential was seen at)."""
     from akscan.suppress import apply_allowlist
@@ -35,13 +35,45 @@ def suppress_findings(result: ScanResult, settings: RunConfig) -> None:
     findings = settings.excludes.filter_findings(result.findings, result.stats)
     findings = settings.rule_settings.filter_findings(findings, result.stats)
     result.findings = apply_allowlist(findings, settings.allowlist, result.stats)
+    # An entry that matches nothing is dead weight or a typo (a hash of the secret with its newline): say
+    # so, when the run saw everything the entry could match (a hook sees staged files only, a range
+    # scan a few commits, a scan of some paths part of the tree).
+    whole = (command == "scan" and _covers_config(result, settings)) or (command == "git" and not _is_range(result))
+    unused = settings.allowlist.unused(findings) if whole else 0
+    if unused:
+        result.stats.extra["allowlist_unused"] = unused
+        if not settings.quiet:
+            _note(
+                f"{unused} [allowlist] entr{'y' if unused == 1 else 'ies'} of the config matched nothing "
+                "(rotated away? a secret_sha256 must hash the secret alone: `printf %s SECRET | akscan hash`)"
+            )
+
+
+def _covers_config(result: ScanResult, settings: RunConfig) -> bool:
+    """Whether a scan of files covered the whole tree its config speaks for (the config's folder)."""
+    if result.scope is None:
+        return True
+    if settings.config_path is None:
+        return False
+    import os
+
+    folder = os.path.realpath(settings.config_path.parent)
+    for root in result.scope:
+        real = os.path.realpath(root)
+        if os.path.isdir(real) and (folder == real or folder.startswith(real.rstrip(os.sep) + os.sep)):
+            return True
+    return False
+
+
+def _is_range(result: ScanResult) -> bool:
+    return bool(result.stats.extra.get("git", {}).get("range"))
 
 
 def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
     """Suppression, baseline, verification, report, exit code: the common tail of every scanning command."""
     from akscan.report import Report, writer
 
-    suppress_findings(result, settings)
+    suppress_findings(result, settings, command)
     findings = result.findings
     baseline_summary: dict[str, Any] = {}
     if settings.baseline is not None:

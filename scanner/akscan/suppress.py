@@ -67,6 +67,12 @@ class Allowlist:
             return True
         return finding.secret is not None and value_hash(finding.secret) in self.secret_hashes
 
+    def unused(self, findings: Iterable[Finding]) -> int:
+        """How many entries match none of ``findings`` (a key rotated away, or a typo in the hash)."""
+        ids = {f.key_id for f in findings if f.key_id is not None}
+        hashes = {value_hash(f.secret) for f in findings if f.secret is not None}
+        return len(self.key_ids - ids) + len(self.secret_hashes - hashes)
+
     @classmethod
     def build(
         cls, key_ids: Iterable[str] = (), secrets: Iterable[str] = (), secret_hashes: Iterable[str] = ()
