@@ -772,3 +772,28 @@ def test_a_range_that_holds_no_commits_says_it_scanned_nothing(repo: Repo, keys:
     assert result.code == 0 and "holds no commits: nothing was scanned" in result.err
     result = run_akscan("git", str(repo.path), "--range", f"{head}~1..{head}", "--format", "json")
     assert result.code == 1 and "nothing was scanned" not in result.err
+
+
+def test_a_cached_run_reports_the_coverage_of_a_cold_one(repo: Repo, keys: FakeKeys) -> None:
+    """summary.files/bytes say what the audit covered (read now + known clean from the cache), the same
+    cold or cached; summary.this_run says what this run read."""
+    _, _, line = pair(keys)
+    for index in range(4):
+        repo.commit(f"c{index}", **{f"m{index}_py": f"value = {index}\n" * (index + 1)})
+    repo.commit("leak", app=line)
+    _, cold = history(repo.path, "--no-cache")
+    _, first = history(repo.path)
+    _, cached = history(repo.path)
+    for document in (first, cached):
+        assert (document["summary"]["files"], document["summary"]["bytes"]) == (
+            cold["summary"]["files"],
+            cold["summary"]["bytes"],
+        )
+    assert cold["summary"]["files"] == 5  # the five blobs
+    assert cached["summary"]["this_run"]["files"] < cold["summary"]["this_run"]["files"]
+    assert cached["summary"]["git"]["cached_objects"] > 0
+    repo.commit("more", extra_py="x = 1\n")
+    _, grown = history(repo.path)
+    _, grown_cold = history(repo.path, "--no-cache")
+    assert grown["summary"]["bytes"] == grown_cold["summary"]["bytes"] > cold["summary"]["bytes"]
+    assert grown["summary"]["files"] == grown_cold["summary"]["files"] == 6

@@ -194,6 +194,11 @@ class _Messages:
                 clean.append(sha)
 
 
+def _coverage(objects: list[GitObject]) -> dict[str, int]:
+    """What a scan of these objects covers: its blobs, and the bytes of every object."""
+    return {"files": sum(1 for o in objects if o.kind == "blob"), "bytes": sum(o.size for o in objects)}
+
+
 def _counts(objects: list[GitObject]) -> dict[str, int]:
     kinds = Counter(o.kind for o in objects)
     return {kind: kinds.get(kind, 0) for kind in ("blob", "commit", "tag")}
@@ -630,6 +635,7 @@ def scan_history(
                 "partial": inv.partial,
                 "unreachable_commits": inv.unreachable_commits,
                 "counts": counts,
+                "coverage": _coverage(inv.objects),
             }
     # Refs and HEAD are part of the fingerprint: in a repository unchanged since the last full scan, which
     # refs reach each finding's commit and which blobs are at HEAD are what that scan worked out.
@@ -675,6 +681,13 @@ def scan_history(
         except OSError as exc:
             stats.errors.append({"path": str(cache.folder), "reason": "cache", "detail": f"cannot write cache: {exc}"})
     total = sum(counts.values())
+    # What the scan covered, not only what this run read: a cached run covers what the cold one did.
+    covered = unchanged.get("coverage") if unchanged else _coverage(inv.objects)
+    if isinstance(covered, dict) and isinstance(covered.get("bytes"), int):
+        # files: blobs; bytes: every git object covered, as git stores it (commits and tags whole), so a
+        # cold and a cached run of the same repository say the same; this_run: what was read now.
+        stats.extra["this_run"] = {"files": stats.files, "bytes": stats.bytes, "objects": len(todo)}
+        stats.files, stats.bytes = covered["files"], covered["bytes"]
     stats.extra["git"] = {
         "repository": repo,
         "blobs": counts["blob"],

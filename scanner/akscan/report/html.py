@@ -158,13 +158,14 @@ def _header(facts: dict) -> list[str]:  # type: ignore[type-arg]
             ("Commits", git.get("commits", 0)),
             ("Blobs", git.get("blobs", 0)),
             ("Tags", git.get("tags", 0)),
-            ("Objects scanned", git.get("scanned_objects", 0)),
+            ("Objects read this run", git.get("scanned_objects", 0)),
+            ("Known clean (cache)", git.get("cached_objects", 0)),
             ("Unreachable commits", git.get("unreachable_commits", 0)),
         ]
     else:
         items.append(("Files", facts["files"]))
     items += [
-        ("Bytes scanned", _human_bytes(facts["bytes"])),
+        ("Bytes covered", _human_bytes(facts["bytes"])),
         ("Duration", f"{facts['duration']:.2f} s"),
         ("Complete", "yes" if facts["complete"] else "NO"),
         ("Occurrences", facts["findings"]),

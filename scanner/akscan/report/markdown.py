@@ -40,7 +40,12 @@ def write(report: Report, stream: TextIO) -> None:
         scope += f"{git.get('commits', 0)} commits, {git.get('blobs', 0)} blobs, "
     else:
         scope += f"{facts['files']} files, "
-    scope += f"{_human_bytes(facts['bytes'])} in {facts['duration']:.1f} s."
+    scope += f"{_human_bytes(facts['bytes'])} covered in {facts['duration']:.1f} s"
+    if git and git.get("cached_objects"):
+        scope += (
+            f" ({git.get('scanned_objects', 0)} objects read now, {git['cached_objects']} known clean from the cache)"
+        )
+    scope += "."
     out.append(scope)
     if not facts["complete"]:
         skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(facts["skipped"].items()))
