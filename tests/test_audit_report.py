@@ -254,3 +254,74 @@ def test_verified_audit_shows_status_identity_and_the_account_key_first(tmp_path
     assert "the account's own key (root)" in text and "acs:ram::1234567890123456:user/deployer" in text
     assert text.index(ids["root"]) < text.index(ids["live"]) and "40 in 40 path(s)" in text
     assert "1 critical" in text and "2 live" in text
+
+
+@pytest.fixture
+def four_states(tmp_path: Path, keys: FakeKeys) -> tuple[Repo, dict[str, str]]:
+    """A key at HEAD, one removed from HEAD, one only on an unmerged branch (and a tag), one only in an
+    object no ref reaches (a commit reset away, its reflog expired)."""
+    repo = Repo(tmp_path / "repo")
+    ids = {state: keys.alibaba_id() for state in ("head", "removed", "branch", "lost")}
+
+    def line(state: str) -> str:
+        return f"auth = oss2.Auth('{ids[state]}', '{keys.alibaba_secret()}')\n"
+
+    repo.commit("head key", app_py=line("head"))
+    repo.commit("removed key", old_py=line("removed"))
+    repo.commit("remove it", old_py="auth = from_env()\n")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("branch key", feature_py=line("branch"))
+    repo.git("tag", "v0.9-rc")
+    repo.git("checkout", "-q", "main")
+    repo.commit("lost key", lost_py=line("lost"))
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    return repo, ids
+
+
+def test_html_never_says_at_head_of_a_key_head_does_not_hold(four_states: tuple[Repo, dict[str, str]]) -> None:
+    repo, ids = four_states
+    html = run_akscan("git", str(repo.path), "--format", "html", "--no-cache").out
+    page = Page(html)
+    states: dict[str, list[str]] = {}
+    titles = [t for t in page.texts if t.startswith(tuple(ids.values()))]
+    for state, key_id in ids.items():
+        states[state] = [t for t in titles if t.startswith(key_id)]
+        assert states[state], state
+    assert any("still at HEAD" in t for t in states["head"])
+    for state in ("removed", "branch", "lost"):
+        assert not any("still at HEAD" in t for t in states[state]), (state, states[state])
+    assert any("never at HEAD: only on branches or tags" in t for t in states["branch"])
+    assert any("only in objects no ref reaches" in t for t in states["lost"])
+    assert any("removed from HEAD" in t for t in states["removed"])
+    drawn = {r.get("data-state") for r in page.all("rect")}
+    assert drawn == {
+        "at HEAD",
+        "removed from HEAD, still in history a ref reaches",
+        "never at HEAD: only on branches or tags",
+        "only in objects no ref reaches",
+    }
+    # every label is the whole key ID (24 characters: the old labels cut at 22), never cut
+    assert sorted(re.findall(r'<text x="0"[^>]*class="key"[^>]*>([^<]*)</text>', html)) == sorted(ids.values())
+    # per key: the refs that reach it by name, and its paths
+    text = page.text
+    assert "feature" in text and "v0.9-rc" in text and "feature_py" in text
+    assert "No branch or tag reaches it" in text
+
+
+@needs_browser
+def test_key_ids_do_not_wrap_in_the_browser(four_states: tuple[Repo, dict[str, str]], tmp_path: Path) -> None:
+    repo, _ = four_states
+    page = run_akscan("git", str(repo.path), "--format", "html", "--no-cache").out
+    probe = (
+        "var cells=document.querySelectorAll('#keys td.key');var wrapped=0;"
+        "cells.forEach(function(c){if(c.getClientRects().length&&c.querySelector('a').getClientRects().length>1)"
+        "wrapped++;});var labels=document.querySelectorAll('svg text.key');var cut=0;"
+        "labels.forEach(function(t){if(t.getComputedTextLength()+1>=t.closest('svg').querySelector('rect')"
+        ".x.baseVal.value)cut++;});"
+        "document.body.setAttribute('data-probe',cells.length+' '+wrapped+' '+labels.length+' '+cut);"
+    )
+    probed = tmp_path / "probed.html"
+    probed.write_text(_with_probe(page, probe))
+    dom = _browser("--window-size=700,900", "--virtual-time-budget=3000", "--dump-dom", probed.as_uri()).stdout
+    assert 'data-probe="4 0 4 0"' in dom, re.findall(r'data-probe="[^"]*"', dom)

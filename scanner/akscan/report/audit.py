@@ -80,6 +80,12 @@ class Credential:
         return max(dates) if dates else None
 
     @property
+    def refs(self) -> list[str]:
+        """Names of the refs (branches, tags) that reach a commit introducing it."""
+        names = {safe(r) for f in self.findings if f.git is not None for r in f.git.refs}
+        return sorted(names)
+
+    @property
     def ref_count(self) -> int:
         return max((f.git.ref_count for f in self.findings if f.git is not None), default=0)
 

@@ -51,7 +51,8 @@ border-radius:6px;margin:6px 0;padding:6px 12px}
 summary{cursor:pointer;font-weight:600}details table{margin:8px 0}
 svg text{font:11px ui-monospace,monospace;fill:#334}.legend span{margin-right:14px}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:middle;margin-right:4px}
-.sw.head{background:#c62828}.sw.hist{background:#f2b35a}.sw.lost{background:#b0bec5}
+.sw.head{background:#c62828}.sw.hist{background:#f2b35a}.sw.branch{background:#7e57c2}.sw.lost{background:#b0bec5}
+td.key{white-space:nowrap;word-break:normal}
 footer{color:#667;font-size:12px}
 """
 
@@ -250,9 +251,19 @@ def _date(value: str | None) -> datetime.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
+# A key's state over time, as drawn: colour and what it means.
+_AT_HEAD = ("#c62828", "at HEAD")
+_IN_HISTORY = ("#f2b35a", "removed from HEAD, still in history a ref reaches")
+_BRANCH_ONLY = ("#7e57c2", "never at HEAD: only on branches or tags")
+_UNREACHABLE = ("#b0bec5", "only in objects no ref reaches")
+_SWATCH = {_AT_HEAD: "head", _IN_HISTORY: "hist", _BRANCH_ONLY: "branch", _UNREACHABLE: "lost"}
+_LABEL_CHAR = 6.8  # px per character of the timeline's monospace labels (11 px)
+
+
 def _timeline(entries: list[Credential]) -> list[str]:
-    """Per key: red while it was at HEAD, amber while only history a ref reaches held it, grey when only
-    unreachable objects hold it now."""
+    """Per key, from its introduction to now: red while HEAD holds it, then amber while history a ref
+    reaches still does (grey when only unreachable objects do); a key HEAD never held is purple (only a
+    branch or tag has it) or grey (only unreachable objects) from the start. Never "at HEAD" unless it is."""
     now = datetime.datetime.now(datetime.timezone.utc)
     dated = []
     for entry in entries:
@@ -267,11 +278,20 @@ def _timeline(entries: list[Credential]) -> list[str]:
     shown = dated[:TIMELINE_LIMIT]
     first = min(start for _, start, _ in shown)
     span = max((now - first).total_seconds(), 86400.0)
-    left, width, row = 190, 900, 16
+    labels = [entry.key_id or entry.lead.rule_id for entry, _, _ in shown]
+    # The labels are whole key IDs, never cut: the drawing starts after the longest.
+    left, width, row = max(190, int(max(len(label) for label in labels) * _LABEL_CHAR) + 12), 900, 16
     height = row * len(shown) + 30
 
     def x(when: datetime.datetime) -> float:
         return left + width * max(0.0, min(1.0, (when - first).total_seconds() / span))
+
+    def bar(y: int, begin: datetime.datetime, end: datetime.datetime, state: tuple[str, str], title: str) -> str:
+        colour, meaning = state
+        return (
+            f'<rect x="{x(begin):.1f}" y="{y}" width="{max(x(end) - x(begin), 2):.1f}" height="12" '
+            f'fill="{colour}" data-state="{_e(meaning)}"><title>{_e(title)}: {_e(meaning)}</title></rect>'
+        )
 
     svg = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" height="{height}" '
@@ -281,30 +301,26 @@ def _timeline(entries: list[Credential]) -> list[str]:
         tick = x(datetime.datetime(year, 1, 1, tzinfo=datetime.timezone.utc))
         svg.append(f'<line x1="{tick:.1f}" x2="{tick:.1f}" y1="0" y2="{height - 18}" stroke="#dde1e7"/>')
         svg.append(f'<text x="{tick:.1f}" y="{height - 4}" text-anchor="middle">{year}</text>')
-    for index, (entry, start, removed) in enumerate(shown):
+    for index, ((entry, start, removed), label) in enumerate(zip(shown, labels, strict=True)):
         y = index * row + 2
-        label = entry.key_id[:22] or entry.lead.rule_id[:22]
-        svg.append(f'<text x="0" y="{y + 11}">{_e(label)}</text>')
-        until = removed or now
-        title = f"{label}: introduced {start.date()}" + (
-            f", removed from HEAD {removed.date()}" if removed else ", still at HEAD"
-        )
-        svg.append(
-            f'<rect x="{x(start):.1f}" y="{y}" width="{max(x(until) - x(start), 2):.1f}" height="12" '
-            f'fill="#c62828"><title>{_e(title)}</title></rect>'
-        )
-        if removed is not None:
-            colour, what = ("#f2b35a", "still in history a ref reaches")
-            if entry.ref_count == 0:
-                colour, what = ("#b0bec5", "only in objects no ref reaches")
-            svg.append(
-                f'<rect x="{x(removed):.1f}" y="{y}" width="{max(x(now) - x(removed), 2):.1f}" height="12" '
-                f'fill="{colour}"><title>{_e(label)}: {what}</title></rect>'
-            )
+        svg.append(f'<text x="0" y="{y + 11}" class="key" font-family="monospace" font-size="11">{_e(label)}</text>')
+        introduced = f"{label}: introduced {start.date()}"
+        afterwards = _UNREACHABLE if entry.ref_count == 0 else _IN_HISTORY
+        if entry.present_at_head:
+            svg.append(bar(y, start, now, _AT_HEAD, introduced + ", still at HEAD"))
+        elif removed is not None:
+            svg.append(bar(y, start, removed, _AT_HEAD, introduced + f", removed from HEAD {removed.date()}"))
+            svg.append(bar(y, removed, now, afterwards, label))
+        else:  # HEAD never held it
+            svg.append(bar(y, start, now, _UNREACHABLE if entry.ref_count == 0 else _BRANCH_ONLY, introduced))
     svg.append("</svg>")
     lines.append(
-        '<p class="legend"><span><i class="sw head"></i>at HEAD</span><span><i class="sw hist"></i>removed '
-        'from HEAD, still in history</span><span><i class="sw lost"></i>only in unreachable objects</span></p>'
+        '<p class="legend">'
+        + "".join(
+            f'<span><i class="sw {_SWATCH[state]}"></i>{_e(state[1])}</span>'
+            for state in (_AT_HEAD, _IN_HISTORY, _BRANCH_ONLY, _UNREACHABLE)
+        )
+        + "</p>"
     )
     lines += svg
     if len(dated) > len(shown):
@@ -351,7 +367,7 @@ def _table(entries: list[Credential], redacted: bool) -> list[str]:
         cells = [
             f'<td data-v="{int(entry.severity)}"><span class="chip {entry.severity}">{entry.severity}</span></td>',
             f"<td>{_e(entry.lead.provider)}</td>",
-            f'<td class="mono"><a href="#k{index}">{_e(entry.key_id or "(no key ID)")}</a></td>',
+            f'<td class="mono key"><a href="#k{index}">{_e(entry.key_id or "(no key ID)")}</a></td>',
             f'<td class="mono">{_e(entry.secret_shown(redacted))}</td>',
             f"<td>{_e(entry.status)}</td>",
             f"<td>{_e(entry.identity)}</td>",
@@ -360,11 +376,20 @@ def _table(entries: list[Credential], redacted: bool) -> list[str]:
             f"<td>{_e(git.author_name or '') if git is not None else '—'}</td>",
             f'<td data-v="{"" if at_head is None else int(at_head)}">{head_cell}</td>',
             f'<td data-v="{entry.occurrences}">{entry.occurrences} in {len(entry.paths())} path(s)</td>',
-            f'<td data-v="{entry.ref_count}">{entry.ref_count}</td>',
+            f'<td data-v="{entry.ref_count}">{_refs_cell(entry)}</td>',
         ]
         lines.append(f'<tr data-sev="{entry.severity}" data-status="{_e(entry.status)}">' + "".join(cells) + "</tr>")
     lines.append("</tbody></table></section>")
     return lines
+
+
+def _refs_cell(entry: Credential) -> str:
+    """The refs reaching a key, by name (the first three), else how many."""
+    names = entry.refs
+    if not names:
+        return str(entry.ref_count)
+    shown = ", ".join(_e(name) for name in names[:3])
+    return shown + (f" +{entry.ref_count - 3}" if entry.ref_count > 3 else "")
 
 
 def _what_to_do(entries: list[Credential]) -> list[str]:
@@ -402,6 +427,14 @@ def _details(entries: list[Credential]) -> list[str]:
                     f"<p>Removed from its paths by <span class=mono>{_e(git.removed_in)}</span> "
                     f"({_e(git.removed_date or '')}); it stays in history until purged.</p>"
                 )
+        refs = entry.refs
+        if refs:
+            more = f" and {entry.ref_count - len(refs)} more" if entry.ref_count > len(refs) else ""
+            shown_refs = ", ".join(f"<span class=mono>{_e(r)}</span>" for r in refs)
+            lines.append(f"<p>Reached by {shown_refs}{more}.</p>")
+        elif introduced is not None and introduced.git is not None:
+            lines.append("<p>No branch or tag reaches it: only unreachable objects hold it.</p>")
+        lines.append(f"<p>Paths: {', '.join(f'<span class=mono>{_e(p)}</span>' for p in entry.paths())}</p>")
         lines.append("<table><thead><tr><th>Commit</th><th>Path</th><th>Line</th></tr></thead><tbody>")
         for place in entry.places():
             lines.append(
