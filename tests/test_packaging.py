@@ -79,3 +79,18 @@ def test_links_point_at_the_project_not_a_package_index() -> None:
     sources = [p.read_text() for p in (REPO / "scanner" / "akscan").rglob("*.py")]
     assert not any("pypi.org" in text for text in sources)
     assert PROJECT_URL.startswith("https://github.com/")
+
+
+def test_readme_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    """The README's Quick start is exactly two commands; .ci/run runs the second's install and tests."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Quick start") : readme.index("## Usage")]
+    commands = re.findall(r"```sh\n(.*?)\n```", section, re.S)
+    assert len(commands) == 2 and all("\n" not in c for c in commands)
+    assert "python3 -m venv" in commands[0] and "akscan scan fixtures/demo" in commands[0]
+    install_and_test = commands[1].split("&& ", 1)[1]
+    assert install_and_test in (REPO / ".ci" / "run").read_text()
+    count = (REPO / "tests" / "test_audit_report.py").read_text().count("@needs_browser")
+    assert f"{['No', 'One', 'Two', 'Three', 'Four', 'Five', 'Six'][count]} tests render" in section

@@ -304,15 +304,15 @@ def _timeline(entries: list[Credential]) -> list[str]:
     for index, ((entry, start, removed), label) in enumerate(zip(shown, labels, strict=True)):
         y = index * row + 2
         svg.append(f'<text x="0" y="{y + 11}" class="key" font-family="monospace" font-size="11">{_e(label)}</text>')
-        introduced = f"{label}: introduced {start.date()}"
+        since = f"{label}: introduced {start.date()}"
         afterwards = _UNREACHABLE if entry.ref_count == 0 else _IN_HISTORY
         if entry.present_at_head:
-            svg.append(bar(y, start, now, _AT_HEAD, introduced + ", still at HEAD"))
+            svg.append(bar(y, start, now, _AT_HEAD, since + ", still at HEAD"))
         elif removed is not None:
-            svg.append(bar(y, start, removed, _AT_HEAD, introduced + f", removed from HEAD {removed.date()}"))
+            svg.append(bar(y, start, removed, _AT_HEAD, since + f", removed from HEAD {removed.date()}"))
             svg.append(bar(y, removed, now, afterwards, label))
         else:  # HEAD never held it
-            svg.append(bar(y, start, now, _UNREACHABLE if entry.ref_count == 0 else _BRANCH_ONLY, introduced))
+            svg.append(bar(y, start, now, _UNREACHABLE if entry.ref_count == 0 else _BRANCH_ONLY, since))
     svg.append("</svg>")
     lines.append(
         '<p class="legend">'
