@@ -29,8 +29,8 @@ def test_missing_path_is_reported_and_rest_scanned(tmp_path: Path, keys: FakeKey
     key_id, _, line = pair_line(keys)
     (tmp_path / "a.py").write_text(line)
     result = run_akscan("scan", str(tmp_path / "nope"), str(tmp_path), "--format", "json")
-    assert result.code == 1
-    assert "nope" in result.err and "No such file" in result.err
+    assert result.code == 2  # an error, not a warning: a typo in a CI path must not pass as clean
+    assert "nope" in result.err and "No such file" in result.err and "given do not exist" in result.err
     document = json.loads(result.out)
     assert document["summary"]["skipped"] == {"missing": 1}
     assert [f["key_id"] for f in document["findings"]] == [key_id]

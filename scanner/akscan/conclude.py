@@ -143,13 +143,18 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
 
         sys.stderr.write(f"akscan: {summary_line(report)} (report: {safe(settings.output or '')})\n")
         _list_where(findings, settings)
+    missing = result.stats.skipped.get("missing", 0)
+    if missing:  # a path named on the command line that is not there: a typo must not pass as "clean"
+        sys.stderr.write(
+            f"akscan: error: {missing} path(s) given do not exist (named above); the rest was scanned and "
+            "reported, and the exit code is 2\n"
+        )
+        return ExitCode.ERROR
     failing = [f for f in findings if f.severity >= settings.fail_on and not _not_added(f, settings)]
     if not failing and not settings.quiet:
         _warn_committed(findings, settings)
     if failing:
         return ExitCode.FINDINGS
-    if result.stats.skipped.get("missing") and not findings:
-        return ExitCode.ERROR
     if settings.fail_on_incomplete and result.stats.incomplete:
         sys.stderr.write(
             "akscan: error: the scan is incomplete (content it could not read: see the summary's skipped "
