@@ -62,7 +62,7 @@ def test_gate_never_hides_a_finding() -> None:
     rng = random.Random(11)
     token_rules = {i for i, r in enumerate(RULESET.rules) if r.kind == "token"}
     admitted = rejected = named_only = 0
-    for _ in range(3000):
+    for _ in range(4000):
         data = _random_text(rng, most=rng.choice((12, 60)))
         lowered = data.lower()
         opening = RULESET.gate.scan(data, lowered)
@@ -75,7 +75,7 @@ def test_gate_never_hides_a_finding() -> None:
         named_only += bool(hits.context)
         forced = Opening(opening.exact, True, lowered)
         assert detect(Blob(data, Origin("f", "file")), RULESET, opening=forced) == [], data
-    assert admitted > 300 and rejected > 300 and named_only > 100  # every branch was exercised
+    assert admitted > 300 and rejected > 300 and named_only > 50  # every branch was exercised
 
 
 def test_a_secrets_name_opens_the_gate_only_beside_a_value_shaped_run(keys: FakeKeys) -> None:

@@ -41,9 +41,16 @@ DECODE_LINES = 8
 # Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
 _SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 # ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
+# Or as seconds since the epoch, as Tencent's STS answers write it: ``"ExpiredTime": 1735531292``.
 _EXPIRATION = LazyPattern(
-    rb"""(?i)expir(?:ation|es?_?at|y)["'>]?\s*[:=]?\s*["']?"""
-    rb"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+    rb"""(?i)expir(?:ation|es?_?at|y|ed_?time)["'>]?\s*[:=]?\s*["']?"""
+    rb"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?|1\d{9}(?![\d.]))"
+)
+# What to do about temporary credentials, when the rule says nothing of its own.
+TEMPORARY_REMEDIATION = (
+    "Temporary credentials (an ID with its session token) cannot be disabled: they expire on their own. Until "
+    "then, revoke the role's sessions or restrict the role that issued them, and find what leaked them (a log, "
+    "a debug print, a committed STS answer); keep STS lifetimes short."
 )
 
 
@@ -198,6 +205,16 @@ def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
     return merged
 
 
+def _iso(stamp: str) -> str:
+    """An expiry as ISO 8601: seconds since the epoch (``1735531292``) become ``2024-12-30T04:01:32Z``."""
+    if stamp.isdigit():
+        import datetime as dt
+
+        moment = dt.datetime.fromtimestamp(int(stamp), tz=dt.timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp
+
+
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for lo, hi in sorted(spans):
@@ -246,6 +263,26 @@ class _Matcher:
                 found[start] = Candidate(index, value, start, match.end(1), name=name)
         return list(found.values())
 
+    def _by_nearest_context(self, ids: list[Candidate]) -> list[Candidate]:
+        """One ID per value position: where several providers' rules read the same value (a 20-character
+        upper-case AK, a 32-hex key: shapes with no prefix of their own), the provider whose anchor — its
+        SDK call, import, endpoint or config block — is nearest decides; on a tie, the rule listed first."""
+        if len(ids) < 2:
+            return ids
+        best: dict[int, tuple[int, int, Candidate]] = {}
+        ordered = {rule: sorted(self.hits.anchors.get(rule, [])) for rule in {c.rule for c in ids}}
+        for candidate in ids:
+            positions = ordered[candidate.rule]
+            at = bisect.bisect_left(positions, candidate.start)
+            near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
+            score = (min(near) if near else 0, candidate.rule)
+            current = best.get(candidate.start)
+            if current is None or score < current[:2]:
+                best[candidate.start] = (*score, candidate)
+        if len(best) == len(ids):
+            return ids
+        return sorted((entry[2] for entry in best.values()), key=lambda c: c.start)
+
     def _in_escape(self, start: int) -> bool:
         """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of
         ``\\u002b…``. Such a value is a fragment of escaped text, never a key (read raw, it would pair an
@@ -275,7 +312,7 @@ class _Matcher:
                 return VALIDATORS[rule.validator](value)
             return looks_random(value[:256], rule.min_entropy, 1)
         if rule.kind == "secret":
-            return not is_hex(value) and looks_random(value, rule.min_entropy, 2)
+            return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
         return looks_random(value, rule.min_entropy, 1)
 
     def _contextual_secrets(self, index: int) -> list[Candidate]:
@@ -329,6 +366,7 @@ class _Matcher:
                 ids.extend(self._anchored(index))
             elif kind == "token":
                 tokens[index] = self._anchored(index)
+        ids = self._by_nearest_context(ids)
         lone_secrets: list[Candidate] = []
         # In rule order, not the order the context words occur: when two rules read the same value as a
         # lone secret, the one listed first (the more specific, alibaba-access-key-secret before
@@ -370,28 +408,24 @@ class _Matcher:
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
         paired_secrets = {s.value for _, s in pairs}
-        used_tokens: set[int] = set()
+        tokens_of = self._tokens_for(pairs, tokens)
         for id_candidate, secret in pairs:
             rule = rules[id_candidate.rule]
             assert rule.pair is not None
-            token = None
-            if rule.pair.token is not None:
-                token = self._nearest_token(
-                    id_candidate,
-                    tokens.get(self.ruleset.by_id[rule.pair.token], []),
-                    rule.pair.token_bytes,
-                    used_tokens,
-                )
+            token = tokens_of.get(id_candidate.start)
             confidence = "high" if secret.context or self._same_line(id_candidate, secret) else "medium"
             if (id_candidate.start, secret.start) in ambiguous:
                 confidence = "low"  # another free secret was as good a match: said, not guessed
-            expires_at = (
-                self._expiration(id_candidate, rule.pair.lines)
-                if token is not None or (rule.pair.kind == "sts-credentials")
-                else None
-            )
-            kind = Kind.STS if rule.pair.kind == "sts-credentials" else Kind.PAIR
-            finding = self._finding(blob, rule, kind, rule.pair.severity, confidence, id_candidate, secret, token)
+            sts_rule = rule.pair.kind == "sts-credentials"
+            # A pair with its session token is a temporary credential whatever rule found it (AWS session
+            # keys, a Tencent STS answer with a 36-character ID): its own kind, severity and remediation.
+            temporary = sts_rule or token is not None
+            expires_at = self._expiration(id_candidate, rule.pair.lines) if temporary else None
+            kind = Kind.STS if temporary else Kind.PAIR
+            severity = rule.pair.severity if sts_rule or not temporary else rule.pair.temporary_severity
+            finding = self._finding(blob, rule, kind, severity, confidence, id_candidate, secret, token)
+            if temporary and not sts_rule:
+                finding = dataclasses.replace(finding, remediation=rule.temporary_remediation or TEMPORARY_REMEDIATION)
             findings.append(dataclasses.replace(finding, expires_at=expires_at) if expires_at else finding)
         for id_candidate in ids:
             rule = rules[id_candidate.rule]
@@ -445,7 +479,7 @@ class _Matcher:
         for match in _EXPIRATION.get().finditer(self.data, lo, hi):
             distance = abs(match.start() - id_candidate.start)
             if best is None or distance < best[0]:
-                best = (distance, match.group(1).decode("ascii"))
+                best = (distance, _iso(match.group(1).decode("ascii")))
         return best[1] if best else None
 
     def _cost(self, id_candidate: Candidate, secret: Candidate) -> float:
@@ -456,18 +490,28 @@ class _Matcher:
         lo, hi = min(a.end, b.end), max(a.start, b.start)
         return self.data.find(b"\n", lo, hi) < 0
 
-    def _nearest_token(
-        self, id_candidate: Candidate, tokens: list[Candidate], limit: int, used: set[int]
-    ) -> Candidate | None:
-        best = None
-        best_distance = limit + 1
-        for token in tokens:
-            distance = abs(token.start - id_candidate.start)
-            if token.start not in used and distance < best_distance:
-                best, best_distance = token, distance
-        if best is not None:
-            used.add(best.start)
-        return best
+    def _tokens_for(
+        self, pairs: list[tuple[Candidate, Candidate]], tokens: dict[int, list[Candidate]]
+    ) -> dict[int, Candidate]:
+        """Each session token to the paired ID nearest to it (within the rule's ``token_bytes``), nearest
+        first: a long-lived pair a few lines further down must not take the token of the temporary ID
+        right above it."""
+        edges: list[tuple[int, int, int, Candidate]] = []
+        for id_candidate, _ in pairs:
+            pair = self.ruleset.rules[id_candidate.rule].pair
+            if pair is None or pair.token is None:
+                continue
+            for token in tokens.get(self.ruleset.by_id[pair.token], []):
+                distance = abs(token.start - id_candidate.start)
+                if distance <= pair.token_bytes:
+                    edges.append((distance, id_candidate.start, token.start, token))
+        chosen: dict[int, Candidate] = {}
+        used: set[int] = set()
+        for _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:3]):
+            if id_start not in chosen and token_start not in used:
+                chosen[id_start] = token
+                used.add(token_start)
+        return chosen
 
     # -- output -----------------------------------------------------------------------------------
     def _line_of(self, offset: int) -> int:

@@ -21,6 +21,7 @@ PLACEHOLDER_WORDS = (
     "changeme",
     "replace",
     "redacted",
+    "plaintext",
     "mock",
     "secret",
     "accesskey",

@@ -95,11 +95,33 @@ GENERIC = frozenset(
         "sts",
         "ram",
         "user",
+        # UCloud's halves are the public and the private key
+        "public",
+        "private",
+        "publickey",
+        "privatekey",
+        # the other clouds' names, which say only whose key it is
+        "huawei",
+        "huaweicloud",
+        "hw",
+        "baidu",
+        "bce",
+        "qiniu",
+        "qn",
+        "ucloud",
+        "volc",
+        "volcengine",
+        "ksyun",
+        "kingsoft",
+        "jdcloud",
+        "jdc",
+        "google",
+        "gcp",
     )
 )
 # Name parts that mark the value as the ID half or the secret half.
-ID_WORDS = frozenset({"id", "ak", "akid", "accesskeyid", "accessid", "secretid"})
-SECRET_WORDS = frozenset({"secret", "sk", "secretkey", "accesskeysecret", "accesssecret"})
+ID_WORDS = frozenset({"id", "ak", "akid", "accesskeyid", "accessid", "secretid", "public", "publickey"})
+SECRET_WORDS = frozenset({"secret", "sk", "secretkey", "accesskeysecret", "accesssecret", "private", "privatekey"})
 
 
 def binding_name(data: bytes, start: int) -> str:

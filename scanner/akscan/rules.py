@@ -52,8 +52,10 @@ _RULE_KEYS = {
     "negative_examples",
     "validator",
     "window",
+    "allow_hex",
+    "temporary_remediation",
 }
-_PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity"}
+_PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
 
 class LazyPattern:
@@ -93,6 +95,8 @@ class Pairing:
     token_bytes: int = 6000
     kind: str = "pair"  # finding kind when paired: pair | sts-credentials
     severity: Severity = Severity.HIGH
+    # A pair found with its token is temporary (an STS answer, AWS session keys): its own kind, this severity.
+    temporary_severity: Severity = Severity.MEDIUM
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ class Rule:
     window: int = 80
     source: str = ""
     base64_opens_gate: bool = False  # the base64 forms of the anchors open the gate by themselves
+    allow_hex: bool = False  # a secret made only of hex digits is still this rule's (Baidu's 32-hex SK)
+    temporary_remediation: str = ""  # what to do when the pair is found with its token (temporary)
 
 
 @dataclass(frozen=True)
@@ -374,6 +380,8 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         validator=entry.get("validator"),
         source=source,
         base64_opens_gate=bool(entry.get("base64_opens_gate", False)),
+        allow_hex=bool(entry.get("allow_hex", False)),
+        temporary_remediation=str(entry.get("temporary_remediation", "")),
         **optional,
     )
 
@@ -394,8 +402,9 @@ def _pairing(value: Any, where: str) -> Pairing:
     if "token" in value and not isinstance(value["token"], str):
         raise RuleError(f"{where}: pair.token must name the token rule")
     fields = {key: value[key] for key in ("token", "lines", "bytes", "token_bytes", "kind") if key in value}
-    if "severity" in value:
-        fields["severity"] = _severity(value["severity"], where)
+    for key in ("severity", "temporary_severity"):
+        if key in value:
+            fields[key] = _severity(value[key], where)
     return Pairing(secret=value["secret"], **fields)
 
 
@@ -409,8 +418,9 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
     window = entry.get("window", 80)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
-    if "anchors_case_sensitive" in entry and not isinstance(entry["anchors_case_sensitive"], bool):
-        raise RuleError(f"{where}: anchors_case_sensitive must be true or false")
+    for flag in ("anchors_case_sensitive", "allow_hex", "base64_opens_gate"):
+        if flag in entry and not isinstance(entry[flag], bool):
+            raise RuleError(f"{where}: {flag} must be true or false")
     validator = entry.get("validator")
     if validator is not None and validator not in VALIDATORS:
         raise RuleError(f"{where}: unknown validator {validator!r} (known: {', '.join(sorted(VALIDATORS))})")
