@@ -418,8 +418,9 @@ class _Matcher:
                 confidence = "low"  # another free secret was as good a match: said, not guessed
             sts_rule = rule.pair.kind == "sts-credentials"
             # A pair with its session token is a temporary credential whatever rule found it (AWS session
-            # keys, a Tencent STS answer with a 36-character ID): its own kind, severity and remediation.
-            temporary = sts_rule or token is not None
+            # keys, a Tencent STS answer with a 36-character ID), as is an ID temporary by its prefix (ASIA…,
+            # its token cut from a write-up): its own kind, severity and remediation.
+            temporary = sts_rule or token is not None or id_candidate.value.startswith(rule.temporary_prefixes)
             expires_at = self._expiration(id_candidate, rule.pair.lines) if temporary else None
             kind = Kind.STS if temporary else Kind.PAIR
             severity = rule.pair.severity if sts_rule or not temporary else rule.pair.temporary_severity

@@ -22,6 +22,7 @@ PLACEHOLDER_WORDS = (
     "replace",
     "redacted",
     "plaintext",
+    "hello",
     "mock",
     "secret",
     "accesskey",
@@ -70,8 +71,32 @@ def _stands_out(lowered: str, word: str) -> bool:
     return lowered.startswith(word) or lowered.endswith(word) or lowered.count(word) > 1
 
 
+# Documentation's own example keys that carry no telling word (as AKIAIOSFODNN7EXAMPLE does): Google Cloud
+# Storage's HMAC example pair.
+KNOWN_EXAMPLES = frozenset({"GOOGTS7C7FUP3AIRVJTE", "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ"})
+MASH_WINDOW = 9  # a run this long made of at most MASH_KINDS characters: a keyboard mash (sdsfsdfsd)
+MASH_KINDS = 3
+
+
+def has_mash(value: str) -> bool:
+    """A run of ``MASH_WINDOW`` characters drawn from ``MASH_KINDS`` or fewer: typed, not generated (a random
+    32-hex value has one in ~0.4%: tests/test_floors.py)."""
+    return any(len(set(value[i : i + MASH_WINDOW])) <= MASH_KINDS for i in range(len(value) - MASH_WINDOW + 1))
+
+
+def triple_runs(value: str) -> int:
+    """How many runs of three or more equal characters (AKIA…XXX…YYY…: filled in by hand)."""
+    runs = streak = 0
+    for previous, current in itertools.pairwise(value):
+        streak = streak + 1 if current == previous else 0
+        runs += streak == 2
+    return runs
+
+
 def placeholder_reason(value: str) -> str | None:
     """Why ``value`` looks like a placeholder, or None when it looks like a real random string."""
+    if value in KNOWN_EXAMPLES:
+        return "a documented example key"
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:
         if word in lowered and (len(word) > SHORT_WORD or _stands_out(lowered, word)):
@@ -80,6 +105,10 @@ def placeholder_reason(value: str) -> str | None:
         return "repeated characters"
     if has_sequence(value):
         return "sequential characters"
+    if triple_runs(value) >= 2:
+        return "characters tripled twice"
+    if has_mash(value):
+        return "a keyboard mash"
     return None
 
 

@@ -54,6 +54,7 @@ _RULE_KEYS = {
     "window",
     "allow_hex",
     "temporary_remediation",
+    "temporary_prefixes",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -124,6 +125,7 @@ class Rule:
     base64_opens_gate: bool = False  # the base64 forms of the anchors open the gate by themselves
     allow_hex: bool = False  # a secret made only of hex digits is still this rule's (Baidu's 32-hex SK)
     temporary_remediation: str = ""  # what to do when the pair is found with its token (temporary)
+    temporary_prefixes: tuple[str, ...] = ()  # IDs that are temporary by their prefix alone (AWS's ASIA)
 
 
 @dataclass(frozen=True)
@@ -382,6 +384,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         base64_opens_gate=bool(entry.get("base64_opens_gate", False)),
         allow_hex=bool(entry.get("allow_hex", False)),
         temporary_remediation=str(entry.get("temporary_remediation", "")),
+        temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
         **optional,
     )
 

@@ -20,7 +20,9 @@ _PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
 # before what follows it (``\\u002b`` is a backslash and "u002b", until the next round).
 _STRING_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([/\"'\\]))")
 _ENTITY = re.compile(rb"&(#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,9});")
-_SOFT_BREAK = re.compile(rb"=\r?\n")
+# A soft break is one "=" at a line's end: "==" is base64 padding (quoted-printable writes a literal "=" as
+# =3D, so two in a row never end one of its lines).
+_SOFT_BREAK = re.compile(rb"(?<!=)=\r?\n")
 _QP_BYTE = re.compile(rb"=([0-9A-F]{2})")
 
 # Cheap signs that a window holds escapes at all (plain `in` tests before any regex).
@@ -75,7 +77,7 @@ def quoted_printable(text: bytes) -> bytes:
     for index, line in enumerate(out):
         last = index == len(out) - 1
         body = line[:-1] if line.endswith(b"\r") else line
-        if body.endswith(b"=") and not last:
+        if body.endswith(b"=") and not body.endswith(b"==") and not last:
             carry += body[:-1]
             owed += 1
             continue
