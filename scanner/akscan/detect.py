@@ -33,6 +33,9 @@ EDGES_PER_ID = 6
 MATCH_BYTES_PER_SECOND = 1024 * 1024  # plus a second per MiB of window: far below any sane rule's speed
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+# A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
+BASE64_SURROUND = 64
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
@@ -259,9 +262,24 @@ class _Matcher:
                 start = match.start(1)
                 if start in found or not self._valid(rule, value) or self._in_escape(start):
                     continue
+                if rule.kind == "key-id" and self._inside_base64(start, match.end(1)):
+                    continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 found[start] = Candidate(index, value, start, match.end(1), name=name)
         return list(found.values())
+
+    def _inside_base64(self, start: int, end: int) -> bool:
+        """Whether a key ID sits deep inside a long base64 run (an embedded font, an image, a data: URI):
+        there its anchor is chance (four letters turn up in every few kilobytes of base64), not a key. A
+        key encoded in base64 is found by the decoding layer instead, which decodes the run."""
+        data = self.data
+        left = start
+        while left > 0 and start - left <= BASE64_SURROUND and data[left - 1] in _BASE64_BYTES:
+            left -= 1
+        right = end
+        while right < len(data) and right - end <= BASE64_SURROUND and data[right] in _BASE64_BYTES:
+            right += 1
+        return start - left > BASE64_SURROUND or right - end > BASE64_SURROUND
 
     def _by_nearest_context(self, ids: list[Candidate]) -> list[Candidate]:
         """One ID per value position: where several providers' rules read the same value (a 20-character
