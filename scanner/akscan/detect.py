@@ -208,6 +208,20 @@ def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
     return merged
 
 
+def valid_value(rule: Rule, value: str) -> bool:
+    """The floor and filters a matched value must pass to be this rule's: entropy, character classes,
+    placeholders (benchmarks/floors.py measures what they reject of random values of each rule's shape)."""
+    if rule.kind == "token":  # long: judge by its head, where a placeholder would show
+        if placeholder_reason(value[:64]) is not None:
+            return False
+        if rule.validator is not None:
+            return VALIDATORS[rule.validator](value)
+        return looks_random(value[:256], rule.min_entropy, 1)
+    if rule.kind == "secret":
+        return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
+    return looks_random(value, rule.min_entropy, 1)
+
+
 def _iso(stamp: str) -> str:
     """An expiry as ISO 8601: seconds since the epoch (``1735531292``) become ``2024-12-30T04:01:32Z``."""
     if stamp.isdigit():
@@ -323,15 +337,7 @@ class _Matcher:
         return letter in b"nrtbfv0"
 
     def _valid(self, rule: Rule, value: str) -> bool:
-        if rule.kind == "token":  # long: judge by its head, where a placeholder would show
-            if placeholder_reason(value[:64]) is not None:
-                return False
-            if rule.validator is not None:
-                return VALIDATORS[rule.validator](value)
-            return looks_random(value[:256], rule.min_entropy, 1)
-        if rule.kind == "secret":
-            return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
-        return looks_random(value, rule.min_entropy, 1)
+        return valid_value(rule, value)
 
     def _contextual_secrets(self, index: int) -> list[Candidate]:
         rule = self.ruleset.rules[index]

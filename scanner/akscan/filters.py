@@ -79,9 +79,20 @@ MASH_KINDS = 3
 
 
 def has_mash(value: str) -> bool:
-    """A run of ``MASH_WINDOW`` characters drawn from ``MASH_KINDS`` or fewer: typed, not generated (a random
-    32-hex value has one in ~0.4%: tests/test_floors.py)."""
+    """A run of ``MASH_WINDOW`` characters drawn from ``MASH_KINDS`` or fewer: typed, not generated (never
+    asked of hex values, where chance makes one too often: tests/test_floors.py)."""
     return any(len(set(value[i : i + MASH_WINDOW])) <= MASH_KINDS for i in range(len(value) - MASH_WINDOW + 1))
+
+
+FRAGMENT = 3  # a three-character fragment found this many times in one value was typed, not drawn
+FRAGMENT_TIMES = 4
+
+
+def repeated_fragment(value: str) -> bool:
+    """GOOG1984R439T439HTH439T403TJ430TK340…: the same few characters again and again (a random value of
+    any alphabet akscan reads repeats a fragment four times about never: tests/test_floors.py)."""
+    seen = Counter(value[i : i + FRAGMENT] for i in range(len(value) - FRAGMENT + 1))
+    return bool(seen) and max(seen.values()) >= FRAGMENT_TIMES
 
 
 def triple_runs(value: str) -> int:
@@ -105,6 +116,10 @@ def placeholder_reason(value: str) -> str | None:
         return "repeated characters"
     if has_sequence(value):
         return "sequential characters"
+    if repeated_fragment(value):
+        return "a fragment typed over and over"
+    if is_hex(value):  # sixteen symbols repeat by chance: the two checks below would cost ~1% of hex keys
+        return None
     if triple_runs(value) >= 2:
         return "characters tripled twice"
     if has_mash(value):

@@ -1,0 +1,84 @@
+"""The shape of each rule's values, as the clouds issue them: what a random value of the rule's own shape
+looks like. ``tests/test_floors.py`` and ``benchmarks/floors.py`` draw values from these to measure what
+each rule's floor and filters reject (no floor may reject more than 1% of its own shape's values)."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable
+
+ALNUM = string.ascii_letters + string.digits
+BASE64 = ALNUM + "+/"
+URLSAFE = ALNUM + "_-"
+UPPER_DIGITS = string.ascii_uppercase + string.digits
+HEX = "0123456789abcdef"
+UPPER_HEX = "0123456789ABCDEF"
+BASE32_AWS = string.ascii_uppercase + "234567"
+LOWER_DIGITS = string.ascii_lowercase + string.digits
+
+Shape = Callable[[random.Random], str]
+
+
+def draw(alphabet: str, length: int, prefix: str = "", suffix: str = "") -> Shape:
+    return lambda rng: prefix + "".join(rng.choice(alphabet) for _ in range(length)) + suffix
+
+
+# rule id -> the shapes its values come in (one entry per format the cloud issues or issued)
+SHAPES: dict[str, list[Shape]] = {
+    "alibaba-access-key": [draw(ALNUM, 20, "LTAI"), draw(ALNUM, 12, "LTAI")],
+    "alibaba-access-key-secret": [draw(ALNUM, 30)],
+    "alibaba-named-secret": [draw(ALNUM, 30)],
+    "alibaba-sts-credentials": [draw(ALNUM, 23, "STS.NT"), draw(ALNUM, 20, "STS.")],
+    "alibaba-sts-secret": [draw(ALNUM, 44), draw(ALNUM, 40)],
+    "alibaba-legacy-access-key": [draw(ALNUM, 16), draw(LOWER_DIGITS, 24)],
+    "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
+    "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
+    "aws-secret-access-key": [draw(BASE64, 40)],
+    "tencent-secret-id": [draw(ALNUM, 32, "AKID")],
+    "tencent-secret-key": [draw(ALNUM, 32)],
+    "tencent-temporary-id": [draw(URLSAFE, 64, "AKID")],
+    "tencent-temporary-secret": [draw(BASE64, 43, suffix="="), draw(ALNUM, 32)],
+    "baidu-access-key": [draw(ALNUM, 21, "ALTAK")],
+    "baidu-secret-key": [draw(HEX, 32), draw(ALNUM, 32)],
+    "baidu-context-access-key": [draw(HEX, 32), draw(UPPER_DIGITS, 20), draw(ALNUM, 24)],
+    "baidu-context-secret": [draw(HEX, 32), draw(ALNUM, 40)],
+    "huawei-access-key": [draw(UPPER_DIGITS, 20)],
+    "huawei-context-access-key": [draw(UPPER_DIGITS, 20)],
+    "huawei-secret-key": [draw(ALNUM, 40)],
+    "qiniu-access-key": [draw(URLSAFE, 40)],
+    "qiniu-context-access-key": [draw(URLSAFE, 40)],
+    "qiniu-secret-key": [draw(URLSAFE, 40)],
+    "volcengine-access-key": [draw(URLSAFE, 43, "AKLT"), draw(URLSAFE, 43, "AKTP")],
+    "volcengine-secret-key": [draw(BASE64, 58, suffix="=="), draw(BASE64, 64)],
+    "kingsoft-access-key": [draw(URLSAFE, 22, "AKLT")],
+    "kingsoft-ks3-access-key": [draw(BASE64, 20)],
+    "kingsoft-secret-key": [draw(BASE64, 65, "O", "=="), draw(BASE64, 40)],
+    "jdcloud-access-key": [draw(UPPER_HEX, 28, "JDC_")],
+    "jdcloud-secret-key": [draw(UPPER_HEX, 32)],
+    "jdcloud-context-access-key": [draw(UPPER_HEX, 32)],
+    "jdcloud-hex-pair": [draw(UPPER_HEX, 32)],
+    "jdcloud-hex-secret": [draw(UPPER_HEX, 32)],
+    "gcp-hmac-key": [draw(UPPER_DIGITS, 55, "GOOG1E"), draw(UPPER_DIGITS, 16, "GOOG"), draw(UPPER_DIGITS, 20, "GOOG")],
+    "gcp-hmac-secret": [draw(BASE64, 40)],
+    "ucloud-public-key": [draw(ALNUM, 32), draw(BASE64, 54, suffix="==")],
+    "ucloud-private-key": [draw(ALNUM, 40), draw(BASE64, 40)],
+    "ucloud-context-public-key": [draw(BASE64, 54, suffix="==")],
+    "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40)],
+}
+
+
+def rejected(rule_id: str, count: int, seed: int = 0) -> tuple[int, int]:
+    """(rejected, drawn): how many of ``count`` random values of each of the rule's shapes its floor and
+    filters turn away."""
+    from akscan.detect import valid_value
+    from akscan.rules import load_ruleset
+
+    rule = load_ruleset().rule(rule_id)
+    rng = random.Random(seed)
+    drawn = turned_away = 0
+    for shape in SHAPES[rule_id]:
+        for _ in range(count):
+            drawn += 1
+            turned_away += not valid_value(rule, shape(rng))
+    return turned_away, drawn
