@@ -118,8 +118,8 @@ def placeholder_reason(value: str) -> str | None:
         return "sequential characters"
     if repeated_fragment(value):
         return "a fragment typed over and over"
-    if is_hex(value):  # sixteen symbols repeat by chance: the two checks below would cost ~1% of hex keys
-        return None
+    if is_hex(value[5:]):  # hex (after any prefix such as JDC_): sixteen symbols repeat by chance, and the
+        return None  # two checks below would cost ~1% of hex keys
     if triple_runs(value) >= 2:
         return "characters tripled twice"
     if has_mash(value):
