@@ -352,3 +352,43 @@ def test_a_real_run_ends_with_every_byte_of_its_report_written(tmp_path: Path, k
     assert clean.code == 2  # a usage error keeps its code too
     leftovers = subprocess.run(["pgrep", "-f", f"git -C {repo.path}"], capture_output=True, text=True)
     assert leftovers.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(LTAI[A-Za-z0-9]{4294967294})", "a counted repeat of 4294967294"),
+        ("(((LTAI){100}){100}){101}", "expands past 1,000,000"),
+        ("(LTAI" + "[A-Za-z0-9]" * 900 + ")", "pattern of"),
+    ],
+)
+def test_costly_custom_patterns_are_one_line(tmp_path: Path, pattern: str, message: str) -> None:
+    """A pattern that would exhaust memory (or minutes) at compile time is refused before it compiles."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(
+        f"[[rules]]\nid = \"mine\"\nprovider = \"x\"\nkind = \"key-id\"\npattern = '''{pattern}'''\n"
+        'anchors = ["LTAI"]\ndescription = "d"\nremediation = "r"\n'
+    )
+    result = run_akscan("scan", "--rules", str(folder), str(tmp_path), process=True, timeout=60)
+    assert result.code == 2 and message in result.err and "mine" in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "internal error" not in result.err
+
+
+def test_rule_files_are_bounded_regular_files_inside_their_folder(tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text('[[rules]]\nid = "x"\n')
+    for name, make, message in (
+        ("zero.toml", lambda p: os.symlink("/dev/zero", p), "must be inside its folder"),
+        ("fifo.toml", os.mkfifo, "not a regular file"),
+        ("out.toml", lambda p: os.symlink(outside, p), "must be inside its folder"),
+        ("big.toml", lambda p: p.write_bytes(b"#" * (4 * 1024 * 1024 + 1)), "over the"),
+    ):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        make(folder / name)
+        result = run_akscan("scan", "--rules", str(folder), str(tmp_path / "nothing"), process=True, timeout=30)
+        assert result.code == 2 and message in result.err, (name, result.err)
+        assert len(result.err.strip().splitlines()) == 1

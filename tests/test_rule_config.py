@@ -161,3 +161,27 @@ def test_custom_rule_errors_name_the_config(tmp_path: Path, config: str, message
     (tmp_path / ".akscan.toml").write_text(config)
     result = run_akscan("scan", ".", cwd=tmp_path)
     assert result.code == 2 and message in result.err and ".akscan.toml" in result.err, result.err
+
+
+@pytest.mark.parametrize("field", ["lines", "secrets", "key_ids"])
+def test_a_catastrophic_allowlist_regex_cannot_hang_the_scan(tmp_path: Path, keys: FakeKeys, field: str) -> None:
+    """(a+)+$ against a long run of a's backtracks for ever on Python's re: a config found in a scanned tree
+    could hang every scan. It is cut off at its time limit, allows nothing from then on (a timeout means
+    "not allowed"), and the run says so."""
+    import time
+
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    # every value the regex is asked about is a long run of a's with a stop at the end
+    (tmp_path / "app.py").write_text(f"auth = oss2.Auth('{key_id}', '{secret}')  # {'a' * 40}!\n")
+    (tmp_path / "more.py").write_text(f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    # (a|aa)+$ backtracks exponentially on the regex module too ((a+)+$ it optimises away)
+    slow = "(\\\\w|\\\\w\\\\w|\\\\w\\\\w\\\\w)+[^\\\\w]"  # (\w|\w\w|\w\w\w)+[^\w] on a 24-30 character value
+    pattern = {"lines": "(a|aa)+$", "secrets": slow, "key_ids": slow}[field]
+    config = tmp_path / ".akscan.toml"
+    config.write_text(f'[[rule_allowlist]]\n{field} = ["{pattern}"]\n')
+    started = time.monotonic()
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "-j", "1", process=True, timeout=60)
+    assert time.monotonic() - started < 30
+    found = {f["key_id"] for f in json.loads(result.out)["findings"]}
+    assert key_id in found  # not allowed: the regex never said yes
+    assert "ran past" in result.err and "switched off" in result.err

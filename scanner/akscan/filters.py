@@ -106,7 +106,7 @@ def triple_runs(value: str) -> int:
 
 def placeholder_reason(value: str) -> str | None:
     """Why ``value`` looks like a placeholder, or None when it looks like a real random string."""
-    if value in KNOWN_EXAMPLES:
+    if any(example in value for example in KNOWN_EXAMPLES):  # also with characters added to it
         return "a documented example key"
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:

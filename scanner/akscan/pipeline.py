@@ -83,7 +83,20 @@ def scan_blob(
         for _ in range(len(found) - len(kept)):
             stats.suppress("rule-allowlist")
         found = kept
+        _report_timeouts(line_allow, stats)
     return found
+
+
+_reported_timeouts: set[str] = set()  # per process: a dead allowlist regex is named once
+
+
+def _report_timeouts(line_allow: tuple[RuleAllowlist, ...], stats: ScanStats) -> None:
+    from akscan.rule_config import RuleSettings
+
+    dead = {p for a in line_allow for p in a.timed_out()} - _reported_timeouts
+    if dead:
+        _reported_timeouts.update(dead)
+        RuleSettings(allowlists=line_allow).report_timeouts(stats)
 
 
 # How each of akscan's report formats begins (what its writer puts in the first bytes).

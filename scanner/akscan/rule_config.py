@@ -33,14 +33,66 @@ from akscan.model import Finding, ScanStats
 _ALLOW_KEYS = {"rules", "description", "paths", "secrets", "key_ids", "lines", "stopwords"}
 
 
+# A config's regex gets this long per value (secret, key ID, line) it is asked about. A pattern that
+# backtracks catastrophically ((a+)+$ on a long line) stops at the limit, allows nothing, and is not asked
+# again for the rest of the run: a config found in a scanned tree must not be able to hang the scan.
+ALLOW_TIMEOUT = 0.25
+
+
+class BoundedPattern:
+    """A regex from a config, run with a time limit; after its first timeout it allows nothing (a timeout
+    means "not allowed") and says so once through ``timed_out``."""
+
+    __slots__ = ("_compiled", "dead", "source")
+
+    def __init__(self, source: str | bytes) -> None:
+        import regex
+
+        self.source = source
+        self._compiled = regex.compile(source)
+        self.dead = False
+
+    def search(self, text: Any) -> bool:
+        if self.dead:
+            return False
+        try:
+            return self._compiled.search(text, timeout=ALLOW_TIMEOUT) is not None
+        except TimeoutError:
+            self.dead = True
+            return False
+
+    @property
+    def pattern(self) -> str | bytes:
+        return self.source
+
+    def __getstate__(self) -> tuple[str | bytes, bool]:
+        return self.source, self.dead
+
+    def __setstate__(self, state: tuple[str | bytes, bool]) -> None:
+        import regex
+
+        self.source, self.dead = state
+        self._compiled = regex.compile(self.source)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BoundedPattern) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
 @dataclass(frozen=True)
 class RuleAllowlist:
     rules: frozenset[str] = frozenset()  # empty: every rule
     paths: PathExcludes = field(default_factory=PathExcludes, compare=False)
-    secrets: tuple[re.Pattern[str], ...] = ()
-    key_ids: tuple[re.Pattern[str], ...] = ()
-    lines: tuple[re.Pattern[bytes], ...] = ()
+    secrets: tuple[BoundedPattern, ...] = ()
+    key_ids: tuple[BoundedPattern, ...] = ()
+    lines: tuple[BoundedPattern, ...] = ()
     stopwords: tuple[str, ...] = ()
+
+    def timed_out(self) -> list[str]:
+        """The patterns of this list that ran past their time limit (and now allow nothing)."""
+        return [str(p.source) for p in (*self.secrets, *self.key_ids, *self.lines) if p.dead]
 
     def applies_to(self, rule_id: str) -> bool:
         return not self.rules or rule_id in self.rules
@@ -97,7 +149,22 @@ class RuleSettings:
                 stats.suppress("rule-allowlist")
             else:
                 kept.append(finding)
+        self.report_timeouts(stats)
         return kept
+
+    def report_timeouts(self, stats: ScanStats) -> None:
+        """Each allowlist regex that ran past its limit, once: it allowed nothing from then on."""
+        for source in sorted({p for a in self.allowlists for p in a.timed_out()}):
+            key = f"allowlist regex {source[:60]!r}"
+            if not any(e.get("path") == key for e in stats.errors):
+                stats.errors.append(
+                    {
+                        "path": key,
+                        "reason": "allowlist-timeout",
+                        "detail": f"[[rule_allowlist]] regex {source[:60]!r} ran past {ALLOW_TIMEOUT:g} s and was "
+                        "switched off: it allowed nothing after that (fix the pattern)",
+                    }
+                )
 
 
 def parse_rule_settings(table: dict[str, Any], where: str) -> RuleSettings:
@@ -134,8 +201,7 @@ def _allowlist(entry: dict[str, Any], where: str) -> RuleAllowlist:
         secrets=tuple(_regex(p, f"{where}: secrets") for p in _strings(entry.get("secrets", []), f"{where}: secrets")),
         key_ids=tuple(_regex(p, f"{where}: key_ids") for p in _strings(entry.get("key_ids", []), f"{where}: key_ids")),
         lines=tuple(
-            re.compile(_regex(p, f"{where}: lines").pattern.encode("utf-8"))
-            for p in _strings(entry.get("lines", []), f"{where}: lines")
+            _regex(p.encode("utf-8"), f"{where}: lines") for p in _strings(entry.get("lines", []), f"{where}: lines")
         ),
         stopwords=tuple(w.lower() for w in _strings(entry.get("stopwords", []), f"{where}: stopwords")),
     )
@@ -147,8 +213,16 @@ def _strings(value: Any, where: str) -> list[str]:
     return value
 
 
-def _regex(pattern: str, where: str) -> re.Pattern[str]:
+MAX_ALLOW_PATTERN = 4096  # characters: an allowlist regex names a value or a line, never a book
+
+
+def _regex(pattern: str | bytes, where: str) -> BoundedPattern:
+    import regex
+
+    shown = pattern.decode("utf-8", "replace") if isinstance(pattern, bytes) else pattern
+    if len(pattern) > MAX_ALLOW_PATTERN:
+        raise ConfigError(f"{where}: a regex of {len(pattern)} characters (at most {MAX_ALLOW_PATTERN})")
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"{where}: {pattern!r} is not a valid regex ({exc})") from None
+        return BoundedPattern(pattern)
+    except (regex.error, re.error, OverflowError, MemoryError, RecursionError) as exc:
+        raise ConfigError(f"{where}: {shown[:80]!r} is not a valid regex ({exc})") from None

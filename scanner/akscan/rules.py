@@ -180,14 +180,27 @@ def load_ruleset(
         if not directory.is_dir():
             raise RuleError(f"rules directory {directory} does not exist: pass a folder of *.toml rule files")
         for path in sorted(directory.glob("*.toml")):
-            raw.extend((entry, str(path), validate) for entry in _read_rule_file(path))
+            raw.extend((entry, str(path), validate) for entry in _read_rule_file(path, directory))
     raw.extend((entry, where, True) for entry, where in inline)
     return compile_rules(raw)
 
 
-def _read_rule_file(path: Path) -> list[dict[str, Any]]:
+MAX_RULE_FILE = 4 * 1024 * 1024  # bytes: the bundled files together are ~60 KB
+
+
+def _read_rule_file(path: Path, directory: Path) -> list[dict[str, Any]]:
+    """A rule file's tables: a bounded regular file inside its folder (a link to /dev/zero, to a FIFO or to
+    a file elsewhere is one clear error, never a hang, a memory blow-up or a read outside the folder)."""
+    from akscan.errors import ConfigError
+    from akscan.storage import read_regular
+
+    real, folder = path.resolve(), directory.resolve()
+    if folder != real.parent and folder not in real.parents:
+        raise RuleError(f"{path}: a rule file must be inside its folder {directory} (it links to {real})")
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_regular(real, MAX_RULE_FILE, "rule file").decode("utf-8"))
+    except ConfigError as exc:
+        raise RuleError(str(exc)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
     entries = document.get("rules")
@@ -338,10 +351,13 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if validate:  # a user's rule: compile now, so a bad pattern stops the run before it starts
         import regex
 
+        _check_cost(pattern.source, where)
         try:
             compiled = pattern.get()
         except regex.error as exc:
             raise RuleError(f"{where}: bad pattern: {exc}") from exc
+        except (MemoryError, OverflowError, RecursionError):
+            raise RuleError(f"{where}: pattern too costly to compile: simplify it") from None
         if compiled.groups < 1:
             raise RuleError(f"{where}: pattern needs one capturing group around the value")
     _check_values(entry, where)
@@ -387,6 +403,75 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
         **optional,
     )
+
+
+MAX_PATTERN = 8192  # characters of a user's pattern
+MAX_REPEAT = 10_000  # the largest count in one {m,n}
+MAX_EXPANSION = 1_000_000  # what counted repeats, nested, expand the pattern to at compile time
+_COUNT = re.compile(rb"\{(\d+)(?:,(\d*))?\}")
+
+
+def _check_cost(source: bytes, where: str) -> None:
+    """A user's pattern must stay cheap to compile: bounded length, counted repeats of at most
+    ``MAX_REPEAT`` each (``a{4294967294}`` exhausts memory at compile time), and nested ones bounded by what
+    they expand to (``((a{100}){100}){100}``: a million)."""
+    if len(source) > MAX_PATTERN:
+        raise RuleError(f"{where}: pattern of {len(source)} characters (at most {MAX_PATTERN})")
+    for match in _COUNT.finditer(source):
+        largest = max(int(match.group(1)), int(match.group(2) or 0))
+        if largest > MAX_REPEAT:
+            raise RuleError(f"{where}: a counted repeat of {largest} (at most {MAX_REPEAT}): simplify the pattern")
+    if _expansion(source) > MAX_EXPANSION:
+        raise RuleError(
+            f"{where}: counted repeats nested so deep that the pattern expands past {MAX_EXPANSION:,} steps: "
+            "simplify it"
+        )
+
+
+def _expansion(source: bytes) -> int:
+    """How far counted repeats expand a pattern: a group's size is its longest alternative, and ``{m,n}``
+    multiplies the size of what it follows by n (a cheap over-estimate of the compiled program)."""
+    stack: list[tuple[int, int, int]] = []  # (best alternative so far, current sequence, last atom) per group
+    best = sequence = last = 0
+    index = 0
+    while index < len(source):
+        char = source[index : index + 1]
+        if char == b"\\":
+            last, index = 1, index + 2
+            sequence += 1
+            continue
+        if char == b"[":
+            close = index + 1
+            if source[close : close + 1] == b"^":
+                close += 1
+            if source[close : close + 1] == b"]":
+                close += 1
+            while close < len(source) and source[close : close + 1] != b"]":
+                close += 2 if source[close : close + 1] == b"\\" else 1
+            last, index = 1, close + 1
+            sequence += 1
+            continue
+        if char == b"(":
+            stack.append((best, sequence, last))
+            best = sequence = last = 0
+        elif char == b"|":
+            best, sequence, last = max(best, sequence), 0, 0
+        elif char == b")" and stack:
+            size = max(best, sequence)
+            best, sequence, _ = stack.pop()
+            sequence += size
+            last = size
+        elif char == b"{" and (count := _COUNT.match(source, index)) is not None:
+            times = max(int(count.group(1)), int(count.group(2) or 0), 1)
+            sequence += last * (times - 1)
+            last *= times
+            index = count.end()
+            continue
+        elif char not in (b"*", b"+", b"?"):
+            sequence += 1
+            last = 1
+        index += 1
+    return max(best, sequence)
 
 
 def _pairing(value: Any, where: str) -> Pairing:
