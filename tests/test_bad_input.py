@@ -281,3 +281,17 @@ def test_a_bad_gitignore_line_is_reported_and_the_scan_goes_on(tmp_path: Path, k
     document = json.loads(result.out)
     assert result.code == 1 and [f["key_id"] for f in document["findings"]] == [key_id]
     assert document["summary"]["skipped"]["bad-gitignore"] == 1 and ".gitignore" in result.err
+
+
+def test_columns_of_many_findings_on_one_long_line(tmp_path: Path, keys: FakeKeys) -> None:
+    """A minified JSON export holds every pair on one line: each finding's column is counted from the one
+    before it (linear), and stays right in characters across multi-byte text."""
+    pairs = [(keys.alibaba_id(), keys.alibaba_secret()) for _ in range(300)]
+    body = ",".join(f'{{"名前":"é","AccessKeyId":"{key_id}","AccessKeySecret":"{secret}"}}' for key_id, secret in pairs)
+    (tmp_path / "export.json").write_text("[" + body + "]", encoding="utf-8")
+    document = json.loads(run_akscan("scan", str(tmp_path / "export.json"), "--format", "json").out)
+    text = "[" + body + "]"
+    found = {f["key_id"]: f for f in document["findings"]}
+    assert len(found) == 300
+    for key_id, _ in pairs:
+        assert found[key_id]["line"] == 1 and found[key_id]["column"] == text.index(key_id) + 1

@@ -189,3 +189,32 @@ def test_a_path_longer_than_path_max_is_counted_not_lost(tmp_path: Path, keys: F
     result = run_akscan("scan", str(tmp_path), "--format", "json")
     document = json.loads(result.out)
     assert document["summary"]["skipped"].get("unreadable", 0) >= 1 and "File name too long" in result.err
+
+
+def test_a_slow_rule_costs_its_time_limit_once_not_once_per_file(tmp_path: Path, keys: FakeKeys) -> None:
+    """40 small files that each make a rule backtrack used to cost 40 time limits (40-68 s); after its first
+    timeout the rule is off for the rest of the scan, and every file it then did not read is counted."""
+    import time
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "slow.toml").write_text(
+        '[[rules]]\nid = "slow-rule"\nprovider = "x"\nkind = "key-id"\nanchors = ["zzzz"]\n'
+        'pattern = \'(zzzz(?:a|aa)*c)\'\ndescription = "d"\nremediation = "r"\n'
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for index in range(40):
+        (tree / f"bomb{index:02}.txt").write_text("zzzz" + "a" * 60 + "\n")
+    key_id = _leaky_tree(tree, keys)
+    started = time.monotonic()
+    result = run_akscan(
+        "scan", str(tree), "--rules", str(rules), "--format", "json", "-j", "1", process=True, timeout=120
+    )
+    elapsed = time.monotonic() - started
+    document = json.loads(result.out)
+    skipped = document["summary"]["skipped"]
+    assert result.code == 1 and key_id in result.out
+    assert skipped.get("rule-timeout") == 1 and skipped.get("rule-off") == 39, skipped
+    assert document["summary"]["incomplete"] is True
+    assert elapsed < 20, f"{elapsed:.1f} s: the rule ran its limit on more than one file"

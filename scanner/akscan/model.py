@@ -162,6 +162,7 @@ UNREAD = frozenset(
         "archive-budget",
         "archive-too-deep",
         "rule-timeout",
+        "rule-off",
         "message-too-large",
     }
 )

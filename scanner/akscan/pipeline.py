@@ -60,11 +60,14 @@ def scan_blob(
         found = [dataclasses.replace(f, encoding=f"{layer}>{f.encoding}" if f.encoding else layer) for f in found]
     for rule_id in sorted(slow):
         where = blob.origin.path
+        if rule_id.startswith("off:"):  # a rule switched off earlier in the scan did not read this blob
+            stats.skip("rule-off")
+            continue
         stats.skip(
             "rule-timeout",
             where,
-            f"{where}: rule {rule_id} took over {MATCH_TIMEOUT:g} s (catastrophic backtracking?) and was "
-            "stopped for this file; fix its pattern",
+            f"{where}: rule {rule_id} took over {MATCH_TIMEOUT:g} s (catastrophic backtracking?) and is switched "
+            "off for the rest of the scan (every file it would have read is counted as rule-off); fix its pattern",
         )
     if found:
         found, suppressed = inline_allowed(found, blob.data, blob.line_base)

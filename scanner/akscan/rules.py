@@ -144,12 +144,15 @@ class Ruleset:
     by_id: dict[str, int]
     gate: Gate
     spotter: Spotter
+    # Rules whose regex ran past its time limit in this process: off for the rest of the scan (one bad rule
+    # costs its limit once, not once per file). Per process, never pickled: each worker finds out itself.
+    switched_off: set[str] = field(default_factory=set)
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
 
     def __getstate__(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "switched_off": set()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
