@@ -185,3 +185,22 @@ def test_a_catastrophic_allowlist_regex_cannot_hang_the_scan(tmp_path: Path, key
     found = {f["key_id"] for f in json.loads(result.out)["findings"]}
     assert key_id in found  # not allowed: the regex never said yes
     assert "ran past" in result.err and "switched off" in result.err
+
+
+def test_a_path_allowlist_never_hides_a_key_that_is_also_elsewhere(tmp_path: Path, keys: FakeKeys) -> None:
+    """paths = ["tests/**"] allows a key only where all its places are under tests/: the same key first
+    committed in tests/fixture.env and later in src/app.env is a leak in src/ (history judged every path,
+    not the oldest one)."""
+    repo = Repo(tmp_path / "repo")
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    env = f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
+    repo.commit("fixture", tests__fixture_env=env)
+    repo.commit("app config", src__app_env=env)
+    config = tmp_path / "allow.toml"
+    config.write_text('[[rule_allowlist]]\npaths = ["tests/**"]\n')
+    result = run_akscan("git", str(repo.path), "--config", str(config), "--format", "json", "--no-cache")
+    assert result.code == 1 and key_id in {f["key_id"] for f in json.loads(result.out)["findings"]}
+    only_tests = Repo(tmp_path / "only")
+    only_tests.commit("fixture", tests__fixture_env=env)
+    quiet = run_akscan("git", str(only_tests.path), "--config", str(config), "--format", "json", "--no-cache")
+    assert quiet.code == 0 and json.loads(quiet.out)["summary"]["suppressed"]["rule-allowlist"] == 1

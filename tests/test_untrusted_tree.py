@@ -218,3 +218,29 @@ def test_a_slow_rule_costs_its_time_limit_once_not_once_per_file(tmp_path: Path,
     assert skipped.get("rule-timeout") == 1 and skipped.get("rule-off") == 39, skipped
     assert document["summary"]["incomplete"] is True
     assert elapsed < 20, f"{elapsed:.1f} s: the rule ran its limit on more than one file"
+
+
+def test_a_custom_rules_match_and_title_cannot_paint_the_terminal_or_break_reports(tmp_path: Path) -> None:
+    """A custom rule (from a config in the scanned tree) whose title carries escape sequences and whose
+    pattern matches control characters and a backtick: every format shows them escaped; JUnit stays XML;
+    markdown's code spans cannot be closed by the key ID."""
+    import xml.etree.ElementTree as ElementTree
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "notes.txt").write_bytes(b"ZZKEY\x1b]8;;http://evil.test\x07`![x](http://evil.test)`\x1b[2J\n")
+    (tree / ".akscan.toml").write_text(
+        "[[custom_rules]]\n"
+        'id = "zz-key"\nprovider = "alibaba"\nkind = "key-id"\nanchors = ["ZZKEY"]\n'
+        "pattern = '''(ZZKEY[^\\n]{5,60})'''\n"
+        'title = "Totally \\u001b[31mred\\u001b[0m title"\nlone_severity = "high"\n'
+        'description = "d"\nremediation = "r"\n'
+    )
+    for fmt in ("text", "junit", "markdown", "json", "csv"):
+        result = run_akscan("scan", str(tree), "--format", fmt)
+        assert result.code == 1, (fmt, result.err)
+        assert "\x1b" not in result.out and "\x07" not in result.out, fmt
+        if fmt == "junit":
+            ElementTree.fromstring(result.out)  # well-formed XML
+        if fmt == "markdown":
+            assert "`![x]" not in result.out and "](http://evil.test)`" not in result.out

@@ -692,10 +692,13 @@ def verify(
         json.dump({"provider": provider, "key_id": key_id, "secret": redact(secret), **body}, out, indent=2)
         out.write("\n")
     else:
-        who = " ".join(x for x in (verification.identity_type, verification.arn) if x)
-        line = f"{provider} {key_id}: {verification.status}"
+        from akscan.report import safe
+
+        # the answer comes from a server (or whoever answers at --endpoint): shown escaped, like scanned text
+        who = " ".join(safe(x) for x in (verification.identity_type, verification.arn) if x)
+        line = f"{provider} {safe(key_id)}: {verification.status}"
         line += f" — {who}" if who else ""
-        line += f" ({verification.reason})" if verification.reason else ""
+        line += f" ({safe(verification.reason)})" if verification.reason else ""
         out.write(line + "\n")
         if verification.status == "live" and verification.identity_type == "Account":
             out.write("CRITICAL: this is the account's own (root) AccessKey. Disable it now and use RAM users.\n")

@@ -102,7 +102,10 @@ class RuleAllowlist:
         ``allows_line``)."""
         if not self.applies_to(finding.rule_id):
             return False
-        if self.paths and self.paths.excludes(finding.location.path):
+        # A history finding holds every path the credential was ever at: it is allowed by path only when all
+        # of them are (a key first committed under tests/ and later in src/ is a leak in src/).
+        places = (finding.git.paths if finding.git is not None else ()) or (finding.location.path,)
+        if self.paths and all(self.paths.excludes(path) for path in places):
             return True
         if finding.secret is not None and any(p.search(finding.secret) for p in self.secrets):
             return True

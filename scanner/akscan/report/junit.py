@@ -15,12 +15,14 @@ def write(report: Report, stream: TextIO) -> None:
     cases = []
     for f in report.findings:
         secret = redact(f.secret) if report.redact else f.secret
-        detail = f"{f.title} ({f.kind}), key ID {f.key_id}" + (f", secret {secret}" if secret else "")
+        # Every field from content or config made safe: XML 1.0 cannot carry most control characters even
+        # escaped, so one in a custom rule's match or title would make the whole report unreadable.
+        detail = safe(f"{f.title} ({f.kind}), key ID {f.key_id}" + (f", secret {secret}" if secret else ""))
         if f.git is not None and f.git.commit:
             detail += f"; introduced in {f.git.commit[:12]} by {safe(f.git.author_name)}"
-        name = f"{f.rule_id} at {safe(f.location.path)}:{f.location.line}"
+        name = f"{safe(f.rule_id)} at {safe(f.location.path)}:{f.location.line}"
         cases.append(
-            f"    <testcase classname={quoteattr(f.provider)} name={quoteattr(name)}>\n"
+            f"    <testcase classname={quoteattr(safe(f.provider))} name={quoteattr(name)}>\n"
             f"      <failure type={quoteattr(str(f.severity))} message={quoteattr(detail)}>"
             f"{_text(f.remediation)}</failure>\n"
             "    </testcase>\n"

@@ -59,21 +59,21 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
     parts = [
         f"  {finding.location.line}:{finding.location.column}",
         severity,
-        finding.title,
+        safe(finding.title),  # a custom rule's title is config: it must not paint the terminal either
         f"({_KIND_LABEL[finding.kind]})",
     ]
     lines = [" ".join(parts)]
     detail = []
     if finding.key_id:
-        detail.append(f"key ID {finding.key_id}")
+        detail.append(f"key ID {safe(finding.key_id)}")
     if secret:
         where = ""
         if finding.secret_location is not None and finding.secret_location.line != finding.location.line:
             where = f" (line {finding.secret_location.line})"
-        detail.append(f"secret {secret}{where}")
+        detail.append(f"secret {safe(secret)}{where}")
     if finding.security_token:
-        detail.append(f"token {redact(finding.security_token) if report.redact else finding.security_token}")
-    lines.append("      " + ", ".join(detail) + f"  [{finding.rule_id}]")
+        detail.append(f"token {safe(redact(finding.security_token) if report.redact else finding.security_token)}")
+    lines.append("      " + ", ".join(detail) + f"  [{safe(finding.rule_id)}]")
     if finding.expires_at is not None:
         lines.append("      " + _expiry_line(finding))
     if finding.verification is not None:
@@ -116,7 +116,7 @@ def _live_first(report: Report, stream: TextIO, colour: bool) -> None:
         v = finding.verification
         assert v is not None
         root = " — the ACCOUNT's own key (root): worst case" if finding.severity == Severity.CRITICAL else ""
-        line = f"  {str(finding.severity).upper():8} {finding.key_id} {safe(v.identity_type)} {safe(v.arn)}{root}"
+        line = f"  {str(finding.severity).upper():8} {safe(finding.key_id)} {safe(v.identity_type)} {safe(v.arn)}{root}"
         stream.write((_style(line, fg="red", bold=True) if colour else line) + "\n")
         stream.write(f"           at {safe(finding.location.path)}:{finding.location.line}\n")
     stream.write("\n")
@@ -175,6 +175,13 @@ def _expiry_line(finding: Finding) -> str:
 MAX_KEYS_PER_PROVIDER = 10
 
 
+def inert(value: str | None) -> str:
+    """A value from scanned content, made safe to print inside a command in backticks: control characters
+    escaped (``safe``), and a backtick — which would close the code span in markdown and let the rest become
+    a link or an image — escaped too."""
+    return safe(value).replace("`", "\\x60")
+
+
 def akscan_invocation() -> str:
     """How to run akscan from where the user is: ``akscan`` when that name on PATH is this installation;
     otherwise (under pre-commit, akscan lives in a virtual environment of pre-commit's own, not on the
@@ -212,7 +219,7 @@ def what_to_do(findings: list[Finding], invocation: str = "akscan") -> str:
     ]
     for provider, named in sorted(keys.items()):
         for key in named[:MAX_KEYS_PER_PROVIDER]:
-            lines.append(f"  - {ROTATE[provider].format(key=safe(key))}")
+            lines.append(f"  - {ROTATE[provider].format(key=inert(key))}")
         if len(named) > MAX_KEYS_PER_PROVIDER:
             lines.append(f"  - … and {len(named) - MAX_KEYS_PER_PROVIDER} more {provider} keys (see the report)")
     if temporary:
