@@ -12,6 +12,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 
@@ -170,3 +172,25 @@ def test_a_streamed_archive_larger_than_the_limit_is_not_kept(ruleset: object, k
     assert found[0].location.path == "<stdin>" and stats.skipped == {"archive-budget": 1} and stats.incomplete
     roomy = scan_content(io.BytesIO(buffer.getvalue()), "<stdin>", "stdin", ruleset, ScanStats(), ContentOptions())  # type: ignore[arg-type]
     assert [f.location.path for f in roomy] == ["<stdin>!app.py"]
+
+
+@pytest.mark.parametrize(("levels", "found"), [(2, True), (3, True), (4, False)])
+def test_nesting_at_the_limit_and_past_it(tmp_path: Path, keys: FakeKeys, levels: int, found: bool) -> None:
+    """Archives nest up to three deep (limit-1, limit: found); one deeper is counted and makes the report
+    incomplete instead of being dropped without a word."""
+    import io
+    import zipfile
+
+    key_id = keys.alibaba_id()
+    data, name = f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n".encode(), "app.py"
+    for level in range(levels):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name, data)
+        data, name = buffer.getvalue(), f"level{level}.zip"
+    (tmp_path / "nested.zip").write_bytes(data)
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
+    summary = document["summary"]
+    assert (key_id in {f["key_id"] for f in document["findings"]}) is found
+    assert summary["incomplete"] is (not found)
+    assert summary["skipped"].get("archive-too-deep", 0) == (0 if found else 1)

@@ -797,3 +797,18 @@ def test_a_cached_run_reports_the_coverage_of_a_cold_one(repo: Repo, keys: FakeK
     _, grown_cold = history(repo.path, "--no-cache")
     assert grown["summary"]["bytes"] == grown_cold["summary"]["bytes"] > cold["summary"]["bytes"]
     assert grown["summary"]["files"] == grown_cold["summary"]["files"] == 6
+
+
+@pytest.mark.parametrize("padding", [(1 << 20) - 4096, (1 << 20) + 4096])
+def test_a_key_after_a_commit_messages_first_mib_is_found(repo: Repo, keys: FakeKeys, padding: int) -> None:
+    """A commit message was read only to 1 MiB: a key after that was never scanned, never counted, and the
+    commit cached as clean. Messages past the limit are read whole."""
+    key_id, _, line = pair(keys)
+    repo.commit("init", readme="hello\n")
+    message = "release notes\n\n" + ("x" * 100 + "\n") * (padding // 101) + line
+    (repo.path / "msg.txt").write_text(message)
+    repo.git("commit", "-q", "--allow-empty", "-F", str(repo.path / "msg.txt"))
+    for extra in (("--no-cache",), (), ()):
+        code, document = history(repo.path, *extra)
+        found = [f for f in document["findings"] if f["key_id"] == key_id]
+        assert code == 1 and found and found[0]["git"]["source"] == "commit-message", extra

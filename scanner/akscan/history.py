@@ -133,6 +133,14 @@ def scan_objects(
                 deltas.done(sha, None, found)
             if found:  # most objects hold nothing: no provenance record made for them
                 found = _tag(found, GitProvenance(blob=sha, path=known.path if known else None))
+        elif kind in ("commit", "tag") and known is not None and known.size > MESSAGE_LIMIT:
+            # A message past the batch's limit is read whole, streamed in chunks like a big blob: a key after
+            # its first MiB must not pass unseen (nor be cached as clean unread).
+            label = f"<{kind} message {sha[:12]}>"
+            found = scan_content(body, label, f"{kind}-message", ruleset, stats, content, size=known.size)  # type: ignore[arg-type]
+            if found:
+                commit = sha if kind == "commit" else None
+                found = _tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message"))
         elif kind in ("commit", "tag"):
             message, _ = message_of(body.read(MESSAGE_LIMIT))
             stats.bytes += len(message)

@@ -126,8 +126,15 @@ def _expand(
             stats.archive_members += 1
             stats.bytes += len(data)
             yield Blob(data, Origin(name, "archive"))
-            if depth < limits.max_depth and archive_kind(data[:512]) is not None:
-                yield from _expand(io.BytesIO(data), name, stats, limits, budget, depth + 1)
+            if archive_kind(data[:512]) is not None:
+                if depth < limits.max_depth:
+                    yield from _expand(io.BytesIO(data), name, stats, limits, budget, depth + 1)
+                else:  # its raw bytes were scanned, its members not: said, and the report incomplete
+                    stats.skip(
+                        "archive-too-deep",
+                        name,
+                        f"{name}: an archive nested over {limits.max_depth} levels deep; its members were not scanned",
+                    )
     except Exception as error:  # every archive library raises its own family; none may stop the scan
         stats.skip(
             "broken-archive", display, f"{display}: broken {kind} archive ({type(error).__name__}: {str(error)[:120]})"
