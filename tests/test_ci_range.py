@@ -132,3 +132,65 @@ def test_gitlab_merge_request_and_push(project: Project) -> None:
 def test_auto_outside_ci_is_a_usage_error(project: Project) -> None:
     result = run_akscan("git", str(project.repo.path), "--range", "auto")
     assert result.code == 2 and "no CI event here" in result.err
+
+
+@pytest.mark.parametrize(
+    "switch_off",
+    [
+        '[[rule_allowlist]]\npaths = ["**"]\n',
+        'exclude = ["*"]\n',
+        '[[rule_allowlist]]\nlines = ["(a|aa)+$"]\n',
+        'disable_rules = ["alibaba-access-key"]\n',
+    ],
+)
+def test_a_pull_request_cannot_switch_off_its_own_gate(project: Project, switch_off: str) -> None:
+    """A pull request that adds a key and a config to hide it is judged by its base's config."""
+    project.repo.write(".akscan.toml", switch_off)
+    project.head = project.repo.commit("quiet, please", **{})  # the key is already on the branch
+    event = {"pull_request": {"base": {"sha": project.main}, "head": {"sha": project.head}}}
+    code, found, err = project.scan(project.github("pull_request", event))
+    assert code == 1 and project.new_id in found, err
+    assert "changes .akscan.toml" in err and "base's" in err
+
+
+def test_a_pull_request_cannot_baseline_its_own_key(project: Project) -> None:
+    import json as json_module
+
+    audit = run_akscan("git", str(project.repo.path), "--format", "json", "--no-config")
+    report = project.repo.path.parent / "audit.json"
+    report.write_text(audit.out)
+    made = run_akscan(
+        "baseline", "create", "--from", str(report), "--baseline", str(project.repo.path / ".akscan-baseline.json")
+    )
+    assert made.code == 0
+    project.head = project.repo.commit("baseline everything")
+    event = {"pull_request": {"base": {"sha": project.main}, "head": {"sha": project.head}}}
+    code, found, err = project.scan(project.github("pull_request", event))
+    assert code == 1 and project.new_id in found and "changes .akscan-baseline.json" in err
+    # on a push (a maintainer's), the repository's own baseline applies
+    push = {"before": project.main, "after": project.head, "repository": {"default_branch": "main"}}
+    result = run_akscan(
+        "git", str(project.repo.path), "--range", "auto", "--format", "json", env=project.github("push", push)
+    )
+    assert result.code == 0 and json_module.loads(result.out)["summary"]["suppressed"]["baseline"] >= 1
+
+
+def test_the_base_config_still_applies_to_a_pull_request(project: Project) -> None:
+    """What the base allows (a documented test key), the pull request may carry."""
+    project.repo.git("checkout", "-q", "main")
+    project.repo.write(".akscan.toml", f'[allowlist]\nkey_ids = ["{project.new_id}"]\n')
+    project.main = project.repo.commit("allow the documented test key")
+    project.repo.git("checkout", "-q", "feature")
+    project.repo.git("merge", "-q", "--no-edit", "main")
+    project.head = project.repo.head()
+    event = {"pull_request": {"base": {"sha": project.main}, "head": {"sha": project.head}}}
+    code, found, err = project.scan(project.github("pull_request", event))
+    assert code == 0 and project.new_id not in found and "changes" not in err
+
+
+def test_a_gitlab_merge_request_is_judged_by_its_base_config(project: Project) -> None:
+    project.repo.write(".akscan.toml", '[[rule_allowlist]]\npaths = ["**"]\n')
+    project.head = project.repo.commit("quiet")
+    mr = {"GITLAB_CI": "true", "CI_COMMIT_SHA": project.head, "CI_MERGE_REQUEST_DIFF_BASE_SHA": project.main}
+    code, found, err = project.scan(mr)
+    assert code == 1 and project.new_id in found and "changes .akscan.toml" in err

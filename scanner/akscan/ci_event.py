@@ -32,6 +32,10 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024  # GitHub caps a webhook payload at 25 MB; re
 class CiRange:
     revision_range: str | None  # "A..B", or None for the whole history
     reason: str
+    # A pull or merge request is judged with its base's config and baseline (akscan.base_config): this
+    # base, and the head it is compared with. None for pushes, whose config is the repository's own.
+    judged_by: str | None = None
+    head: str = "HEAD"
 
 
 def _missing(sha: str | None) -> bool:
@@ -89,7 +93,8 @@ def _github(env: Mapping[str, str], has_ref: Callable[[str], bool]) -> CiRange:
         if _missing(base):
             raise UsageError(f"--range auto: the {name} event names no base commit ({path})")
         head = checked_out if name == "pull_request" else (_field(event, "pull_request", "head", "sha") or "HEAD")
-        return CiRange(f"{base}..{head}", f"pull request: its base {base[:12]}..{head[:12]}")  # type: ignore[index]
+        why = f"pull request: its base {base[:12]}..{head[:12]}"  # type: ignore[index]
+        return CiRange(f"{base}..{head}", why, judged_by=base, head=head)
     if name == "push":
         after = _field(event, "after") or checked_out
         if _missing(after):  # a deleted branch: nothing was added
@@ -106,7 +111,8 @@ def _gitlab(env: Mapping[str, str], has_ref: Callable[[str], bool]) -> CiRange:
     head = env.get("CI_COMMIT_SHA") or "HEAD"
     base = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
     if not _missing(base):
-        return CiRange(f"{base}..{head}", f"merge request: its base {base[:12]}..{head[:12]}")  # type: ignore[index]
+        why = f"merge request: its base {base[:12]}..{head[:12]}"  # type: ignore[index]
+        return CiRange(f"{base}..{head}", why, judged_by=base, head=head)
     if env.get("CI_PIPELINE_SOURCE") not in (None, "", "push"):
         return CiRange(None, f"a {env['CI_PIPELINE_SOURCE']} pipeline is no push or merge request: the whole history")
     before = env.get("CI_COMMIT_BEFORE_SHA")

@@ -404,7 +404,7 @@ def _looks_like_commit_id(name: str) -> bool:
     return 7 <= len(name) <= 64 and all(c in "0123456789abcdefABCDEF" for c in name)
 
 
-def _ci_range(repo: str, quiet: bool) -> str | None:
+def _ci_range(repo: str, quiet: bool) -> Any:
     """``--range auto``: the range the CI event adds (None: the whole history), said on stderr."""
     from akscan import ci_event
     from akscan.sources.git import has_ref, open_repository
@@ -416,7 +416,36 @@ def _ci_range(repo: str, quiet: bool) -> str | None:
 
         what = chosen.revision_range or "the whole history"
         sys.stderr.write(f"akscan: --range auto: {safe(what)} ({safe(chosen.reason)})\n")
-    return chosen.revision_range
+    return chosen
+
+
+def _base_config(repo: str, base: str, head: str, opts: dict[str, Any]) -> dict[str, Any]:
+    """A pull request is judged by its base's config and baseline (akscan.base_config), never its own."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from akscan import base_config
+    from akscan.report import safe
+    from akscan.sources.git import open_repository
+
+    folder = Path(tempfile.mkdtemp(prefix="akscan-base-config-"))
+    atexit.register(shutil.rmtree, folder, True)
+    config, baseline, changed = base_config.materialise(open_repository(repo), base, head, folder)
+    if not opts.get("quiet"):
+        sys.stderr.write(
+            f"akscan: the config and baseline are the pull request's base's ({base[:12]}): a pull request cannot "
+            "change what judges it\n"
+        )
+        if changed:
+            sys.stderr.write(
+                f"akscan: warning: this pull request changes {', '.join(safe(name) for name in changed)}: not "
+                "applied to it; review the change (it applies once merged)\n"
+            )
+    updated = {**opts, "config": str(config) if config else None, "no_config": config is None}
+    if baseline is not None and not opts.get("baseline"):
+        updated["baseline"] = str(baseline)
+    return updated
 
 
 def _git_command(repo: str, **opts: Any) -> int:
@@ -428,9 +457,12 @@ def _git_command(repo: str, **opts: Any) -> int:
     url = None
     if is_url(repo):  # mirrored into the cache, then audited like a local clone
         url, repo = repo, _mirror(repo, opts)
-    settings = _settings(opts, Path(repo))
     if opts["rev_range"] == "auto":
-        opts = {**opts, "rev_range": _ci_range(repo, settings.quiet)}
+        chosen = _ci_range(repo, bool(opts.get("quiet")))
+        opts = {**opts, "rev_range": chosen.revision_range}
+        if chosen.judged_by is not None and not (opts.get("config") or opts.get("no_config")):
+            opts = _base_config(repo, chosen.judged_by, chosen.head, opts)
+    settings = _settings(opts, Path(repo))
     revisions = _revisions(opts["since"], opts["rev_range"], opts["branches"])
     if revisions is not None:
         missing = unknown_revisions(open_repository(repo), revisions)
