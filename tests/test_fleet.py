@@ -317,3 +317,26 @@ def test_fleet_runs_with_the_readme_config_example(tmp_path: Path, keys: FakeKey
     assert code == 1, err
     assert {f["key_id"] for f in document["findings"]} == {app_id}  # docs/ is allowlisted by path
     assert document["repositories"][0]["suppressed"] == {"rule-allowlist": 1}
+
+
+def test_the_local_cluster_is_closed_to_other_users_of_the_machine() -> None:
+    """The default LocalCluster speaks TLS with credentials made for the run: a client without them (any
+    other user on the machine) cannot connect to the scheduler, so cannot run code as akscan's user."""
+    import distributed
+
+    from akscan.fleet import FleetOptions, _client
+
+    client, cluster, _ = _client(FleetOptions(workers=1))
+    try:
+        address = client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        assert client.submit(lambda: 41 + 1).result(timeout=60) == 42  # the run's own client works
+        with pytest.raises((OSError, TimeoutError)):
+            distributed.Client(address.replace("tls://", "tcp://"), timeout="3s")  # plain TCP: refused
+        # TLS with credentials of its own (not signed by the run's authority): the handshake fails
+        stranger = distributed.security.Security.temporary()
+        with pytest.raises((OSError, TimeoutError)):
+            distributed.Client(address, security=stranger, timeout="3s")
+    finally:
+        client.close()
+        cluster.close()

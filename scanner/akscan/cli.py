@@ -533,7 +533,9 @@ def _git_command(repo: str, **opts: Any) -> int:
     "--scheduler",
     default=None,
     metavar="ADDRESS",
-    help="An existing Dask scheduler (tcp://host:8786); default: a local cluster of this machine's cores.",
+    help="An existing Dask scheduler (tls://host:8786, with Dask's TLS settings: DASK_DISTRIBUTED__COMM__TLS__"
+    "CA_FILE, __CLIENT__CERT, __CLIENT__KEY, and DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION=True); default: "
+    "a local cluster of this machine's cores, on loopback, over TLS with credentials made for the run.",
 )
 @click.option(
     "--workers", type=click.IntRange(min=0), default=0, help="Local cluster worker processes (0: one per core)."

@@ -32,7 +32,9 @@ from akscan.rules import Ruleset
 from akscan.storage import user_cache_dir, write_atomic
 from akscan.verify import VerifyOptions
 
-INSTALL_HINT = "akscan fleet needs Dask's distributed scheduler: pip install 'distributed>=2024.1' 'bokeh>=3.1'"
+INSTALL_HINT = (
+    "akscan fleet needs Dask's distributed scheduler: pip install 'distributed>=2024.1' 'bokeh>=3.1' 'cryptography>=42'"
+)
 RESULT_LIMIT = 64 * 1024 * 1024  # one repository's stored result, at most, when read back
 _RESULT_NAME = re.compile(r"[0-9a-f]{24}\.json")
 
@@ -145,6 +147,8 @@ def _client(options: FleetOptions) -> tuple[Any, Any, str | None]:
             raise UsageError(f"--scheduler {options.scheduler}: cannot connect ({error})") from None
         return client, None, _dashboard(client)
     with_dashboard = _has_bokeh()
+    # TLS with temporary credentials made for this run (security=True): a scheduler listening on loopback
+    # is open to every user of the machine, and whoever reaches it runs code as akscan's user.
     cluster = LocalCluster(
         n_workers=options.workers or os.cpu_count() or 1,
         threads_per_worker=1,
@@ -152,6 +156,7 @@ def _client(options: FleetOptions) -> tuple[Any, Any, str | None]:
         host="127.0.0.1",
         dashboard_address="127.0.0.1:0" if with_dashboard else None,
         silence_logs=logging.ERROR,
+        security=True,
     )
     client = Client(cluster)
     return client, cluster, _dashboard(client) if with_dashboard else None
