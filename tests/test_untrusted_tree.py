@@ -244,3 +244,21 @@ def test_a_custom_rules_match_and_title_cannot_paint_the_terminal_or_break_repor
             ElementTree.fromstring(result.out)  # well-formed XML
         if fmt == "markdown":
             assert "`![x]" not in result.out and "](http://evil.test)`" not in result.out
+
+
+def test_no_inline_markers_reports_what_a_marker_would_hide(tmp_path: Path, keys: FakeKeys) -> None:
+    """An untrusted tree's author can put akscan:allow beside any key: --no-inline-markers reports it anyway
+    (scan, git — cached runs too — and hook), and says how many markers it ignored."""
+    repo = Repo(tmp_path / "repo")
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    repo.commit("hidden", app_py=f"auth = oss2.Auth('{key_id}', '{secret}')  # akscan:allow\n")
+    for command in (("scan", str(repo.path)), ("git", str(repo.path))):
+        honoured = json.loads(run_akscan(*command, "--format", "json").out)
+        assert honoured["findings"] == [] and honoured["summary"]["suppressed"]["inline-marker"] == 1
+        ignored = json.loads(run_akscan(*command, "--format", "json", "--no-inline-markers").out)
+        assert [f["key_id"] for f in ignored["findings"]] == [key_id], command
+        assert ignored["summary"]["suppressed"]["inline-marker-ignored"] == 1
+    repo.write("app_py", (repo.path / "app_py").read_text() + "# touched\n")
+    repo.git("add", "app_py")
+    staged = json.loads(run_akscan("hook", "--format", "json", "--no-inline-markers", cwd=repo.path).out)
+    assert [f["key_id"] for f in staged["findings"]] == [key_id]

@@ -82,6 +82,12 @@ def output_options(func: Any) -> Any:
             help="Report only findings not recorded in this baseline file.",
         ),
         click.option(
+            "--no-inline-markers",
+            is_flag=True,
+            help="Ignore akscan:allow and the other inline markers (audits of trees whose authors are not "
+            "trusted: a marker could hide any key); they are still counted in the summary.",
+        ),
+        click.option(
             "--fail-on-incomplete",
             is_flag=True,
             help="Exit 2 when some content could not be read (missing git objects, archive limits) and "
@@ -225,6 +231,7 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
         fail_on_incomplete=bool(opts.get("fail_on_incomplete")),
         no_color=bool(opts.get("no_color")),
         block_committed=bool(opts.get("block_committed")),
+        inline_markers=not opts.get("no_inline_markers"),
     )
 
 

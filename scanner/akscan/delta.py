@@ -268,7 +268,10 @@ class DeltaScanner:
             line_base += data.count(b"\n", counted, lo)  # counted from the previous window, not from the top
             counted = lo
             window = Blob(data[lo:hi], Origin(path, "git"), line_base=line_base, offset_base=lo)
-            found += [f for f in scan_blob(window, self.ruleset, stats, self.options.line_allow) if _touches(f, cores)]
+            scanned_window = scan_blob(
+                window, self.ruleset, stats, self.options.line_allow, markers=self.options.inline_markers
+            )
+            found += [f for f in scanned_window if _touches(f, cores)]
         found += _carried(held, data, edits, cores, path)
         if self._far_reaching(held.findings) or self._far_reaching(found):
             stats.reused_bytes -= len(data) - scanned

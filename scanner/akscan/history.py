@@ -96,7 +96,7 @@ def scan_objects(
     # Hyperscan gate a whole blob costs less than working out its changes (flask: 0.63 against 0.67 s).
     links = [] if fastgate.choose() else [(o.sha, o.base) for o in objects if o.kind == "blob"]
     deltas = DeltaScanner(links, ruleset, content)
-    messages = _Messages(ruleset)
+    messages = _Messages(ruleset, content.inline_markers)
     for sha, kind, body in cat_objects(repo, [o.sha for o in objects]):
         if body is None:
             if kind == "corrupt":
@@ -171,8 +171,9 @@ class _Messages:
     MOST = 256
     MOST_BYTES = 1 << 20
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Ruleset, markers: bool = True) -> None:
         self.ruleset = ruleset
+        self.markers = markers
         self.held: list[tuple[str, str, bytes]] = []
         self.size = 0
 
@@ -194,7 +195,8 @@ class _Messages:
             label = f"<{kind} message {sha[:12]}>"
             settled = stats.settled()
             # Lines count within the message, as people read it in `git log`.
-            found = scan_blob(Blob(message, Origin(label, f"{kind}-message", sha)), self.ruleset, stats)
+            blob = Blob(message, Origin(label, f"{kind}-message", sha))
+            found = scan_blob(blob, self.ruleset, stats, markers=self.markers)
             if found:
                 commit = sha if kind == "commit" else None
                 findings.extend(_tag(found, GitProvenance(blob=sha, commit=commit, source=f"{kind}-message")))

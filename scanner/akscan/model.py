@@ -200,7 +200,9 @@ class ScanStats:
         skipped (a rule stopped by its time limit, an archive over a limit: not all of it was read) and
         the findings a config's line allowlist dropped (another config, or ``--no-config``, would report
         them: a repository's own config must not hide a key from later audits through the cache)."""
-        return sum(self.skipped.values()), self.suppressed.get("rule-allowlist", 0)
+        # inline markers too: a run with --no-inline-markers must not skip a blob a marker once silenced
+        marked = self.suppressed.get("inline-marker", 0) + self.suppressed.get("inline-marker-ignored", 0)
+        return sum(self.skipped.values()), self.suppressed.get("rule-allowlist", 0) + marked
 
     def merge(self, other: ScanStats) -> None:
         self.files += other.files

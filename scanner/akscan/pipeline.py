@@ -40,6 +40,9 @@ class ContentOptions:
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     # Per-rule allowlists with line regexes: judged here, where the line is at hand.
     line_allow: tuple[RuleAllowlist, ...] = ()
+    # akscan:allow and the other inline markers silence the finding on their line; off (--no-inline-markers)
+    # for audits of trees whose authors are not trusted: a marker is then only counted.
+    inline_markers: bool = True
     # What all archives of the scan may still expand to. Mutable by design, one per worker process:
     # each worker gets its own copy with the options.
     budget: ArchiveBudget = field(default_factory=lambda: ArchiveBudget(ArchiveLimits().scan_total), compare=False)
@@ -51,6 +54,7 @@ def scan_blob(
     stats: ScanStats,
     line_allow: tuple[RuleAllowlist, ...] = (),
     opening: Opening | None = None,
+    markers: bool = True,
 ) -> list[Finding]:
     """Detect in one blob and apply its inline allow markers and line allowlists."""
     slow: set[str] = set()
@@ -70,9 +74,11 @@ def scan_blob(
             "off for the rest of the scan (every file it would have read is counted as rule-off); fix its pattern",
         )
     if found:
-        found, suppressed = inline_allowed(found, blob.data, blob.line_base)
+        kept, suppressed = inline_allowed(found, blob.data, blob.line_base)
         for _ in range(suppressed):
-            stats.suppress("inline-marker")
+            stats.suppress("inline-marker" if markers else "inline-marker-ignored")
+        if markers:
+            found = kept
     if found and blob.offset_base == 0 and own_report(blob.data):
         # akscan's own earlier report (JSON, SARIF, GitLab, HTML…) lists the key IDs it found, secrets
         # redacted: those are not new leaks. A secret in full (a --no-redact report) still is: only findings
@@ -129,13 +135,17 @@ def _line_of(blob: Blob, finding: Finding) -> bytes:
 
 
 def scan_chunks(
-    blobs: Iterable[Blob], ruleset: Ruleset, stats: ScanStats, line_allow: tuple[RuleAllowlist, ...] = ()
+    blobs: Iterable[Blob],
+    ruleset: Ruleset,
+    stats: ScanStats,
+    line_allow: tuple[RuleAllowlist, ...] = (),
+    markers: bool = True,
 ) -> list[Finding]:
     """Scan the chunks of one stream; a finding seen in the overlap of two chunks is kept once (the
     better-paired version wins, since the later chunk may see the secret the earlier one did not)."""
     best: dict[tuple[str, int], Finding] = {}
     for blob in blobs:
-        for finding in scan_blob(blob, ruleset, stats, line_allow):
+        for finding in scan_blob(blob, ruleset, stats, line_allow, markers=markers):
             keep_best(best, finding)
     return list(best.values())
 
@@ -166,7 +176,7 @@ def scan_members(
     """The members of the archive open as ``handle``, each scanned as its own blob."""
     findings: list[Finding] = []
     for member in expand(handle, display, stats, options.limits, compressed_size, options.budget):
-        findings.extend(scan_chunks([member], ruleset, stats, options.line_allow))
+        findings.extend(scan_chunks([member], ruleset, stats, options.line_allow, options.inline_markers))
     return findings
 
 
@@ -187,7 +197,7 @@ def scan_content(
     heads: list[bytes] = []
     reader = cast(BinaryIO, spool) if spool is not None else handle
     chunks = _tap_head(stream_chunks(reader, display, stats, source), heads)
-    findings = scan_chunks(chunks, ruleset, stats, options.line_allow)
+    findings = scan_chunks(chunks, ruleset, stats, options.line_allow, options.inline_markers)
     if not options.archives or not heads or archive_kind(heads[0]) is None:
         if spool is not None:
             spool.close()
@@ -244,7 +254,8 @@ def scan_bytes(
     if not opening.open and not archive:
         return []  # what detect would say, without building a blob for it: most blobs stop here
     best: dict[tuple[str, int], Finding] = {}
-    for finding in scan_blob(Blob(data, Origin(display, source)), ruleset, stats, options.line_allow, opening):
+    blob = Blob(data, Origin(display, source))
+    for finding in scan_blob(blob, ruleset, stats, options.line_allow, opening, options.inline_markers):
         keep_best(best, finding)
     findings = list(best.values())
     if not archive:

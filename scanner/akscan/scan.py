@@ -91,7 +91,7 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
     if read is None:
         return PieceResult(piece, [], stats)
     # Lines are relative to the piece here; join_pieces makes them absolute once all pieces are in.
-    found = scan_blob(read.blob, ruleset, stats, options.line_allow)
+    found = scan_blob(read.blob, ruleset, stats, options.line_allow, markers=options.inline_markers)
     result = PieceResult(piece, found, stats, read.overlap_newlines, read.own_newlines)
     if piece.index == 0 and options.archives and archive_kind(read.blob.data[:512]) is not None:
         try:

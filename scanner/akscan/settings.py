@@ -54,6 +54,7 @@ class Flags:
     fail_on_incomplete: bool = False
     no_color: bool = False
     block_committed: bool = False
+    inline_markers: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,9 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         fail_on=Severity.parse(flags.fail_on) if flags.fail_on else config.fail_on,
         allowlist=Allowlist.build(config.allow_key_ids, config.allow_secrets, config.allow_secret_hashes),
         excludes=PathExcludes((*flags.excludes, *config.exclude)),
-        content=ContentOptions(archives=flags.archives, line_allow=config.rule_settings.line_lists),
+        content=ContentOptions(
+            archives=flags.archives, line_allow=config.rule_settings.line_lists, inline_markers=flags.inline_markers
+        ),
         baseline=load_baseline(baseline_file) if baseline_file else None,
         verify=flags.verify,
         only_live=flags.only_live,
