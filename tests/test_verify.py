@@ -517,3 +517,47 @@ def test_verify_region_is_validated(keys: FakeKeys, region: str) -> None:
         Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
     )
     assert result.status == "unknown" and "expected a region id" in result.reason
+
+
+def test_a_server_that_drips_cannot_hold_the_run(keys: FakeKeys) -> None:
+    """--verify-timeout is a deadline for the whole answer: a server that sends a byte every 0.2 s (each
+    read well inside any per-read timeout) is cut off at the deadline, and the key is unknown."""
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.is_set():
+            try:
+                server.settimeout(0.5)
+                client, _ = server.accept()
+            except OSError:
+                continue
+            with client:
+                client.recv(65536)
+                try:
+                    client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                    while not stop.is_set():
+                        client.sendall(b"{")
+                        time.sleep(0.2)
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.getsockname()[1]}"
+        started = time.monotonic()
+        result = Verifier(VerifyOptions(endpoints={"alibaba": endpoint}, timeout=1.0, retries=0)).check(
+            Credential("alibaba", keys.alibaba_id(), keys.alibaba_secret())
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        server.close()
+    assert result.status == "unknown" and "timed out" in result.reason
+    assert elapsed < 5, f"{elapsed:.1f} s: the drip held the request past its deadline"

@@ -35,9 +35,45 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 class UrllibTransport:
     """HTTPS with the system's certificate store and hostname checking (urllib's defaults). Redirects are
     never followed: a redirect would carry the signed request (and an STS token) to a host nobody chose.
-    Answers are read up to ``MAX_RESPONSE_BYTES``."""
+    Answers are read up to ``MAX_RESPONSE_BYTES``. ``timeout`` is a deadline for the whole exchange, not
+    per read: a server that drips a byte every half second cannot hold the run (the connection is shut at
+    the deadline)."""
 
     def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float) -> Response:
+        import threading
+
+        connections: list[Any] = []
+        outcome: list[Response | BaseException] = []
+
+        def exchange() -> None:
+            try:
+                outcome.append(self._exchange(method, url, headers, body, timeout, connections))
+            except BaseException as error:  # handed to the caller below
+                outcome.append(error)
+
+        worker = threading.Thread(target=exchange, name="akscan-verify", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            for connection in connections:  # the blocked read fails at once, and the thread ends
+                _shut(connection)
+            worker.join(1.0)
+            raise TransportError(f"timed out: no complete answer within {timeout:g} s")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+        connections: list[Any],
+    ) -> Response:
+        import http.client
         import ssl
         import urllib.error
         import urllib.request
@@ -46,10 +82,26 @@ class UrllibTransport:
             def redirect_request(self, *args: object, **kwargs: object) -> None:
                 return None  # urllib then hands the 3xx answer back as an HTTPError
 
+        context = ssl.create_default_context()
+
+        class Https(urllib.request.HTTPSHandler):
+            def https_open(self, req: Any) -> Any:
+                def connect(host: str, **options: Any) -> http.client.HTTPSConnection:
+                    connections.append(http.client.HTTPSConnection(host, **options))
+                    return connections[-1]
+
+                return self.do_open(connect, req, context=context)
+
+        class Http(urllib.request.HTTPHandler):
+            def http_open(self, req: Any) -> Any:
+                def connect(host: str, **options: Any) -> http.client.HTTPConnection:
+                    connections.append(http.client.HTTPConnection(host, **options))
+                    return connections[-1]
+
+                return self.do_open(connect, req)
+
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        opener = urllib.request.build_opener(
-            NoRedirects(), urllib.request.HTTPSHandler(context=ssl.create_default_context())
-        )
+        opener = urllib.request.build_opener(NoRedirects(), Https(), Http())
         try:
             with opener.open(request, timeout=timeout) as reply:
                 return Response(reply.status, _bounded(reply), {k.lower(): v for k, v in reply.headers.items()})
@@ -61,6 +113,18 @@ class UrllibTransport:
             raise TransportError(f"network error: {type(error.reason).__name__}: {error.reason}") from None
         except (OSError, ValueError) as error:  # resets, TLS failures, malformed responses
             raise TransportError(f"network error: {type(error).__name__}") from None
+
+
+def _shut(connection: Any) -> None:
+    import contextlib
+    import socket
+
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            sock.close()
 
 
 def _bounded(reply: Any) -> bytes:
