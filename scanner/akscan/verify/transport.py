@@ -87,16 +87,18 @@ class UrllibTransport:
         class Https(urllib.request.HTTPSHandler):
             def https_open(self, req: Any) -> Any:
                 def connect(host: str, **options: Any) -> http.client.HTTPSConnection:
-                    connections.append(http.client.HTTPSConnection(host, **options))
-                    return connections[-1]
+                    connection = http.client.HTTPSConnection(host, **options)
+                    connections.append(connection)
+                    return connection
 
                 return self.do_open(connect, req, context=context)
 
         class Http(urllib.request.HTTPHandler):
             def http_open(self, req: Any) -> Any:
                 def connect(host: str, **options: Any) -> http.client.HTTPConnection:
-                    connections.append(http.client.HTTPConnection(host, **options))
-                    return connections[-1]
+                    connection = http.client.HTTPConnection(host, **options)
+                    connections.append(connection)
+                    return connection
 
                 return self.do_open(connect, req)
 
