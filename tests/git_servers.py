@@ -57,14 +57,24 @@ class GitDaemon:
 class GitHttp:
     """Smart HTTP: each request runs ``git http-backend`` as CGI, the way a web server would."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, basic_auth: str | None = None) -> None:
+        """``basic_auth`` ("user:password"): every request must carry it, as a hosted git server's do."""
+        import base64
+
         self.requests: list[str] = []
         served = self
+        expected = f"Basic {base64.b64encode(basic_auth.encode()).decode()}" if basic_auth else None
 
         class Handler(BaseHTTPRequestHandler):
             def _cgi(self) -> None:
                 path, _, query = self.path.partition("?")
                 served.requests.append(f"{self.command} {path}")
+                if expected is not None and self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 env = {

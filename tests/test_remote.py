@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from akscan.sources.remote import is_url, mirror_dir, shown_url
@@ -112,3 +113,38 @@ def test_a_malformed_url_is_a_clear_error_that_keeps_its_token_hidden(tmp_path: 
         assert result.code == 2 and "cannot mirror" in result.err and "internal error" not in result.err
         assert token not in result.out + result.err
     assert shown_url("ssh://deploy:pw@host.example:22/a.git") == "ssh://deploy@host.example:22/a.git"
+
+
+def test_a_urls_token_never_reaches_a_command_line(tmp_path: Path, keys: FakeKeys) -> None:
+    """Every user of the machine can read a process's argv (`ps`): the token of https://user:token@host/…
+    reaches git through a credential helper and the environment. A server that demands the credentials
+    (401 without them) still serves the clone and the later fetch; a git that logs its argv never sees it."""
+    _, key_id = _served(tmp_path, keys)
+    token = "glpat-" + "q8" * 12
+    server = GitHttp(tmp_path / "served", basic_auth=f"ci:{token}")
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    argv_log = tmp_path / "argv.log"
+    real_git = shutil.which("git")
+    (shims / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{argv_log}"\nexec "{real_git}" "$@"\n')
+    (shims / "git").chmod(0o755)
+    env = {"AKSCAN_CACHE_DIR": str(tmp_path / "cache"), "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}
+    try:
+        url = server.url("project", credentials=f"ci:{token}@")
+        first = run_akscan("git", url, "--format", "json", env=env, process=True)
+        again = run_akscan("git", url, "--format", "json", env=env, process=True)  # a fetch this time
+        denied = run_akscan("git", server.url("project"), env={**env, "AKSCAN_CACHE_DIR": str(tmp_path / "c2")})
+    finally:
+        server.stop()
+    assert first.code == 1 and key_id in first.out, first.err
+    assert again.code == 1 and key_id in again.out, again.err
+    assert denied.code == 2  # without the credentials the server refuses: they were really used above
+    logged = argv_log.read_text()
+    assert "clone" in logged and "fetch" in logged and token not in logged
+
+
+def test_fleet_result_names_are_not_hashes_of_a_token() -> None:
+    from akscan.fleet_task import spec_key
+
+    with_token = spec_key("https://ci:glpat-secret@host.example/a/b.git")
+    assert with_token == spec_key("https://host.example/a/b.git") == spec_key("https://other:x@host.example/a/b.git")

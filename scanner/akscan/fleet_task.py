@@ -90,7 +90,11 @@ def _suppressed_and_aged(findings: list[Any], settings: TaskSettings, stats: Any
 
 
 def spec_key(spec: str) -> str:
-    """A stable file name for a repository's result."""
+    """A stable file name for a repository's result: a hash of the URL without its credentials (a hash of
+    a token-bearing URL would let anyone holding the results folder test guesses of the token)."""
     import hashlib
 
-    return hashlib.sha256(spec.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    from akscan.sources.remote import is_url, shown_url
+
+    named = shown_url(spec) if is_url(spec) else spec
+    return hashlib.sha256(named.encode("utf-8", "surrogateescape")).hexdigest()[:24]

@@ -163,14 +163,28 @@ REMOTE_PROTOCOLS = "https:http:ssh:git:file"
 REMOTE_TIMEOUT = 3600
 
 
-def run_remote(args: Sequence[str], repo: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Clone or fetch with the user's credentials; a failure is a ``SourceError`` with git's reason."""
+# Credentials a URL carried (https://user:token@host/…) reach git through this helper and the environment,
+# never its command line (which every user of the machine can read in `ps`); printf %s prints any value.
+URL_CREDENTIAL_HELPER = (
+    "!f() { test \"$1\" = get && printf 'username=%s\\npassword=%s\\n' "
+    '"$AKSCAN_GIT_USERNAME" "$AKSCAN_GIT_PASSWORD"; }; f'
+)
+
+
+def run_remote(
+    args: Sequence[str], repo: str | None = None, credentials: tuple[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Clone or fetch with the user's credentials (and, given ``credentials`` (user, password) taken from
+    the URL, those first); a failure is a ``SourceError`` with git's reason."""
     overrides = [part for key, value in HARDENED_CONFIG if key not in _REMOTE_KEEP for part in ("-c", f"{key}={value}")]
     location = ["-C", repo] if repo is not None else []
     env = {
         k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV and k not in ("GIT_EXTERNAL_DIFF", "GIT_EDITOR")
     }
     env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1", "GIT_ALLOW_PROTOCOL": REMOTE_PROTOCOLS})
+    if credentials is not None:
+        overrides += ["-c", "credential.helper=", "-c", f"credential.helper={URL_CREDENTIAL_HELPER}"]
+        env.update({"AKSCAN_GIT_USERNAME": credentials[0], "AKSCAN_GIT_PASSWORD": credentials[1]})
     try:
         proc = subprocess.run(
             ["git", *location, *overrides, "--no-pager", *args],

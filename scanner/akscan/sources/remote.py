@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from akscan.errors import SourceError
 from akscan.sources import gitcmd
@@ -52,6 +53,17 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{user + '@' if user else ''}{match.group('rest')}"
 
 
+def url_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """The URL git is given, and the credentials it carried: ``https://user:token@host/p`` becomes
+    ``https://host/p`` and ("user", "token"), handed to git by a credential helper and the environment, so
+    the token never appears on a command line. ssh URLs keep their user name (it is not a secret)."""
+    match = _AUTHORITY.match(url)
+    if match is None or match.group("userinfo") is None or match.group("scheme").lower() in _SSH:
+        return url, None
+    user, _, password = match.group("userinfo").partition(":")
+    return shown_url(url), (unquote(user), unquote(password))
+
+
 def mirror_dir(url: str, cache: Path | None = None) -> Path:
     """``<cache>/mirrors/<readable name>-<hash>.git``, one per URL (credentials left out of both)."""
     shown = shown_url(url)
@@ -64,10 +76,12 @@ def mirror(url: str, cache: Path | None = None) -> tuple[str, str]:
     """Bring the mirror of ``url`` up to date: (its git directory, "cloned" or "updated")."""
     check_url(url)
     target = mirror_dir(url, cache)
+    plain, credentials = url_credentials(url)
     try:
         if (target / "HEAD").is_file():
             # The URL is given on each fetch, never stored with its credentials.
-            gitcmd.run_remote(["fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*"], str(target))
+            fetch = ["fetch", "--prune", "--quiet", "--", plain, "+refs/*:refs/*"]
+            gitcmd.run_remote(fetch, str(target), credentials)
             return str(target), "updated"
         import shutil  # (only a first clone needs it)
 
@@ -75,7 +89,9 @@ def mirror(url: str, cache: Path | None = None) -> tuple[str, str]:
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         # Cloned beside the target and renamed when complete: an interrupted clone never passes for a mirror.
-        gitcmd.run_remote(["clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, str(partial)])
+        gitcmd.run_remote(
+            ["clone", "--mirror", "--quiet", "--no-hardlinks", "--", plain, str(partial)], None, credentials
+        )
         gitcmd.run_remote(["remote", "set-url", "origin", "--", shown_url(url)], str(partial))
         os.replace(partial, target)
         return str(target), "cloned"
