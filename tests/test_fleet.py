@@ -340,3 +340,43 @@ def test_the_local_cluster_is_closed_to_other_users_of_the_machine() -> None:
     finally:
         client.close()
         cluster.close()
+
+
+def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path: Path, keys: FakeKeys) -> None:
+    """--results is trusted only when it is the user's own: a run.json saying "running" beside a planted
+    record that calls a leaky repository clean (another user's file, a link, a record not naming its
+    file) is never resumed from; a run.json that links to /dev/zero or a FIFO costs nothing; a folder others
+    can write is refused."""
+    from akscan.fleet_task import spec_key
+
+    repo = Repo(tmp_path / "leaky")
+    key_id = keys.alibaba_id()
+    repo.commit("leak", app_py=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    name = spec_key(str(repo.path))
+    clean = {"repository": str(repo.path), "spec_key": name, "status": "scanned", "findings": []}
+    plants = {
+        "other user's": lambda p: (p.write_text(json.dumps(clean)), os.chown(p, 12345, 12345)),
+        "a link": lambda p: (p.with_name("elsewhere").write_text(json.dumps(clean)), p.symlink_to("elsewhere")),
+        "misnamed": lambda p: p.write_text(json.dumps({**clean, "spec_key": "0" * 24})),
+    }
+    for label, plant in plants.items():
+        results = tmp_path / f"results-{label.split()[0]}"
+        results.mkdir(mode=0o700)
+        (results / "run.json").write_text(json.dumps({"tool": "akscan", "state": "running", "repositories": 1}))
+        plant(results / f"{name}.json")
+        code, document, err = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        assert code == 1 and key_id in {f["key_id"] for f in document["findings"]}, (label, err)
+        assert document["summary"]["resumed"] == 0, label
+    for target in ("/dev/zero", "fifo"):
+        results = tmp_path / f"results-{target.strip('/').replace('/', '-')}"
+        results.mkdir(mode=0o700)
+        if target == "fifo":
+            os.mkfifo(results / "fifo")
+        (results / "run.json").symlink_to(results / "fifo" if target == "fifo" else target)
+        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        assert code == 1 and key_id in {f["key_id"] for f in document["findings"]}, target
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    result = run_akscan("fleet", str(repo.path), "--results", str(shared), "--workers", "1")
+    assert result.code == 2 and "only you can write" in result.err

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -89,23 +90,44 @@ class ResultStore:
         return cls(user_cache_dir() / "fleet" / digest)
 
     def state(self) -> dict[str, Any]:
+        """The run's state, from akscan's own ``run.json`` only: a planted one, a link (to /dev/zero, a FIFO)
+        or a file another user could have written is no state at all."""
+        from akscan.storage import read_cache
+
+        path = self.folder / "run.json"
+        data = read_cache(path, STATE_LIMIT) if _own_file(path) else None
         try:
-            loaded = json.loads((self.folder / "run.json").read_text())
-        except (OSError, ValueError):
+            loaded = json.loads(data) if data is not None else {}
+        except ValueError:
             return {}
-        return loaded if isinstance(loaded, dict) else {}
+        return loaded if isinstance(loaded, dict) and loaded.get("tool") == "akscan" else {}
 
     def _results(self) -> list[Path]:
-        """This store's own result files only (``<24 hex>.json``): ``--results`` may name a folder that
-        holds other files, and nothing else in it is ever read or deleted."""
-        return sorted(p for p in self.folder.glob("*.json") if _RESULT_NAME.fullmatch(p.name))
+        """This store's own result files only (``<24 hex>.json``, regular files of this user that only it
+        can write): ``--results`` may name a folder that holds other files, and nothing else in it is
+        ever read or deleted; a link is never followed."""
+        return sorted(p for p in self.folder.glob("*.json") if _RESULT_NAME.fullmatch(p.name) and _own_file(p))
+
+    def check_folder(self) -> None:
+        """A results folder others can write could be seeded with records that call a leaky repository
+        clean: refused (with what to do) unless it is this user's and only this user's."""
+        try:
+            info = os.lstat(self.folder)
+        except FileNotFoundError:
+            return  # made private on first write
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or not _private(info):
+            raise UsageError(
+                f"--results {self.folder}: not a folder of yours that only you can write (a link, another "
+                "user's, or group/world-writable): results there could be planted; choose a private folder"
+            )
 
     def begin(self, total: int, fresh: bool) -> set[str]:
         """Start a run; returns the repositories an interrupted run already finished (resumed)."""
+        self.check_folder()
         previous = self.state()
         done: set[str] = set()
         if previous.get("state") == "running" and not fresh:
-            done = {p.stem for p in self._results()}
+            done = {str(record["spec_key"]) for record in self.records()}
         else:
             for stale in self._results():
                 stale.unlink()
@@ -118,22 +140,51 @@ class ResultStore:
     def put(self, record: dict[str, Any]) -> bool:
         """Store a repository's result; False when it was stored already (a task that ran twice)."""
         target = self.folder / f"{record['spec_key']}.json"
-        if target.exists():
-            return False
+        if any(r["spec_key"] == record["spec_key"] for r in self._records_at(target)):
+            return False  # this run's own record is there already; anything else in its place is replaced
         write_atomic(target, json.dumps(record, sort_keys=True).encode(), private=True)
         return True
 
     def records(self) -> Iterator[dict[str, Any]]:
+        """The stored results that are akscan's own: a record must name the file it is in."""
+        for path in self._results():
+            yield from self._records_at(path)
+
+    def _records_at(self, path: Path) -> Iterator[dict[str, Any]]:
         from akscan.storage import read_cache
 
-        for path in self._results():
+        if _own_file(path):
             data = read_cache(path, RESULT_LIMIT)
             with contextlib.suppress(ValueError):
-                if data is not None:
-                    yield json.loads(data)
+                record = json.loads(data) if data is not None else None
+                if (
+                    isinstance(record, dict)
+                    and record.get("spec_key") == path.stem
+                    and isinstance(record.get("repository"), str)
+                    and record.get("status") in ("scanned", "incomplete", "failed")
+                    and isinstance(record.get("findings", []), list)
+                ):
+                    yield record
 
     def _write_state(self, state: dict[str, Any]) -> None:
-        write_atomic(self.folder / "run.json", json.dumps(state).encode(), private=True)
+        write_atomic(self.folder / "run.json", json.dumps({**state, "tool": "akscan"}).encode(), private=True)
+
+
+STATE_LIMIT = 1024 * 1024
+
+
+def _private(info: os.stat_result) -> bool:
+    """Owned by this user, writable by nobody else."""
+    own = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return own and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _own_file(path: Path) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and _private(info)
 
 
 def _client(options: FleetOptions) -> tuple[Any, Any, str | None]:
