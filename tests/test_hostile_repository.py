@@ -221,3 +221,61 @@ def test_git_named_by_path_ignores_repository_variables_of_the_environment(tmp_p
     result = run_akscan("git", str(other.path), "--format", "json", "--no-cache", env=env)
     found = {f["key_id"] for f in json.loads(result.out)["findings"]}
     assert result.code == 1 and found == {other_id}
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path, keys: FakeKeys) -> None:
+    """A clean list planted in a repository's cache folder that other users can write must not hide a
+    key: the cache is not read (or written) and the run says why."""
+    import os
+
+    repo = Repo(tmp_path / "repo")
+    key_id = keys.alibaba_id()
+    repo.commit("leak", app_py=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    cache = tmp_path / "cache"
+    env = {"AKSCAN_CACHE_DIR": str(cache)}
+    first = run_akscan("git", str(repo.path), "--format", "json", env=env)
+    assert first.code == 1
+    (folder,) = (cache / "repos").iterdir()
+    everything = repo.git("rev-list", "--all", "--objects").split()
+    ids = sorted({token for token in everything if len(token) == 40})
+    for planted in folder.glob("clean-*.bin"):
+        planted.write_bytes(b"\x00" + b"".join(bytes.fromhex(sha) for sha in ids))
+    for state in folder.glob("state-*.json"):
+        state.unlink()
+    os.chmod(folder, 0o777)
+    again = run_akscan("git", str(repo.path), "--format", "json", env=env)
+    assert again.code == 1 and key_id in again.out
+    assert "history cache not used" in again.err and "written by other users" in again.err
+    os.chmod(folder, 0o700)  # its own again: the planted list is read (the test's control)
+    trusted = run_akscan("git", str(repo.path), "--format", "json", env=env)
+    assert trusted.code == 0
+
+
+def test_a_rewritten_history_is_never_credited_with_a_commit_it_lost(tmp_path: Path, keys: FakeKeys) -> None:
+    repo = Repo(tmp_path / "repo")
+    key_id = keys.alibaba_id()
+    repo.commit("init", readme="hi\n")
+    repo.commit("leak", app_py=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    first = json.loads(run_akscan("git", str(repo.path), "--format", "json").out)
+    old = first["findings"][0]["git"]["commit"]
+    repo.git("commit", "-q", "--amend", "-m", "leak, reworded")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    repo.git("gc", "-q", "--prune=now")
+    new = repo.head()
+    again = json.loads(run_akscan("git", str(repo.path), "--format", "json").out)
+    (finding,) = again["findings"]
+    assert old != new and finding["git"]["commit"] == new
+
+
+def test_objects_arriving_in_an_alternate_store_are_seen_by_a_cached_run(tmp_path: Path, keys: FakeKeys) -> None:
+    origin = Repo(tmp_path / "origin")
+    origin.commit("init", readme="hi\n")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--shared", str(origin.path), str(clone)], check=True)
+    assert run_akscan("git", str(clone), "--format", "json").code == 0
+    key_id = keys.alibaba_id()
+    origin.commit("leak", app_py=f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    cached = run_akscan("git", str(clone), "--format", "json")
+    cold = run_akscan("git", str(clone), "--format", "json", "--no-cache")
+    assert key_id in cold.out  # the clone sees the alternate's objects (unreachable from its refs)
+    assert cached.code == 1 and key_id in cached.out

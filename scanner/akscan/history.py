@@ -204,6 +204,20 @@ class _Messages:
                 clean.append(sha)
 
 
+def _existing_commits(repo: str, commits: set[str]) -> set[str]:
+    """Those of ``commits`` the repository has (one ``cat-file --batch-check`` for all of them)."""
+    wanted = sorted(c for c in commits if c)
+    if not wanted:
+        return set()
+    listing = gitcmd.run(["cat-file", "--batch-check"], repo, input="\n".join(wanted).encode() + b"\n", check=False)
+    present = set()
+    for line in listing.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == b"commit":
+            present.add(parts[0].decode())
+    return present
+
+
 def _coverage(objects: list[GitObject]) -> dict[str, int]:
     """What a scan of these objects covers: its blobs, and the bytes of every object."""
     return {"files": sum(1 for o in objects if o.kind == "blob"), "bytes": sum(o.size for o in objects)}
@@ -416,6 +430,11 @@ def attribute_findings(
     blobs = {f.git.blob for f in findings if f.git is not None and f.git.source == "blob"}
     messages = {f.git.blob for f in findings if f.git is not None and f.git.source == "commit-message"}
     introductions = cache.introductions() if cache is not None else {}
+    if introductions:
+        # A rewritten history (or another repository now at the same path) must not be credited with a
+        # commit it no longer has: a cached introduction whose commit is gone is worked out again.
+        present = _existing_commits(repo, {i.commit for b, i in introductions.items() if b in blobs | messages})
+        introductions = {b: i for b, i in introductions.items() if i.commit in present}
     # A blob gone from HEAD may have been removed by commits made since it was cached: ask the log again,
     # but only when the repository changed since the last full scan.
     unknown = {
@@ -536,16 +555,38 @@ def repository_state(repo: str) -> str:
     # Every ref and HEAD in one git process (show-ref exits 1 when there are none: an empty repository).
     digest.update(gitcmd.run(["show-ref", "--head"], repo, check=False).stdout)
     common = git_common_dir(repo)
-    for folder in ("logs", "objects"):
-        for root, dirs, files in os.walk(os.path.join(common, folder)):
+    # The object stores of alternates (clone --shared, --reference) hold this repository's objects too.
+    stores = [os.path.join(common, "logs"), os.path.join(common, "objects"), *_alternates(common)]
+    for store in stores:
+        for root, dirs, files in os.walk(store):
             dirs.sort()
             for name in sorted(files):
                 try:
                     size = os.stat(os.path.join(root, name)).st_size
                 except OSError:
                     continue
-                digest.update(f"{root[len(common) :]}/{name}:{size}\n".encode())
+                digest.update(f"{root}/{name}:{size}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _alternates(common: str, depth: int = 0) -> list[str]:
+    """The object folders ``objects/info/alternates`` names (and theirs, up to a few levels)."""
+    path = os.path.join(common, "objects", "info", "alternates")
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read(64 * 1024).decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        store = os.path.normpath(line if os.path.isabs(line) else os.path.join(common, "objects", line))
+        found.append(store)
+        if depth < 4:
+            found += _alternates(os.path.dirname(store), depth + 1)
+    return found
 
 
 def _inventory(
@@ -585,6 +626,10 @@ def scan_history(
     cache = HistoryCache(git_common_dir(repo), ruleset.digest) if options.cache else None
     pending, inv, cached, fingerprint, unchanged = _inventory(repo, cache, options)
     stats = ScanStats()
+    if cache is not None and cache.refused:
+        stats.errors.append(
+            {"path": str(cache.folder), "reason": "cache", "detail": f"history cache not used: {cache.refused}"}
+        )
     listed = pending.objects if pending is not None else inv.objects
     todo = [o for o in listed if o.sha not in cached]
     findings: list[Finding] = []

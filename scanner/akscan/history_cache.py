@@ -19,7 +19,7 @@ from typing import Any
 
 from akscan import __version__
 from akscan.sources.git import Introduction
-from akscan.storage import read_cache, repository_cache_dir, write_atomic
+from akscan.storage import private_folder, read_cache, repository_cache_dir, user_cache_dir, write_atomic
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 # The modules whose code decides what a blob's findings are.
@@ -63,6 +63,9 @@ class HistoryCache:
     def __init__(self, git_common_dir: str, ruleset_digest: str) -> None:
         self.folder = repository_cache_dir(git_common_dir)
         self.key = hashlib.sha256(f"{engine_digest()}\0{ruleset_digest}".encode()).hexdigest()[:24]
+        # A cache folder others can write is not a cache: a planted clean-*.bin would hide keys. Then
+        # nothing is read from it or written to it, and the run says why (``refused``).
+        self.refused = private_folder(self.folder, user_cache_dir())
 
     # -- objects scanned clean: 1 byte of id width, then the ids as raw bytes --------------------------
     @property
@@ -70,6 +73,8 @@ class HistoryCache:
         return self.folder / f"clean-{self.key}.bin"
 
     def clean_objects(self) -> set[str]:
+        if self.refused:
+            return set()
         data = read_cache(self.clean_path, MAX_CACHE_BYTES)
         if not data:
             return set()
@@ -78,7 +83,7 @@ class HistoryCache:
         return {body[i : i + width].hex() for i in range(0, len(body) - width + 1, width)}
 
     def save_clean(self, shas: set[str]) -> None:
-        if not shas:
+        if not shas or self.refused:
             return
         width = len(next(iter(shas))) // 2
         body = b"".join(bytes.fromhex(s) for s in sorted(shas))
@@ -99,6 +104,8 @@ class HistoryCache:
             return {}
 
     def save_introductions(self, introductions: dict[str, Introduction]) -> None:
+        if self.refused:
+            return
         document = {sha: dataclasses.asdict(i) for sha, i in introductions.items()}
         write_atomic(self.introductions_path, json.dumps(document).encode(), private=True)
 
@@ -111,10 +118,13 @@ class HistoryCache:
         return self._json(self.state_path)
 
     def save_state(self, state: dict[str, Any]) -> None:
+        if self.refused:
+            return
         write_atomic(self.state_path, json.dumps(state).encode(), private=True)
 
-    @staticmethod
-    def _json(path: Path) -> dict[str, Any]:
+    def _json(self, path: Path) -> dict[str, Any]:
+        if self.refused:
+            return {}
         data = read_cache(path, MAX_CACHE_BYTES)
         if not data:
             return {}

@@ -89,3 +89,28 @@ def read_cache(path: str | os.PathLike[str], limit: int) -> bytes | None:
         return read_regular(path, limit, "cache")
     except (OSError, ConfigError):
         return None
+
+
+def private_folder(path: Path, top: Path) -> str | None:
+    """Why ``path`` (and every folder from ``top`` down to it) is not safe to trust for caches, or None:
+    each that exists must be a real folder of this user that nobody else can write. Files planted in a
+    folder others can write (a list of "clean" objects) could hide keys from later audits."""
+    current = path
+    chain = [path]
+    while current != top and top in current.parents:
+        current = current.parent
+        chain.append(current)
+    for folder in chain:
+        try:
+            info = os.lstat(folder)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return f"{folder}: {exc.strerror}"
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+            return f"{folder} is not a folder"
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return f"{folder} belongs to another user"
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"{folder} can be written by other users"
+    return None
