@@ -279,3 +279,47 @@ def test_objects_arriving_in_an_alternate_store_are_seen_by_a_cached_run(tmp_pat
     cold = run_akscan("git", str(clone), "--format", "json", "--no-cache")
     assert key_id in cold.out  # the clone sees the alternate's objects (unreachable from its refs)
     assert cached.code == 1 and key_id in cached.out
+
+
+def test_an_include_path_to_a_fifo_is_refused_before_git_runs(tmp_path: Path, keys: FakeKeys) -> None:
+    """include.path naming a FIFO blocks every git command until git's time limit (10 minutes): the
+    repository is refused in one line, at once, by `akscan git` and `akscan hook` alike."""
+    import os
+    import time
+
+    repo = Repo(tmp_path / "repo")
+    repo.commit("leak", app_py=f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')\n")
+    os.mkfifo(tmp_path / "pipe")
+    with (repo.path / ".git" / "config").open("a") as config:
+        config.write(f'[include]\n\tpath = "{tmp_path / "pipe"}"\n')
+    for args, cwd in ((("git", str(repo.path)), None), (("hook",), repo.path)):
+        started = time.monotonic()
+        result = run_akscan(*args, cwd=cwd, process=True, timeout=60)
+        assert time.monotonic() - started < 20
+        assert result.code == 2 and "not a regular file" in result.err, result.err
+
+
+def test_git_quoted_paths_are_reported_as_named(tmp_path: Path, keys: FakeKeys) -> None:
+    """git log --raw C-quotes a name with a quote or a control character whatever core.quotePath says."""
+    repo = Repo(tmp_path / "repo")
+    key_id = keys.alibaba_id()
+    repo.commit("leak", **{'a"b_env': f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n"})
+    document = json.loads(run_akscan("git", str(repo.path), "--format", "json", "--no-cache").out)
+    (finding,) = document["findings"]
+    assert finding["path"] == 'a"b_env' and finding["git"]["paths"] == ['a"b_env']
+
+
+def test_which_repository_is_audited_is_said(tmp_path: Path, keys: FakeKeys) -> None:
+    """A `.git` file pointing at a repository elsewhere on the machine: the audit names the one it reads;
+    a folder that spells a URL is never audited in the URL's place."""
+    elsewhere = Repo(tmp_path / "elsewhere")
+    elsewhere.commit("x", readme="hi\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / ".git").write_text(f"gitdir: {elsewhere.path / '.git'}\n")
+    result = run_akscan("git", str(tree), "--format", "json")
+    assert "is a repository stored at" in result.err and str(elsewhere.path) in result.err
+    ambiguous = tmp_path / "git@host.example:team"
+    ambiguous.mkdir()
+    refused = run_akscan("git", "git@host.example:team", cwd=tmp_path)
+    assert refused.code == 2 and "both an ssh URL and a local path" in refused.err

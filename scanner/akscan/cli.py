@@ -407,6 +407,23 @@ def git_command(repo: str, **opts: Any) -> int:
         git_source.cancel_early()
 
 
+def _say_where(path: str, quiet: bool) -> None:
+    """A `.git` file (a linked worktree, a submodule, or a planted one) can point at a repository elsewhere
+    on the machine: the audit says which one it reads, so its report is never taken for this tree's."""
+    from akscan.report import safe
+    from akscan.sources.git import git_common_dir, open_repository
+
+    try:
+        common = os.path.realpath(git_common_dir(open_repository(path)))
+    except AkscanError:
+        return  # the scan itself reports what is wrong
+    here = os.path.realpath(path)
+    if not quiet and not (common == here or common.startswith(here.rstrip(os.sep) + os.sep)):
+        sys.stderr.write(
+            f"akscan: note: {safe(path)} is a repository stored at {safe(common)}: that is what is audited\n"
+        )
+
+
 def _looks_like_commit_id(name: str) -> bool:
     return 7 <= len(name) <= 64 and all(c in "0123456789abcdefABCDEF" for c in name)
 
@@ -459,11 +476,17 @@ def _git_command(repo: str, **opts: Any) -> int:
     from akscan.conclude import finish
     from akscan.history import GitScanOptions, scan_history
     from akscan.sources.git import open_repository, unknown_revisions
-    from akscan.sources.remote import is_url
+    from akscan.sources.remote import ambiguous, is_url
 
+    if ambiguous(repo):
+        raise UsageError(
+            f"{repo!r} is both an ssh URL and a local path: write ./{repo} for the folder, or ssh://… for the URL"
+        )
     url = None
     if is_url(repo):  # mirrored into the cache, then audited like a local clone
         url, repo = repo, _mirror(repo, opts)
+    else:
+        _say_where(repo, bool(opts.get("quiet")))
     if opts["rev_range"] == "auto":
         chosen = _ci_range(repo, bool(opts.get("quiet")))
         opts = {**opts, "rev_range": chosen.revision_range}

@@ -21,7 +21,7 @@ from akscan.model import Finding, GitProvenance, ScanStats, Severity
 from akscan.pipeline import ContentOptions, scan_content
 from akscan.rules import Ruleset
 from akscan.sources.catfile import cat_objects
-from akscan.sources.git import Introduction, attribute, git
+from akscan.sources.git import Introduction, attribute, git, unquote_path
 
 
 def range_heads(revisions: list[str]) -> list[str]:
@@ -167,7 +167,7 @@ def _true_introductions(
         meta, _, name = line.partition(b"\t")
         parts = meta.split()
         if len(parts) >= 5 and parts[3].strip(b"0"):
-            versions.setdefault(parts[3].decode(), name.decode("utf-8", "surrogateescape"))
+            versions.setdefault(parts[3].decode(), unquote_path(name).decode("utf-8", "surrogateescape"))
     holding = _fingerprints(repo, versions, ruleset, content)
     blobs = {sha for fingerprint in wanted for sha in holding.get(fingerprint, ())}
     introductions = attribute(repo, blobs, [])

@@ -425,6 +425,33 @@ def _sizes(repo: str, shas: Iterable[str]) -> dict[str, tuple[str, int, str | No
     return {sha: (kind, size, base) for sha, kind, size, base in listed if kind != "missing"}
 
 
+_C_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13}
+
+
+def unquote_path(path: bytes) -> bytes:
+    """A path as ``git log --raw`` prints it, unquoted: a name with a quote, a backslash or a control
+    character comes C-quoted (``"a\\"b.env"``, ``"tab\\tname"``, octal ``\\351`` bytes) whatever
+    core.quotePath says; reported as the real name."""
+    if len(path) < 2 or path[:1] != b'"' or path[-1:] != b'"':
+        return path
+    body, out, index = path[1:-1], bytearray(), 0
+    while index < len(body):
+        byte = body[index]
+        if byte != 0x5C or index + 1 == len(body):
+            out.append(byte)
+            index += 1
+            continue
+        following = body[index + 1]
+        octal = body[index + 1 : index + 4]
+        if len(octal) == 3 and all(0x30 <= b <= 0x37 for b in octal):
+            out.append(int(octal, 8) & 0xFF)
+            index += 4
+        else:
+            out.append(_C_ESCAPES.get(following, following))
+            index += 2
+    return bytes(out)
+
+
 def message_of(raw: bytes) -> tuple[bytes, int]:
     """The message of a commit or tag object, and the line it starts on (headers come first)."""
     end = raw.find(b"\n\n")
@@ -510,6 +537,7 @@ def attribute(
         if current is None or not raw.startswith(b":"):
             continue
         meta, _, path = raw.partition(b"\t")
+        path = unquote_path(path)
         parts = meta.split()
         if len(parts) < 5:
             continue

@@ -16,8 +16,11 @@ would make git try to run an empty command). No command akscan runs applies clea
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from akscan.errors import SourceError
@@ -133,6 +136,89 @@ def wait(proc: subprocess.Popen[bytes], timeout: float = TIMEOUT) -> int:
     return proc.wait()
 
 
+_INCLUDE = re.compile(rb"^\s*\[\s*include(?:if\b[^\]]*)?\s*\]\s*$|^\s*path\s*=\s*(.+?)\s*$", re.IGNORECASE)
+_SECTION = re.compile(rb"^\s*\[")
+
+
+def _config_includes(config: str) -> list[str]:
+    """The ``path`` values of a config file's ``[include]`` and ``[includeIf …]`` sections, resolved."""
+    try:
+        with open(config, "rb") as handle:  # a regular file: checked by the caller
+            lines = handle.read(1 << 20).splitlines()
+    except OSError:
+        return []
+    found, inside = [], False
+    for line in lines:
+        match = _INCLUDE.match(line)
+        if match is not None and match.group(1) is None:
+            inside = True
+        elif _SECTION.match(line):
+            inside = False
+        elif inside and match is not None:
+            value = match.group(1).strip(b'"').decode("utf-8", "surrogateescape")
+            path = os.path.expanduser(value)
+            found.append(path if os.path.isabs(path) else os.path.join(os.path.dirname(config), path))
+    return found
+
+
+def blocking_include(start: str) -> str | None:
+    """A config file the repository holding ``start`` includes (``include.path``, directly or through
+    another include) that is not a regular file — a FIFO or a device, which would block every git command
+    until git's time limit — or None. Read before git is ever started there."""
+    folder = os.path.abspath(start)
+    git_dir = None
+    for candidate in (folder, *[str(p) for p in Path(folder).parents]):
+        dot_git = os.path.join(candidate, ".git")
+        if os.path.isdir(dot_git):
+            git_dir = dot_git
+            break
+        if os.path.isfile(dot_git):
+            try:
+                with open(dot_git, "rb") as handle:
+                    pointer = handle.read(4096).decode("utf-8", "surrogateescape").strip()
+            except OSError:
+                return None
+            if pointer.startswith("gitdir:"):
+                target = pointer[7:].strip()
+                git_dir = target if os.path.isabs(target) else os.path.join(candidate, target)
+            break
+        if os.path.isfile(os.path.join(candidate, "HEAD")) and os.path.isdir(os.path.join(candidate, "objects")):
+            git_dir = candidate  # a bare repository
+            break
+    if git_dir is None:
+        return None
+    configs = [os.path.join(git_dir, "config")]
+    try:
+        with open(os.path.join(git_dir, "commondir"), "rb") as handle:
+            common = handle.read(4096).decode("utf-8", "surrogateescape").strip()
+        configs.append(os.path.join(common if os.path.isabs(common) else os.path.join(git_dir, common), "config"))
+    except OSError:
+        pass
+    seen: set[str] = set()
+    while configs and len(seen) < 32:
+        config = os.path.normpath(configs.pop())
+        if config in seen:
+            continue
+        seen.add(config)
+        try:
+            info = os.stat(config)
+        except OSError:
+            continue  # a missing include is skipped by git too
+        if not stat.S_ISREG(info.st_mode):
+            return config
+        configs.extend(_config_includes(config))
+    return None
+
+
+def _refuse_blocking_includes(where: str | None) -> None:
+    blocked = blocking_include(where or os.getcwd())
+    if blocked is not None:
+        raise SourceError(
+            f"the repository's config includes {blocked}, which is not a regular file (a FIFO or device would "
+            "block every git command): refused; remove the include.path or scan with plain files"
+        )
+
+
 def run(
     args: Sequence[str],
     repo: str | None = None,
@@ -141,6 +227,7 @@ def run(
     cwd: str | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git to completion; with ``check``, a failure is a ``SourceError`` naming the command."""
+    _refuse_blocking_includes(repo or cwd)
     try:
         proc = subprocess.run(
             command(args, repo), input=input, capture_output=True, cwd=cwd, env=environment(repo), timeout=TIMEOUT
@@ -210,6 +297,7 @@ def popen(
     args: Sequence[str], repo: str, stdout: int | IO[Any], bufsize: int = -1, stderr: int | IO[Any] = subprocess.DEVNULL
 ) -> subprocess.Popen[bytes]:
     """A long-running git process fed on stdin (``cat-file --batch``, a background ``log``)."""
+    _refuse_blocking_includes(repo)
     try:
         return subprocess.Popen(
             command(args, repo),
@@ -227,6 +315,7 @@ def gitpython_repo(path: str) -> Any:
     """A GitPython ``Repo`` whose git processes get the same hardening (close it: ``with repo:``)."""
     import git as gitpython
 
+    _refuse_blocking_includes(path)
     repo = gitpython.Repo(path)
     for name in UNSAFE_ENV + REPOSITORY_ENV:  # the repository is named by path
         repo.git.update_environment(**{name: None})

@@ -26,8 +26,19 @@ SCHEMES = ("https", "http", "ssh", "git", "file", "git+ssh", "ssh+git")
 
 
 def is_url(target: str) -> bool:
-    """A URL git can clone, and not a local path that happens to look like one."""
-    return _URL.match(target) is not None and not os.path.exists(target)
+    """A URL git can clone. ``scheme://…`` always is, even where a local folder happens to spell it (a
+    scanned tree could plant one to be audited in its place); ``user@host:path`` is a local path when one
+    exists (``ambiguous`` tells the command line to refuse that case)."""
+    match = _URL.match(target)
+    if match is None:
+        return False
+    return bool(match.group("scheme")) or not os.path.exists(target)
+
+
+def ambiguous(target: str) -> bool:
+    """``user@host:path`` that is also a local path: the command line asks which one was meant."""
+    match = _URL.match(target)
+    return match is not None and not match.group("scheme") and os.path.exists(target)
 
 
 def check_url(url: str) -> None:
