@@ -69,12 +69,59 @@ def run_akscan(
     real process with ``process=True`` (install, signals, start-up imports, hangs bounded by
     ``timeout``). Either way it is the checkout's own code, never a stale installed copy."""
     if not process:
-        return _run_in_process(list(args), input, cwd, env)
+        return _checked(list(args), _run_in_process(list(args), input, cwd, env), cwd)
     full_env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner"), **(env or {})}
     proc = subprocess.run(
         [*akscan_command(), *args], input=input, capture_output=True, cwd=cwd, env=full_env, timeout=timeout
     )
-    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+    run = Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+    return _checked(list(args), run, cwd)
+
+
+REPORT_COMMANDS = ("scan", "git", "hook", "fleet")
+
+
+def _report_validator() -> object:
+    import json
+
+    import jsonschema
+
+    schema = json.loads((REPO / "schema" / "report.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+_VALIDATOR: list[object] = []
+
+
+def _checked(args: list[str], run: Run, cwd: Path | None) -> Run:
+    """Every JSON (and JSON lines) report a test makes akscan write is checked against
+    schema/report.schema.json: the schema is the report's contract, not documentation."""
+    import json
+
+    if not args or args[0] not in REPORT_COMMANDS:
+        return run
+    fmt = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"), None)
+    fmt = fmt or next((a.split("=", 1)[1] for a in args if a.startswith("--format=")), None)
+    if fmt not in ("json", "jsonl"):
+        return run
+    output = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-o", "--output")), None)
+    if output is not None and output != "-":
+        path = Path(output) if Path(output).is_absolute() or cwd is None else cwd / output
+        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    else:
+        text = run.out
+    if not text.strip():
+        return run  # nothing written (an error run): nothing to check
+    if not _VALIDATOR:
+        _VALIDATOR.append(_report_validator())
+    validator = _VALIDATOR[0]
+    documents = (
+        [json.loads(line) for line in text.splitlines() if line.strip()] if fmt == "jsonl" else [json.loads(text)]
+    )
+    for document in documents:
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))  # type: ignore[attr-defined]
+        assert not errors, f"report does not match schema/report.schema.json: {errors[0].message[:300]}"
+    return run
 
 
 def _run_in_process(args: list[str], input: bytes | None, cwd: Path | None, env: dict[str, str] | None) -> Run:

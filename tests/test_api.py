@@ -20,7 +20,10 @@ def test_the_docstring_examples_run() -> None:
 
 
 def test_the_face_is_reexported_and_typed() -> None:
-    assert akscan.Scanner is api.Scanner and akscan.redact is api.redact and akscan.verify is api.verify
+    assert akscan.Scanner is api.Scanner and akscan.redact is api.redact and callable(akscan.verify)
+    import akscan.verify as package  # importing the package keeps akscan.verify callable
+
+    assert akscan.verify is package and callable(akscan.verify) and package.Verifier
     assert set(api.__all__) <= set(akscan.__all__)
     assert (Path(akscan.__file__).parent / "py.typed").exists()
 
@@ -71,3 +74,17 @@ def test_untrusted_text_can_ignore_inline_markers(keys: FakeKeys) -> None:
     text = f"auth = oss2.Auth('{keys.alibaba_id()}', '{keys.alibaba_secret()}')  # akscan:allow\n"
     assert akscan.Scanner().scan_text(text) == []
     assert len(akscan.Scanner(inline_markers=False).scan_text(text)) == 1
+
+
+def test_verify_through_the_face(keys: FakeKeys) -> None:
+    from tests.sts_emulator import Emulator
+
+    sts = Emulator().start()
+    try:
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        sts.add_ram_user(key_id, secret)
+        found = akscan.Scanner().scan_text(f"auth = oss2.Auth('{key_id}', '{secret}')")
+        checked = akscan.verify(found, endpoints={"alibaba": sts.url}, timeout=5.0)
+    finally:
+        sts.stop()
+    assert [f.verification.status for f in checked if f.verification] == ["live"]

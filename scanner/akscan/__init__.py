@@ -15,6 +15,10 @@ _API = frozenset({"Finding", "Kind", "Scanner", "Severity", "Verification", "red
 
 
 def __getattr__(name: str) -> object:  # (no typing import: the hook's start-up must not pay for it)
+    if name == "verify":  # the verify package, callable as the API's verify(findings)
+        import importlib
+
+        return importlib.import_module("akscan.verify")
     if name in _API:
         from akscan import api
 

@@ -13,7 +13,9 @@ import datetime as dt
 import importlib
 import ipaddress
 import re
+import sys
 import threading
+import types
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -235,3 +237,16 @@ def apply(finding: Finding, verification: Verification) -> Finding:
     elif verification.status in ("not-found", "expired"):
         severity = Severity(max(Severity.INFO, severity - 1))
     return dataclasses.replace(finding, verification=verification, severity=severity)
+
+
+class _CallableModule(types.ModuleType):
+    """``akscan.verify`` is this package and, for library users, the API's ``verify(findings)`` too: a
+    package attribute of the same name would otherwise hide the function once the package is imported."""
+
+    def __call__(self, findings: Any, **options: Any) -> Any:
+        from akscan.api import verify
+
+        return verify(findings, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
