@@ -392,3 +392,29 @@ def test_rule_files_are_bounded_regular_files_inside_their_folder(tmp_path: Path
         result = run_akscan("scan", "--rules", str(folder), str(tmp_path / "nothing"), process=True, timeout=30)
         assert result.code == 2 and message in result.err, (name, result.err)
         assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ('{ secret = "nope" }', "pairs with unknown rule 'nope'"),
+        ('{ secret = "alibaba-access-key-secret", token = "nope" }', "pairs with unknown rule 'nope'"),
+        ('{ secret = "mine" }', "pair.secret names 'mine', a key-id rule"),
+        ('{ secret = "alibaba-access-key-secret", token = "alibaba-access-key" }', "pair.token names"),
+        ('{ secret = "alibaba-sts-security-token" }', "pair.secret names"),
+    ],
+)
+def test_every_cross_reference_of_a_custom_rule_is_checked(tmp_path: Path, pair: str, message: str) -> None:
+    """A custom rule naming the wrong kind of rule (or none) as its secret or token loaded, then crashed
+    or silently found nothing: it is one line at load time."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(
+        '[[rules]]\nid = "mine"\nprovider = "x"\nkind = "key-id"\nanchors = ["ZZID"]\n'
+        f"pattern = '''(ZZID[A-Z0-9]{{16}})'''\npair = {pair}\n"
+        'description = "d"\nremediation = "r"\n'
+    )
+    (tmp_path / "t.txt").write_text("ZZIDABCD1234EFGH5678\n")
+    result = run_akscan("scan", "--rules", str(folder), str(tmp_path / "t.txt"))
+    assert result.code == 2 and message in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -380,3 +380,34 @@ def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path:
     shared.chmod(0o777)
     result = run_akscan("fleet", str(repo.path), "--results", str(shared), "--workers", "1")
     assert result.code == 2 and "only you can write" in result.err
+
+
+def test_a_merged_credential_takes_the_worst_severity_and_counts_distinct_repositories() -> None:
+    from akscan.report.fleet import document, summarise
+
+    def finding(severity: str, path: str) -> dict:
+        return {
+            "rule_id": "alibaba-access-key",
+            "provider": "alibaba",
+            "kind": "pair",
+            "severity": severity,
+            "confidence": "high",
+            "title": "t",
+            "key_id": "LTAIexample",
+            "secret": "abcd****",
+            "path": path,
+            "line": 1,
+            "column": 1,
+            "fingerprint": "f" * 64,
+            "remediation": "r",
+        }
+
+    records = [
+        {"repository": "a", "status": "scanned", "findings": [finding("low", "x.py"), finding("medium", "y.py")]},
+        {"repository": "b", "status": "scanned", "findings": [finding("high", "z.py")]},
+        {"repository": "c", "status": "scanned", "findings": [finding("info", "w.py")]},
+    ]
+    (entry,) = document(summarise(records), {})["findings"]
+    assert entry["severity"] == "high" and entry["repositories"] == 3 and len(entry["places"]) == 4
+    two = document(summarise(records[:1]), {})["findings"][0]
+    assert two["severity"] == "medium" and two["repositories"] == 1 and len(two["places"]) == 2

@@ -812,3 +812,30 @@ def test_a_key_after_a_commit_messages_first_mib_is_found(repo: Repo, keys: Fake
         code, document = history(repo.path, *extra)
         found = [f for f in document["findings"] if f["key_id"] == key_id]
         assert code == 1 and found and found[0]["git"]["source"] == "commit-message", extra
+
+
+def test_commits_sharing_one_timestamp_credit_the_true_introduction(tmp_path: Path, keys: FakeKeys) -> None:
+    """Every test repository spaced its commits a minute apart; a script, a rebase or a fast human makes
+    many in one second. The key is credited to the commit that added it, not to one that copied or
+    touched it in the same second (full history, cached, and a range)."""
+    repo = Repo(tmp_path / "same-second")
+    frozen = {"GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
+    key_id, _, line = pair(keys)
+
+    def commit(message: str, **files: str) -> str:
+        for name, text in files.items():
+            repo.write(name, text)
+        repo.git("add", "-A", env=frozen)
+        repo.git("commit", "-q", "--allow-empty", "-m", message, env=frozen)
+        return repo.head()
+
+    commit("init", readme="hi\n")
+    added = commit("add key", app_py=line)
+    commit("copy it", other_py=line)
+    commit("touch", app_py=line + "# touched\n")
+    for index in range(3):
+        commit(f"n{index}", readme=f"hi {index}\n")
+    for extra in (("--no-cache",), (), ("--range", f"{added}~1..HEAD")):
+        _, document = history(repo.path, *extra)
+        found = [f for f in document["findings"] if f["key_id"] == key_id]
+        assert found and found[0]["git"]["commit"] == added, (extra, found[0]["git"]["summary"])

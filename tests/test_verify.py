@@ -561,3 +561,26 @@ def test_a_server_that_drips_cannot_hold_the_run(keys: FakeKeys) -> None:
         server.close()
     assert result.status == "unknown" and "timed out" in result.reason
     assert elapsed < 5, f"{elapsed:.1f} s: the drip held the request past its deadline"
+
+
+def test_signing_is_right_in_any_local_timezone(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    """The signers' clocks are UTC whatever the machine's zone: run under Shanghai's (+8) and Honolulu's
+    (-10) time, the emulator — which checks the Timestamp against its own UTC clock, as STS does — still
+    answers live."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    sts.add_ram_user(key_id, secret)
+    (tmp_path / "app.py").write_text(f"auth = oss2.Auth('{key_id}', '{secret}')\n")
+    for zone in ("Asia/Shanghai", "Pacific/Honolulu"):
+        result = run_akscan(
+            "scan",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--verify",
+            "--endpoint",
+            f"alibaba={sts.url}",
+            env={"TZ": zone},
+            process=True,
+        )
+        (finding,) = json.loads(result.out)["findings"]
+        assert finding["verification"]["status"] == "live", (zone, finding["verification"])

@@ -489,7 +489,7 @@ def attribute_findings(
             removed = intro.removed_timestamp
             finding = _moved(finding, finding.git.path if finding.git else None, provenance.path)
         provenance = dataclasses.replace(provenance, present_at_head=provenance.blob in at_head)
-        introduced = intro.timestamp if intro else float("inf")
+        introduced = intro.age_key if intro else (NEVER, 0)
         attributed.append((introduced, removed, dataclasses.replace(finding, git=provenance)))
     return _one_per_credential(attributed)
 
@@ -513,10 +513,13 @@ def _moved(finding: Finding, scanned_as: str | None, path: str | None) -> Findin
     return dataclasses.replace(finding, location=dataclasses.replace(finding.location, path=path + suffix))
 
 
-def _one_per_credential(attributed: list[tuple[float, int, Finding]]) -> list[Finding]:
+NEVER = 1 << 62  # the introduction time of a blob no commit holds: after every real one
+
+
+def _one_per_credential(attributed: list[tuple[tuple[int, int], int, Finding]]) -> list[Finding]:
     """One finding per credential: the oldest introduction, every path, and — when no blob holding it is
     at HEAD any more — the last commit that removed one."""
-    groups: dict[str, list[tuple[float, int, Finding]]] = {}
+    groups: dict[str, list[tuple[tuple[int, int], int, Finding]]] = {}
     for introduced, removed, finding in attributed:
         groups.setdefault(finding.fingerprint, []).append((introduced, removed, finding))
     result = []

@@ -175,5 +175,5 @@ def _true_introductions(
     for fingerprint in wanted:
         candidates = [introductions[sha] for sha in holding.get(fingerprint, ()) if sha in introductions]
         if candidates:
-            origins[fingerprint] = min(candidates, key=lambda intro: intro.timestamp)
+            origins[fingerprint] = min(candidates, key=lambda intro: intro.age_key)
     return origins

@@ -233,9 +233,18 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     for rule in rules:
         if rule.pair is None:
             continue
-        for ref in (rule.pair.secret, rule.pair.token):
-            if ref is not None and ref not in by_id:
+        if rule.kind != "key-id":
+            raise RuleError(f"{rule.source}: rule {rule.id!r} is a {rule.kind} rule: only a key-id rule pairs")
+        for ref, wanted in ((rule.pair.secret, "secret"), (rule.pair.token, "token")):
+            if ref is None:
+                continue
+            if ref not in by_id:
                 raise RuleError(f"{rule.source}: rule {rule.id!r} pairs with unknown rule {ref!r}")
+            if rules[by_id[ref]].kind != wanted:
+                raise RuleError(
+                    f"{rule.source}: rule {rule.id!r}: pair.{wanted} names {ref!r}, a {rules[by_id[ref]].kind} rule "
+                    f"(it must name a {wanted} rule)"
+                )
     # The gate needs only what can make a finding on its own. A token is reported only with the key ID
     # it belongs to, whose anchor already opens the gate; leaving token anchors out keeps the gate's
     # reduced alphabet small (AWS's "IQoJb3JpZ2luX2Vj" alone would add eight characters to it).

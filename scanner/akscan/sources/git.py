@@ -480,12 +480,23 @@ class Introduction:
     removed_commit: str | None = None  # the last commit that replaced or deleted the blob at a path
     removed_date: str | None = None
     removed_timestamp: int = 0
+    # Where the commit came in the log (children before parents): breaks ties between equal timestamps,
+    # the later the older (commits made in one second, a rebase, a script: the true introduction wins).
+    order: int = 0
+
+    @property
+    def age_key(self) -> tuple[int, int]:
+        """Sorts oldest first: by time, then by the log's order."""
+        return (self.timestamp, -self.order)
 
 
 _LOG_ARGS = [
     "log",
     "--all",
     "--reflog",
+    # Children strictly before parents: with equal commit times (a script, a rebase, one second) the log's
+    # order is what tells the true introduction; by date alone, --reflog's tips come out oldest first.
+    "--topo-order",
     "--raw",
     "--no-abbrev",
     "--no-renames",
@@ -528,11 +539,15 @@ def attribute(
     all_paths: dict[str, set[str]] = {}
     removals: dict[str, tuple[str, str, int]] = {}
     current: Introduction | None = None
+    position = 0
     for raw in raw_log.split(b"\n"):
         if raw.startswith(b"\x00"):
             fields = raw[1:].decode("utf-8", "replace").split("\x1f")
             if len(fields) >= 6:
-                current = Introduction(fields[0], "", fields[1], fields[2], fields[3], fields[5], int(fields[4]))
+                position += 1
+                current = Introduction(
+                    fields[0], "", fields[1], fields[2], fields[3], fields[5], int(fields[4]), order=position
+                )
             continue
         if current is None or not raw.startswith(b":"):
             continue
@@ -555,6 +570,7 @@ def attribute(
                 current.date,
                 current.summary,
                 current.timestamp,
+                order=current.order,
             )
             best = found.get(new_sha)
             if best is None or _rank(candidate, reachable) <= _rank(best, reachable):
@@ -572,10 +588,10 @@ def attribute(
     return result
 
 
-def _rank(intro: Introduction, reachable: set[str] | None) -> tuple[bool, int]:
+def _rank(intro: Introduction, reachable: set[str] | None) -> tuple[bool, int, int]:
     """Oldest first, but a commit a branch or tag reaches beats any commit none does (a pull request's
     leftover commits in the pack must not take the credit for a key that is on a branch)."""
-    return (reachable is not None and intro.commit not in reachable, intro.timestamp)
+    return (reachable is not None and intro.commit not in reachable, *intro.age_key)
 
 
 def refs_containing(repo: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:

@@ -1,0 +1,81 @@
+"""Every numeric limit at its edge: one under, at, one over. A limit tested only far from its edge lets an
+off-by-one through (the planted-bug round found three such)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from akscan.expiry import apply_expiry
+from akscan.filters import FRAGMENT_TIMES, MASH_WINDOW, has_long_repeat, has_mash, has_sequence, repeated_fragment
+from tests.conftest import run_akscan, scan_text
+from tests.keys import FakeKeys
+
+# A value with no pattern of its own, to plant runs in.
+BASE = "Q7vX2mK9pR4tW8zL3nB6cF1gH5jD0s"
+
+
+@pytest.mark.parametrize(("run", "flagged"), [(4, False), (5, True), (6, True)])
+def test_repeated_characters_at_the_edge(run: int, flagged: bool) -> None:
+    assert has_long_repeat(BASE[:10] + "e" * run + BASE[10:]) is flagged
+
+
+@pytest.mark.parametrize(("run", "flagged"), [(5, False), (6, True), (7, True)])
+def test_sequences_at_the_edge(run: int, flagged: bool) -> None:
+    assert has_sequence(BASE[:8] + "lmnopqrstu"[:run] + BASE[8:]) is flagged
+
+
+@pytest.mark.parametrize(("times", "flagged"), [(FRAGMENT_TIMES - 1, False), (FRAGMENT_TIMES, True)])
+def test_repeated_fragments_at_the_edge(times: int, flagged: bool) -> None:
+    parts = ["K4w", "1", "K4w", "2", "K4w", "3", "K4w", "4", "K4w"][: times * 2 - 1]
+    assert repeated_fragment("Zq" + "".join(parts) + "Yx") is flagged
+
+
+@pytest.mark.parametrize(("kinds", "flagged"), [(3, True), (4, False)])
+def test_keyboard_mash_at_the_edge(kinds: int, flagged: bool) -> None:
+    run = ("sdfg" * 3)[:MASH_WINDOW] if kinds == 4 else ("sdf" * 3)[:MASH_WINDOW]
+    assert has_mash("Q7vX2" + run + "mK9pR") is flagged
+
+
+@pytest.mark.parametrize(("offset", "expired"), [(-1, True), (0, True), (1, False)])
+def test_temporary_credentials_expiring_at_the_edge(
+    keys: FakeKeys, ruleset: object, offset: int, expired: bool
+) -> None:
+    """Expiring exactly now is expired (unusable from this second)."""
+    now = dt.datetime(2026, 12, 6, 12, 0, 0, tzinfo=dt.timezone.utc)
+    stamp = (now + dt.timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = json.dumps(
+        {
+            "AccessKeyId": keys.sts_id(),
+            "AccessKeySecret": keys.sts_secret(),
+            "SecurityToken": keys.sts_token(),
+            "Expiration": stamp,
+        },
+        indent=2,
+    )
+    (finding,) = apply_expiry(scan_text(text, ruleset), now)  # type: ignore[arg-type]
+    assert (finding.expires_in is not None and finding.expires_in <= 0) is expired
+    assert (str(finding.severity) == "info") is expired
+
+
+@pytest.mark.parametrize(("members", "complete"), [(19_999, True), (20_000, True), (20_001, False)])
+def test_an_archive_at_the_member_limit(tmp_path: Path, keys: FakeKeys, members: int, complete: bool) -> None:
+    """20,000 members are read; the 20,001st stops the archive (counted, the report incomplete). The key
+    sits in the last member of each."""
+    key_id = keys.alibaba_id()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for index in range(members - 1):
+            archive.writestr(f"m{index}.txt", "x")
+        archive.writestr("last.py", f"auth = oss2.Auth('{key_id}', '{keys.alibaba_secret()}')\n")
+    (tmp_path / "many.zip").write_bytes(buffer.getvalue())
+    document = json.loads(run_akscan("scan", str(tmp_path), "--format", "json").out)
+    found = {f["key_id"] for f in document["findings"] if "!" in f["path"]}
+    assert (key_id in found) is complete
+    assert document["summary"]["incomplete"] is (not complete)
+    assert document["summary"]["archive_members"] == min(members, 20_000)
