@@ -131,3 +131,19 @@ def test_every_uniformly_random_pair_is_found(ruleset: Ruleset) -> None:
         expected.add(("pair", key_id, secret))
         lines.append(f"clients.append(oss2.Auth('{key_id}', '{secret}'))\n\n\n")
     assert _pairs("".join(lines), ruleset) == expected
+
+
+@pytest.mark.parametrize("comment", ["//", "#"])
+def test_a_commented_out_pair_beside_a_live_one_is_not_crossed(ruleset: Ruleset, keys: FakeKeys, comment: str) -> None:
+    """An old pair kept in a comment above (or below) the live one: each ID with its own secret, not the
+    nearest line's (seen in Kingsoft's and KS3's own SDK samples)."""
+    old_id, old_secret = keys.alibaba_id(), keys.alibaba_secret()
+    new_id, new_secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = (
+        f'{comment} String accessKeyId = "{old_id}";\n'
+        f'String accessKeyId = "{new_id}";\n'
+        f'{comment} String accessKeySecret = "{old_secret}";\n'
+        f'String accessKeySecret = "{new_secret}";\n'
+    )
+    pairs = {(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.secret}
+    assert pairs == {(old_id, old_secret), (new_id, new_secret)}

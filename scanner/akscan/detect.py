@@ -33,6 +33,7 @@ EDGES_PER_ID = 6
 MATCH_BYTES_PER_SECOND = 1024 * 1024  # plus a second per MiB of window: far below any sane rule's speed
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
 BASE64_SURROUND = 64
@@ -286,7 +287,7 @@ class _Matcher:
                 if rule.kind == "key-id" and self._inside_base64(start, match.end(1)):
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
-                found[start] = Candidate(index, value, start, match.end(1), name=name)
+                found[start] = Candidate(index, value, start, match.end(1), name=name, commented=self._commented(start))
         return list(found.values())
 
     def _inside_base64(self, start: int, end: int) -> bool:
@@ -321,6 +322,11 @@ class _Matcher:
         if len(best) == len(ids):
             return ids
         return sorted((entry[2] for entry in best.values()), key=lambda c: c.start)
+
+    def _commented(self, start: int) -> bool:
+        """Whether the value's line is a comment: it starts (after indentation) with a comment marker."""
+        line_start = self.data.rfind(b"\n", max(0, start - 4096), start) + 1
+        return self.data[line_start:start].lstrip(b" \t").startswith(_COMMENT_STARTS)
 
     def _in_escape(self, start: int) -> bool:
         """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of
@@ -359,7 +365,10 @@ class _Matcher:
                 start = match.start(1)
                 if self._valid(rule, value) and not self._in_escape(start):
                     name = binding_name(self.data, start)
-                    found.append(Candidate(index, value, start, match.end(1), context=True, name=name))
+                    commented = self._commented(start)
+                    found.append(
+                        Candidate(index, value, start, match.end(1), context=True, name=name, commented=commented)
+                    )
         return found
 
     def _secrets_in(self, index: int, windows: list[tuple[int, int]]) -> list[Candidate]:
@@ -374,7 +383,10 @@ class _Matcher:
                 if self._valid(rule, value) and not self._in_escape(start):
                     context = self._has_context(rule, start)
                     name = binding_name(self.data, start)
-                    found.append(Candidate(index, value, start, match.end(1), context=context, name=name))
+                    commented = self._commented(start)
+                    found.append(
+                        Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
+                    )
         return found
 
     def _has_context(self, rule: Rule, start: int) -> bool:
