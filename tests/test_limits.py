@@ -79,3 +79,78 @@ def test_an_archive_at_the_member_limit(tmp_path: Path, keys: FakeKeys, members:
     assert (key_id in found) is complete
     assert document["summary"]["incomplete"] is (not complete)
     assert document["summary"]["archive_members"] == min(members, 20_000)
+
+
+def _hinted_ruleset(**changes: object) -> object:
+    from akscan.rules import compile_rules
+
+    entry: dict[str, object] = {
+        "id": "zork-key",
+        "provider": "zork",
+        "kind": "key-id",
+        "anchors": ["zorkcloud"],
+        "hints": ["zork"],
+        "pattern": r"zork[ \t]*=[ \t]*([A-Z0-9]{20})(?![A-Z0-9])",
+        "window": 4000,
+        "lone_severity": "high",
+        "description": "A made-up cloud's key, bound to its name.",
+        "remediation": "Rotate it.",
+        **changes,
+    }
+    return compile_rules([(entry, "test-rules.toml", True)])
+
+
+@pytest.mark.parametrize(("pad_from_edge", "found"), [(-1, True), (0, True), (1, False)])
+def test_a_hinted_rule_reads_up_to_its_reach_after_the_hint(pad_from_edge: int, found: bool) -> None:
+    """A hinted rule's regex runs from the hint to HINT_AFTER bytes past it: a value ending there is read,
+    one ending a byte further is not (spaces padding an assignment past 512 bytes)."""
+    from akscan.detect import HINT_AFTER
+
+    value = "Q7VX2MK9PR4TW8ZL3NB6"
+    # "zork" (4) + pad + "= " (2) + value (20) must end within 4 + HINT_AFTER bytes of the hint's start
+    pad = HINT_AFTER - 22 + pad_from_edge
+    text = "zorkcloud settings\nzork" + " " * pad + "= " + value + "\n"
+    findings = scan_text(text, _hinted_ruleset())  # type: ignore[arg-type]
+    assert [f.key_id for f in findings] == ([value] if found else [])
+
+
+def test_a_hinted_rule_looks_only_around_its_hints() -> None:
+    """The same value bound to a name the hints do not name is not read (the hints must cover every
+    branch of the pattern: the rule examples prove the built-in ones do)."""
+    value = "Q7VX2MK9PR4TW8ZL3NB6"
+    ruleset = _hinted_ruleset(pattern=r"(?:zork|blip)[ \t]*=[ \t]*([A-Z0-9]{20})(?![A-Z0-9])")
+    far = "zorkcloud\n" + "# settings\n" * 100  # the anchor (holding the hint) 1,100 bytes above the value
+    assert [f.key_id for f in scan_text(f"{far}zork = {value}\n", ruleset)] == [value]  # type: ignore[arg-type]
+    assert scan_text(f"{far}blip = {value}\n", ruleset) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("hint", "accepted"), [("z", False), ("zk", True)])
+def test_a_hint_must_be_a_word(hint: str, accepted: bool) -> None:
+    from akscan.errors import RuleError
+
+    if accepted:
+        _hinted_ruleset(hints=[hint])
+    else:
+        with pytest.raises(RuleError, match="too short"):
+            _hinted_ruleset(hints=[hint])
+
+
+@pytest.mark.parametrize(("gap", "attached"), [(-1, True), (0, True), (1, False)])
+def test_a_session_token_at_the_edge_of_its_reach(ruleset: object, keys: FakeKeys, gap: int, attached: bool) -> None:
+    """Tokens are looked for only near a key ID: one starting token_bytes after the ID is still its, one a
+    byte further is not (the search around IDs must reach as far as the pairing does)."""
+    import base64
+    import random
+
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    token = base64.b64encode(b"!\n\torigin_ec" + random.Random(5).randbytes(300)).decode()
+    reach = ruleset.rule("aws-access-key").pair.token_bytes  # type: ignore[attr-defined]
+    head = f"aws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    id_start = len("aws_access_key_id = ")
+    label = "aws_session_token = "
+    filler_size = id_start + reach + gap - len(head) - len(label)
+    filler = ("#" + " " * 78 + "\n") * (filler_size // 80) + "#" * (filler_size % 80)
+    text = head + filler + label + token + "\n"
+    assert text.index(token) - id_start == reach + gap
+    (finding,) = scan_text(text, ruleset)  # type: ignore[arg-type]
+    assert (finding.security_token == token) is attached

@@ -17,7 +17,7 @@ from tests.conftest import REPO
 from tests.gitrepo import ENV, Repo
 from tests.keys import FakeKeys
 
-SNAPSHOT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "scanner", "rules")
+SNAPSHOT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "scanner", "rules", "schema")
 
 
 def _pre_commit() -> list[str]:

@@ -37,6 +37,11 @@ _COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
 BASE64_SURROUND = 64
+# A hinted rule's regex runs from this many bytes before a hint word (the "with" of withAK) to this many
+# after it: a name, its assignment and a value fit with room to spare (spaces padding "ak =" to the value
+# past 512 bytes are not how anyone writes a key).
+HINT_BEFORE = 16
+HINT_AFTER = 512
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
@@ -93,7 +98,14 @@ def detect(
     if hits.anchors and depth < MAX_DEPTH:
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
-        positions = [p for index, ps in hits.anchors.items() if ruleset.rules[index].kind == "key-id" for p in ps]
+        # Around an ID's own prefix (LTAI, AKID…) only: a context word (an SDK name, an endpoint) is no key,
+        # and decoding the lines around every mention of "bce" in Baidu's own SDK cost seconds a repository.
+        positions = [
+            p
+            for index, ps in hits.anchors.items()
+            if ruleset.rules[index].kind == "key-id" and ruleset.rules[index].anchors_case_sensitive
+            for p in ps
+        ]
         if positions and any(marker in data for marker in ESCAPE_MARKERS):
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
@@ -275,10 +287,14 @@ class _Matcher:
             self.ruleset.switched_off.add(rule.id)
 
     # -- candidates -------------------------------------------------------------------------------
-    def _anchored(self, index: int) -> list[Candidate]:
+    def _anchored(self, index: int, positions: list[int] | None = None) -> list[Candidate]:
         rule = self.ruleset.rules[index]
         found: dict[int, Candidate] = {}
-        for lo, hi in _windows(self.hits.anchors.get(index, []), rule.window, rule.window, len(self.data)):
+        anchors = self.hits.anchors.get(index, []) if positions is None else positions
+        windows = _windows(anchors, rule.window, rule.window, len(self.data))
+        if rule.hints:
+            windows = self._around_hints(rule.hints, windows)
+        for lo, hi in windows:
             for match in self._matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
@@ -289,6 +305,21 @@ class _Matcher:
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 found[start] = Candidate(index, value, start, match.end(1), name=name, commented=self._commented(start))
         return list(found.values())
+
+    def _around_hints(self, hints: tuple[str, ...], windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of ``windows`` where a match can be: from ``HINT_BEFORE`` bytes before each hint word
+        to ``HINT_AFTER`` after it (``bytes.find`` runs at memory speed; the rule's regex at a few dozen
+        MB/s)."""
+        narrowed: list[tuple[int, int]] = []
+        lowered = self.lowered
+        for lo, hi in windows:
+            for hint in hints:
+                word = hint.encode("utf-8")
+                at = lowered.find(word, lo, hi)
+                while at >= 0:
+                    narrowed.append((max(lo, at - HINT_BEFORE), min(hi, at + len(word) + HINT_AFTER)))
+                    at = lowered.find(word, at + 1, hi)
+        return merge_spans(narrowed)
 
     def _inside_base64(self, start: int, end: int) -> bool:
         """Whether a key ID sits deep inside a long base64 run (an embedded font, an image, a data: URI):
@@ -395,6 +426,36 @@ class _Matcher:
             return True
         return any(word.encode() in before for word in rule.context_words)
 
+    def _tokens_near(self, ids: list[Candidate]) -> dict[int, list[Candidate]]:
+        """Session tokens, looked for (their anchors with ``bytes.find``, not the automaton) only near a
+        key ID: a token matters beside an ID (it goes with the ID's pair, and a secret-shaped run inside it
+        is no secret), and "token" is everywhere in code: walking every hit of it, and a window of a few
+        KB around each, cost more than all other rules together on a large history. Near means within the
+        ID's reach (pairing bytes or token bytes, whichever is larger) plus the token rule's own window."""
+        if not ids:
+            return {}
+        rules = self.ruleset.rules
+        reaches = []
+        for candidate in ids:
+            pair = rules[candidate.rule].pair
+            reach = max(pair.bytes, pair.token_bytes) if pair is not None else 0
+            reaches.append((candidate.start - reach, candidate.end + reach))
+        tokens: dict[int, list[Candidate]] = {}
+        for index in self.ruleset.token_rules:
+            rule = rules[index]
+            haystack = self.data if rule.anchors_case_sensitive else self.lowered
+            words = [(a if rule.anchors_case_sensitive else a.lower()).encode("latin-1") for a in rule.anchors]
+            near: list[int] = []
+            for lo, hi in merge_spans([(max(0, lo - rule.window), hi + rule.window) for lo, hi in reaches]):
+                for word in words:
+                    at = haystack.find(word, lo, hi)
+                    while at >= 0:
+                        near.append(at)
+                        at = haystack.find(word, at + 1, hi)
+            if near:
+                tokens[index] = self._anchored(index, sorted(near))
+        return tokens
+
     def _pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
         return _line_window(self.data, start, end, lines, max(0, start - max_bytes), end + max_bytes)
 
@@ -402,14 +463,11 @@ class _Matcher:
     def run(self, blob: Blob) -> list[Finding]:
         rules = self.ruleset.rules
         ids: list[Candidate] = []
-        tokens: dict[int, list[Candidate]] = {}
         for index in self.hits.anchors:
-            kind = rules[index].kind
-            if kind == "key-id":
+            if rules[index].kind == "key-id":
                 ids.extend(self._anchored(index))
-            elif kind == "token":
-                tokens[index] = self._anchored(index)
         ids = self._by_nearest_context(ids)
+        tokens = self._tokens_near(ids)
         lone_secrets: list[Candidate] = []
         # In rule order, not the order the context words occur: when two rules read the same value as a
         # lone secret, the one listed first (the more specific, alibaba-access-key-secret before

@@ -225,8 +225,23 @@ def value_run(pattern: bytes) -> ValueRun | None:
     if group is None:
         return None
     value = pattern[group[0] : group[1]]
+    # A value of several shapes (``[0-9a-f]{32}|[A-Z0-9]{20}``): every match holds a run of their joined
+    # classes as long as the shortest. Read only when the alternatives are flat (no group, no | in a class).
+    if b"|" in value and (b"(" in value or b"\\|" in value or re.search(rb"\[[^\]]*\|", value)):
+        return None
+    runs = [_run_of(alternative) for alternative in value.split(b"|")]
+    if any(run is None for run in runs):
+        return None
+    members = set().union(*(run[0] for run in runs if run is not None))
+    least = min(run[1] for run in runs if run is not None)
+    return ValueRun.of(members, least) if least >= 8 else None
+
+
+def _run_of(value: bytes) -> tuple[set[int], int] | None:
+    """The class and minimum count a value's pattern starts with (``[A-Za-z0-9]{30}``), both cases of
+    every letter; None when it starts with anything else."""
     shape = _SHAPE.match(value)  # what follows the run in the group only adds to a match
-    if shape is None or shape.group(1).startswith(b"^") or b"|" in value:
+    if shape is None or shape.group(1).startswith(b"^"):
         return None
     members: set[int] = set()
     position = 0
@@ -242,8 +257,7 @@ def value_run(pattern: bytes) -> ValueRun | None:
         members.update(range(low, high + 1))
         position = item.end()
     members |= {ord(chr(b).swapcase()) for b in members if chr(b).isalpha()}
-    least = int(shape.group(2))
-    return ValueRun.of(members, least) if least >= 8 else None
+    return members, int(shape.group(2))
 
 
 @dataclass
@@ -278,12 +292,11 @@ class Gate:
     ) -> Gate:
         exact = sorted(set(sensitive))
         covers = cover_words(insensitive)
-        runs: dict[bytes, tuple[set[str], int]] = {}  # one group per class, at its shortest run
+        runs: dict[tuple[bytes, int], set[str]] = {}  # one group per shape (a name keeps its own run length)
         for names, run in named:
-            known, least = runs.get(run.table, (set(), run.least))
-            runs[run.table] = (known | set(names), min(least, run.least))
+            runs.setdefault((run.table, run.least), set()).update(names)
         groups = tuple(
-            NamedSecrets(cover_words(names), ValueRun(table, least)) for table, (names, least) in runs.items()
+            NamedSecrets(cover_words(names), ValueRun(table, least)) for (table, least), names in runs.items()
         )
         every = [
             *exact,
@@ -369,18 +382,14 @@ class Spotter:
     the blob itself. The big automaton (~270 MB/s through Python's unicode layer) then walks only the
     windows: in a file that says ``SECRET_KEY`` a few times, a few hundred bytes instead of the whole blob.
 
-    The case-sensitive words come in three groups, each searched like the gate's (``bytes.translate``
+    The case-sensitive words come in two groups, each searched like the gate's (``bytes.translate``
     down to its alphabet, a small automaton, confirmed with ``in``): the gate's own (found already, handed
-    over in its ``Opening``); ``extra``, the other base64 forms of key-ID anchors, inside base64 runs only
-    (``EncodedWords``: only blobs the gate let in pay for it); and ``tokens``, looked for only when a
-    key-ID word was found, since a token is reported only with its key ID (AWS's ``IQoJb3JpZ2luX2Vj``
-    alone would widen an alphabet by eight characters)."""
+    over in its ``Opening``); and ``extra``, the other base64 forms of key-ID anchors, inside base64 runs
+    only (``EncodedWords``: only blobs the gate let in pay for it). Session-token anchors are not here: a
+    token matters only beside its key ID, and the matcher looks for them there."""
 
     covers: tuple[bytes, ...]
     extra: EncodedWords
-    tokens: ExactWords
-    key_ids: frozenset[bytes]
-    tokens_always: bool  # a key-ID rule with case-insensitive anchors: its hits come from covers
     reach: int
     searches: tuple[Any, ...] = ()  # the covers, those sharing a prefix as one pattern (as the gate's)
     words: tuple[bytes, ...] = ()  # every case-sensitive word, for the Hyperscan engine
@@ -395,23 +404,16 @@ class Spotter:
         insensitive: Iterable[str],
         gated: Iterable[bytes],
         extra: Iterable[bytes],
-        tokens: Iterable[bytes],
-        key_ids: Iterable[bytes],
-        tokens_always: bool,
         run_min: int,
     ) -> Spotter:
         words = sorted({w.lower() for w in insensitive})
         gated_set = set(gated)
         extra_words = sorted({w.decode("latin-1") for w in extra if w not in gated_set})
-        token_words = sorted({w.decode("latin-1") for w in tokens if w not in gated_set} - set(extra_words))
-        lengths = [len(w) for w in words] + [len(w) for w in (*gated_set, *extra_words, *token_words)]
-        every = tuple(sorted({*gated_set, *(w.encode("latin-1") for w in (*extra_words, *token_words))}))
+        lengths = [len(w) for w in words] + [len(w) for w in (*gated_set, *extra_words)]
+        every = tuple(sorted({*gated_set, *(w.encode("latin-1") for w in extra_words)}))
         return cls(
             cover_words(words),
             EncodedWords(ExactWords.build(extra_words), run_min),
-            ExactWords.build(token_words),
-            frozenset(key_ids),
-            tokens_always,
             max([*lengths, 1]),
             words=every,
         )
@@ -419,15 +421,12 @@ class Spotter:
     def windows(self, data: bytes, lowered: bytes, opening: Opening, most: int = 4096) -> list[tuple[int, int]] | None:
         """Sorted, disjoint windows holding every hit that can matter; None when they would cover so much
         of the blob (or be so many) that walking it whole is cheaper. On Hyperscan, one pass finds every
-        cover and every case-sensitive word (tokens and encoded forms anywhere: a few more windows, never
-        fewer)."""
+        cover and every case-sensitive word (encoded forms anywhere: a few more windows, never fewer)."""
         engine = fastgate.engine(self.covers, self.words, once=False)
         if engine is not None:
             found = engine.spans(data, self.reach, most)
             return None if found is None else self._merged(found, len(data))
         exact = opening.exact + self.extra.found(data)
-        if self.tokens_always or any(word in self.key_ids for word in exact):
-            exact += self.tokens.found(data)
         spans: list[tuple[int, int]] = []
         for haystack, needles in ((lowered, self.searches), (data, exact)):
             for needle in needles:

@@ -3,6 +3,7 @@ per-rule regexes once per run ("build once, query many")."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
@@ -39,6 +40,7 @@ _RULE_KEYS = {
     "title",
     "anchors",
     "anchors_case_sensitive",
+    "hints",
     "base64_opens_gate",
     "pattern",
     "min_entropy",
@@ -126,6 +128,11 @@ class Rule:
     allow_hex: bool = False  # a secret made only of hex digits is still this rule's (Baidu's 32-hex SK)
     temporary_remediation: str = ""  # what to do when the pair is found with its token (temporary)
     temporary_prefixes: tuple[str, ...] = ()  # IDs that are temporary by their prefix alone (AWS's ASIA)
+    # Words (lower case) one of which every match starts with, or holds within its first HINT_BEFORE bytes
+    # (the names and calls the pattern binds a value to). A rule whose anchors are context words (an SDK's
+    # name, thousands of times in its own repository) runs its regex only around these inside its windows:
+    # a dozen bytes before to HINT_AFTER after each, not a few KB around every anchor.
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,11 @@ class Ruleset:
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
+
+    @functools.cached_property
+    def token_rules(self) -> tuple[int, ...]:
+        """Indexes of the session-token rules (looked for beside key IDs, not by the automaton)."""
+        return tuple(index for index, rule in enumerate(self.rules) if rule.kind == "token")
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "switched_off": set()}
@@ -251,11 +263,21 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     gated = [r for r in rules if r.kind != "token"]
     sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
     sensitive += [v for r in gated if r.base64_opens_gate for v in _encoded_anchors(r)]
-    insensitive = [a for r in gated if not r.anchors_case_sensitive for a in r.anchors]
+    insensitive: list[str] = []
     # A lone secret's key name opens the gate only beside a run shaped like its value (``secret_key`` is
     # in every Flask file; 30 letters and digits in a row are rare), when the pattern says what that
-    # shape is; otherwise by itself, as any other word.
+    # shape is; otherwise by itself, as any other word. So do the context words of a hinted key-ID rule
+    # ("huawei" in every monitoring template of a project that watches Huawei switches; an ID is 20
+    # letters and digits in a row).
     named: list[tuple[tuple[str, ...], ValueRun]] = []
+    for rule in gated:
+        if rule.anchors_case_sensitive:
+            continue
+        run = value_run(rule.pattern.source) if rule.kind == "key-id" and rule.hints else None
+        if run is None:
+            insensitive += rule.anchors
+        else:
+            named.append((rule.anchors, run))
     for rule in gated:
         run = value_run(rule.pattern.source) if rule.kind == "secret" and rule.context_words else None
         if run is None:
@@ -287,32 +309,27 @@ def _encoded_anchors(rule: Rule, twice: bool = False) -> list[str]:
 
 def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
     """Covers for every word the automaton matches in any case; the case-sensitive words it matches
-    besides the gate's own (``gated``): the other base64 forms of key-ID anchors, and token anchors."""
+    besides the gate's own (``gated``): the other base64 forms of key-ID anchors."""
     insensitive: set[str] = set()
     extra: set[bytes] = set()
-    tokens: set[bytes] = set()
-    key_ids: set[bytes] = set()
     for rule in rules:
         insensitive.update(rule.context_words)
+        if rule.kind == "token":  # looked for beside key IDs only (detect._Matcher._tokens_near)
+            continue
         if not rule.anchors_case_sensitive:
             insensitive.update(rule.anchors)
-            continue
-        words = [a.encode("latin-1") for a in rule.anchors]
-        if rule.kind == "token":
-            tokens.update(words)
         elif rule.kind == "key-id":
-            encoded = [v.encode("latin-1") for v in _encoded_anchors(rule, twice=True)]
-            extra.update(encoded)
-            key_ids.update(words + encoded)
+            extra.update(v.encode("latin-1") for v in _encoded_anchors(rule, twice=True))
         # (a secret rule's case-sensitive anchors are the gate's own)
-    tokens_always = any(r.kind == "key-id" and not r.anchors_case_sensitive for r in rules)
-    return Spotter.build(insensitive, gated, extra, tokens, key_ids, tokens_always, RUN_MIN)
+    return Spotter.build(insensitive, gated, extra, RUN_MIN)
 
 
 def _build_automaton(rules: list[Rule]) -> Any:
+    """Every anchor and context word but session tokens' anchors: "token" is in most code, and a token
+    is looked for only around the key IDs found (detect._Matcher._tokens_near)."""
     targets: dict[str, list[AnchorTarget]] = {}
     for index, rule in enumerate(rules):
-        for anchor in rule.anchors:
+        for anchor in rule.anchors if rule.kind != "token" else ():
             exact = anchor.encode("latin-1") if rule.anchors_case_sensitive else None
             targets.setdefault(anchor.lower(), []).append(AnchorTarget(index, exact, False))
         for word in rule.context_words:
@@ -380,6 +397,10 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     for word in anchors + context_words:
         if len(word) < 3:
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
+    hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
+    for word in hints:
+        if len(word) < 2:
+            raise RuleError(f'{where}: hint {word!r} is too short: hints are words a match holds ("ak", "access")')
     context_pattern = None
     if context_words:
         words = b"|".join(re.escape(w.lower().encode("utf-8")) for w in context_words)
@@ -413,6 +434,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         allow_hex=bool(entry.get("allow_hex", False)),
         temporary_remediation=str(entry.get("temporary_remediation", "")),
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
+        hints=hints,
         **optional,
     )
 
