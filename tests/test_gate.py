@@ -63,12 +63,12 @@ def test_gate_never_hides_a_finding() -> None:
     from akscan.model import Blob, Origin
 
     rng = random.Random(11)
-    from akscan.gate import value_run
+    from akscan.rules import gate_run
 
     token_rules = {i for i, r in enumerate(RULESET.rules) if r.kind == "token"}
-    # A hinted key-ID rule's context words (an SDK's name) open the gate only beside a value-shaped run,
+    # A key-ID rule's case-insensitive words (an SDK's name) open the gate only beside a value-shaped run,
     # as a lone secret's key names do: their hits in a closed blob are the detector's to judge, below.
-    shaped = {i for i, r in enumerate(RULESET.rules) if r.kind == "key-id" and r.hints and value_run(r.pattern.source)}
+    shaped = {i for i, r in enumerate(RULESET.rules) if gate_run(r) is not None}
     assert shaped, "no rule opens the gate by its context and shape: this test's second branch is untested"
     admitted = rejected = named_only = 0
     for _ in range(3000):

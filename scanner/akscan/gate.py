@@ -45,6 +45,11 @@ def cover_words(words: Iterable[str]) -> tuple[bytes, ...]:
     return tuple(sorted(w.encode("latin-1") for w in chosen))
 
 
+def _names(words: Iterable[str]) -> tuple[bytes, ...]:
+    """Words as they are (lower case), not a cover."""
+    return tuple(sorted({w.lower().encode("latin-1") for w in words}))
+
+
 @dataclass(frozen=True)
 class ExactWords:
     """Case-sensitive words found fast: ``bytes.translate`` deletes every byte that is in none of them
@@ -288,15 +293,19 @@ class Gate:
         cls,
         insensitive: Iterable[str],
         sensitive: Iterable[str],
-        named: Iterable[tuple[Iterable[str], ValueRun]] = (),
+        named: Iterable[tuple[Iterable[str], ValueRun, bool]] = (),
     ) -> Gate:
         exact = sorted(set(sensitive))
         covers = cover_words(insensitive)
-        runs: dict[tuple[bytes, int], set[str]] = {}  # one group per shape (a name keeps its own run length)
-        for names, run in named:
-            runs.setdefault((run.table, run.least), set()).update(names)
+        # One group per shape. A secret's key names are covered as other words are ("secret" for
+        # accesskeysecret and secret_key); a key-ID rule's words are kept as they are: a cover as short as
+        # "access" (access_key, accesskey) would send every blob saying it to the run check.
+        runs: dict[tuple[bytes, int, bool], set[str]] = {}
+        for names, run, as_they_are in named:
+            runs.setdefault((run.table, run.least, as_they_are), set()).update(names)
         groups = tuple(
-            NamedSecrets(cover_words(names), ValueRun(table, least)) for (table, least), names in runs.items()
+            NamedSecrets(_names(names) if as_they_are else cover_words(names), ValueRun(table, least))
+            for (table, least, as_they_are), names in runs.items()
         )
         every = [
             *exact,
@@ -318,7 +327,7 @@ class Gate:
             exact, covered, named = engine.scan(data)
             if covered or exact or not named:
                 return Opening(exact, covered, None, bool(named))
-            return Opening(exact, not engine.runs_in(data).isdisjoint(named), None, True)
+            return Opening(exact, engine.run_in(data, named), None, True)
         return self.scan_python(data, data.lower() if lowered is None else lowered)
 
     def scan_python(self, data: bytes, lowered: bytes) -> Opening:

@@ -266,24 +266,24 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     insensitive: list[str] = []
     # A lone secret's key name opens the gate only beside a run shaped like its value (``secret_key`` is
     # in every Flask file; 30 letters and digits in a row are rare), when the pattern says what that
-    # shape is; otherwise by itself, as any other word. So do the context words of a hinted key-ID rule
-    # ("huawei" in every monitoring template of a project that watches Huawei switches; an ID is 20
-    # letters and digits in a row).
-    named: list[tuple[tuple[str, ...], ValueRun]] = []
+    # shape is; otherwise by itself, as any other word. So do a key-ID rule's words that are not the ID's
+    # own prefix ("huawei" in every monitoring template of a project that watches Huawei switches, an ID
+    # being 20 letters and digits in a row; "access_key" in flask's docs, JD Cloud's 32 upper-case hex).
+    named: list[tuple[tuple[str, ...], ValueRun, bool]] = []  # (words, run, words as they are)
     for rule in gated:
         if rule.anchors_case_sensitive:
             continue
-        run = value_run(rule.pattern.source) if rule.kind == "key-id" and rule.hints else None
+        run = gate_run(rule)
         if run is None:
             insensitive += rule.anchors
         else:
-            named.append((rule.anchors, run))
+            named.append((rule.anchors, run, True))
     for rule in gated:
         run = value_run(rule.pattern.source) if rule.kind == "secret" and rule.context_words else None
         if run is None:
             insensitive += rule.context_words
         else:
-            named.append((rule.context_words, run))
+            named.append((rule.context_words, run, False))
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
@@ -292,6 +292,14 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         gate=Gate.build(insensitive, sensitive, named),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
     )
+
+
+def gate_run(rule: Rule) -> ValueRun | None:
+    """The value-shaped run a key-ID rule with case-insensitive anchors needs beside them to open the
+    gate, when its pattern says (see ``value_run``)."""
+    if rule.kind != "key-id" or rule.anchors_case_sensitive:
+        return None
+    return value_run(rule.pattern.source)
 
 
 def _encoded_anchors(rule: Rule, twice: bool = False) -> list[str]:
