@@ -55,14 +55,14 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 def coordinator_memory(paths: list[str], cache: Path) -> tuple[float, int]:
     """Run the coordinator here; returns (seconds, VmHWM in KiB) of this process."""
     os.environ["AKSCAN_CACHE_DIR"] = str(cache)
-    from akscan.fleet import FleetOptions, run_fleet
+    from akscan.engine.rules import load_ruleset
     from akscan.report import fleet as fleet_report
-    from akscan.rules import load_ruleset
+    from akscan.runs.fleet import FleetOptions, run_fleet
 
     started = time.perf_counter()
     run = run_fleet(paths, load_ruleset(), FleetOptions(workers=2, fresh=True))
     summary = fleet_report.summarise(
-        __import__("akscan.fleet", fromlist=["ResultStore"]).ResultStore(run.results).records()
+        __import__("akscan.runs.fleet", fromlist=["ResultStore"]).ResultStore(run.results).records()
     )
     fleet_report.write("json", summary, {"duration_seconds": run.duration}, io.StringIO())
     seconds = time.perf_counter() - started

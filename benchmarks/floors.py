@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scanner"), str(ROOT)]
 
-from akscan.rules import load_ruleset  # noqa: E402
+from akscan.engine.rules import load_ruleset  # noqa: E402
 from tests.rule_shapes import SHAPES, rejected  # noqa: E402
 
 

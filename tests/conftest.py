@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from akscan.detect import detect
+from akscan.engine.detect import detect
+from akscan.engine.rules import Ruleset, load_ruleset
 from akscan.model import Blob, Finding, Origin
-from akscan.rules import Ruleset, load_ruleset
 from tests.keys import FakeKeys
 
 REPO = Path(__file__).resolve().parent.parent

@@ -136,7 +136,7 @@ def test_single_stream_bomb_is_cut_at_its_ratio(tmp_path: Path, keys: FakeKeys) 
 
 
 def test_an_archive_of_a_million_empty_members_stops_at_the_member_limit(tmp_path: Path) -> None:
-    from akscan.decode.archives import ArchiveLimits
+    from akscan.engine.decode.archives import ArchiveLimits
 
     count = ArchiveLimits().max_members + 50
     (tmp_path / "many.tar.gz").write_bytes(_tar("w:gz", [(f"m{i}", b"") for i in range(count)]))
@@ -156,9 +156,9 @@ def test_truncated_compressed_file_keeps_what_decoded(tmp_path: Path, keys: Fake
 def test_a_streamed_archive_larger_than_the_limit_is_not_kept(ruleset: object, keys: FakeKeys) -> None:
     """stdin and git objects are spooled to be expanded: never past the archive limit (a stranger's
     stream must not fill the disk); the raw bytes are still scanned."""
-    from akscan.decode.archives import ArchiveLimits
+    from akscan.engine.decode.archives import ArchiveLimits
+    from akscan.engine.pipeline import ContentOptions, scan_content
     from akscan.model import ScanStats
-    from akscan.pipeline import ContentOptions, scan_content
 
     key_id, line = pair(keys)
     buffer = io.BytesIO()

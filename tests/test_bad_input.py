@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from akscan.engine.pipeline import ContentOptions
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind, ScanStats
-from akscan.pipeline import ContentOptions
-from akscan.rules import Ruleset
-from akscan.scan import run_targets
+from akscan.runs.scan import run_targets
 from akscan.sources.files import CHUNK_SIZE, WalkOptions, walk
 from tests.conftest import REPO, akscan_command, run_akscan
 from tests.keys import FakeKeys
@@ -174,7 +174,7 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
 def test_stream_chunks_keep_lines_and_columns_across_cuts(ruleset: Ruleset, keys: FakeKeys) -> None:
     import io
 
-    from akscan.pipeline import scan_chunks
+    from akscan.engine.pipeline import scan_chunks
     from akscan.sources.files import stream_chunks
 
     key_id, _secret, line = pair_line(keys)
@@ -203,8 +203,8 @@ def test_non_utf8_file_name_in_every_format(tmp_path: Path, keys: FakeKeys) -> N
 def test_a_file_that_grew_since_the_walk_is_read_to_the_size_seen(
     tmp_path: Path, keys: FakeKeys, ruleset: Ruleset
 ) -> None:
-    from akscan.pipeline import ContentOptions
-    from akscan.scan import scan_piece
+    from akscan.engine.pipeline import ContentOptions
+    from akscan.runs.scan import scan_piece
     from akscan.sources.files import Target, pieces
 
     log = tmp_path / "app.log"

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akscan.suppress import in_scope
+from akscan.config.suppress import in_scope
 from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 

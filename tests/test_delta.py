@@ -1,4 +1,4 @@
-"""A blob version scanned against the version git stored it as a delta of (akscan.delta) must report
+"""A blob version scanned against the version git stored it as a delta of (akscan.engine.delta) must report
 exactly what a whole scan of it reports: same findings, same lines, columns and offsets."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from akscan.delta import DeltaScanner, Reach, common_ends, lines_down, lines_up
+from akscan.engine.delta import DeltaScanner, Reach, common_ends, lines_down, lines_up
+from akscan.engine.pipeline import ContentOptions, scan_content
+from akscan.engine.rules import Ruleset
 from akscan.model import Finding, Kind, ScanStats
-from akscan.pipeline import ContentOptions, scan_content
-from akscan.rules import Ruleset
 from tests.conftest import run_akscan
 from tests.gitrepo import Repo
 from tests.keys import FakeKeys
@@ -91,7 +91,7 @@ def _leak_line(keys: FakeKeys, rng: random.Random, pairs_only: bool = False) -> 
 
 
 # Text with no word the engine's gate looks for, and pieces of such words: versions the gate finds nothing
-# in are worked out from the changes alone (akscan.delta), so edits must also complete a word across a
+# in are worked out from the changes alone (akscan.engine.delta), so edits must also complete a word across a
 # change boundary ("LT" typed before an existing "AIxy…", "s" before "ecret").
 QUIET_FILLER = [
     "import os",
@@ -309,7 +309,7 @@ def test_parallel_history_scan_splits_by_delta_family_and_finds_the_same(
 ) -> None:
     """Two workers, each given whole delta families (so every version is still scanned against a related
     one, and each worker's git resolves only its own delta chains), report exactly what one process does."""
-    from akscan import history
+    from akscan.runs import history
     from akscan.sources.git import inventory
 
     repo = _families_repo(tmp_path / "repo", keys)

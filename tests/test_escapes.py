@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akscan.decode.escapes import MAX_ROUNDS, entities, percent, quoted_printable, string_escapes, unescape
+from akscan.engine.decode.escapes import MAX_ROUNDS, entities, percent, quoted_printable, string_escapes, unescape
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind
-from akscan.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 

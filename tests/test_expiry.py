@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from akscan.expiry import apply_expiry, describe, parse
+from akscan.engine.expiry import apply_expiry, describe, parse
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind, Severity
-from akscan.rules import Ruleset
 from tests.conftest import run_akscan, scan_text
 from tests.keys import FakeKeys
 from tests.sts_emulator import Emulator

@@ -324,7 +324,7 @@ def test_the_local_cluster_is_closed_to_other_users_of_the_machine() -> None:
     other user on the machine) cannot connect to the scheduler, so cannot run code as akscan's user."""
     import distributed
 
-    from akscan.fleet import FleetOptions, _client
+    from akscan.runs.fleet import FleetOptions, _client
 
     client, cluster, _ = _client(FleetOptions(workers=1))
     try:
@@ -347,7 +347,7 @@ def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path:
     record that calls a leaky repository clean (another user's file, a link, a record not naming its
     file) is never resumed from; a run.json that links to /dev/zero or a FIFO costs nothing; a folder others
     can write is refused."""
-    from akscan.fleet_task import spec_key
+    from akscan.runs.fleet_task import spec_key
 
     repo = Repo(tmp_path / "leaky")
     key_id = keys.alibaba_id()

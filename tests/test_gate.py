@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from akscan.decode.base64_layer import RUN_MIN
-from akscan.detect import _prefilter
-from akscan.gate import Gate, cover_words
-from akscan.rules import Ruleset, load_ruleset
+from akscan.engine.decode.base64_layer import RUN_MIN
+from akscan.engine.detect import _prefilter
+from akscan.engine.gate import Gate, cover_words
+from akscan.engine.rules import Ruleset, load_ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 
@@ -58,12 +58,12 @@ def _random_text(rng: random.Random, most: int = 60) -> bytes:
 def test_gate_never_hides_a_finding() -> None:
     """Closed means nothing to find: no anchor of a rule that reports on its own, and nothing the
     detector finds when made to look anyway (a secret's name without a value-shaped run anywhere)."""
-    from akscan.detect import detect
-    from akscan.gate import Opening
+    from akscan.engine.detect import detect
+    from akscan.engine.gate import Opening
     from akscan.model import Blob, Origin
 
     rng = random.Random(11)
-    from akscan.rules import gate_run
+    from akscan.engine.rules import gate_run
 
     token_rules = {i for i, r in enumerate(RULESET.rules) if r.kind == "token"}
     # A key-ID rule's case-insensitive words (an SDK's name) open the gate only beside a value-shaped run,
@@ -126,7 +126,7 @@ def test_a_secrets_name_opens_the_gate_only_beside_a_value_shaped_run(keys: Fake
     ],
 )
 def test_value_run_is_read_off_plain_value_patterns_only(pattern: bytes, shape: tuple[str, int] | None) -> None:
-    from akscan.gate import value_run
+    from akscan.engine.gate import value_run
 
     run = value_run(pattern)
     if shape is None:
@@ -149,7 +149,7 @@ def test_reduced_alphabet_stays_small() -> None:
 
 def _all_hits(data: bytes, windows: list[tuple[int, int]] | None) -> list[tuple[int, int, tuple[object, ...]]]:
     """Automaton hits as the prefilter keeps them: a case-sensitive anchor only where its exact bytes are."""
-    from akscan.detect import _automaton_hits
+    from akscan.engine.detect import _automaton_hits
 
     confirmed = []
     for start, length, targets in _automaton_hits(RULESET, data.lower(), windows):
@@ -196,8 +196,8 @@ def test_spotter_windows_hold_every_automaton_hit(engine: str, monkeypatch: pyte
     """Walking only the spotter's windows finds exactly what walking the whole blob finds, base64 forms
     of anchors included, and token prefixes wherever a key-ID anchor is in the blob (with sparse blobs,
     so windows are actually used)."""
-    from akscan import fastgate
-    from akscan.decode.base64_layer import base64_variants
+    from akscan.engine import fastgate
+    from akscan.engine.decode.base64_layer import base64_variants
 
     if engine == "hyperscan":
         pytest.importorskip("hyperscan")
@@ -243,7 +243,7 @@ def test_an_encoded_alibaba_key_id_opens_the_gate_by_itself(ruleset: Ruleset, ke
 
 
 def _hyperscan_gate(monkeypatch: pytest.MonkeyPatch) -> None:
-    from akscan import fastgate
+    from akscan.engine import fastgate
 
     pytest.importorskip("hyperscan")
     monkeypatch.setattr(fastgate, "_engines", {})
@@ -256,7 +256,7 @@ def test_both_gate_engines_give_the_same_verdict(monkeypatch: pytest.MonkeyPatch
     passes, reduced alphabet, translate for runs): the same open/closed verdict, the same cover verdict,
     the same exact words and the same emptiness, on random text with anchors, context words in random
     case, value-shaped runs, their base64 forms and near misses (L.T.A.I, LTA I)."""
-    from akscan import fastgate
+    from akscan.engine import fastgate
 
     _hyperscan_gate(monkeypatch)
     rng = random.Random(31)
@@ -277,7 +277,7 @@ def test_both_gate_engines_give_the_same_verdict(monkeypatch: pytest.MonkeyPatch
 def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every rule example and negative example, scanned with the gate on Hyperscan and on the pure
     engine: identical findings."""
-    from akscan import fastgate
+    from akscan.engine import fastgate
 
     pytest.importorskip("hyperscan")
     texts = [ex for rule in RULESET.rules for ex in (*rule.examples, *rule.negative_examples)]
@@ -300,7 +300,7 @@ def test_findings_are_the_same_through_either_gate_engine(monkeypatch: pytest.Mo
 def test_hyperscan_takes_any_literal_a_users_rule_may_hold() -> None:
     """Punctuation, a NUL and non-ASCII bytes in anchors and context words: Hyperscan reads them as
     literals (``\\xHH``), caseless only for ASCII letters — as the pure engine, which lowercases ASCII."""
-    from akscan import fastgate
+    from akscan.engine import fastgate
 
     pytest.importorskip("hyperscan")
     custom = Gate.build(["k.e.y", "Schlüssel"], ["ST.S", "A\x00B", "Ä1"])

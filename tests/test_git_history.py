@@ -333,7 +333,7 @@ def test_unchanged_repository_reuses_refs_and_head_facts(
 ) -> None:
     """Refs and HEAD are part of an unchanged repository's fingerprint: the second scan reports the
     same refs, ref counts and presence at HEAD without asking git again; a new branch makes it ask."""
-    from akscan import history as history_module
+    from akscan.runs import history as history_module
 
     key_id, _, line = pair(keys)
     repo.commit("leak", leak=line)
@@ -661,8 +661,8 @@ def test_the_attribution_log_runs_only_once_something_is_found(
 ) -> None:
     """git's log for attribution starts at the first finding (from a worker process, through a shared
     event): never for a clean history, once for a history with keys, whose finding it credits."""
-    from akscan import history
-    from akscan.rules import load_ruleset
+    from akscan.engine.rules import load_ruleset
+    from akscan.runs import history
     from akscan.sources import git as git_source
 
     started: list[str] = []
@@ -738,7 +738,7 @@ def test_an_object_not_read_whole_is_not_cached_as_clean(
     repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rule stopped by its time limit has not read the blob: the next run reads it again."""
-    from akscan import detect
+    from akscan.engine import detect
 
     key_id, _, line = pair(keys)
     repo.commit("leak", app__py=line)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind, Severity
-from akscan.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 

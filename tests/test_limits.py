@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from akscan.expiry import apply_expiry
-from akscan.filters import FRAGMENT_TIMES, MASH_WINDOW, has_long_repeat, has_mash, has_sequence, repeated_fragment
+from akscan.engine.expiry import apply_expiry
+from akscan.engine.filters import (
+    FRAGMENT_TIMES,
+    MASH_WINDOW,
+    has_long_repeat,
+    has_mash,
+    has_sequence,
+    repeated_fragment,
+)
 from tests.conftest import run_akscan, scan_text
 from tests.keys import FakeKeys
 
@@ -82,7 +89,7 @@ def test_an_archive_at_the_member_limit(tmp_path: Path, keys: FakeKeys, members:
 
 
 def _hinted_ruleset(**changes: object) -> object:
-    from akscan.rules import compile_rules
+    from akscan.engine.rules import compile_rules
 
     entry: dict[str, object] = {
         "id": "zork-key",
@@ -104,7 +111,7 @@ def _hinted_ruleset(**changes: object) -> object:
 def test_a_hinted_rule_reads_up_to_its_reach_after_the_hint(pad_from_edge: int, found: bool) -> None:
     """A hinted rule's regex runs from the hint to HINT_AFTER bytes past it: a value ending there is read,
     one ending a byte further is not (spaces padding an assignment past 512 bytes)."""
-    from akscan.detect import HINT_AFTER
+    from akscan.engine.detect import HINT_AFTER
 
     value = "Q7VX2MK9PR4TW8ZL3NB6"
     # "zork" (4) + pad + "= " (2) + value (20) must end within 4 + HINT_AFTER bytes of the hint's start

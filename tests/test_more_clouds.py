@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind
-from akscan.rules import Ruleset
 from tests.conftest import run_akscan, scan_text
 
 ALNUM = string.ascii_letters + string.digits

@@ -10,9 +10,9 @@ import string
 
 import pytest
 
+from akscan.engine.names import agreement, binding_name, qualifiers
+from akscan.engine.rules import Ruleset
 from akscan.model import Kind
-from akscan.names import agreement, binding_name, qualifiers
-from akscan.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PROBE = (
-    "import json, sys; {prelude} from akscan.rules import load_ruleset, builtin_rules_dir; "
+    "import json, sys; {prelude} from akscan.engine.rules import load_ruleset, builtin_rules_dir; "
     "r = load_ruleset(); print(json.dumps({{'digest': r.digest, 'ids': [x.id for x in r.rules], "
     "'dir': str(builtin_rules_dir())}}))"
 )

@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
+from akscan.engine.pipeline import scan_blob
+from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, Kind, Origin, ScanStats
-from akscan.pipeline import scan_blob
-from akscan.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 

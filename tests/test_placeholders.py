@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from akscan.filters import looks_random, placeholder_reason, shannon_entropy
-from akscan.rules import Ruleset
+from akscan.engine.filters import looks_random, placeholder_reason, shannon_entropy
+from akscan.engine.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from akscan.engine.pipeline import ContentOptions, scan_bytes
+from akscan.engine.rules import Ruleset
 from akscan.model import Finding, Kind, ScanStats
-from akscan.pipeline import ContentOptions, scan_bytes
-from akscan.rules import Ruleset
 from tests.conftest import REPO
 
 CORPUS = REPO / "fixtures" / "realworld"

@@ -144,7 +144,7 @@ def test_a_urls_token_never_reaches_a_command_line(tmp_path: Path, keys: FakeKey
 
 
 def test_fleet_result_names_are_not_hashes_of_a_token() -> None:
-    from akscan.fleet_task import spec_key
+    from akscan.runs.fleet_task import spec_key
 
     with_token = spec_key("https://ci:glpat-secret@host.example/a/b.git")
     assert with_token == spec_key("https://host.example/a/b.git") == spec_key("https://other:x@host.example/a/b.git")

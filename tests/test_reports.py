@@ -105,7 +105,7 @@ def test_no_format_leaks_a_secret(fmt: str, tmp_path: Path, keys: FakeKeys) -> N
 
 
 def test_finding_repr_hides_secrets(keys: FakeKeys) -> None:
-    from akscan.rules import load_ruleset
+    from akscan.engine.rules import load_ruleset
     from tests.conftest import scan_text
 
     secret = keys.alibaba_secret()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from akscan.rules import load_ruleset
+from akscan.engine.rules import load_ruleset
 from tests.conftest import scan_text
 
 RULESET = load_ruleset()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from akscan import rules as rules_module
-from akscan.rules import _builtin_entries, builtin_rules_dir
+from akscan.engine import rules as rules_module
+from akscan.engine.rules import _builtin_entries, builtin_rules_dir
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from akscan.detect import detect
+from akscan.engine.detect import detect
+from akscan.engine.rules import load_ruleset
 from akscan.model import Blob, Origin
-from akscan.rules import load_ruleset
 from akscan.verify import Verifier, VerifyOptions
 from akscan.verify.cache import ResultCache
 from akscan.verify.clock import ManualClock

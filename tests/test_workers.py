@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from akscan.workers import run_pooled
+from akscan.runs.workers import run_pooled
 
 _parent = os.getpid()
 

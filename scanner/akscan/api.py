@@ -46,10 +46,10 @@ class Scanner:
         archives: bool = True,
         inline_markers: bool = True,
     ) -> None:
-        from akscan.config import load_config
-        from akscan.pipeline import ContentOptions
-        from akscan.rules import load_ruleset
-        from akscan.suppress import Allowlist, PathExcludes
+        from akscan.config.files import load_config
+        from akscan.config.suppress import Allowlist, PathExcludes
+        from akscan.engine.pipeline import ContentOptions
+        from akscan.engine.rules import load_ruleset
 
         self.config = load_config(Path(config) if config is not None else None)
         inline = tuple((rule, f"{self.config.source} [[custom_rules]]") for rule in self.config.custom_rules)
@@ -79,7 +79,7 @@ class Scanner:
         """
         import io
 
-        from akscan.pipeline import scan_bytes, scan_content
+        from akscan.engine.pipeline import scan_bytes, scan_content
 
         stats = ScanStats()
         found = scan_bytes(data, path, "api", self.ruleset, stats, self.content)
@@ -89,7 +89,7 @@ class Scanner:
 
     def scan_paths(self, *paths: str | Path, jobs: int = 1) -> list[Finding]:
         """Findings in files and folders (walked as ``akscan scan`` walks them; the config's excludes apply)."""
-        from akscan.scan import ScanOptions, scan_paths
+        from akscan.runs.scan import ScanOptions, scan_paths
         from akscan.sources.files import WalkOptions
 
         options = ScanOptions(walk=WalkOptions(excludes=self.excludes.patterns), jobs=jobs, content=self.content)
@@ -99,7 +99,7 @@ class Scanner:
     def scan_repository(self, path: str | Path = ".", range: str | None = None, *, cache: bool = True) -> list[Finding]:
         """Findings in a git repository's history: every object (``range=None``), or what ``A..B`` adds;
         each history finding names the commit that introduced it (``finding.git``)."""
-        from akscan.history import GitScanOptions, scan_history
+        from akscan.runs.history import GitScanOptions, scan_history
 
         revisions = [range] if range else None
         options = GitScanOptions(
@@ -124,7 +124,7 @@ class Scanner:
 
     # -- shared tail -------------------------------------------------------------------------------
     def _finish(self, findings: list[Finding], stats: ScanStats) -> list[Finding]:
-        from akscan.suppress import apply_allowlist
+        from akscan.config.suppress import apply_allowlist
 
         kept = self.excludes.filter_findings(findings, stats)
         kept = self.config.rule_settings.filter_findings(kept, stats)

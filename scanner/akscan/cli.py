@@ -19,8 +19,8 @@ from akscan.errors import AkscanError, ExitCode, UsageError
 from akscan.report import FORMATS
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it, not by `akscan --help`
+    from akscan.config.settings import Flags, RunConfig
     from akscan.model import ScanResult
-    from akscan.settings import Flags, RunConfig
     from akscan.verify import VerifyOptions
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -212,7 +212,7 @@ def walk_options(func: Any) -> Any:
 
 def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
     """click's option values as the typed flags the rest of akscan reads."""
-    from akscan.settings import Flags
+    from akscan.config.settings import Flags
 
     return Flags(
         config_file=opts.get("config"),
@@ -254,7 +254,7 @@ def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
 
 
 def _settings(opts: dict[str, Any], anchor: Path, uses_baseline: bool = True) -> RunConfig:
-    from akscan.settings import prepare
+    from akscan.config.settings import prepare
 
     settings = prepare(_flags(opts, _verify_options(opts)), anchor)
     if settings.config_path is not None and not settings.quiet:
@@ -270,9 +270,9 @@ def _settings(opts: dict[str, Any], anchor: Path, uses_baseline: bool = True) ->
 
 
 def _scan_paths(paths: list[str], settings: RunConfig, opts: dict[str, Any]) -> ScanResult:
+    from akscan.config.settings import parse_size
     from akscan.model import ScanResult, ScanStats
-    from akscan.scan import ScanOptions, scan_paths, scan_stream
-    from akscan.settings import parse_size
+    from akscan.runs.scan import ScanOptions, scan_paths, scan_stream
     from akscan.sources.files import WalkOptions, file_identities
 
     # akscan's own files are not scanned: the report being written (with --no-redact it holds secrets),
@@ -337,7 +337,7 @@ def _scope(paths: list[str]) -> tuple[str, ...] | None:
 @verify_options
 def scan(paths: tuple[str, ...], **opts: Any) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""
-    from akscan.conclude import finish
+    from akscan.runs.conclude import finish
 
     targets = list(paths) or ["."]
     settings = _settings(opts, Path(targets[0] if targets[0] != "-" else "."))
@@ -430,7 +430,7 @@ def _looks_like_commit_id(name: str) -> bool:
 
 def _ci_range(repo: str, quiet: bool) -> Any:
     """``--range auto``: the range the CI event adds (None: the whole history), said on stderr."""
-    from akscan import ci_event
+    from akscan.runs import ci_event
     from akscan.sources.git import has_ref, open_repository
 
     resolved = open_repository(repo)
@@ -444,12 +444,12 @@ def _ci_range(repo: str, quiet: bool) -> Any:
 
 
 def _base_config(repo: str, base: str, head: str, opts: dict[str, Any]) -> dict[str, Any]:
-    """A pull request is judged by its base's config and baseline (akscan.base_config), never its own."""
+    """A pull request is judged by its base's config and baseline (akscan.config.base), never its own."""
     import atexit
     import shutil
     import tempfile
 
-    from akscan import base_config
+    from akscan.config import base as base_config
     from akscan.report import safe
     from akscan.sources.git import open_repository
 
@@ -473,8 +473,8 @@ def _base_config(repo: str, base: str, head: str, opts: dict[str, Any]) -> dict[
 
 
 def _git_command(repo: str, **opts: Any) -> int:
-    from akscan.conclude import finish
-    from akscan.history import GitScanOptions, scan_history
+    from akscan.runs.conclude import finish
+    from akscan.runs.history import GitScanOptions, scan_history
     from akscan.sources.git import open_repository, unknown_revisions
     from akscan.sources.remote import ambiguous, is_url
 
@@ -588,9 +588,9 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     from the current folder — never a config inside an audited repository (an audited repository must not
     silence its own keys). Baselines are per repository: use akscan git REPO --baseline FILE.
     """
-    from akscan.fleet import FleetOptions, read_list, run_fleet, task_settings
     from akscan.model import Severity
     from akscan.report import fleet as fleet_report
+    from akscan.runs.fleet import FleetOptions, read_list, run_fleet, task_settings
     from akscan.storage import user_cache_dir
 
     named = [*repos, *(read_list(opts["list_file"]) if opts["list_file"] else [])]
@@ -640,7 +640,7 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     }
     if run.verification:
         meta["verification"] = run.verification
-    from akscan.conclude import _open_output
+    from akscan.runs.conclude import _open_output
 
     stream = _open_output(settings.output)
     try:
@@ -663,7 +663,7 @@ fleet.params = [param for param in fleet.params if param.name != "baseline"]
 
 
 def run_results(folder: Path) -> Any:
-    from akscan.fleet import ResultStore
+    from akscan.runs.fleet import ResultStore
 
     return ResultStore(folder).records()
 
@@ -696,8 +696,8 @@ def hook(files: tuple[str, ...], **opts: Any) -> int:
     no network; never rewrites files or the baseline. Put `--` before the file names, so that no file name
     is read as an option.
     """
-    from akscan.conclude import finish
-    from akscan.hook import run_hook
+    from akscan.runs.conclude import finish
+    from akscan.runs.hook import run_hook
 
     for name in files:
         if name.startswith("-") and not os.path.lexists(name):
@@ -778,8 +778,8 @@ def baseline() -> None:
 
 def _baseline_from_report(report: str, target: str, update: bool, paths: tuple[str, ...]) -> int:
     """A baseline of the findings in an akscan report (history audits, hooks, fleets): nothing is rescanned."""
-    from akscan.rules import load_ruleset
-    from akscan.suppress import entries_from_report, load_baseline, write_baseline
+    from akscan.config.suppress import entries_from_report, load_baseline, write_baseline
+    from akscan.engine.rules import load_ruleset
 
     if paths:
         raise UsageError("--from REPORT records the report's findings: give no PATHS with it")
@@ -797,8 +797,8 @@ def _baseline_from_report(report: str, target: str, update: bool, paths: tuple[s
 def _baseline_write(paths: tuple[str, ...], opts: dict[str, Any], update: bool) -> int:
     import dataclasses
 
-    from akscan.conclude import print_errors, suppress_findings
-    from akscan.suppress import in_scope, load_baseline, write_baseline
+    from akscan.config.suppress import in_scope, load_baseline, write_baseline
+    from akscan.runs.conclude import print_errors, suppress_findings
 
     target = opts["file"]
     if update and not os.path.exists(target):
@@ -920,7 +920,7 @@ def rules() -> None:
 )
 def rules_list(rule_dirs: tuple[str, ...], fmt: str) -> int:
     """List the loaded rules."""
-    from akscan.rules import load_ruleset
+    from akscan.engine.rules import load_ruleset
 
     ruleset = load_ruleset(tuple(Path(d) for d in rule_dirs))
     out = sys.stdout

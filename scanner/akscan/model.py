@@ -116,7 +116,7 @@ class Finding:
     verification: Verification | None = None
     encoding: str | None = None  # "base64" when found by decoding the text it was stored in
     # Temporary credentials: the Expiration written next to them (ISO 8601), and, once the run has
-    # compared it with its clock (akscan.expiry), the seconds left (negative: expired).
+    # compared it with its clock (akscan.engine.expiry), the seconds left (negative: expired).
     expires_at: str | None = None
     expires_in: int | None = None
 
@@ -181,7 +181,7 @@ class ScanStats:
     archive_members: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
     incomplete: bool = False
-    # Bytes of git blob versions taken over from the version git stored them against (akscan.delta).
+    # Bytes of git blob versions taken over from the version git stored them against (akscan.engine.delta).
     reused_bytes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -162,7 +162,7 @@ ROTATE = {
 
 
 def _expiry_line(finding: Finding) -> str:
-    from akscan.expiry import describe
+    from akscan.engine.expiry import describe
 
     left = finding.expires_in
     if left is None:

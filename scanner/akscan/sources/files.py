@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from akscan.decode.text import Utf16Reader, looks_binary, utf16_encoding
-from akscan.excludes import PathExcludes
+from akscan.config.excludes import PathExcludes
+from akscan.engine.decode.text import Utf16Reader, looks_binary, utf16_encoding
 from akscan.model import Blob, Origin, ScanStats
 
 if TYPE_CHECKING:  # pathspec costs ~30 ms to import (it pulls asyncio); loaded only when patterns are used

@@ -209,7 +209,7 @@ def _complete(
             paths.setdefault(sha, path)
         missing.extend(extra_missing)
     # The listed objects are named in place (the scan's workers hold their own copies; one scanning in
-    # this process shows a blob by a placeholder until it has its path, akscan.history._named).
+    # this process shows a blob by a placeholder until it has its path, akscan.runs.history._named).
     for obj in listed:
         obj.path = paths.get(obj.sha)
     missing.extend(unreadable)
@@ -371,7 +371,7 @@ _CHECK_FORMAT = "--batch-check=%(objectname) %(objecttype) %(objectsize) %(delta
 
 def _listing(repo: str) -> Background:
     # Pack order (--unordered), which the inventory reverses: related versions sit close together, so few
-    # are held at a time (akscan.delta), and git serves the reversed order fastest (measured, blobs only:
+    # are held at a time (akscan.engine.delta), and git serves the reversed order fastest (measured, blobs only:
     # flask 0.15 s against 0.18 s in pack or id order, requests 0.11 against 0.13, a fast-import pack
     # 0.31 against 0.47 in pack order and 0.34 in id order).
     return Background(repo, ["cat-file", "--batch-all-objects", "--unordered", _CHECK_FORMAT])
@@ -511,7 +511,7 @@ _LOG_ARGS = [
 
 class HistoryLog(Background):
     """``git log --raw`` over all history (merges diffed against each parent), started in the background
-    at the first finding (akscan.history), so it runs while the rest of the blobs are scanned. It runs
+    at the first finding (akscan.runs.history), so it runs while the rest of the blobs are scanned. It runs
     at the lowest CPU priority, so that it does not take a core from the scan's workers (the generated
     history with keys: the same at normal priority, 0.47 against 0.46 s)."""
 

@@ -1,7 +1,7 @@
 """The file source driven through the pipeline: the walk's files (big ones in pieces) over both cores
 for large trees, with progress; stdin as one stream. Each file goes through ``pipeline.scan_content``,
 the stages every source shares; the run-wide stages (excludes, allowlist, baseline, verification,
-report) follow in ``akscan.conclude``."""
+report) follow in ``akscan.runs.conclude``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
-from akscan import fastgate
-from akscan.decode.archives import archive_kind
-from akscan.model import Finding, Location, ScanResult, ScanStats
-from akscan.pipeline import (
+from akscan.engine import fastgate
+from akscan.engine.decode.archives import archive_kind
+from akscan.engine.pipeline import (
     ContentOptions,
     keep_best,
     prefer_members,
@@ -27,9 +26,10 @@ from akscan.pipeline import (
     scan_members,
     sort_findings,
 )
-from akscan.rules import Ruleset
+from akscan.engine.rules import Ruleset
+from akscan.model import Finding, Location, ScanResult, ScanStats
+from akscan.runs.workers import run_pooled
 from akscan.sources.files import Bounded, Piece, Target, WalkOptions, column_at, pieces, read_full, read_piece, walk
-from akscan.workers import run_pooled
 
 # Below this much work a process pool costs more than it saves (fork, pipes, result pickling).
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024

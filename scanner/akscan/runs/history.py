@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from akscan import fastgate
-from akscan.decode.archives import lone_member_name
-from akscan.delta import DeltaScanner
-from akscan.history_cache import HistoryCache
-from akscan.history_range import mark_present_before, range_bases, still_at_head
+from akscan.config.suppress import PathExcludes
+from akscan.engine import fastgate
+from akscan.engine.decode.archives import lone_member_name
+from akscan.engine.delta import DeltaScanner
+from akscan.engine.pipeline import ContentOptions, scan_blob, scan_bytes, scan_content, sort_findings
+from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, GitProvenance, Origin, ScanResult, ScanStats, Severity
-from akscan.pipeline import ContentOptions, scan_blob, scan_bytes, scan_content, sort_findings
-from akscan.rules import Ruleset
+from akscan.runs.history_cache import HistoryCache
+from akscan.runs.history_range import mark_present_before, range_bases, still_at_head
+from akscan.runs.workers import run_pooled
 from akscan.sources import gitcmd
 from akscan.sources.catfile import cat_objects
 from akscan.sources.files import CHUNK_SIZE
@@ -42,8 +44,6 @@ from akscan.sources.git import (
     open_repository,
     refs_containing,
 )
-from akscan.suppress import PathExcludes
-from akscan.workers import run_pooled
 
 # Two workers pay off once a history holds this much: each gets whole delta families (_tasks), so neither
 # git inflates the other's delta chains. Measured cold, side by side: flask (169 MB) 0.95 -> 0.77 s,
@@ -265,7 +265,7 @@ def _named(findings: list[Finding], stats: ScanStats, paths: dict[str, str | Non
 def _tasks(objects: list[GitObject], parts: int) -> list[list[GitObject]]:
     """Split into ``parts`` tasks of about equal bytes, each a set of whole delta families (the objects
     linked through git's delta bases), kept in the listing's order. A family never spans two tasks: its
-    versions are scanned against each other (akscan.delta), and each worker's ``cat-file`` resolves only
+    versions are scanned against each other (akscan.engine.delta), and each worker's ``cat-file`` resolves only
     its own families' delta chains (a contiguous split made both workers' git inflate shared bases: ~40%
     more git CPU for half the objects each)."""
     parent = {obj.sha: obj.base for obj in objects if obj.base}
@@ -337,7 +337,7 @@ def _results(
     import multiprocessing
     import threading
 
-    from akscan.workers import start_method
+    from akscan.runs.workers import start_method
 
     tasks = _tasks(objects, workers * TASKS_PER_WORKER)
     seen = multiprocessing.get_context(start_method()).Event()
@@ -753,7 +753,7 @@ def scan_history(
         "tags": counts["tag"],
         "refs": refs,
         "scanned_objects": len(todo),
-        # Bytes of blob versions taken over from the version git stored them against (akscan.delta).
+        # Bytes of blob versions taken over from the version git stored them against (akscan.engine.delta).
         "reused_bytes": stats.reused_bytes,
         "cached_objects": total - len(todo),
         "unchanged_since_last_scan": bool(unchanged),

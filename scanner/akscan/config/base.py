@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from akscan.config import CONFIG_NAMES, DEFAULT_BASELINE
+from akscan.config.files import CONFIG_NAMES, DEFAULT_BASELINE
 from akscan.sources import gitcmd
 
 MAX_FILE = 64 * 1024 * 1024  # bytes of one file taken from the base (a baseline can be large)

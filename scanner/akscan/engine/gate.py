@@ -3,7 +3,7 @@
 pyahocorasick walks every byte through Python's unicode machinery (~270 MB/s here). The gate answers
 "can any anchor occur in this blob?" far faster, so the automaton runs only on blobs that may match, and
 the spotter says where in them. It never says no when an anchor is present, so findings are exactly those
-of the automaton alone. On Hyperscan (``akscan.fastgate``) both are one pass over the raw bytes; the pure
+of the automaton alone. On Hyperscan (``akscan.engine.fastgate``) both are one pass over the raw bytes; the pure
 engine below gives the same verdicts with CPython's ``bytes.find`` and ``bytes.translate``:
 
 * case-insensitive anchors and context words: each contains one of a few "cover" substrings
@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from akscan import fastgate
+from akscan.engine import fastgate
 
 COVER_MIN = 5  # cover substrings this long or longer make bytes.find skip fast
 
@@ -88,7 +88,7 @@ _BASE64_CLASS = bytes(
 @dataclass(frozen=True)
 class EncodedWords:
     """Base64 forms of anchors, looked for only inside runs of base64 characters long enough to decode
-    (the decoding layer decodes runs of ``run_min`` or more, akscan.decode.base64_layer): the runs are
+    (the decoding layer decodes runs of ``run_min`` or more, akscan.engine.decode.base64_layer): the runs are
     found in C (``translate`` to a 0/1 class string, ``find`` of ``run_min`` ones), joined and searched
     as ``ExactWords``. The forms of many anchors together use most of the base64 alphabet, so reducing
     the whole blob to their alphabet keeps ~20% of it; the runs are a few percent (flask: 2.8 -> ~1.5 ms
@@ -130,7 +130,7 @@ class Opening(NamedTuple):
     @property
     def empty(self) -> bool:
         """No word of any rule at all: then a word in a changed version lies across a change
-        (akscan.delta). A key name without a value-shaped run keeps the gate closed, not empty: the run
+        (akscan.engine.delta). A key name without a value-shaped run keeps the gate closed, not empty: the run
         can come from anywhere in the next version."""
         return not (self.covered or self.exact or self.named)
 
@@ -272,7 +272,7 @@ class Gate:
 
     Two engines give the same verdict (``tests/test_gate.py`` checks them against each other):
 
-    * Hyperscan (``akscan.fastgate``), where its wheel exists (Linux x86-64, macOS, Windows): every cover
+    * Hyperscan (``akscan.engine.fastgate``), where its wheel exists (Linux x86-64, macOS, Windows): every cover
       (caseless) and every exact word in one pass over the raw bytes, ~0.35 ms/MB — no lowercasing, no
       reduced copy. It is started only once this process has gated ``fastgate.AFTER_BYTES`` (its import
       and compilation cost ~12 ms: the pre-commit hook, which gates a few KB, never pays it).

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from akscan.excludes import PathExcludes as PathExcludes  # re-exported: part of the suppress stage
+from akscan.config.excludes import PathExcludes as PathExcludes  # re-exported: part of the suppress stage
 from akscan.model import Finding, ScanStats
 
 # akscan's own marker, plus the ones teams migrating from gitleaks or detect-secrets already have.

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from akscan.config import Config
+from akscan.config.files import Config
+from akscan.config.rule_settings import RuleSettings
+from akscan.config.suppress import Allowlist, Baseline, PathExcludes
+from akscan.engine.pipeline import ContentOptions
+from akscan.engine.rules import Ruleset
 from akscan.errors import UsageError
 from akscan.model import Severity
-from akscan.pipeline import ContentOptions
-from akscan.rule_config import RuleSettings
-from akscan.rules import Ruleset
-from akscan.suppress import Allowlist, Baseline, PathExcludes
 
 if TYPE_CHECKING:
     from akscan.verify import VerifyOptions
@@ -83,9 +83,9 @@ class RunConfig:
 
 
 def prepare(flags: Flags, anchor: Path) -> RunConfig:
-    from akscan.config import find_config, find_default_baseline, load_config
-    from akscan.rules import load_ruleset
-    from akscan.suppress import load_baseline
+    from akscan.config.files import find_config, find_default_baseline, load_config
+    from akscan.config.suppress import load_baseline
+    from akscan.engine.rules import load_ruleset
 
     if flags.only_live and flags.verify is None:
         raise UsageError("--only-live needs --verify")

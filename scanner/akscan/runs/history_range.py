@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from akscan.engine.pipeline import ContentOptions, scan_content
+from akscan.engine.rules import Ruleset
 from akscan.model import Finding, GitProvenance, ScanStats, Severity
-from akscan.pipeline import ContentOptions, scan_content
-from akscan.rules import Ruleset
 from akscan.sources.catfile import cat_objects
 from akscan.sources.git import Introduction, attribute, git, unquote_path
 

@@ -16,15 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from akscan.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
-from akscan.decode.escapes import MARKERS as ESCAPE_MARKERS
-from akscan.decode.escapes import unescape
-from akscan.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
-from akscan.gate import Opening
+from akscan.engine.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
+from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
+from akscan.engine.decode.escapes import unescape
+from akscan.engine.filters import VALIDATORS, character_classes, is_hex, looks_random, placeholder_reason
+from akscan.engine.gate import Opening
+from akscan.engine.names import agreement, binding_name, names_a_secret, names_an_id
+from akscan.engine.pairing import Candidate, assign, pair_cost
+from akscan.engine.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 from akscan.model import Blob, Finding, Kind, Location, Severity
-from akscan.names import agreement, binding_name, names_a_secret, names_an_id
-from akscan.pairing import Candidate, assign, pair_cost
-from akscan.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 
 # Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
 # user's rule that backtracks catastrophically is cut off here and reported.
@@ -169,7 +169,7 @@ def _decoded_findings(
     escapes: bool = False,
 ) -> list[Finding]:
     """Rewrite the lines around each hit with their base64 values (or, with ``escapes``, their text
-    escapes: akscan.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
+    escapes: akscan.engine.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
     point at the encoded value's line. Each finding records the chain of layers, outermost first
     (``"base64>percent"``)."""
     data = blob.data

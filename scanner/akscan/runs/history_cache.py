@@ -24,33 +24,34 @@ from akscan.storage import private_folder, read_cache, repository_cache_dir, use
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 # The modules whose code decides what a blob's findings are.
 ENGINE_MODULES = (
-    "detect.py",
-    "pairing.py",
-    "gate.py",
-    "filters.py",
-    "decode/__init__.py",
-    "decode/base64_layer.py",
-    "decode/text.py",
-    "pipeline.py",
-    "suppress.py",
-    "rules.py",
-    "decode/archives.py",
-    "decode/escapes.py",
+    "engine/__init__.py",
+    "engine/detect.py",
+    "engine/pairing.py",
+    "engine/gate.py",
+    "engine/filters.py",
+    "engine/decode/__init__.py",
+    "engine/decode/base64_layer.py",
+    "engine/decode/text.py",
+    "engine/pipeline.py",
+    "config/suppress.py",
+    "engine/rules.py",
+    "engine/decode/archives.py",
+    "engine/decode/escapes.py",
     "sources/files.py",
-    "fastgate.py",
-    "names.py",
-    "delta.py",
-    "excludes.py",
-    "rule_config.py",
+    "engine/fastgate.py",
+    "engine/names.py",
+    "engine/delta.py",
+    "config/excludes.py",
+    "config/rule_settings.py",
     "model.py",
-    "history.py",  # which objects are cached clean, and how commit messages are scanned
+    "runs/history.py",  # which objects are cached clean, and how commit messages are scanned
 )
 
 
 @cache
 def engine_digest() -> str:
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # akscan/, this file being akscan/runs/history_cache.py
     for name in ENGINE_MODULES:
         try:
             digest.update((package / name).read_bytes())

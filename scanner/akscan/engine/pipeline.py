@@ -5,8 +5,8 @@
 
 A file from the walk, stdin, a git object from history and a staged index entry all call
 ``scan_content``: what one command finds, the others find. Path excludes and allowlists are applied to
-the whole run's findings (``akscan.suppress.suppress_findings``), the baseline and verification after
-that (``akscan.conclude``).
+the whole run's findings (``akscan.config.suppress.suppress_findings``), the baseline and verification after
+that (``akscan.runs.conclude``).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
-from akscan.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
-from akscan.decode.text import looks_binary, utf16_encoding
-from akscan.detect import MATCH_TIMEOUT, detect
-from akscan.gate import Opening
+from akscan.config.rule_settings import RuleAllowlist
+from akscan.config.suppress import inline_allowed
+from akscan.engine.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
+from akscan.engine.decode.text import looks_binary, utf16_encoding
+from akscan.engine.detect import MATCH_TIMEOUT, detect
+from akscan.engine.gate import Opening
+from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, Kind, Origin, ScanStats
-from akscan.rule_config import RuleAllowlist
-from akscan.rules import Ruleset
 from akscan.sources.files import CHUNK_SIZE, stream_chunks
-from akscan.suppress import inline_allowed
 
 _KIND_RANK = {Kind.PAIR: 2, Kind.STS: 2, Kind.SECRET: 1, Kind.KEY_ID: 0}
 # A stream that is an archive is kept (in memory up to this, then on disk) to expand after its raw scan.
@@ -100,7 +100,7 @@ _reported_timeouts: set[str] = set()  # per process: a dead allowlist regex is n
 
 
 def _report_timeouts(line_allow: tuple[RuleAllowlist, ...], stats: ScanStats) -> None:
-    from akscan.rule_config import RuleSettings
+    from akscan.config.rule_settings import RuleSettings
 
     dead = {p for a in line_allow for p in a.timed_out()} - _reported_timeouts
     if dead:

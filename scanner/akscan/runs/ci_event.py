@@ -32,7 +32,7 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024  # GitHub caps a webhook payload at 25 MB; re
 class CiRange:
     revision_range: str | None  # "A..B", or None for the whole history
     reason: str
-    # A pull or merge request is judged with its base's config and baseline (akscan.base_config): this
+    # A pull or merge request is judged with its base's config and baseline (akscan.config.base): this
     # base, and the head it is compared with. None for pushes, whose config is the repository's own.
     judged_by: str | None = None
     head: str = "HEAD"

@@ -1,5 +1,5 @@
 """The decode stage: every layer a credential can hide under, one module each, each bounded, each
-applied to every source alike by ``akscan.pipeline.scan_content``.
+applied to every source alike by ``akscan.engine.pipeline.scan_content``.
 
 - UTF-16 (LE or BE, BOM or not): ``text.Utf16Reader``, on a stream whose head sniffs as UTF-16; streamed
   in 8 MiB chunks; recorded as ``encoding: "utf-16"``.
@@ -13,7 +13,7 @@ applied to every source alike by ``akscan.pipeline.scan_content``.
 
 # Decoder name -> module: the registry, read by the documentation and the history cache's engine key.
 DECODERS = {
-    "utf-16": "akscan.decode.text",
-    "archive": "akscan.decode.archives",
-    "base64": "akscan.decode.base64_layer",
+    "utf-16": "akscan.engine.decode.text",
+    "archive": "akscan.engine.decode.archives",
+    "base64": "akscan.engine.decode.base64_layer",
 }

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from akscan.names import agreement
+from akscan.engine.names import agreement
 
 LINE_COST = 120.0  # one line apart costs as much as 120 bytes on the same line
 BYTE_COST = 0.1
 CONTEXT_BONUS = 150.0  # the secret sits behind a key name such as ``AccessKeySecret``
 WRONG_DIRECTION = 40.0  # added to edges that go against the direction the layout favours
 # Names that qualify both halves the same way (OSS_…_ID with OSS_…_SECRET) pull a pair together by almost
-# a line (names that contradict each other never make an edge at all: akscan.detect).
+# a line (names that contradict each other never make an edge at all: akscan.engine.detect).
 NAME_AGREES = -100.0
 # An ID on a commented-out line and a secret on a live one (or the reverse) belong to different pairs far
 # more often than not: the old pair kept in a comment above the new one. Worth a line and a half.
@@ -33,7 +33,7 @@ class Candidate:
     start: int
     end: int
     context: bool = False
-    name: str = ""  # the name the value is bound to (akscan.names), "" for a positional value
+    name: str = ""  # the name the value is bound to (akscan.engine.names), "" for a positional value
     commented: bool = False  # on a line that is a comment (// # -- ; *): an old pair kept beside the live one
 
 

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from akscan.excludes import PathExcludes
-from akscan.pipeline import ContentOptions
-from akscan.rule_config import RuleSettings
-from akscan.rules import Ruleset
-from akscan.suppress import Allowlist
+from akscan.config.excludes import PathExcludes
+from akscan.config.rule_settings import RuleSettings
+from akscan.config.suppress import Allowlist
+from akscan.engine.pipeline import ContentOptions
+from akscan.engine.rules import Ruleset
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class TaskSettings:
 def scan_repository(spec: str, ruleset: Ruleset, settings: TaskSettings) -> dict[str, Any]:
     """``{"repository", "status": scanned|incomplete|failed, "reason", "findings": [...], ...}``."""
     from akscan.errors import AkscanError
-    from akscan.history import GitScanOptions, scan_history
     from akscan.report.fields import finding_dict
+    from akscan.runs.history import GitScanOptions, scan_history
     from akscan.sources.git import open_repository
     from akscan.sources.remote import is_url, mirror, shown_url
 
@@ -80,8 +80,8 @@ def _suppressed_and_aged(findings: list[Any], settings: TaskSettings, stats: Any
     Expiration of temporary credentials against the clock."""
     import datetime as dt
 
-    from akscan.expiry import apply_expiry
-    from akscan.suppress import apply_allowlist
+    from akscan.config.suppress import apply_allowlist
+    from akscan.engine.expiry import apply_expiry
 
     kept = apply_allowlist(settings.rules.filter_findings(findings, stats), settings.allowlist, stats)
     if any(f.expires_at for f in kept):

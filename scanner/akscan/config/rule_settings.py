@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from akscan.config.excludes import PathExcludes
 from akscan.errors import ConfigError
-from akscan.excludes import PathExcludes
 from akscan.model import Finding, ScanStats
 
 _ALLOW_KEYS = {"rules", "description", "paths", "secrets", "key_ids", "lines", "stopwords"}

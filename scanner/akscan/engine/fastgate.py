@@ -1,6 +1,6 @@
 """The whole-file gate's fast engine: Hyperscan (Intel's multi-pattern matcher, from its PyPI wheels)
 finds every cover (caseless) and every case-sensitive word of the gate, or of the spotter, in one pass
-over the raw bytes — ~0.35 ms/MB, against ~2 ms/MB for the pure engine in ``akscan.gate``, whose verdicts
+over the raw bytes — ~0.35 ms/MB, against ~2 ms/MB for the pure engine in ``akscan.engine.gate``, whose verdicts
 it must equal (``tests/test_gate.py``). Where Hyperscan is not installed, or ``AKSCAN_GATE=python``, the
 pure engine runs.
 
@@ -71,7 +71,7 @@ def _literal(word: bytes) -> bytes:
 
 class Hyperscan:
     """Covers (caseless, ASCII like ``bytes.lower``), exact words and the covers of each group of
-    lone-secret key names (``akscan.gate.NamedSecrets``) as one Hyperscan database; with
+    lone-secret key names (``akscan.engine.gate.NamedSecrets``) as one Hyperscan database; with
     ``once``, each pattern reports at most once per blob (the gate), else every occurrence (the spotter).
     All are literals, so a match's start is its end minus the pattern's length. The database is shared; a
     scratch space is per thread."""

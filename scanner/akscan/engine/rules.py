@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from akscan.decode.base64_layer import LAYER, RUN_MIN, base64_variants
+from akscan.engine.decode.base64_layer import LAYER, RUN_MIN, base64_variants
+from akscan.engine.gate import Gate, Spotter, ValueRun, value_run
 from akscan.errors import RuleError
-from akscan.gate import Gate, Spotter, ValueRun, value_run
 from akscan.model import Severity
 
 if TYPE_CHECKING:  # the regex module costs ~10 ms to import: loaded when a pattern is first needed
@@ -173,10 +173,11 @@ class Ruleset:
 
 def builtin_rules_dir() -> Path:
     """The bundled rules: inside the package in a wheel, at the repository top in a checkout."""
-    packaged = Path(__file__).resolve().parent / "_rules"
+    package = Path(__file__).resolve().parent.parent  # akscan/, this file being akscan/engine/rules.py
+    packaged = package / "_rules"
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parent.parent.parent / "rules"
+    checkout = package.parent.parent / "rules"
     if checkout.is_dir():
         return checkout
     raise RuleError("the bundled rules are missing: reinstall akscan (no akscan/_rules or rules/ found)")
@@ -603,7 +604,7 @@ def _pairing(value: Any, where: str) -> Pairing:
 
 def _check_values(entry: dict[str, Any], where: str) -> None:
     """Types and ranges of a rule's optional values: one clear line for each mistake."""
-    from akscan.filters import VALIDATORS
+    from akscan.engine.filters import VALIDATORS
 
     entropy = entry.get("min_entropy", 0.0)
     if isinstance(entropy, bool) or not isinstance(entropy, (int, float)) or not 0 <= entropy <= 8:

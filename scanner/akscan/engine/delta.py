@@ -30,13 +30,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from akscan.decode.archives import archive_kind
-from akscan.decode.text import looks_binary
-from akscan.detect import DECODE_LINES, merge_spans
-from akscan.gate import Opening
+from akscan.engine.decode.archives import archive_kind
+from akscan.engine.decode.text import looks_binary
+from akscan.engine.detect import DECODE_LINES, merge_spans
+from akscan.engine.gate import Opening
+from akscan.engine.pipeline import ContentOptions, scan_blob
+from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, Kind, Location, Origin, ScanStats
-from akscan.pipeline import ContentOptions, scan_blob
-from akscan.rules import Ruleset
 from akscan.sources.files import CHUNK_SIZE
 
 # Versions held per task, at most (beyond it, versions are scanned whole): a version is dropped as soon
@@ -307,7 +307,7 @@ class DeltaScanner:
 
     def _far_reaching(self, findings: list[Finding]) -> bool:
         """Findings that may depend on more than the reach: a lone ID or secret (the engine pairs two far
-        apart when their names single each other out, akscan.names) and a pair already that far apart.
+        apart when their names single each other out, akscan.engine.names) and a pair already that far apart.
         Rare (they are leaks); such a version is scanned whole."""
         for finding in findings:
             if finding.kind in (Kind.KEY_ID, Kind.SECRET):

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from akscan.config.rule_settings import RuleSettings, parse_rule_settings
 from akscan.errors import ConfigError
 from akscan.model import Severity
 from akscan.report import FORMATS
-from akscan.rule_config import RuleSettings, parse_rule_settings
 from akscan.storage import read_regular
 
 if sys.version_info >= (3, 11):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from akscan.config.settings import RunConfig
 from akscan.errors import ExitCode, UsageError
 from akscan.model import Finding, ScanResult
 from akscan.report import safe
-from akscan.settings import RunConfig
 
 MAX_ERROR_LINES = 20
 
@@ -30,7 +30,7 @@ def _note(message: str) -> None:
 def suppress_findings(result: ScanResult, settings: RunConfig, command: str = "scan") -> None:
     """Path excludes and the allowlist, for every source alike (the walk has applied the excludes to
     files already; the hook to staged paths; history to the paths each credential was seen at)."""
-    from akscan.suppress import apply_allowlist
+    from akscan.config.suppress import apply_allowlist
 
     findings = settings.excludes.filter_findings(result.findings, result.stats)
     findings = settings.rule_settings.filter_findings(findings, result.stats)
@@ -77,7 +77,7 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
     findings = result.findings
     baseline_summary: dict[str, Any] = {}
     if settings.baseline is not None:
-        from akscan.suppress import apply_baseline
+        from akscan.config.suppress import apply_baseline
 
         findings, suppressed, stale = apply_baseline(findings, settings.baseline, result.scope)
         if suppressed:
@@ -96,7 +96,7 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
     if any(f.expires_at for f in findings):
         import datetime as dt
 
-        from akscan.expiry import apply_expiry
+        from akscan.engine.expiry import apply_expiry
 
         findings = apply_expiry(findings, dt.datetime.now(dt.timezone.utc))
     result.findings = findings

@@ -1,7 +1,7 @@
 """Fleet audits: many repositories' histories on a Dask cluster, one report.
 
 A fleet is one more source driving the normal pipeline: each repository is one Dask task
-(``akscan.fleet_task.scan_repository``: mirror or open, then the history scanner), on a ``LocalCluster``
+(``akscan.runs.fleet_task.scan_repository``: mirror or open, then the history scanner), on a ``LocalCluster``
 of this machine's cores by default or on an existing cluster (``--scheduler tcp://host:8786``). Results
 stream back as tasks finish and go to disk at once, one file per repository, redacted: a 10,000-repository
 audit neither holds every finding in memory nor loses finished work. An interrupted run (Ctrl-C, a
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from akscan.engine.rules import Ruleset
 from akscan.errors import UsageError
-from akscan.fleet_task import TaskSettings, scan_repository, spec_key
-from akscan.rules import Ruleset
+from akscan.runs.fleet_task import TaskSettings, scan_repository, spec_key
 from akscan.storage import user_cache_dir, write_atomic
 from akscan.verify import VerifyOptions
 

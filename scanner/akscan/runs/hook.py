@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from akscan.config.suppress import PathExcludes
+from akscan.engine.pipeline import ContentOptions, scan_content, sort_findings
+from akscan.engine.rules import Ruleset
 from akscan.model import Finding, GitProvenance, ScanResult, ScanStats, Severity
-from akscan.pipeline import ContentOptions, scan_content, sort_findings
-from akscan.rules import Ruleset
 from akscan.sources.catfile import cat_objects
 from akscan.sources.staged import StagedFile, head_blobs_for, repository_top, staged_files
-from akscan.suppress import PathExcludes
 
 
 def _scan_blobs(
