@@ -71,7 +71,7 @@ SHAPES: dict[str, list[Shape]] = {
 def rejected(rule_id: str, count: int, seed: int = 0) -> tuple[int, int]:
     """(rejected, drawn): how many of ``count`` random values of each of the rule's shapes its floor and
     filters turn away."""
-    from akscan.engine.detect import valid_value
+    from akscan.engine.candidates import valid_value
     from akscan.engine.rules import load_ruleset
 
     rule = load_ruleset().rule(rule_id)

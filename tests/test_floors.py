@@ -26,7 +26,7 @@ def test_no_floor_rejects_more_than_one_percent_of_its_own_shape(rule_id: str) -
 
 def test_the_filters_do_reject_placeholders() -> None:
     """The measure can fail: the same check on typed values rejects them."""
-    from akscan.engine.detect import valid_value
+    from akscan.engine.candidates import valid_value
 
     rule = load_ruleset().rule("alibaba-access-key-secret")
     for typed in ("sdsfsdfsdvtD0OgKq8Wm3Zr5Tb7Nc2", "AbcdefgHij1234567890KLMNopqrSt", "xxxxXXXXxxxxXXXXxxxxXXXXxxxx12"):

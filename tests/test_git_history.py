@@ -738,12 +738,12 @@ def test_an_object_not_read_whole_is_not_cached_as_clean(
     repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rule stopped by its time limit has not read the blob: the next run reads it again."""
-    from akscan.engine import detect
+    from akscan.engine import candidates
 
     key_id, _, line = pair(keys)
     repo.commit("leak", app__py=line)
-    monkeypatch.setattr(detect, "MATCH_TIMEOUT", 0.0)
-    monkeypatch.setattr(detect, "MATCH_BYTES_PER_SECOND", float("inf"))
+    monkeypatch.setattr(candidates, "MATCH_TIMEOUT", 0.0)
+    monkeypatch.setattr(candidates, "MATCH_BYTES_PER_SECOND", float("inf"))
     _, starved = history(repo.path)
     assert starved["findings"] == [] and starved["summary"]["skipped"].get("rule-timeout")
     monkeypatch.undo()

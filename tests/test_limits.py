@@ -111,7 +111,7 @@ def _hinted_ruleset(**changes: object) -> object:
 def test_a_hinted_rule_reads_up_to_its_reach_after_the_hint(pad_from_edge: int, found: bool) -> None:
     """A hinted rule's regex runs from the hint to HINT_AFTER bytes past it: a value ending there is read,
     one ending a byte further is not (spaces padding an assignment past 512 bytes)."""
-    from akscan.engine.detect import HINT_AFTER
+    from akscan.engine.candidates import HINT_AFTER
 
     value = "Q7VX2MK9PR4TW8ZL3NB6"
     # "zork" (4) + pad + "= " (2) + value (20) must end within 4 + HINT_AFTER bytes of the hint's start

@@ -118,7 +118,8 @@ def test_run_files_and_all_files(project: tuple[Repo, dict[str, str]], keys: Fak
 def _option_like_names() -> list[str]:
     """A file name for every way the hook's command line could be hijacked: each option of `akscan
     hook` (and of the top-level command) alone and with a value, plus the end-of-options marker."""
-    from akscan.cli import cli, hook
+    from akscan.cli import cli
+    from akscan.cli.hook import command as hook
 
     # Not "--" itself: sorted first, it would end the options and hide the very bug this test is for.
     names = {"-dash.py", "--verify", "--fail-on=critical", "--no-redact", "--output=stolen.txt"}

@@ -30,9 +30,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from akscan.engine.candidates import merge_spans
 from akscan.engine.decode.archives import archive_kind
 from akscan.engine.decode.text import looks_binary
-from akscan.engine.detect import DECODE_LINES, merge_spans
+from akscan.engine.detect import DECODE_LINES
 from akscan.engine.gate import Opening
 from akscan.engine.pipeline import ContentOptions, scan_blob
 from akscan.engine.rules import Ruleset

@@ -19,9 +19,10 @@ from typing import IO, BinaryIO, cast
 
 from akscan.config.rule_settings import RuleAllowlist
 from akscan.config.suppress import inline_allowed
+from akscan.engine.candidates import MATCH_TIMEOUT
 from akscan.engine.decode.archives import ArchiveBudget, ArchiveLimits, archive_kind, expand
 from akscan.engine.decode.text import looks_binary, utf16_encoding
-from akscan.engine.detect import MATCH_TIMEOUT, detect
+from akscan.engine.detect import detect
 from akscan.engine.gate import Opening
 from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, Kind, Origin, ScanStats

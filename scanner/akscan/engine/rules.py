@@ -386,7 +386,7 @@ def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
     extra: set[bytes] = set()
     for rule in rules:
         insensitive.update(rule.context_words)
-        if rule.kind == "token":  # looked for beside key IDs only (detect._Matcher._tokens_near)
+        if rule.kind == "token":  # looked for beside key IDs only (engine.candidates.CandidateFinder.tokens_near)
             continue
         if not rule.anchors_case_sensitive:
             insensitive.update(rule.anchors)
@@ -398,7 +398,7 @@ def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
 
 def _build_automaton(rules: list[Rule]) -> Any:
     """Every anchor and context word but session tokens' anchors: "token" is in most code, and a token
-    is looked for only around the key IDs found (detect._Matcher._tokens_near)."""
+    is looked for only around the key IDs found (engine.candidates.CandidateFinder.tokens_near)."""
     targets: dict[str, list[AnchorTarget]] = {}
     for index, rule in enumerate(rules):
         for anchor in rule.anchors if rule.kind != "token" else ():

@@ -26,6 +26,9 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 ENGINE_MODULES = (
     "engine/__init__.py",
     "engine/detect.py",
+    "engine/candidates.py",
+    "engine/pairs.py",
+    "engine/positions.py",
     "engine/pairing.py",
     "engine/gate.py",
     "engine/filters.py",

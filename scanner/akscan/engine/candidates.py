@@ -1,0 +1,242 @@
+"""Finding the candidates in one blob: each triggered rule's regex in windows around its anchors (or
+only around its hints inside them), every call bounded in time; the values judged by the rule's floors
+(``valid_value``); key IDs read by several providers' rules given to the nearest provider's words; lone
+secrets by their key names; secrets near the IDs that want them; session tokens near key IDs."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from akscan.engine.filters import VALIDATORS, is_hex, looks_random, placeholder_reason
+from akscan.engine.names import binding_name
+from akscan.engine.pairing import Candidate
+from akscan.engine.positions import Positions
+from akscan.engine.rules import LazyPattern, Rule, Ruleset
+
+# Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
+# user's rule that backtracks catastrophically is cut off here and reported.
+MATCH_TIMEOUT = 1.0
+MATCH_BYTES_PER_SECOND = 1024 * 1024  # plus a second per MiB of window: far below any sane rule's speed
+# A hinted rule's regex runs from this many bytes before a hint word (the "with" of withAK) to this many
+# after it: a name, its assignment and a value fit with room to spare (spaces padding "ak =" to the value
+# past 512 bytes are not how anyone writes a key).
+HINT_BEFORE = 16
+HINT_AFTER = 512
+# A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
+CONTEXT_LOOKBEHIND = 48
+# Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
+_SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
+
+
+@dataclass
+class Hits:
+    """Where the prefilter's automaton saw each rule's words: anchors and context words by rule index,
+    and where a key-ID anchor shows through base64."""
+
+    anchors: dict[int, list[int]]
+    context: dict[int, list[int]]
+    encoded: list[int]
+
+
+def valid_value(rule: Rule, value: str) -> bool:
+    """The floor and filters a matched value must pass to be this rule's: entropy, character classes,
+    placeholders (benchmarks/floors.py measures what they reject of random values of each rule's shape)."""
+    if rule.kind == "token":  # long: judge by its head, where a placeholder would show
+        if placeholder_reason(value[:64]) is not None:
+            return False
+        if rule.validator is not None:
+            return VALIDATORS[rule.validator](value)
+        return looks_random(value[:256], rule.min_entropy, 1)
+    if rule.kind == "secret":
+        return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
+    return looks_random(value, rule.min_entropy, 1)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def windows(positions: list[int], before: int, after: int, limit: int) -> list[tuple[int, int]]:
+    return merge_spans([(max(0, pos - before), min(limit, pos + after)) for pos in positions])
+
+
+class CandidateFinder:
+    def __init__(self, positions: Positions, lowered: bytes, ruleset: Ruleset, hits: Hits) -> None:
+        self.positions = positions
+        self.data = positions.data
+        self.lowered = lowered
+        self.ruleset = ruleset
+        self.hits = hits
+        self.slow: set[str] = set()  # rules abandoned in this blob: their regex ran past the time limit
+        self.skipped_off: set[str] = set()  # rules not run on this blob: switched off after an earlier timeout
+
+    def key_ids(self) -> list[Candidate]:
+        """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
+        ids: list[Candidate] = []
+        for index in self.hits.anchors:
+            if self.ruleset.rules[index].kind == "key-id":
+                ids.extend(self.anchored(index))
+        return self.by_nearest_context(ids)
+
+    def lone_secrets(self) -> list[Candidate]:
+        """Secrets bound to their key names, in rule order, not the order the context words occur: when two
+        rules read the same value as a lone secret, the one listed first (the more specific,
+        alibaba-access-key-secret before alibaba-named-secret) reports it."""
+        found: list[Candidate] = []
+        for index in sorted(self.hits.context):
+            if self.ruleset.rules[index].kind == "secret":
+                found.extend(self.contextual_secrets(index))
+        return found
+
+    def matches(self, rule: Rule, pattern: LazyPattern, lo: int, hi: int, **options: Any) -> Iterator[Any]:
+        """``pattern``'s matches in ``data[lo:hi]``, each call bounded in time (catastrophic backtracking
+        in a user's rule must not hang the scan)."""
+        if rule.id in self.slow:
+            return
+        if rule.id in self.ruleset.switched_off:  # timed out on an earlier blob: not asked again
+            self.skipped_off.add(rule.id)
+            return
+        try:
+            limit = MATCH_TIMEOUT + (hi - lo) / MATCH_BYTES_PER_SECOND  # a merged window can be large
+            yield from pattern.finditer(self.data, lo, hi, timeout=limit, **options)
+        except TimeoutError:
+            self.slow.add(rule.id)
+            self.ruleset.switched_off.add(rule.id)
+
+    # -- candidates -------------------------------------------------------------------------------
+    def anchored(self, index: int, positions: list[int] | None = None) -> list[Candidate]:
+        rule = self.ruleset.rules[index]
+        found: dict[int, Candidate] = {}
+        anchors = self.hits.anchors.get(index, []) if positions is None else positions
+        spans = windows(anchors, rule.window, rule.window, len(self.data))
+        if rule.hints:
+            spans = self.around_hints(rule.hints, spans)
+        for lo, hi in spans:
+            for match in self.matches(rule, rule.pattern, lo, hi):
+                value = match.group(1).decode("latin-1")
+                start = match.start(1)
+                if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
+                    continue
+                if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
+                    continue
+                name = binding_name(self.data, start) if rule.kind == "key-id" else ""
+                commented = self.positions.commented(start)
+                found[start] = Candidate(index, value, start, match.end(1), name=name, commented=commented)
+        return list(found.values())
+
+    def around_hints(self, hints: tuple[str, ...], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of ``spans`` where a match can be: from ``HINT_BEFORE`` bytes before each hint word
+        to ``HINT_AFTER`` after it (``bytes.find`` runs at memory speed; the rule's regex at a few dozen
+        MB/s)."""
+        narrowed: list[tuple[int, int]] = []
+        lowered = self.lowered
+        for lo, hi in spans:
+            for hint in hints:
+                word = hint.encode("utf-8")
+                at = lowered.find(word, lo, hi)
+                while at >= 0:
+                    narrowed.append((max(lo, at - HINT_BEFORE), min(hi, at + len(word) + HINT_AFTER)))
+                    at = lowered.find(word, at + 1, hi)
+        return merge_spans(narrowed)
+
+    def by_nearest_context(self, ids: list[Candidate]) -> list[Candidate]:
+        """One ID per value position: where several providers' rules read the same value (a 20-character
+        upper-case AK, a 32-hex key: shapes with no prefix of their own), the provider whose anchor — its
+        SDK call, import, endpoint or config block — is nearest decides; on a tie, the rule listed first."""
+        if len(ids) < 2:
+            return ids
+        best: dict[int, tuple[int, int, Candidate]] = {}
+        ordered = {rule: sorted(self.hits.anchors.get(rule, [])) for rule in {c.rule for c in ids}}
+        for candidate in ids:
+            positions = ordered[candidate.rule]
+            at = bisect.bisect_left(positions, candidate.start)
+            near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
+            score = (min(near) if near else 0, candidate.rule)
+            current = best.get(candidate.start)
+            if current is None or score < current[:2]:
+                best[candidate.start] = (*score, candidate)
+        if len(best) == len(ids):
+            return ids
+        return sorted((entry[2] for entry in best.values()), key=lambda c: c.start)
+
+    def contextual_secrets(self, index: int) -> list[Candidate]:
+        rule = self.ruleset.rules[index]
+        if rule.context_pattern is None or index not in self.hits.context:
+            return []
+        found: list[Candidate] = []
+        for lo, hi in windows(self.hits.context[index], 0, 160, len(self.data)):
+            for match in self.matches(rule, rule.context_pattern, lo, hi, overlapped=False):
+                value = match.group(1).decode("latin-1")
+                # A lone secret has only its key name to vouch for it: it is reported alone only with all
+                # three classes (see run); two do for a pair by names, where an ID's name vouches too.
+                start = match.start(1)
+                if valid_value(rule, value) and not self.positions.in_escape(start):
+                    name = binding_name(self.data, start)
+                    commented = self.positions.commented(start)
+                    found.append(
+                        Candidate(index, value, start, match.end(1), context=True, name=name, commented=commented)
+                    )
+        return found
+
+    def secrets_in(self, index: int, spans: list[tuple[int, int]]) -> list[Candidate]:
+        """Every valid secret of rule ``index`` in the union of ``spans``, in order: each is matched
+        and judged once, however many IDs look at it."""
+        rule = self.ruleset.rules[index]
+        found = []
+        for lo, hi in merge_spans(spans):
+            for match in self.matches(rule, rule.pattern, lo, hi):
+                value = match.group(1).decode("latin-1")
+                start = match.start(1)
+                if valid_value(rule, value) and not self.positions.in_escape(start):
+                    context = self.has_context(rule, start)
+                    name = binding_name(self.data, start)
+                    commented = self.positions.commented(start)
+                    found.append(
+                        Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
+                    )
+        return found
+
+    def has_context(self, rule: Rule, start: int) -> bool:
+        before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]
+        if _SECRET_HINT.get().search(before):
+            return True
+        return any(word.encode() in before for word in rule.context_words)
+
+    def tokens_near(self, ids: list[Candidate]) -> dict[int, list[Candidate]]:
+        """Session tokens, looked for (their anchors with ``bytes.find``, not the automaton) only near a
+        key ID: a token matters beside an ID (it goes with the ID's pair, and a secret-shaped run inside it
+        is no secret), and "token" is everywhere in code: walking every hit of it, and a window of a few
+        KB around each, cost more than all other rules together on a large history. Near means within the
+        ID's reach (pairing bytes or token bytes, whichever is larger) plus the token rule's own window."""
+        if not ids:
+            return {}
+        rules = self.ruleset.rules
+        reaches = []
+        for candidate in ids:
+            pair = rules[candidate.rule].pair
+            reach = max(pair.bytes, pair.token_bytes) if pair is not None else 0
+            reaches.append((candidate.start - reach, candidate.end + reach))
+        tokens: dict[int, list[Candidate]] = {}
+        for index in self.ruleset.token_rules:
+            rule = rules[index]
+            haystack = self.data if rule.anchors_case_sensitive else self.lowered
+            words = [(a if rule.anchors_case_sensitive else a.lower()).encode("latin-1") for a in rule.anchors]
+            near: list[int] = []
+            for lo, hi in merge_spans([(max(0, lo - rule.window), hi + rule.window) for lo, hi in reaches]):
+                for word in words:
+                    at = haystack.find(word, lo, hi)
+                    while at >= 0:
+                        near.append(at)
+                        at = haystack.find(word, at + 1, hi)
+            if near:
+                tokens[index] = self.anchored(index, sorted(near))
+        return tokens

@@ -1,0 +1,172 @@
+"""Choosing pairs in one blob: around each key ID, the secrets its rule wants within its pairing
+window, the few nearest of each as edges, one global assignment (best pairs first, ``pairing.assign``);
+then IDs and secrets too far apart but named for each other; then each session token to the nearest
+paired ID that takes one."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterator
+
+from akscan.engine.candidates import CandidateFinder
+from akscan.engine.names import agreement, names_a_secret, names_an_id
+from akscan.engine.pairing import Candidate, assign, pair_cost
+from akscan.engine.positions import Positions
+from akscan.engine.rules import Ruleset
+
+EDGES_PER_ID = 6
+# Two secrets closer in cost than this (a dozen bytes on one line) are equally good matches for an ID.
+AMBIGUOUS_COST = 12.0
+
+Pair = tuple[Candidate, Candidate]
+
+
+def choose_pairs(
+    finder: CandidateFinder, ids: list[Candidate], lone_secrets: list[Candidate], tokens: dict[int, list[Candidate]]
+) -> tuple[list[Pair], set[tuple[int, int]]]:
+    """The pairs of the blob, and those among them whose ID had another secret as good (the assignment
+    had to guess: the finding says so)."""
+    rules, positions = finder.ruleset.rules, finder.positions
+    taken = _Spans([(c.start, c.end) for c in ids] + [(t.start, t.end) for ts in tokens.values() for t in ts])
+    looking: dict[int, list[tuple[Candidate, int, int]]] = {}  # secret rule -> (ID, its window)
+    for id_candidate in ids:
+        pair = rules[id_candidate.rule].pair
+        if pair is not None:
+            lo, hi = positions.pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
+            looking.setdefault(finder.ruleset.by_id[pair.secret], []).append((id_candidate, lo, hi))
+    edges = []
+    for secret_index, wanted in looking.items():
+        secrets = [
+            s
+            for s in finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
+            if not taken.overlaps(s.start, s.end)
+        ]
+        starts = [s.start for s in secrets]
+        for id_candidate, lo, hi in wanted:
+            near = []
+            named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
+            for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
+                secret = secrets[position]
+                if secret.end <= hi and not (named and _contradict(id_candidate, secret)):
+                    near.append((id_candidate, secret, _cost(positions, id_candidate, secret)))
+            # Only an ID's few nearest secrets compete for it: a far one it could only get once its
+            # neighbours are taken is a likelier mispairing than a lone ID (and a dense export would
+            # otherwise feed the assignment a dozen edges per row).
+            edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
+    pairs = assign(edges)
+    ambiguous = _ambiguous(edges, pairs)
+    pairs += far_pairs(finder.ruleset, ids, lone_secrets, pairs)
+    return pairs, ambiguous
+
+
+def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:
+    data = positions.data
+    lines = data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
+    return pair_cost(id_candidate, secret, lines)
+
+
+def far_pairs(
+    ruleset: Ruleset, ids: list[Candidate], secrets: list[Candidate], pairs: list[tuple[Candidate, Candidate]]
+) -> list[tuple[Candidate, Candidate]]:
+    """An ID and a secret too far apart to pair by distance (a long settings file), both bound to
+    names that say what they are: paired when the blob has exactly one of each left for the rule, or
+    when their names' qualifiers single each other out (``OSS_ACCESS_KEY_ID`` … ``OSS_ACCESS_KEY_SECRET``)."""
+    rules = ruleset.rules
+    paired = {c.value for pair in pairs for c in pair}
+    found: list[tuple[Candidate, Candidate]] = []
+    for rule_index in sorted({c.rule for c in ids}):
+        pair = rules[rule_index].pair
+        if pair is None:
+            continue
+        secret_rule = ruleset.by_id[pair.secret]
+        lone_ids = _first_by_value(c for c in ids if c.rule == rule_index and c.value not in paired)
+        lone_secrets = _first_by_value(s for s in secrets if s.rule == secret_rule and s.value not in paired)
+        lone_ids = [c for c in lone_ids if c.name and names_an_id(c.name)]
+        lone_secrets = [s for s in lone_secrets if s.name and names_a_secret(s.name)]
+        if len(lone_ids) == 1 and len(lone_secrets) == 1:
+            if agreement(lone_ids[0].name, lone_secrets[0].name) >= 0:
+                found.append((lone_ids[0], lone_secrets[0]))
+            continue
+        for id_candidate in lone_ids:
+            matching = [s for s in lone_secrets if agreement(id_candidate.name, s.name) > 0]
+            rivals = [c for c in lone_ids if matching and agreement(c.name, matching[0].name) > 0]
+            if len(matching) == 1 and len(rivals) == 1:
+                found.append((id_candidate, matching[0]))
+    return found
+
+
+def tokens_for(
+    ruleset: Ruleset, pairs: list[tuple[Candidate, Candidate]], tokens: dict[int, list[Candidate]]
+) -> dict[int, Candidate]:
+    """Each session token to the paired ID nearest to it (within the rule's ``token_bytes``), nearest
+    first: a long-lived pair a few lines further down must not take the token of the temporary ID
+    right above it."""
+    edges: list[tuple[int, int, int, Candidate]] = []
+    for id_candidate, _ in pairs:
+        pair = ruleset.rules[id_candidate.rule].pair
+        if pair is None or pair.token is None:
+            continue
+        for token in tokens.get(ruleset.by_id[pair.token], []):
+            distance = abs(token.start - id_candidate.start)
+            if distance <= pair.token_bytes:
+                edges.append((distance, id_candidate.start, token.start, token))
+    chosen: dict[int, Candidate] = {}
+    used: set[int] = set()
+    for _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:3]):
+        if id_start not in chosen and token_start not in used:
+            chosen[id_start] = token
+            used.add(token_start)
+    return chosen
+
+
+def _ambiguous(
+    edges: list[tuple[Candidate, Candidate, float]], pairs: list[tuple[Candidate, Candidate]]
+) -> set[tuple[int, int]]:
+    """Chosen pairs whose ID had another secret, on the same side of it, that nothing else took and that
+    matched it as well (``Client(ID, S1, S2)``): the assignment had to guess, and the finding says so."""
+    taken = {secret.start for _, secret in pairs}
+    chosen = {id_candidate.start: secret for id_candidate, secret in pairs}
+    cost = {(i.start, s.start): c for i, s, c in edges}
+    flagged: set[tuple[int, int]] = set()
+    for id_candidate, other, other_cost in edges:
+        secret = chosen.get(id_candidate.start)
+        if secret is None or other.start == secret.start or other.start in taken:
+            continue
+        if (other.start < id_candidate.start) != (secret.start < id_candidate.start):
+            continue  # the other side of the ID: the layout's direction decides, not a guess
+        if abs(other_cost - cost[(id_candidate.start, secret.start)]) <= AMBIGUOUS_COST:
+            flagged.add((id_candidate.start, secret.start))
+    return flagged
+
+
+def _contradict(id_candidate: Candidate, secret: Candidate) -> bool:
+    """Names that say the two belong to different pairs (``OSS_…_ID`` and ``SMS_…_SECRET``): never paired,
+    however close — a wrong pair verified live is a wrong answer, worse than two lone findings."""
+    return bool(id_candidate.name and secret.name) and agreement(id_candidate.name, secret.name) < 0
+
+
+def _first_by_value(candidates: Iterator[Candidate]) -> list[Candidate]:
+    """One candidate per distinct value (its first occurrence): the same key written twice is one key."""
+    first: dict[str, Candidate] = {}
+    for candidate in candidates:
+        first.setdefault(candidate.value, candidate)
+    return list(first.values())
+
+
+class _Spans:
+    """Byte ranges taken by IDs and tokens; ``overlaps`` in O(log n), so a credentials export with
+    100,000 pairs costs a logarithm per secret, not a scan of every ID."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [start for start, _ in spans]
+        self.reach: list[int] = []  # the furthest end among the spans up to each index
+        furthest = -1
+        for _, end in spans:
+            furthest = max(furthest, end)
+            self.reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # spans that start before ``end``
+        return before > 0 and self.reach[before - 1] > start

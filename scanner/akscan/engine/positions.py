@@ -1,0 +1,121 @@
+"""Where things are in one blob's bytes: the line and column of an offset (counted from the nearest
+offset already placed), the lines around a value, whether a value's line is a comment, whether a value
+starts inside an escape sequence or sits deep in a base64 run."""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+from akscan.model import Blob, Location
+
+if TYPE_CHECKING:
+    from akscan.engine.pairing import Candidate
+
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
+_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+# A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
+BASE64_SURROUND = 64
+
+
+def line_window(
+    data: bytes, start: int, end: int, lines: int, floor: int = 0, ceiling: int | None = None
+) -> tuple[int, int]:
+    """From ``lines`` lines above ``start`` to ``lines`` lines below ``end``, never past ``floor`` and
+    ``ceiling`` (so a long line costs a bounded search, not one back to the start of the blob)."""
+    top = len(data) if ceiling is None else min(ceiling, len(data))
+    lo = start
+    for _ in range(lines + 1):
+        if lo <= floor:
+            break
+        lo = max(data.rfind(b"\n", floor, max(lo - 1, floor)) + 1, floor)
+    hi = end
+    for _ in range(lines + 1):
+        found = data.find(b"\n", hi + 1, top)
+        if found < 0:
+            return lo, top
+        hi = found
+    return lo, hi
+
+
+class Positions:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._known_lines: list[tuple[int, int]] = []  # (offset, line) pairs already counted
+        self._known_columns: dict[int, list[tuple[int, int]]] = {}  # line start -> (offset, column) pairs
+
+    def pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
+        return line_window(self.data, start, end, lines, max(0, start - max_bytes), end + max_bytes)
+
+    def inside_base64(self, start: int, end: int) -> bool:
+        """Whether a key ID sits deep inside a long base64 run (an embedded font, an image, a data: URI):
+        there its anchor is chance (four letters turn up in every few kilobytes of base64), not a key. A
+        key encoded in base64 is found by the decoding layer instead, which decodes the run."""
+        data = self.data
+        left = start
+        while left > 0 and start - left <= BASE64_SURROUND and data[left - 1] in _BASE64_BYTES:
+            left -= 1
+        right = end
+        while right < len(data) and right - end <= BASE64_SURROUND and data[right] in _BASE64_BYTES:
+            right += 1
+        return start - left > BASE64_SURROUND or right - end > BASE64_SURROUND
+
+    def commented(self, start: int) -> bool:
+        """Whether the value's line is a comment: it starts (after indentation) with a comment marker."""
+        line_start = self.data.rfind(b"\n", max(0, start - 4096), start) + 1
+        return self.data[line_start:start].lstrip(b" \t").startswith(_COMMENT_STARTS)
+
+    def in_escape(self, start: int) -> bool:
+        """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of
+        ``\\u002b…``. Such a value is a fragment of escaped text, never a key (read raw, it would pair an
+        ID with a wrong secret); the escape layer decodes the real one around key-ID anchors."""
+        if start == 0:
+            return False
+        before, data = self.data[start - 1], self.data
+        if before == 0x25:  # %XX
+            return all(b in _HEX_DIGITS for b in data[start : start + 2])
+        if before != 0x5C:
+            return False
+        # After a backslash, only a real escape: \uXXXX, \xXX, \UXXXXXXXX or a one-letter one (\n, \t …).
+        # Anything else is the value itself once a shell or JavaScript drops the backslash
+        # (KEY=\LTAI… in a .env is the key: a backslash must not hide it).
+        letter = data[start]
+        digits = {0x75: 4, 0x78: 2, 0x55: 8}.get(letter)  # u, x, U
+        if digits is not None:
+            hex_run = data[start + 1 : start + 1 + digits]
+            return len(hex_run) == digits and all(b in _HEX_DIGITS for b in hex_run)
+        return letter in b"nrtbfv0"
+
+    def same_line(self, a: Candidate, b: Candidate) -> bool:
+        lo, hi = min(a.end, b.end), max(a.start, b.start)
+        return self.data.find(b"\n", lo, hi) < 0
+
+    # -- output -----------------------------------------------------------------------------------
+    def line_of(self, offset: int) -> int:
+        """1-based line of ``offset``, counted from the nearest offset already placed: findings in a big
+        blob cost the bytes between them, not a count from the start of the blob each."""
+        known = self._known_lines
+        index = bisect.bisect_right(known, (offset, float("inf"))) - 1
+        base_offset, base_line = known[index] if index >= 0 else (0, 1)
+        line = base_line + self.data.count(b"\n", base_offset, offset)
+        bisect.insort(known, (offset, line))
+        return line
+
+    def location(self, blob: Blob, offset: int) -> Location:
+        line_start = self.data.rfind(b"\n", 0, offset) + 1
+        line = self.line_of(offset) + blob.line_base
+        column = self.column(line_start, offset)
+        if line_start == 0:
+            column += blob.column_base
+        return Location(blob.origin.path, line, column, offset + blob.offset_base)
+
+    def column(self, line_start: int, offset: int) -> int:
+        """1-based column (in characters) of ``offset``, counted from the nearest offset already placed on
+        the same line: 100,000 findings on one minified line cost the line once, not once per finding."""
+        known = self._known_columns.setdefault(line_start, [(line_start, 1)])
+        index = bisect.bisect_right(known, (offset, float("inf"))) - 1
+        base_offset, base_column = known[index]
+        column = base_column + len(self.data[base_offset:offset].decode("utf-8", "replace"))
+        bisect.insort(known, (offset, column))
+        return column
