@@ -839,3 +839,62 @@ def test_commits_sharing_one_timestamp_credit_the_true_introduction(tmp_path: Pa
         _, document = history(repo.path, *extra)
         found = [f for f in document["findings"] if f["key_id"] == key_id]
         assert found and found[0]["git"]["commit"] == added, (extra, found[0]["git"]["summary"])
+
+
+def _many_refs(repo: Repo, keys: FakeKeys) -> list[str]:
+    """A history of branches, a merge, lightweight and annotated tags (one of them a tag of a tag), a tag of
+    a blob and a remote-tracking ref; five commits each adding a key. The commits that added keys."""
+    added = [repo.commit("base", README="x\n")]
+    repo.git("branch", "side")
+    for index in range(3):
+        added.append(repo.commit(f"leak {index}", **{f"app{index}__py": pair(keys)[2]}))
+        repo.git("tag", f"v{index}")
+    repo.git("tag", "-a", "rel", "-m", "release")
+    repo.git("tag", "-a", "rel-of-rel", "rel", "-m", "a tag of a tag")
+    repo.git("checkout", "-q", "side")
+    added.append(repo.commit("side leak", side__py=pair(keys)[2]))
+    repo.git("update-ref", "refs/remotes/origin/side", "HEAD")
+    repo.git("checkout", "-q", "-")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+    added.append(repo.commit("after merge", late__py=pair(keys)[2]))
+    blob = repo.git("hash-object", "-w", "--stdin", input=b"a blob\n").strip()
+    repo.git("tag", "blob-tag", blob)
+    for index in range(40):  # refs enough that one walk beats a process per commit
+        repo.git("branch", f"feature/{index:02}", added[index % len(added)])
+    return added
+
+
+def test_refs_in_one_pass_agree_with_for_each_ref_contains(repo: Repo, keys: FakeKeys) -> None:
+    """The one-walk answer is for-each-ref --contains's for every commit: same refs in the same order, same
+    counts, the same cut at the limit (merges, annotated tags and a tag of a tag followed to their
+    commit, a tag of a blob reaching nothing)."""
+    from akscan.sources.git import refs_containing, refs_containing_all
+
+    added = _many_refs(repo, keys)
+    every = repo.git("rev-list", "--all").split()
+    assert set(added) <= set(every)
+    for limit in (3, 50):
+        together = refs_containing_all(str(repo.path), every, limit=limit)
+        assert together == {commit: refs_containing(str(repo.path), commit, limit=limit) for commit in every}
+    assert any(count > 3 for _, count in together.values())
+
+
+def test_a_history_with_many_credited_commits_asks_git_once_for_their_refs(
+    repo: Repo, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from akscan.runs import history as history_module
+    from akscan.sources.git import refs_containing
+
+    added = _many_refs(repo, keys)
+    expected = {commit: refs_containing(str(repo.path), commit) for commit in added[1:]}
+
+    def one_by_one(repo_path: str, commit: str, limit: int = 50) -> tuple[tuple[str, ...], int]:
+        raise AssertionError("a for-each-ref --contains per credited commit")
+
+    monkeypatch.setattr(history_module, "refs_containing", one_by_one)
+    from akscan.engine.rules import load_ruleset
+    from akscan.runs.history import GitScanOptions, scan_history
+
+    result = scan_history(str(repo.path), load_ruleset(), GitScanOptions(cache=False, jobs=1))
+    credited = {f.git.commit: (f.git.refs, f.git.ref_count) for f in result.findings if f.git is not None}
+    assert len(credited) == 5 and credited == {c: expected[c] for c in credited}

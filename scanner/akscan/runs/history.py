@@ -29,6 +29,7 @@ from akscan.sources import gitcmd
 from akscan.sources.catfile import cat_objects
 from akscan.sources.files import CHUNK_SIZE
 from akscan.sources.git import (
+    REFS_ONE_PASS_FROM,
     GitObject,
     HistoryLog,
     Introduction,
@@ -43,6 +44,7 @@ from akscan.sources.git import (
     message_of,
     open_repository,
     refs_containing,
+    refs_containing_all,
 )
 
 # Two workers pay off once a history holds this much: each gets whole delta families (_tasks), so neither
@@ -457,7 +459,9 @@ def attribute_findings(
     commits = {i.commit for b, i in introductions.items() if b in blobs or b in messages}
     refs_cache = _known_refs(facts.get("refs"), commits)
     asked = sorted(commits - set(refs_cache))
-    if asked:
+    if len(asked) >= REFS_ONE_PASS_FROM:
+        refs_cache.update(refs_containing_all(repo, asked))
+    elif asked:
         from concurrent.futures import ThreadPoolExecutor  # (with logging, ~3 ms to import: only here)
 
         with ThreadPoolExecutor(max_workers=4) as pool:  # each is a git process: let them overlap
