@@ -88,6 +88,29 @@ class GitProvenance:
 
 
 @dataclass(frozen=True)
+class AccessMap:
+    """What a live key reaches, from read-only questions the key itself answered (``--access-map``).
+    None in a field: not known (not permitted to ask, or not asked); ``unknown`` says which and why."""
+
+    identity: str  # account (the account's own key) | user | role
+    user: str | None = None  # the RAM or IAM user's name
+    policies: tuple[str, ...] = ()  # "System:AdministratorAccess", "Custom:deploy", "group ops: System:…"
+    administrator: bool | None = None
+    can_escalate: bool | None = None
+    escalation: tuple[str, ...] = ()  # why it can escalate: "ram:CreateAccessKey on *", …
+    last_used: str | None = None  # when the key was last used (ISO 8601)
+    last_used_service: str | None = None
+    buckets: int | None = None  # object storage buckets it can list
+    bucket_regions: tuple[str, ...] = ()
+    amqp_instances: int | None = None  # ApsaraMQ for RabbitMQ instances
+    instances: int | None = None  # ECS instances in the regions asked
+    instance_regions: tuple[str, ...] = ()  # the regions asked
+    users: int | None = None  # RAM/IAM users in the account (asked only of an administrator)
+    unknown: tuple[str, ...] = ()  # "policies: AccessDenied (not permitted to ask)", …
+    requests: int = 0
+
+
+@dataclass(frozen=True)
 class Verification:
     status: str  # live | inactive | not-found | wrong-secret | expired | unknown | skipped
     checked_at: str
@@ -96,6 +119,7 @@ class Verification:
     arn: str | None = None
     identity_type: str | None = None
     user_id: str | None = None
+    access: AccessMap | None = None
 
 
 @dataclass(frozen=True)

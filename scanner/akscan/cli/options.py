@@ -136,6 +136,12 @@ def verify_options(func: Any) -> Any:
             ),
             click.option("--only-live", is_flag=True, help="With --verify: report only live keys (says how many hid)."),
             click.option(
+                "--access-map",
+                is_flag=True,
+                help="With --verify: for each live Alibaba key, ask (read-only, as the key itself) who it is, its "
+                "policies, its last use and how many buckets, ApsaraMQ and ECS instances it reaches.",
+            ),
+            click.option(
                 "--verify-workers",
                 type=click.IntRange(min=1),
                 default=8,
@@ -220,6 +226,10 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
 
 def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
     if not opts.get("verify"):
+        if opts.get("access_map"):
+            from akscan.errors import UsageError
+
+            raise UsageError("--access-map maps live keys: add --verify")
         return None
     from akscan.verify import VerifyOptions, parse_endpoints
 
@@ -231,6 +241,7 @@ def _verify_options(opts: dict[str, Any]) -> VerifyOptions | None:
         rps=opts["verify_rps"],
         timeout=opts["verify_timeout"],
         retries=opts["verify_retries"],
+        access_map=bool(opts.get("access_map")),
         cache_path=opts.get("verify_cache"),
         ttl=opts["verify_ttl"],
     )

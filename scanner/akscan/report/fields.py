@@ -53,7 +53,14 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
         git["paths"] = [safe(p) for p in git["paths"]]
         out["git"] = git
     if finding.verification is not None:
-        out["verification"] = {k: v for k, v in dataclasses.asdict(finding.verification).items() if v is not None}
+        verification = finding.verification
+        out["verification"] = {
+            k: v for k, v in dataclasses.asdict(verification).items() if v is not None and k != "access"
+        }
+        if verification.access is not None:
+            from akscan.respond.access import as_dict
+
+            out["verification"]["access"] = as_dict(verification.access)
     out["remediation"] = finding.remediation
     return out
 

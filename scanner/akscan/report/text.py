@@ -81,6 +81,10 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
         who = " ".join(safe(x) for x in (v.identity_type, v.arn) if x)
         reason = f" ({safe(v.reason)})" if v.reason else ""
         lines.append(f"      verified: {v.status}{' — ' + who if who else ''}{reason}")
+        if v.access is not None:
+            from akscan.respond.access import reaches
+
+            lines.append(f"      reaches: {safe(reaches(v.access))}")
     if finding.git is not None and finding.git.source == "staged":
         lines.append(
             "      already committed at HEAD: this commit does not add it, but the key is in the repository"

@@ -30,6 +30,8 @@ from akscan.verify.outcome import Credential, Outcome
 from akscan.verify.ratelimit import RateLimiter
 from akscan.verify.transport import Transport, UrllibTransport
 
+# Provider name -> "module:function" of its access map (read-only questions a live key answers).
+MAPPERS = {"alibaba": "akscan.respond.alibaba:map_access"}
 # Provider name -> "module:function". Resolved lazily; a test checks every entry resolves.
 VERIFIERS = {
     "alibaba": "akscan.verify.alibaba:check",
@@ -44,6 +46,8 @@ DEFAULT_ENDPOINTS = {
     "volcengine": "https://sts.volcengineapi.com",
 }
 VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
+# --endpoint names: each verifier's STS, and the products the access map asks (akscan.respond.alibaba).
+ENDPOINT_NAMES = (*VERIFIERS, "alibaba-ram", "alibaba-ecs", "alibaba-amqp", "alibaba-oss")
 REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,20}){1,4}")
 
 
@@ -59,6 +63,7 @@ class VerifyOptions:
     backoff: float = 0.5
     cache_path: str | None = None
     ttl: float = 3600.0
+    access_map: bool = False  # map what each live key reaches (akscan.respond)
 
 
 def resolve(provider: str) -> Callable[[Credential, str, Transport, float], Outcome]:
@@ -98,8 +103,8 @@ def parse_endpoints(values: tuple[str, ...]) -> dict[str, str]:
     endpoints = {}
     for value in values:
         provider, sep, url = value.partition("=")
-        if not sep or provider not in VERIFIERS:
-            raise UsageError(f"--endpoint {value!r}: use PROVIDER=URL with PROVIDER one of {', '.join(VERIFIERS)}")
+        if not sep or provider not in ENDPOINT_NAMES:
+            raise UsageError(f"--endpoint {value!r}: use PROVIDER=URL with PROVIDER one of {', '.join(ENDPOINT_NAMES)}")
         endpoints[provider] = check_endpoint(url)
     return endpoints
 
@@ -152,7 +157,8 @@ class Verifier:
         self._count = threading.Lock()
 
     def check(self, credential: Credential) -> Verification:
-        cached = self.cache.get(credential)
+        # A cached verdict has no map: with --access-map the key is asked again.
+        cached = None if self.options.access_map else self.cache.get(credential)
         if cached is not None:
             with self._count:
                 self.from_cache += 1
@@ -177,7 +183,36 @@ class Verifier:
             self.clock.sleep(self.options.backoff * (2**attempt))
         checked_at = _now()
         self.cache.put(credential, outcome, checked_at)
-        return _verification(outcome, checked_at)
+        access = None
+        if self.options.access_map and outcome.status == "live" and credential.provider in MAPPERS:
+            access = self._map(credential, outcome)
+        return dataclasses.replace(_verification(outcome, checked_at), access=access)
+
+    def _map(self, credential: Credential, identity: Outcome) -> Any:
+        """What a live key reaches (``akscan.respond``); a mapper's bug costs the map, never the scan."""
+        from akscan.respond.alibaba import Asker, endpoints_for, map_access
+
+        def acquire() -> None:
+            self.limiter.acquire()
+            with self._count:
+                self.requests += 1
+
+        asker = Asker(
+            credential,
+            endpoints_for(self.options.endpoints),
+            self.transport,
+            self.options.timeout,
+            acquire=acquire,
+            sleep=self.clock.sleep,
+            retries=self.options.retries,
+            backoff=self.options.backoff,
+        )
+        try:
+            return map_access(identity, asker)
+        except Exception as error:
+            from akscan.model import AccessMap
+
+            return AccessMap(identity="unknown", unknown=(f"map: mapper error {type(error).__name__}",))
 
     def verify(self, findings: list[Finding]) -> list[Finding]:
         """Check each unique credential once and attach the result to every finding that holds it."""
@@ -234,6 +269,10 @@ def apply(finding: Finding, verification: Verification) -> Finding:
     if verification.status == "live":
         root = verification.identity_type == "Account" or (verification.arn or "").endswith(":root")
         severity = Severity.CRITICAL if root else max(Severity.HIGH, severity)
+        if verification.access is not None:  # an administrator, or a key that can make itself one
+            from akscan.respond.access import severity as mapped
+
+            severity = max(severity, mapped(verification.access, severity))
     elif verification.status in ("not-found", "expired"):
         severity = Severity(max(Severity.INFO, severity - 1))
     return dataclasses.replace(finding, verification=verification, severity=severity)

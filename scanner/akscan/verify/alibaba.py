@@ -37,10 +37,19 @@ def rpc_signature(params: dict[str, str], secret: str, method: str = "GET") -> s
     return base64.b64encode(digest).decode()
 
 
-def signed_params(credential: Credential, now: dt.datetime | None = None, nonce: str | None = None) -> dict[str, str]:
+def signed_params(
+    credential: Credential,
+    now: dt.datetime | None = None,
+    nonce: str | None = None,
+    action: str = "GetCallerIdentity",
+    version: str = VERSION,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The query of an RPC call (any product: STS, RAM, ECS…), signed; the secret only keys the HMAC."""
     params = {
-        "Action": "GetCallerIdentity",
-        "Version": VERSION,
+        **(extra or {}),
+        "Action": action,
+        "Version": version,
         "Format": "JSON",
         "AccessKeyId": credential.key_id,
         "SignatureMethod": "HMAC-SHA1",
@@ -54,12 +63,17 @@ def signed_params(credential: Credential, now: dt.datetime | None = None, nonce:
     return params
 
 
+def rpc_url(endpoint: str, params: dict[str, str]) -> str:
+    """``endpoint/?query`` with the signature last (``params`` as ``signed_params`` made them)."""
+    rest = {k: v for k, v in params.items() if k != "Signature"}
+    query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in rest.items())
+    return f"{endpoint.rstrip('/')}/?{query}&Signature={percent_encode(params['Signature'])}"
+
+
 def check(credential: Credential, endpoint: str, transport: Transport, timeout: float) -> Outcome:
     params = signed_params(credential)
-    signature = params.pop("Signature")
-    ours = string_to_sign(params)
-    query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
-    url = f"{endpoint.rstrip('/')}/?{query}&Signature={percent_encode(signature)}"
+    ours = string_to_sign({k: v for k, v in params.items() if k != "Signature"})
+    url = rpc_url(endpoint, params)
     try:
         response = transport.request("GET", url, {"Accept": "application/json"}, None, timeout)
     except TransportError as error:  # inconclusive, and not retried: only throttling and 5xx are
