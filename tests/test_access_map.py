@@ -189,3 +189,52 @@ def test_severity_from_the_map() -> None:
     assert severity(AccessMap("user", administrator=False, can_escalate=False), Severity.MEDIUM) == Severity.HIGH
     assert severity(AccessMap("user", can_escalate=True), Severity.HIGH) == Severity.CRITICAL
     assert severity(AccessMap("account"), Severity.HIGH) == Severity.CRITICAL
+
+
+def test_akscan_map_reads_the_pair_from_stdin(cloud: CloudEmulator, keys: FakeKeys) -> None:
+    credential = user(
+        cloud, keys, name="ops", policies=[("System", "AliyunRAMFullAccess")], buckets=[("a", "oss-cn-hangzhou")]
+    )
+    pair = f"{credential.key_id}\n{credential.secret}\n".encode()
+    result = run_akscan("map", "--stdin", "--endpoint", f"alibaba={cloud.url}", "--format", "json", input=pair)
+    assert result.code == 1, result.err
+    body = json.loads(result.out)
+    assert body["status"] == "live" and body["access"]["can_escalate"] is True and body["access"]["buckets"] == 1
+    assert credential.secret not in result.out
+    text = run_akscan("map", "--stdin", "--endpoint", f"alibaba={cloud.url}", input=pair)
+    assert (
+        "reaches: RAM/IAM user ops; can escalate (ram:* on *" in text.out
+        and "policy: System:AliyunRAMFullAccess" in text.out
+    )
+    dead = run_akscan(
+        "map",
+        "--stdin",
+        "--endpoint",
+        f"alibaba={cloud.url}",
+        input=f"{keys.alibaba_id()}\n{keys.alibaba_secret()}\n".encode(),
+    )
+    assert dead.code == 0 and "not-found" in dead.out
+    assert cloud.writes == []
+
+
+def test_access_map_needs_verify(tmp_path: Path) -> None:
+    result = run_akscan("scan", str(tmp_path), "--access-map")
+    assert result.code == 2 and "--access-map maps live keys: add --verify" in result.err
+
+
+def test_every_report_carries_the_map(cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path) -> None:
+    """SARIF properties, the markdown summary's status cell, the HTML table's Reaches column and the key's
+    panel (escaped: a policy name is the cloud's text)."""
+    credential = user(
+        cloud, keys, name="ci", policies=[("Custom", "<b>ops</b>")], documents={"<b>ops</b>": {"Statement": []}}
+    )
+    (tmp_path / "app.py").write_text(f"auth = oss2.Auth('{credential.key_id}', '{credential.secret}')\n")
+    common = ["--verify", "--access-map", "--endpoint", f"alibaba={cloud.url}"]
+    sarif = json.loads(run_akscan("scan", str(tmp_path), "--format", "sarif", *common).out)
+    properties = sarif["runs"][0]["results"][0]["properties"]
+    assert properties["access"]["user"] == "ci" and properties["access"]["policies"] == ["Custom:<b>ops</b>"]
+    markdown = run_akscan("scan", str(tmp_path), "--format", "markdown", *common).out
+    assert "reaches: RAM/IAM user ci; 1 policy" in markdown
+    html = run_akscan("scan", str(tmp_path), "--format", "html", *common).out
+    assert "<th>Reaches</th>" in html and "RAM/IAM user ci; 1 policy" in html
+    assert "policy <span class=mono>Custom:&lt;b&gt;ops&lt;/b&gt;</span>" in html and "<b>ops</b>" not in html

@@ -28,6 +28,7 @@ class _Commands(click.Group):
         "fleet": "fleet",
         "hook": "hook",
         "verify": "verify",
+        "map": "map",
         "baseline": "baseline",
         "hash": "hashing",
         "rules": "rules",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from akscan.model import Finding, Kind, Severity, redact
+from akscan.model import AccessMap, Finding, Kind, Severity, redact
 from akscan.report import Report, safe
 from akscan.report.text import ROTATE
 
@@ -59,6 +59,19 @@ class Credential:
                     return "the account's own key (root)"
                 return safe(check.arn or check.user_id or check.identity_type or "")
         return ""
+
+    @property
+    def access(self) -> AccessMap | None:
+        """What the key reaches (``--access-map``), from the first occurrence that was mapped."""
+        return next((f.verification.access for f in self.findings if f.verification and f.verification.access), None)
+
+    @property
+    def reaches(self) -> str:
+        if self.access is None:
+            return ""
+        from akscan.respond.access import reaches
+
+        return safe(reaches(self.access))
 
     @property
     def introduced(self) -> Finding | None:

@@ -336,6 +336,7 @@ _COLUMNS = (
     "Secret",
     "Verification",
     "Identity",
+    "Reaches",
     "Introduced",
     "Author",
     "At HEAD",
@@ -371,6 +372,7 @@ def _table(entries: list[Credential], redacted: bool) -> list[str]:
             f'<td class="mono">{_e(entry.secret_shown(redacted))}</td>',
             f"<td>{_e(entry.status)}</td>",
             f"<td>{_e(entry.identity)}</td>",
+            f"<td>{_e(entry.reaches) or '—'}</td>",
             f'<td data-v="{_e(git.date if git is not None else "")}">{commit}'
             f"{_e((git.date or '')[:10]) if git is not None else '—'}</td>",
             f"<td>{_e(git.author_name or '') if git is not None else '—'}</td>",
@@ -427,6 +429,13 @@ def _details(entries: list[Credential]) -> list[str]:
                     f"<p>Removed from its paths by <span class=mono>{_e(git.removed_in)}</span> "
                     f"({_e(git.removed_date or '')}); it stays in history until purged.</p>"
                 )
+        access = entry.access
+        if access is not None:
+            lines.append(f'<div class="access"><p>Reaches: {_e(entry.reaches)}</p><ul>')
+            lines += [f"<li>policy <span class=mono>{_e(p)}</span></li>" for p in access.policies]
+            lines += [f"<li>can escalate: {_e(reason)}</li>" for reason in access.escalation]
+            lines += [f"<li>not known: {_e(unknown)}</li>" for unknown in access.unknown]
+            lines.append("</ul></div>")
         refs = entry.refs
         if refs:
             more = f" and {entry.ref_count - len(refs)} more" if entry.ref_count > len(refs) else ""

@@ -67,6 +67,7 @@ def write(report: Report, stream: TextIO) -> None:
                 when = f"{_md(commit)} {_md(date)} by {_md(git_info.author_name or '')}"
             at_head = {None: "—", True: "**yes**", False: "no"}[entry.present_at_head]
             status = entry.status + (f" ({_md(entry.identity)})" if entry.identity else "")
+            status += f"; reaches: {_md(entry.reaches)}" if entry.reaches else ""
             out.append(
                 f"| {entry.severity} | {_md(lead.provider)} | {_md(entry.key_id or lead.rule_id)} | "
                 f"{_md(entry.secret_shown(report.redact))} | {where} | {when} | {at_head} | {status} |"

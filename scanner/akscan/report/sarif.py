@@ -141,6 +141,10 @@ def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]
         }
     if finding.verification is not None:
         properties["verification"] = finding.verification.status
+        if finding.verification.access is not None:
+            from akscan.respond.access import as_dict
+
+            properties["access"] = as_dict(finding.verification.access)
     result = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
