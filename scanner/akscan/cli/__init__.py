@@ -29,6 +29,7 @@ class _Commands(click.Group):
         "hook": "hook",
         "verify": "verify",
         "map": "map",
+        "disable": "disable",
         "baseline": "baseline",
         "hash": "hashing",
         "rules": "rules",
