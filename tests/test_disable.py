@@ -216,9 +216,11 @@ def test_the_operator_key_from_the_aliyun_cli_profile(cloud: CloudEmulator, keys
     [
         ([], {}, "name one key (KEY_ID --user NAME) or a report (--from REPORT.json)"),
         (["--from", "missing.json"], {}, "--from missing.json"),
-        (["--from", "report.json"], {"ALIBABA_CLOUD_ACCESS_KEY_ID": ""}, "no operator credentials"),
+        (["LTAI" + "c" * 20, "--user", "x"], {"ALIBABA_CLOUD_ACCESS_KEY_ID": ""}, "no operator credentials"),
+        (["AKIA" + "C" * 16, "--user", "x"], {}, "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or"),
         (["--from", "report.json", "--endpoint", "http://ram.example.com"], {}, "http"),
-        (["AKIAIOSFODNN7EXAMPL3", "--user", "x"], {}, "knows Alibaba keys only"),
+        (["AKID" + "d" * 32, "--user", "x"], {}, "knows Alibaba and AWS keys only"),
+        (["--from", "report.json", "--endpoint", "ftp=x"], {}, "use URL or PROVIDER=URL"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(
@@ -229,6 +231,8 @@ def test_user_errors_are_one_line_and_exit_2(
         "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI" + "a" * 20,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "b" * 30,
         "ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "none.json"),
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
     result = run_akscan("disable", *args, env={**base, **env}, cwd=tmp_path)
     assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1, result.err

@@ -25,8 +25,9 @@ def map_command(
     verify_timeout: float,
     verify_retries: int,
 ) -> int:
-    """Map what one live Alibaba key reaches: who it is, its policies, whether it is an administrator or
-    can escalate, its last use, and how many buckets, ApsaraMQ and ECS instances it can list.
+    """Map what one live Alibaba or AWS key reaches: who it is, its policies, whether it is an administrator
+    or can escalate, its last use, and how many buckets (and for Alibaba ApsaraMQ and ECS instances) it can
+    list.
 
     Read-only questions, asked as the key itself (at most 20 requests); the pair is read from the
     environment or stdin, never the command line. Exit 1: the key is live (the map follows). 0: it is not.

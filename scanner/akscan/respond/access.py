@@ -30,6 +30,14 @@ ESCALATING = (
     "iam:putuserpolicy",
     "iam:createpolicyversion",
     "iam:passrole",
+    "iam:attachgrouppolicy",
+    "iam:attachrolepolicy",
+    "iam:putgrouppolicy",
+    "iam:putrolepolicy",
+    "iam:addusertogroup",
+    "iam:createloginprofile",
+    "iam:updateloginprofile",
+    "iam:updateassumerolepolicy",
 )
 
 

@@ -15,16 +15,15 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from akscan.model import AccessMap
-from akscan.respond.access import MAX_REQUESTS, judge
+from akscan.respond.access import judge
+from akscan.respond.asking import Budget, NotAnswered, as_json, refusal, xml_text
 from akscan.verify.alibaba import rpc_url, signed_params
 from akscan.verify.outcome import Credential, Outcome
-from akscan.verify.transport import Response, Transport, TransportError
+from akscan.verify.transport import Response
 
 ENDPOINTS = {
     "ram": "https://ram.aliyuncs.com",
@@ -60,24 +59,11 @@ KNOWN_SYSTEM = {
 }
 
 
-class _NotAnswered(Exception):
-    """A step the map could not complete: the reason goes in ``unknown``."""
-
-
 @dataclass
-class Asker:
-    """Signed reads for one key, within its budget, with retries on throttling and 5xx."""
+class Asker(Budget):
+    """Signed Alibaba reads for one key, within its budget."""
 
-    credential: Credential
-    endpoints: dict[str, str]
-    transport: Transport
-    timeout: float
-    acquire: Callable[[], object] = lambda: None  # the run's rate limit
-    sleep: Callable[[float], None] = lambda seconds: None
-    retries: int = 3
-    backoff: float = 0.5
-    requests: int = 1  # GetCallerIdentity, asked by verification
-    unknown: list[str] = field(default_factory=list)
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def rpc(self, product: str, action: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         if action not in READ_ACTIONS[product]:  # never reached: a guard against a future edit
@@ -90,11 +76,11 @@ class Asker:
                 "GET", rpc_url(endpoint, query), {"Accept": "application/json"}, None, self.timeout
             )
 
-        response = self._send(send)
-        document = _json(response.body)
+        response = self.send_bounded(send)
+        document = as_json(response.body)
         if response.status == 200:
             return document
-        raise _NotAnswered(_refusal(response.status, str(document.get("Code") or "")))
+        raise NotAnswered(refusal(response.status, str(document.get("Code") or "")))
 
     def list_buckets(self) -> Response:
         def send() -> Response:
@@ -107,38 +93,11 @@ class Asker:
                 "GET", f"{self.endpoints['oss'].rstrip('/')}/?max-keys=1000", headers, None, self.timeout
             )
 
-        response = self._send(send)
+        response = self.send_bounded(send)
         if response.status != 200:
-            code = _xml_text(response.body, "Code") or ""
-            raise _NotAnswered(_refusal(response.status, code))
+            code = xml_text(response.body, "Code") or ""
+            raise NotAnswered(refusal(response.status, code))
         return response
-
-    def _send(self, send: Callable[[], Response]) -> Response:
-        for attempt in range(self.retries + 1):
-            if self.requests >= MAX_REQUESTS:
-                raise _NotAnswered(f"not asked ({MAX_REQUESTS} requests per key)")
-            self.acquire()
-            self.requests += 1
-            try:
-                response = send()
-            except TransportError as error:
-                raise _NotAnswered(f"no answer ({error})") from None
-            code = str(_json(response.body).get("Code") or _xml_text(response.body, "Code") or "")
-            if (
-                code.startswith("Throttling") or response.status in (429, 500, 502, 503, 504)
-            ) and attempt < self.retries:
-                self.sleep(self.backoff * (2**attempt))
-                continue
-            return response
-        raise _NotAnswered("no answer")  # not reached: the last attempt returns
-
-    def step(self, what: str, ask: Callable[[], Any]) -> Any:
-        """``ask()``, or None with ``what`` and the reason noted as unknown."""
-        try:
-            return ask()
-        except _NotAnswered as reason:
-            self.unknown.append(f"{what}: {reason}")
-            return None
 
 
 def oss_authorization(method: str, resource: str, headers: dict[str, str], credential: Credential) -> str:
@@ -216,7 +175,7 @@ def _policies(asker: Asker, user: str | None, role: str | None, into: list[str])
         into.extend(_policy_names(answer))
         return True
     if user is None:
-        raise _NotAnswered("no user name in the identity")
+        raise NotAnswered("no user name in the identity")
     into.extend(_policy_names(asker.rpc("ram", "ListPoliciesForUser", {"UserName": user})))
     groups = asker.rpc("ram", "ListGroupsForUser", {"UserName": user})
     names = [str(g.get("GroupName")) for g in _items(groups, "Groups", "Group") if g.get("GroupName")]
@@ -255,11 +214,11 @@ def _buckets(asker: Asker) -> tuple[int, tuple[str, ...]]:
 
     body = asker.list_buckets().body
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:  # an answer that declares entities is not OSS's
-        raise _NotAnswered("an answer that is not OSS's")
+        raise NotAnswered("an answer that is not OSS's")
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError:
-        raise _NotAnswered("an answer that is not OSS's") from None
+        raise NotAnswered("an answer that is not OSS's") from None
     buckets = [b for b in root.iter() if b.tag.endswith("Bucket")]
     regions = sorted({(b.findtext("Location") or b.findtext("{*}Location") or "?") for b in buckets})
     if (root.findtext("IsTruncated") or "").lower() == "true":
@@ -300,31 +259,13 @@ def _items(answer: dict[str, Any], outer: str, inner: str) -> list[dict[str, Any
     return [item for item in (found or []) if isinstance(item, dict)]
 
 
-def _refusal(status: int, code: str) -> str:
-    if status == 403 or "NoPermission" in code or "AccessDenied" in code or "Forbidden" in code:
-        return f"{code or 'AccessDenied'} (not permitted to ask)"
-    return f"{code or 'error'} (HTTP {status})"
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
-def _xml_text(body: bytes, tag: str) -> str | None:
-    start = body.find(f"<{tag}>".encode())
-    end = body.find(f"</{tag}>".encode(), start)
-    if start < 0 or end < 0:
-        return None
-    return body[start + len(tag) + 2 : end].decode("utf-8", "replace")
-
-
 def endpoints_for(given: dict[str, str]) -> dict[str, str]:
     """Each product's endpoint: ``--endpoint alibaba-ram=URL`` (…-ecs, -amqp, -oss) when given, else the
     ``--endpoint alibaba=URL`` one when given (one emulator or proxy serving every product), else the
     official HTTPS endpoint."""
     shared = given.get("alibaba")
     return {product: given.get(f"alibaba-{product}") or shared or url for product, url in ENDPOINTS.items()}
+
+
+def make_asker(credential: Credential, given: dict[str, str], **budget: Any) -> Asker:
+    return Asker(credential, endpoints=endpoints_for(given), **budget)

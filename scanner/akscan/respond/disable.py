@@ -1,5 +1,6 @@
 """Disabling leaked keys — never deleting them — with the operator's own credentials, never the leaked
-key's: RAM ``UpdateAccessKey`` with ``Status=Inactive`` for the RAM user the leaked key belongs to.
+key's: ``UpdateAccessKey`` with ``Status=Inactive`` for the user the leaked key belongs to (Alibaba RAM,
+AWS IAM).
 
 A key of the account itself is refused (switching off the account's own key blind can stop production:
 it must be replaced first, in the console); so is an STS key (temporary: it cannot be disabled, only its
@@ -7,6 +8,7 @@ role's sessions revoked). A dry run (the default) sends nothing and says what it
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -18,13 +20,21 @@ from akscan.errors import UsageError
 from akscan.verify.outcome import Credential
 from akscan.verify.transport import Transport, TransportError
 
-RAM_ENDPOINT = "https://ram.aliyuncs.com"
+ENDPOINTS = {"alibaba": "https://ram.aliyuncs.com", "aws": "https://iam.amazonaws.com"}
+PROVIDERS = tuple(ENDPOINTS)
 RAM_VERSION = "2015-05-01"
-ROOT_STEPS = (
-    "the account's own AccessKey is not switched off blind: in the console (RAM > your account's AccessKey "
-    "management) create a RAM user with only the permissions the workload needs, move the workload to its "
-    "key, then disable and delete this one; review ActionTrail for its use"
-)
+IAM_VERSION = "2010-05-08"
+ROOT_STEPS = {
+    "alibaba": (
+        "the account's own AccessKey is not switched off blind: in the console (RAM > your account's "
+        "AccessKey management) create a RAM user with only the permissions the workload needs, move the "
+        "workload to its key, then disable and delete this one; review ActionTrail for its use"
+    ),
+    "aws": (
+        "the root user's access key is not switched off blind: sign in as root, move any workload to an IAM "
+        "role or user, then deactivate and delete it under Security credentials; review CloudTrail for its use"
+    ),
+}
 STS_STEPS = (
     "temporary credentials cannot be disabled: they expire on their own; revoke the role's active sessions "
     "or restrict the role that issued them"
@@ -42,6 +52,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Result:
+    provider: str
     key_id: str
     user: str | None
     status: str  # would-disable | disabled | refused | failed
@@ -52,19 +63,19 @@ class Result:
 
 
 def identity_of(arn: str | None, identity_type: str | None) -> tuple[str, str | None]:
-    """(identity kind, RAM user name) from what verification read."""
+    """(identity kind, user name) from what verification read (an IAM user's ARN may carry a path)."""
     arn = arn or ""
     if identity_type == "Account" or arn.endswith(":root"):
         return "account", None
-    if identity_type == "AssumedRoleUser" or ":assumed-role/" in arn:
+    if identity_type in ("AssumedRoleUser", "AssumedRole") or ":assumed-role/" in arn:
         return "role", None
     if ":user/" in arn:
-        return "user", arn.split(":user/", 1)[1]
+        return "user", arn.rsplit("/", 1)[1]
     return "unknown", None
 
 
 def targets_from_report(path: str) -> list[Target]:
-    """Every live Alibaba key of an akscan JSON report (scan, git, hook, or a fleet's), once each."""
+    """Every live Alibaba or AWS key of an akscan JSON report (scan, git, hook, or a fleet's), once each."""
     from akscan.storage import read_regular
 
     try:
@@ -76,7 +87,7 @@ def targets_from_report(path: str) -> list[Target]:
     entries = document.get("findings") or document.get("credentials") or []
     found: dict[str, Target] = {}
     for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or entry.get("provider") != "alibaba" or not entry.get("key_id"):
+        if not isinstance(entry, dict) or entry.get("provider") not in PROVIDERS or not entry.get("key_id"):
             continue
         checked = entry.get("verification") or {}
         if not isinstance(checked, dict) or checked.get("status") != "live":
@@ -84,13 +95,19 @@ def targets_from_report(path: str) -> list[Target]:
         kind, user = identity_of(checked.get("arn"), checked.get("identity_type"))
         location = entry.get("location") or {}
         where = f"{location.get('path', '')}:{location.get('line', '')}" if isinstance(location, dict) else ""
-        found.setdefault(str(entry["key_id"]), Target("alibaba", str(entry["key_id"]), user, kind, where))
+        target = Target(str(entry["provider"]), str(entry["key_id"]), user, kind, where)
+        found.setdefault(target.key_id, target)
     return list(found.values())
 
 
-def operator_credential(profile: str | None = None) -> Credential:
-    """The operator's key: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (and _SECURITY_TOKEN) in the environment, or
-    a profile of the aliyun CLI's ~/.aliyun/config.json (``--profile``, else its current one)."""
+def operator_credential(provider: str, profile: str | None = None) -> Credential:
+    """The operator's key for a provider, from where its own CLI and SDKs read it."""
+    return _alibaba_operator(profile) if provider == "alibaba" else _aws_operator(profile)
+
+
+def _alibaba_operator(profile: str | None) -> Credential:
+    """ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (and _SECURITY_TOKEN) in the environment, or a profile of the
+    aliyun CLI's ~/.aliyun/config.json (``--profile``, else its current one)."""
     env = os.environ
     key_id = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     secret = env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -115,57 +132,123 @@ def operator_credential(profile: str | None = None) -> Credential:
     )
 
 
-def plan(targets: list[Target], operator: Credential) -> tuple[list[Target], list[Result]]:
-    """(the keys to disable, the refusals)."""
+def _aws_operator(profile: str | None) -> Credential:
+    """AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or a profile of the shared
+    credentials file (``--profile``, else AWS_PROFILE, else ``default``)."""
+    import configparser
+
+    env = os.environ
+    key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+    if key_id and secret and profile is None:
+        return Credential("aws", key_id.strip(), secret.strip(), env.get("AWS_SESSION_TOKEN") or None)
+    path = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials")
+    wanted = profile or env.get("AWS_PROFILE") or "default"
+    parser = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(OSError, ValueError, configparser.Error):
+        parser.read_string(path.read_text(encoding="utf-8"))
+    if parser.has_option(wanted, "aws_access_key_id") and parser.has_option(wanted, "aws_secret_access_key"):
+        section = parser[wanted]
+        token = section.get("aws_session_token") or None
+        return Credential("aws", section["aws_access_key_id"].strip(), section["aws_secret_access_key"].strip(), token)
+    where = f"profile {wanted!r} in {path}" if profile else f"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or {path}"
+    raise UsageError(
+        f"no operator credentials: set {where} (your own key with iam:UpdateAccessKey, never the leaked one)"
+    )
+
+
+def plan(targets: list[Target], operators: dict[str, Credential]) -> tuple[list[Target], list[Result]]:
+    """(the keys to disable, the refusals); ``operators`` holds the operator's key of each provider."""
     to_disable: list[Target] = []
     refused: list[Result] = []
     for target in targets:
-        if target.key_id == operator.key_id:
-            refused.append(Result(target.key_id, target.user, "refused", "this is the operator's own key"))
+        operator = operators.get(target.provider)
+        why = ""
+        if operator is not None and target.key_id == operator.key_id:
+            why = "this is the operator's own key"
         elif target.identity == "account":
-            refused.append(Result(target.key_id, None, "refused", ROOT_STEPS))
+            why = ROOT_STEPS[target.provider]
         elif target.identity == "role":
-            refused.append(Result(target.key_id, None, "refused", STS_STEPS))
+            why = STS_STEPS
         elif not target.user:
-            refused.append(
-                Result(target.key_id, None, "refused", "its RAM user is not known: verify it first (--verify)")
-            )
+            why = "its user is not known: verify it first (--verify)"
+        if why:
+            refused.append(Result(target.provider, target.key_id, target.user, "refused", why))
         else:
             to_disable.append(target)
     return to_disable, refused
 
 
+def needs_operator(target: Target) -> bool:
+    """Whether the operator's key of the target's provider is needed (a key the plan will not refuse anyway)."""
+    return target.identity not in ("account", "role") and bool(target.user)
+
+
 def describe(target: Target, operator: Credential, endpoint: str) -> str:
     """What would be sent, in words (the dry run's line)."""
+    field = "UserAccessKeyId" if target.provider == "alibaba" else "AccessKeyId"
     return (
-        f"UpdateAccessKey UserName={target.user} UserAccessKeyId={target.key_id} Status=Inactive -> {endpoint} "
+        f"UpdateAccessKey UserName={target.user} {field}={target.key_id} Status=Inactive -> {endpoint} "
         f"(signed with the operator's key {operator.key_id[:8]}…)"
     )
 
 
 def disable(target: Target, operator: Credential, endpoint: str, transport: Transport, timeout: float) -> Result:
     """Send one UpdateAccessKey, signed with the operator's key."""
+    assert target.user is not None
+    try:
+        if target.provider == "alibaba":
+            status, code = _alibaba_update(target, operator, endpoint, transport, timeout)
+        else:
+            status, code = _aws_update(target, operator, endpoint, transport, timeout)
+    except TransportError as error:
+        return Result(target.provider, target.key_id, target.user, "failed", f"no answer: {error}")
+    if status == 200:
+        return Result(target.provider, target.key_id, target.user, "disabled")
+    return Result(target.provider, target.key_id, target.user, "failed", f"{code or 'error'} (HTTP {status})")
+
+
+def _alibaba_update(
+    target: Target, operator: Credential, endpoint: str, transport: Transport, timeout: float
+) -> tuple[int, str]:
+    from akscan.respond.asking import error_code
     from akscan.verify.alibaba import rpc_url, signed_params
 
-    assert target.user is not None
     params = signed_params(
         operator,
         action="UpdateAccessKey",
         version=RAM_VERSION,
-        extra={"UserName": target.user, "UserAccessKeyId": target.key_id, "Status": "Inactive"},
+        extra={"UserName": str(target.user), "UserAccessKeyId": target.key_id, "Status": "Inactive"},
     )
-    try:
-        response = transport.request("GET", rpc_url(endpoint, params), {"Accept": "application/json"}, None, timeout)
-    except TransportError as error:
-        return Result(target.key_id, target.user, "failed", f"no answer: {error}")
-    try:
-        document = json.loads(response.body or b"{}")
-    except ValueError:
-        document = {}
-    if response.status == 200:
-        return Result(target.key_id, target.user, "disabled")
-    code = str(document.get("Code") or "") if isinstance(document, dict) else ""
-    return Result(target.key_id, target.user, "failed", f"{code or 'error'} (HTTP {response.status})")
+    response = transport.request("GET", rpc_url(endpoint, params), {"Accept": "application/json"}, None, timeout)
+    return response.status, error_code(response.body)
+
+
+def _aws_update(
+    target: Target, operator: Credential, endpoint: str, transport: Transport, timeout: float
+) -> tuple[int, str]:
+    import urllib.parse
+
+    from akscan.respond.asking import error_code
+    from akscan.verify.aws import CONTENT_TYPE, REGION, sign
+
+    fields = {
+        "Action": "UpdateAccessKey",
+        "Version": IAM_VERSION,
+        "UserName": str(target.user),
+        "AccessKeyId": target.key_id,
+        "Status": "Inactive",
+    }
+    body = urllib.parse.urlencode(fields).encode()
+    parsed = urllib.parse.urlsplit(endpoint)
+    amz_date = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    headers = {"Content-Type": CONTENT_TYPE, "Host": parsed.netloc, "X-Amz-Date": amz_date}
+    if operator.token:
+        headers["X-Amz-Security-Token"] = operator.token
+    headers["Authorization"] = sign(
+        "POST", parsed.path or "/", "", headers, body, operator.key_id, operator.secret, amz_date, REGION, "iam"
+    )
+    response = transport.request("POST", endpoint.rstrip("/") + "/", headers, body, timeout)
+    return response.status, error_code(response.body)
 
 
 def write_record(path: str, results: list[Result], sent: bool) -> None:

@@ -31,7 +31,7 @@ from akscan.verify.ratelimit import RateLimiter
 from akscan.verify.transport import Transport, UrllibTransport
 
 # Provider name -> "module:function" of its access map (read-only questions a live key answers).
-MAPPERS = {"alibaba": "akscan.respond.alibaba:map_access"}
+MAPPERS = {"alibaba": "akscan.respond.alibaba", "aws": "akscan.respond.aws"}
 # Provider name -> "module:function". Resolved lazily; a test checks every entry resolves.
 VERIFIERS = {
     "alibaba": "akscan.verify.alibaba:check",
@@ -47,7 +47,7 @@ DEFAULT_ENDPOINTS = {
 }
 VERIFIABLE_KINDS = (Kind.PAIR, Kind.STS)
 # --endpoint names: each verifier's STS, and the products the access map asks (akscan.respond.alibaba).
-ENDPOINT_NAMES = (*VERIFIERS, "alibaba-ram", "alibaba-ecs", "alibaba-amqp", "alibaba-oss")
+ENDPOINT_NAMES = (*VERIFIERS, "alibaba-ram", "alibaba-ecs", "alibaba-amqp", "alibaba-oss", "aws-iam", "aws-s3")
 REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,20}){1,4}")
 
 
@@ -190,25 +190,25 @@ class Verifier:
 
     def _map(self, credential: Credential, identity: Outcome) -> Any:
         """What a live key reaches (``akscan.respond``); a mapper's bug costs the map, never the scan."""
-        from akscan.respond.alibaba import Asker, endpoints_for, map_access
+        mapper = importlib.import_module(MAPPERS[credential.provider])
 
         def acquire() -> None:
             self.limiter.acquire()
             with self._count:
                 self.requests += 1
 
-        asker = Asker(
+        asker = mapper.make_asker(
             credential,
-            endpoints_for(self.options.endpoints),
-            self.transport,
-            self.options.timeout,
+            self.options.endpoints,
+            transport=self.transport,
+            timeout=self.options.timeout,
             acquire=acquire,
             sleep=self.clock.sleep,
             retries=self.options.retries,
             backoff=self.options.backoff,
         )
         try:
-            return map_access(identity, asker)
+            return mapper.map_access(identity, asker)
         except Exception as error:
             from akscan.model import AccessMap
 
