@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from akscan.cli.options import _settings, output_options, verify_options
+from akscan.cli.options import _settings, notify_options, output_options, verify_options
 from akscan.errors import ExitCode, UsageError
 
 
@@ -36,6 +36,7 @@ from akscan.errors import ExitCode, UsageError
 @click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches.")
 @output_options
 @verify_options
+@notify_options
 def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     """Audit many repositories' histories on a Dask cluster: local paths or any URL git can clone.
 
@@ -98,6 +99,7 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
     }
     if run.verification:
         meta["verification"] = run.verification
+    _announce(run, summary, meta, settings, len(specs))
     from akscan.runs.conclude import _open_output
 
     stream = _open_output(settings.output)
@@ -118,6 +120,40 @@ def fleet(repos: tuple[str, ...], **opts: Any) -> int:
 
 # A baseline is per repository: the fleet has no --baseline (a config's `baseline` is not applied either).
 fleet.params = [param for param in fleet.params if param.name != "baseline"]
+
+
+def _announce(run: Any, summary: Any, meta: dict[str, Any], settings: Any, repositories: int) -> None:
+    """Notify of the credentials the previous run of this fleet did not report (kept beside the results);
+    what was announced, or was there before, is remembered for the next run — except new credentials whose
+    every notification failed, which stay new."""
+    from akscan.notify import notify
+    from akscan.report import fleet as fleet_report
+    from akscan.runs.conclude import say_notified
+    from akscan.runs.fleet import known_fingerprints, remember_fingerprints
+
+    entries = fleet_report.document(summary, meta)["findings"]
+    known = known_fingerprints(run.results)
+    new = [entry for entry in entries if entry.get("fingerprint") not in known]
+    outcomes = (
+        notify(
+            list(settings.notify),
+            new,
+            f"akscan fleet of {repositories} repositories",
+            settings.notify_link or settings.output or "",
+        )
+        if settings.notify
+        else []
+    )
+    failed_everywhere = bool(outcomes) and all(outcome.status != "sent" for outcome in outcomes)
+    current = {str(entry.get("fingerprint")) for entry in entries}
+    if failed_everywhere:
+        current -= {str(entry.get("fingerprint")) for entry in new}
+    remember_fingerprints(run.results, known | current)
+    if settings.notify:
+        meta["notifications"] = (
+            [o.as_dict() for o in outcomes] if new else [{"status": "nothing new", "targets": len(settings.notify)}]
+        )
+        say_notified(outcomes, settings.quiet)
 
 
 def run_results(folder: Path) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from akscan.cli.options import _progress_wanted, _settings, output_options, verify_options
+from akscan.cli.options import _progress_wanted, _settings, notify_options, output_options, verify_options
 from akscan.errors import AkscanError, UsageError
 
 
@@ -60,6 +60,7 @@ def _revisions(since: str | None, rev_range: str | None, branches: tuple[str, ..
 @click.option("--no-unreachable", is_flag=True, help="Skip objects no ref reaches (amended or force-pushed away).")
 @click.option("--no-cache", is_flag=True, help="Rescan every object instead of skipping those scanned before.")
 @verify_options
+@notify_options
 def git_command(repo: str, **opts: Any) -> int:
     """Audit a repository's whole history (default: .): every blob once, with the commit that introduced it.
     REPO may be a URL (https, ssh, git, file): it is mirrored into akscan's cache and updated on later runs."""

@@ -199,6 +199,30 @@ def walk_options(func: Any) -> Any:
     return func
 
 
+def notify_options(func: Any) -> Any:
+    """Notifications of new findings (scan, git, fleet; never the hook, which stays offline)."""
+    options = [
+        click.option(
+            "--notify",
+            "notify",
+            multiple=True,
+            metavar="[FORMAT=]URL",
+            help="Send one message listing the new credentials to this webhook (repeatable; also AKSCAN_NOTIFY_URL "
+            "and the config's notify). FORMAT: dingtalk, feishu, wecom, slack, webhook (default: by the host).",
+        ),
+        click.option(
+            "--notify-format",
+            type=click.Choice(("dingtalk", "feishu", "wecom", "slack", "webhook")),
+            default=None,
+            help="The format of --notify URLs given without one (default: by the URL's host).",
+        ),
+        click.option("--notify-link", default=None, metavar="URL", help="A link to the report, put in the message."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
     """click's option values as the typed flags the rest of akscan reads."""
     from akscan.config.settings import Flags
@@ -221,6 +245,10 @@ def _flags(opts: dict[str, Any], verify: VerifyOptions | None = None) -> Flags:
         no_color=bool(opts.get("no_color")),
         block_committed=bool(opts.get("block_committed")),
         inline_markers=not opts.get("no_inline_markers"),
+        notify_enabled="notify" in opts,
+        notify=tuple(opts.get("notify") or ()),
+        notify_format=opts.get("notify_format"),
+        notify_link=opts.get("notify_link"),
     )
 
 

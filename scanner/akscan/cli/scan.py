@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from akscan.cli.options import _progress_wanted, _settings, output_options, verify_options, walk_options
+from akscan.cli.options import _progress_wanted, _settings, notify_options, output_options, verify_options, walk_options
 from akscan.errors import AkscanError, UsageError
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ def _scope(paths: list[str]) -> tuple[str, ...] | None:
     help="With '-': the path to report stdin's content at (`git show REV:PATH | akscan scan - --stdin-name PATH`).",
 )
 @verify_options
+@notify_options
 def scan(paths: tuple[str, ...], **opts: Any) -> int:
     """Scan files and directories (default: .) or stdin (-) for leaked keys."""
     from akscan.runs.conclude import finish

@@ -36,6 +36,7 @@ class Config:
     allow_secret_hashes: tuple[str, ...] = ()
     rule_settings: RuleSettings = field(default_factory=RuleSettings)
     custom_rules: tuple[dict[str, Any], ...] = ()
+    notify: tuple[str, ...] = field(default=(), repr=False)  # webhook URLs or $VARIABLES: secrets
 
 
 _SCHEMA: dict[str, type | tuple[type, ...]] = {
@@ -50,6 +51,7 @@ _SCHEMA: dict[str, type | tuple[type, ...]] = {
     "enable_rules": list,
     "rule_allowlist": (list,),  # a list of tables: checked in rule_config, not as a list of strings
     "custom_rules": (list,),  # rule tables, as in rules/*.toml: checked by the rule compiler
+    "notify": list,
 }
 _ALLOWLIST_SCHEMA = {"key_ids": list, "secrets": list, "secret_sha256": list}
 
@@ -168,6 +170,7 @@ def _parse(table: dict[str, Any], where: str, base: Path) -> Config:
         allow_secret_hashes=tuple(allowlist.get("secret_sha256", [])),
         rule_settings=parse_rule_settings(table, where),
         custom_rules=_tables(table.get("custom_rules", []), f"{where}: custom_rules"),
+        notify=tuple(table.get("notify", [])),
     )
 
 

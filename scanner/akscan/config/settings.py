@@ -17,6 +17,7 @@ from akscan.errors import UsageError
 from akscan.model import Severity
 
 if TYPE_CHECKING:
+    from akscan.notify import Target
     from akscan.verify import VerifyOptions
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
@@ -55,6 +56,10 @@ class Flags:
     no_color: bool = False
     block_committed: bool = False
     inline_markers: bool = True
+    notify_enabled: bool = False  # the command notifies (scan, git, fleet; never the hook)
+    notify: tuple[str, ...] = ()
+    notify_format: str | None = None
+    notify_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class RunConfig:
     colour: bool = True
     default_baseline: Path | None = None  # the baseline file found beside the repository's top, when used
     block_committed: bool = False  # hook: keys already committed at HEAD fail it too
+    notify: tuple[Target, ...] = ()  # where new findings are announced
+    notify_link: str | None = None
 
 
 def prepare(flags: Flags, anchor: Path) -> RunConfig:
@@ -128,4 +135,30 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
         colour=not flags.no_color,
         default_baseline=default_baseline,
         block_committed=flags.block_committed,
+        notify=_notify_targets(flags, config, config_path),
+        notify_link=flags.notify_link,
     )
+
+
+def _notify_targets(flags: Flags, config: Config, config_path: Path | None) -> tuple[Target, ...]:
+    """The run's notification targets. A config's ``notify`` counts only from a config given with --config
+    or found from the current folder up: a scanned tree's own config must not send its report anywhere."""
+    import os
+
+    if not flags.notify_enabled or not (flags.notify or config.notify or os.environ.get("AKSCAN_NOTIFY_URL")):
+        return ()  # the common case: nothing to import
+    from akscan.notify import parse_targets
+
+    configured = config.notify
+    inside_scan = config_path is not None and not Path.cwd().resolve().is_relative_to(config_path.parent.resolve())
+    if configured and config_path is not None and not flags.config_file and inside_scan:
+        import sys
+
+        from akscan.report import safe
+
+        sys.stderr.write(
+            f"akscan: note: the notify of {safe(str(config_path))} is ignored: a config inside the scanned "
+            "tree does not choose where reports go (pass it with --config to use it)\n"
+        )
+        configured = ()
+    return tuple(parse_targets(flags.notify, configured, flags.notify_format))

@@ -108,6 +108,8 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
             f"--only-live hid {sum(hidden.values())} finding(s) that are not live or could not be verified: {reasons}"
         )
     print_errors(result.stats, settings.quiet)
+    if settings.notify:
+        announce(result, settings, [f for f in findings if not _not_added(f, settings)], command)
     report = Report(
         findings,
         result.stats,
@@ -162,6 +164,43 @@ def finish(settings: RunConfig, result: ScanResult, command: str) -> int:
         )
         return ExitCode.ERROR
     return ExitCode.CLEAN
+
+
+def announce(result: ScanResult, settings: RunConfig, new: list[Finding], command: str) -> None:
+    """Tell the owners about the new findings (the baseline's and those present before a range are not new):
+    one message per target; the outcome goes to stderr and ``summary.notifications``, never into the exit
+    code."""
+    from akscan.notify import notify
+    from akscan.report.fields import finding_dict
+
+    entries = [finding_dict(finding, redact_secrets=True) for finding in new]
+    roots = result.scope or ([result.root] if result.root else ["."])
+    context = f"akscan {command} " + ", ".join(without_credentials(str(root)) for root in roots)
+    link = settings.notify_link or (settings.output if settings.output not in (None, "-") else "") or ""
+    outcomes = notify(list(settings.notify), entries, context.strip(), link)
+    if not entries:
+        result.stats.extra["notifications"] = [{"status": "nothing new", "targets": len(settings.notify)}]
+        return
+    result.stats.extra["notifications"] = [outcome.as_dict() for outcome in outcomes]
+    say_notified(outcomes, settings.quiet)
+
+
+def say_notified(outcomes: list[Any], quiet: bool) -> None:
+    for outcome in outcomes:
+        if outcome.status != "sent":
+            sys.stderr.write(
+                f"akscan: warning: the notification to {outcome.target} failed after {outcome.attempts} tries "
+                f"({safe(outcome.reason)}); the scan's result and exit code stand\n"
+            )
+        elif not quiet:
+            sys.stderr.write(f"akscan: notified {outcome.target} of {outcome.credentials} new credential(s)\n")
+
+
+def without_credentials(where: str) -> str:
+    """A repository URL as a message may show it: a user name or token in it is dropped."""
+    import re
+
+    return re.sub(r"(?<=://)[^/@\s]*@", "", where)
 
 
 MAX_LISTED = 20

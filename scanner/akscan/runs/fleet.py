@@ -171,6 +171,27 @@ class ResultStore:
 
 
 STATE_LIMIT = 1024 * 1024
+KNOWN_NAME = "known.json"  # the fingerprints earlier runs reported: what a notification leaves out
+
+
+def known_fingerprints(folder: Path) -> set[str]:
+    """The credentials earlier runs of this fleet reported (akscan's own file only, as for results)."""
+    from akscan.storage import read_cache
+
+    path = folder / KNOWN_NAME
+    data = read_cache(path, RESULT_LIMIT) if _own_file(path) else None
+    try:
+        loaded = json.loads(data) if data is not None else {}
+    except ValueError:
+        return set()
+    if not isinstance(loaded, dict) or loaded.get("tool") != "akscan" or not isinstance(loaded.get("known"), list):
+        return set()
+    return {str(item) for item in loaded["known"]}
+
+
+def remember_fingerprints(folder: Path, known: set[str]) -> None:
+    document = {"tool": "akscan", "known": sorted(known)}
+    write_atomic(folder / KNOWN_NAME, json.dumps(document).encode(), private=True)
 
 
 def _private(info: os.stat_result) -> bool:
