@@ -238,3 +238,27 @@ def test_every_report_carries_the_map(cloud: CloudEmulator, keys: FakeKeys, tmp_
     html = run_akscan("scan", str(tmp_path), "--format", "html", *common).out
     assert "<th>Reaches</th>" in html and "RAM/IAM user ci; 1 policy" in html
     assert "policy <span class=mono>Custom:&lt;b&gt;ops&lt;/b&gt;</span>" in html and "<b>ops</b>" not in html
+
+
+def test_a_fleet_maps_each_live_key_once(cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path) -> None:
+    """--access-map on a fleet (a LocalCluster): the map is in each credential's verification, the
+    administrator is critical, and the fleet's report and results hold no secret."""
+    pytest.importorskip("distributed")
+    from tests.gitrepo import Repo
+
+    admin = user(cloud, keys, name="fleet-admin", policies=[("System", "AdministratorAccess")], users=2)
+    scoped = user(cloud, keys, name="fleet-reader", policies=[("System", "AliyunOSSReadOnlyAccess")])
+    paths = []
+    for index, credential in enumerate((admin, scoped)):
+        repo = Repo(tmp_path / f"r{index}")
+        repo.commit("c", app_py=f"auth = oss2.Auth('{credential.key_id}', '{credential.secret}')\n")
+        paths.append(str(repo.path))
+    args = ["fleet", *paths, "--workers", "1", "--results", str(tmp_path / "results"), "--format", "json", "-q"]
+    result = run_akscan(*args, "--verify", "--access-map", "--endpoint", f"alibaba={cloud.url}", process=True)
+    assert result.code == 1, result.err
+    by_key = {f["key_id"]: f for f in json.loads(result.out)["findings"]}
+    assert by_key[admin.key_id]["severity"] == "critical"
+    assert by_key[admin.key_id]["verification"]["access"]["users"] == 2
+    assert by_key[scoped.key_id]["verification"]["access"]["policies"] == ["System:AliyunOSSReadOnlyAccess"]
+    stored = "".join(p.read_text() for p in (tmp_path / "results").glob("*.json"))
+    assert admin.secret not in result.out + stored and cloud.writes == []
