@@ -149,13 +149,18 @@ def test_a_slow_service_costs_its_timeout_and_is_unknown(cloud: CloudEmulator, k
     assert any(u.startswith("policies: no answer") for u in access.unknown)
 
 
-def test_at_most_twenty_requests_per_key_and_no_secret_on_the_wire(cloud: CloudEmulator, keys: FakeKeys) -> None:
+@pytest.mark.parametrize("throttled", [0, 3])
+def test_at_most_twenty_requests_per_key_and_no_secret_on_the_wire(
+    cloud: CloudEmulator, keys: FakeKeys, throttled: int
+) -> None:
+    """Twenty requests in all, the identity check's tries included (throttled three times, it took four)."""
     credential = user(
         cloud,
         keys,
         groups={f"g{i}": [("Custom", f"p{i}")] for i in range(6)},
-        policies=[("Custom", f"own{i}") for i in range(6)],
+        policies=[("System", "AdministratorAccess"), *(("Custom", f"own{i}") for i in range(6))],
     )
+    cloud.behaviour.throttle_next = throttled
     access = mapped(cloud, credential).access
     assert access is not None and access.requests <= MAX_REQUESTS
     assert len(cloud.actions_of(credential.key_id)) <= MAX_REQUESTS
@@ -262,3 +267,25 @@ def test_a_fleet_maps_each_live_key_once(cloud: CloudEmulator, keys: FakeKeys, t
     assert by_key[scoped.key_id]["verification"]["access"]["policies"] == ["System:AliyunOSSReadOnlyAccess"]
     stored = "".join(p.read_text() for p in (tmp_path / "results").glob("*.json"))
     assert admin.secret not in result.out + stored and cloud.writes == []
+
+
+def test_an_answer_of_the_wrong_shape_costs_one_step_not_the_map(cloud: CloudEmulator, keys: FakeKeys) -> None:
+    """A count that is not a number: that region is unknown; the administrator is still critical."""
+    credential = user(
+        cloud, keys, policies=[("System", "AdministratorAccess")], ecs={"cn-hangzhou": "abc", "cn-beijing": 2}
+    )
+    verification = mapped(cloud, credential)
+    access = verification.access
+    assert access is not None and access.administrator and access.instances == 2
+    assert "ECS instances in cn-hangzhou: an answer of an unexpected shape" in access.unknown
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_xml_answer_that_declares_entities_is_refused_in_any_encoding(encoding: str) -> None:
+    from akscan.respond.asking import NotAnswered, parse_xml
+
+    laughs = '<?xml version="1.0" encoding="{}"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><r>&a;</r>'
+    with pytest.raises(NotAnswered, match="not OSS's"):
+        parse_xml(laughs.format(encoding).encode(encoding), "OSS")
+    plain = f'<?xml version="1.0" encoding="{encoding}"?><r><Bucket/></r>'.encode(encoding)
+    assert [e.tag for e in parse_xml(plain, "OSS").iter()] == ["r", "Bucket"]

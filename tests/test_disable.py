@@ -236,3 +236,55 @@ def test_user_errors_are_one_line_and_exit_2(
     }
     result = run_akscan("disable", *args, env={**base, **env}, cwd=tmp_path)
     assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1, result.err
+
+
+@pytest.mark.parametrize("prefix", ["STS.", "ASIA"])
+def test_a_temporary_key_is_refused_by_its_shape(
+    cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path, prefix: str
+) -> None:
+    """An AWS session key names its IAM user in its identity; it still cannot be disabled, only waited out."""
+    _, env = operator(cloud, keys, tmp_path)
+    env = {**env, "AWS_ACCESS_KEY_ID": "AKIA" + "E" * 16, "AWS_SECRET_ACCESS_KEY": "e" * 40}
+    key_id = prefix + ("NTaS5G5AzYeOPD6KQxdaFVfdM" if prefix == "STS." else "QWERTYUIOPASDFGH")
+    result = run_akscan("disable", key_id, "--user", "alice", "--yes", "--endpoint", cloud.url, env=env)
+    assert result.code == 1 and "temporary credentials cannot be disabled" in result.out
+    assert cloud.disabled == [] and cloud.writes == []
+
+
+def test_a_report_with_odd_types_is_read_without_harm(cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path) -> None:
+    good = leaked_user(cloud, keys, "good")
+    live = {"status": "live", "arn": "acs:ram::1:user/good", "identity_type": "RAMUser"}
+    findings = [
+        {"provider": "alibaba", "key_id": ["LTAIxxxx"], "verification": live},
+        {"provider": "alibaba", "key_id": "LTAI" + "q" * 20, "verification": {**live, "arn": ["x"]}},
+        {"provider": "alibaba", "key_id": "LTAI" + "r" * 20, "verification": "live"},
+        {"provider": "alibaba", "key_id": good.key_id, "verification": live, "path": "a.py", "line": 3},
+    ]
+    (tmp_path / "odd.json").write_text(json.dumps({"tool": "akscan", "findings": findings}))
+    _, env = operator(cloud, keys, tmp_path)
+    args = ["disable", "--from", str(tmp_path / "odd.json"), "--yes", "--endpoint", cloud.url]
+    result = run_akscan(*args, "--record", str(tmp_path / "r.json"), env=env)
+    assert result.code == 1, result.out + result.err  # the key without a known user is refused
+    assert [entry[1:] for entry in cloud.disabled] == [("good", good.key_id)]
+    assert "its user is not known" in result.out
+
+
+def test_a_ram_endpoint_that_answers_garbage_fails_each_key_and_keeps_the_record(
+    audit: dict[str, object], tmp_path: Path
+) -> None:
+    from tests.webhook_servers import Garbage
+
+    server = Garbage()
+    record = tmp_path / "record.json"
+    try:
+        args = ["disable", "--from", str(audit["report"]), "--endpoint", f"http://127.0.0.1:{server.port}", "--yes"]
+        result = run_akscan(*args, "--record", str(record), env=audit["env"])  # type: ignore[arg-type]
+    finally:
+        server.stop()
+    assert result.code == 2 and result.out.count(": failed — no answer: network error") == 2
+    assert sorted(k["status"] for k in json.loads(record.read_text())["keys"]) == [
+        "failed",
+        "failed",
+        "refused",
+        "refused",
+    ]

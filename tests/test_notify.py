@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import run_akscan
 from tests.gitrepo import Repo
 from tests.keys import FakeKeys
-from tests.webhook_servers import Webhook
+from tests.webhook_servers import Garbage, Webhook
 
 
 @pytest.fixture
@@ -257,3 +257,58 @@ def test_a_fleet_announces_only_what_the_previous_run_did_not_report(
     assert third.code == 1 and len(slack.received) == 2
     latest = slack.received[1].text
     assert added[0] in latest and "1 new leaked credential" in latest and shared[0] not in latest
+
+
+def test_a_scanned_trees_custom_rule_cannot_inject_markup(
+    hooks: dict[str, Webhook], keys: FakeKeys, tmp_path: Path
+) -> None:
+    """A config inside the scanned tree may define rules (it is said on stderr); their provider name and
+    remediation text reach the message as inert text: no mention, no link."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / ".akscan.toml").write_text(
+        "[[custom_rules]]\n"
+        'id = "zz-key"\nprovider = "<!channel>"\nkind = "key-id"\nanchors = ["ZZKEY"]\n'
+        'pattern = "(ZZKEY[A-Za-z0-9]{20})"\nmin_entropy = 3.0\nlone_severity = "high"\ndescription = "a ZZ key"\n'
+        'remediation = "Log in at [the console](https://evil.example/phish) <at id=all> to rotate."\n'
+    )
+    (tree / "app.txt").write_text("token = ZZKEYZx8Qp2Lm4Nv6Bc1Df3Gh5\n")
+    args = ["--notify", f"slack={hooks['slack'].url}", "--notify", f"dingtalk={hooks['dingtalk'].url}"]
+    result = run_akscan("scan", str(tree), *args, env=secrets_env(hooks), cwd=tmp_path)
+    assert result.code == 1, result.err
+    for platform in ("slack", "dingtalk"):
+        [message] = hooks[platform].received
+        text = message.text
+        assert "<!channel>" not in text and "<at id=all>" not in text, text
+        assert "](https://evil" not in text and "https://evil" not in text and "[the console]" not in text
+        assert "1 new leaked credential (1 other)" in text
+
+
+def test_a_webhook_that_answers_garbage_fails_without_harm(keys: FakeKeys, tmp_path: Path) -> None:
+    leaks(tmp_path / "repo", keys, 1)
+    server = Garbage()
+    try:
+        url = f"http://127.0.0.1:{server.port}/hooks/garbage-token"
+        result = run_akscan("scan", str(tmp_path / "repo"), "--format", "json", "--notify", url)
+    finally:
+        server.stop()
+    assert result.code == 1 and server.requests == 3
+    [outcome] = json.loads(result.out)["summary"]["notifications"]
+    assert outcome["status"] == "failed" and "garbage-token" not in result.out + result.err
+
+
+def test_the_link_is_a_link(hooks: dict[str, Webhook], keys: FakeKeys, tmp_path: Path) -> None:
+    leaks(tmp_path / "repo", keys, 1)
+    link = "https://ci.example.com/acme/app/-/jobs/42"
+    args = ["--notify", f"slack={hooks['slack'].url}", "--notify", f"wecom={hooks['wecom'].url}", "--notify-link", link]
+    assert run_akscan("scan", str(tmp_path / "repo"), *args).code == 1
+    assert f"<{link}|open the report>" in hooks["slack"].received[0].text
+    assert f"[open the report]({link})" in hooks["wecom"].received[0].text
+
+
+def test_a_config_names_variables_not_urls(tmp_path: Path) -> None:
+    config = tmp_path / "team.toml"
+    config.write_text('notify = ["https://hooks.slack.com/services/T0/B0/s3cr3t"]\n')
+    result = run_akscan("scan", str(tmp_path), "--config", str(config))
+    assert result.code == 2 and "the config's notify must name environment variables" in result.err
+    assert "s3cr3t" not in result.err and len(result.err.strip().splitlines()) <= 2

@@ -172,3 +172,35 @@ class Webhook:
         if self.platform == "slack":
             return (400, why.encode(), {}) if why else (200, b"ok", {})
         return (401, why.encode(), {}) if why else (204, b"", {})
+
+
+class Garbage:
+    """A server on 127.0.0.1 whose every answer is not HTTP at all (a status line that is not one)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    connection.recv(65536)
+                    self.requests += 1
+                    connection.sendall(b"GARBAGE\r\n\r\n")
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self.sock.close()

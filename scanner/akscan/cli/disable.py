@@ -97,13 +97,24 @@ def disable(
         click.confirm(f"Disable {len(to_disable)} key(s) with your own keys?", abort=True)
     results = list(refused)
     transport = UrllibTransport()
-    for target in to_disable:
-        operator, url = operators[target.provider], urls[target.provider]
-        if not yes:
-            out.write(f"would send: {safe(describe(target, operator, url))}\n")
-            results.append(Result(target.provider, target.key_id, target.user, "would-disable"))
-        else:
-            results.append(send(target, operator, url, transport, timeout))
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target_path = record or f"akscan-disable-{stamp}.json"
+    try:
+        for target in to_disable:
+            operator, url = operators[target.provider], urls[target.provider]
+            if not yes:
+                out.write(f"would send: {safe(describe(target, operator, url))}\n")
+                results.append(Result(target.provider, target.key_id, target.user, "would-disable"))
+                continue
+            try:
+                results.append(send(target, operator, url, transport, timeout))
+            except Exception as error:  # one key's odd answer must not cost the others, or the record
+                reason = f"error {type(error).__name__}"
+                results.append(Result(target.provider, target.key_id, target.user, "failed", reason))
+    finally:
+        # written whatever happens (an interrupt too): which keys are already off must not be lost
+        write_record(target_path, results, sent=yes)
+        click.echo(f"akscan: record written to {target_path}", err=True)
     for result in results:
         if result.status != "would-disable":
             line = f"{safe(result.key_id)}"
@@ -112,10 +123,6 @@ def disable(
             out.write(line + "\n")
     if not yes and to_disable:
         out.write(f"dry run: nothing was sent; add --yes to disable {len(to_disable)} key(s)\n")
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    target_path = record or f"akscan-disable-{stamp}.json"
-    write_record(target_path, results, sent=yes)
-    click.echo(f"akscan: record written to {target_path}", err=True)
     if any(r.status == "failed" for r in results):
         return ExitCode.ERROR
     if any(r.status == "refused" for r in results):

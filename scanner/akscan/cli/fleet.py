@@ -128,22 +128,14 @@ def _announce(run: Any, summary: Any, meta: dict[str, Any], settings: Any, repos
     every notification failed, which stay new."""
     from akscan.notify import notify
     from akscan.report import fleet as fleet_report
-    from akscan.runs.conclude import say_notified
+    from akscan.runs.conclude import report_link, say_notified
     from akscan.runs.fleet import known_fingerprints, remember_fingerprints
 
     entries = fleet_report.document(summary, meta)["findings"]
     known = known_fingerprints(run.results)
     new = [entry for entry in entries if entry.get("fingerprint") not in known]
-    outcomes = (
-        notify(
-            list(settings.notify),
-            new,
-            f"akscan fleet of {repositories} repositories",
-            settings.notify_link or settings.output or "",
-        )
-        if settings.notify
-        else []
-    )
+    context = f"akscan fleet of {repositories} repositories"
+    outcomes = notify(list(settings.notify), new, context, report_link(settings)) if settings.notify else []
     failed_everywhere = bool(outcomes) and all(outcome.status != "sent" for outcome in outcomes)
     current = {str(entry.get("fingerprint")) for entry in entries}
     if failed_everywhere:

@@ -152,13 +152,14 @@ def _notify_targets(flags: Flags, config: Config, config_path: Path | None) -> t
     configured = config.notify
     inside_scan = config_path is not None and not Path.cwd().resolve().is_relative_to(config_path.parent.resolve())
     if configured and config_path is not None and not flags.config_file and inside_scan:
-        import sys
-
-        from akscan.report import safe
-
-        sys.stderr.write(
-            f"akscan: note: the notify of {safe(str(config_path))} is ignored: a config inside the scanned "
-            "tree does not choose where reports go (pass it with --config to use it)\n"
-        )
         configured = ()
+        if not flags.quiet:
+            import sys
+
+            from akscan.report import safe
+
+            sys.stderr.write(
+                f"akscan: note: the notify of {safe(str(config_path))} is ignored: a config inside the scanned "
+                "tree does not choose where reports go (pass it with --config to use it)\n"
+            )
     return tuple(parse_targets(flags.notify, configured, flags.notify_format))

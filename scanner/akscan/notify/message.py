@@ -20,6 +20,7 @@ MAX_LISTED = 10
 MAX_VALUE = 120
 _SPACES = re.compile(r"\s+")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.;:])(\s|$)")
+_PROVIDER = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,14 @@ class Digest:
     @property
     def title(self) -> str:
         count = len(self.items)
-        providers = Counter(item.provider for item in self.items)
+        providers = Counter(provider_name(item.provider) for item in self.items)
         per = ", ".join(f"{n} {p}" for p, n in providers.most_common())
         return f"akscan: {count} new leaked credential{'' if count == 1 else 's'} ({per})"
+
+
+def provider_name(provider: str) -> str:
+    """A provider's name as a title may show it: a custom rule's provider is the config's text."""
+    return provider if _PROVIDER.fullmatch(provider) else "other"
 
 
 def items_from(entries: list[dict[str, Any]], repository: str = "") -> tuple[Item, ...]:
@@ -140,14 +146,28 @@ def code(value: str, slack: bool = False) -> str:
 
 
 def plain(text: str, slack: bool = False) -> str:
-    """akscan's own words (a remediation): one line, no markup brackets."""
-    text = _SPACES.sub(" ", safe(text)).strip().replace("<", "‹").replace(">", "›")
+    """Text shown as prose (a remediation, which a custom rule of a config may have written): one line, and
+    nothing a platform reads as a mention, a link or an image — angle brackets, square brackets and
+    backticks replaced, and a URL's ``://`` broken so that no platform links it."""
+    text = _SPACES.sub(" ", safe(text)).strip()
+    for markup, shown in (("<", "‹"), (">", "›"), ("[", "⁅"), ("]", "⁆"), ("`", "'"), ("://", ":/\u2060/")):
+        text = text.replace(markup, shown)
     return text.replace("&", "&amp;") if slack else text
+
+
+_LINK = re.compile(r"https?://[^\s<>()\[\]|`'\"]{1,500}")
+
+
+def link_markup(link: str, slack: bool = False) -> str:
+    """``--notify-link`` (the operator's, e.g. the CI job's URL) as a link; anything else as code."""
+    if not _LINK.fullmatch(link):
+        return code(link, slack)
+    return f"<{link.replace('&', '&amp;')}|open the report>" if slack else f"[open the report]({link})"
 
 
 def item_lines(item: Item, slack: bool = False) -> list[str]:
     bold = "*" if slack else "**"
-    head = f"{bold}{item.severity.upper()}{bold} {item.provider} {code(item.key_id, slack)}"
+    head = f"{bold}{item.severity.upper()}{bold} {code(item.provider, slack)} {code(item.key_id, slack)}"
     if item.secret:
         head += f" secret {code(item.secret, slack)}"
     if item.status:
@@ -185,7 +205,7 @@ def markdown(digest: Digest, listed: int, slack: bool = False) -> str:
     if len(digest.items) > listed:
         parts.append(f"and {len(digest.items) - listed} more")
     if digest.link:
-        parts.append(f"report: {code(digest.link, slack)}")
+        parts.append(f"report: {link_markup(digest.link, slack)}")
     return "\n\n".join(parts)
 
 

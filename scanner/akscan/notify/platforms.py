@@ -23,7 +23,7 @@ import urllib.parse
 from typing import Any
 
 from akscan import __version__
-from akscan.notify.message import MAX_LISTED, Digest, code, fitted, item_lines, plain
+from akscan.notify.message import MAX_LISTED, Digest, code, fitted, item_lines, link_markup, plain
 from akscan.notify.targets import Target
 
 LIMITS = {"dingtalk": 18_000, "feishu": 25_000, "wecom": 4_000, "slack": 2_900}
@@ -97,7 +97,7 @@ def slack_payload(digest: Digest) -> dict[str, Any]:
     if len(digest.items) > MAX_LISTED:
         footer.append(f"and {len(digest.items) - MAX_LISTED} more")
     if digest.link:
-        footer.append(f"report: {code(digest.link, True)}")
+        footer.append(f"report: {link_markup(digest.link, True)}")
     if footer:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(footer)}]})
     return {"text": plain(digest.title, True), "blocks": blocks}
@@ -110,7 +110,7 @@ def accepted(platform: str, status: int, body: bytes) -> tuple[bool, str]:
     if platform in ("dingtalk", "wecom", "feishu"):
         try:
             answer = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return False, "an answer that is not JSON"
         if not isinstance(answer, dict):
             return False, "an answer that is not a JSON object"

@@ -50,7 +50,13 @@ def notify(
 
         transport = UrllibTransport()
     digest = Digest(items_from(entries, repository), context, link)
-    return [_send(target, digest, entries, transport, sleep) for target in targets]
+    outcomes = []
+    for target in targets:
+        try:
+            outcomes.append(_send(target, digest, entries, transport, sleep))
+        except Exception as error:  # a failed notification must never cost the scan its report or exit code
+            outcomes.append(Outcome(target.label, "failed", 1, len(digest.items), f"error {type(error).__name__}"))
+    return outcomes
 
 
 def _send(

@@ -1,6 +1,7 @@
-"""Where notifications go: ``--notify [FORMAT=]URL`` (repeatable), ``notify = [...]`` in a trusted config
-(a URL or ``$VARIABLE``), and ``AKSCAN_NOTIFY_URL`` (whitespace-separated). The format comes from the
-prefix, else ``--notify-format``, else the URL's host. Signing secrets come from the environment only."""
+"""Where notifications go: ``--notify [FORMAT=]URL`` (repeatable), ``notify = ["$VARIABLE"]`` in a trusted
+config (environment variables holding ``[FORMAT=]URL``), and ``AKSCAN_NOTIFY_URL`` (whitespace-separated).
+The format comes from the prefix, else ``--notify-format``, else the URL's host. Signing secrets come from
+the environment only."""
 
 from __future__ import annotations
 
@@ -68,10 +69,15 @@ def parse_targets(
 
 
 def _expand(value: str, env: dict[str, str]) -> str:
-    """A config's ``$VARIABLE`` (the whole value) read from the environment: the URL stays out of the file."""
+    """A config's ``$VARIABLE`` read from the environment. Only variables: a webhook URL is a secret that
+    does not belong in a committed file, and a change to a committed file (a pull request) must not be able
+    to send the report to a URL of its choosing."""
     match = _VARIABLE.fullmatch(value.strip())
     if match is None:
-        return value
+        raise UsageError(
+            "the config's notify must name environment variables ($TEAM_WEBHOOK), not URLs: "
+            "a webhook URL is a secret (the value is not shown)"
+        )
     name = match.group(1)
     if not env.get(name):
         raise UsageError(f"the config's notify names ${name}, which is not set")
@@ -85,8 +91,12 @@ def _split(value: str, default_format: str | None, where: str) -> tuple[str, str
         platform, url = prefix, rest
     else:
         platform, url = "", value
-    parsed = urllib.parse.urlsplit(url.strip())
-    host = parsed.hostname or ""
+    try:
+        parsed = urllib.parse.urlsplit(url.strip())
+        host = parsed.hostname or ""
+        parsed.port  # noqa: B018 (a port that is not a number raises here, not at send time)
+    except ValueError:
+        raise UsageError(f"{where}: a notification target must be an https:// URL (the value is not shown)") from None
     if not host or parsed.scheme not in ("https", "http"):
         raise UsageError(f"{where}: a notification target must be an https:// URL (the value is not shown)")
     if parsed.scheme == "http" and not _loopback(host):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 
 from akscan.model import AccessMap
 from akscan.respond.access import judge
-from akscan.respond.asking import Budget, NotAnswered, as_json, refusal, xml_text
+from akscan.respond.asking import Budget, NotAnswered, as_json, parse_xml, refusal, xml_text
 from akscan.verify.alibaba import rpc_url, signed_params
 from akscan.verify.outcome import Credential, Outcome
 from akscan.verify.transport import Response
@@ -135,16 +134,9 @@ def map_access(identity: Outcome, asker: Asker) -> AccessMap:
             documents = asker.step("policy documents", lambda: _documents(asker, policies)) or []
             administrator, can_escalate, why = judge(documents)
         if user is not None:
-            used = asker.step(
-                "last use",
-                lambda: asker.rpc(
-                    "ram", "GetAccessKeyLastUsed", {"UserName": user, "UserAccessKeyId": asker.credential.key_id}
-                ),
-            )
+            used = asker.step("last use", lambda: _last_use(asker, user))
             if used is not None:
-                last = used.get("AccessKeyLastUsed") or {}
-                last_used = str(last.get("LastUsedDate") or "") or None
-                last_service = str(last.get("ServiceName") or "") or None
+                last_used, last_service = used
     buckets, regions = asker.step("buckets", lambda: _buckets(asker)) or (None, ())
     amqp = asker.step("ApsaraMQ instances", lambda: _amqp(asker))
     instances = _instances(asker)
@@ -167,6 +159,12 @@ def map_access(identity: Outcome, asker: Asker) -> AccessMap:
         unknown=tuple(asker.unknown),
         requests=asker.requests,
     )
+
+
+def _last_use(asker: Asker, user: str) -> tuple[str | None, str | None]:
+    answer = asker.rpc("ram", "GetAccessKeyLastUsed", {"UserName": user, "UserAccessKeyId": asker.credential.key_id})
+    last = answer.get("AccessKeyLastUsed") or {}
+    return str(last.get("LastUsedDate") or "") or None, str(last.get("ServiceName") or "") or None
 
 
 def _policies(asker: Asker, user: str | None, role: str | None, into: list[str]) -> bool:
@@ -210,15 +208,7 @@ def _documents(asker: Asker, policies: list[str]) -> list[tuple[str, Any]]:
 
 
 def _buckets(asker: Asker) -> tuple[int, tuple[str, ...]]:
-    import xml.etree.ElementTree as ElementTree
-
-    body = asker.list_buckets().body
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:  # an answer that declares entities is not OSS's
-        raise NotAnswered("an answer that is not OSS's")
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise NotAnswered("an answer that is not OSS's") from None
+    root = parse_xml(asker.list_buckets().body, "OSS")
     buckets = [b for b in root.iter() if b.tag.endswith("Bucket")]
     regions = sorted({(b.findtext("Location") or b.findtext("{*}Location") or "?") for b in buckets})
     if (root.findtext("IsTruncated") or "").lower() == "true":
@@ -239,11 +229,13 @@ def _instances(asker: Asker) -> int | None:
     total: int | None = None
     for region in ECS_REGIONS:
         query = {"RegionId": region, "PageSize": "1"}
-        answer = asker.step(
-            f"ECS instances in {region}", functools.partial(asker.rpc, "ecs", "DescribeInstances", query)
-        )
-        if answer is not None:
-            total = (total or 0) + int(answer.get("TotalCount") or 0)
+
+        def count(query: dict[str, str] = query) -> int:
+            return int(asker.rpc("ecs", "DescribeInstances", query).get("TotalCount") or 0)
+
+        found = asker.step(f"ECS instances in {region}", count)
+        if found is not None:
+            total = (total or 0) + found
     return total
 
 

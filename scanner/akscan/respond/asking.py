@@ -53,12 +53,15 @@ class Budget:
         raise NotAnswered("no answer")  # not reached: the last attempt returns
 
     def step(self, what: str, ask: Callable[[], Any]) -> Any:
-        """``ask()``, or None with ``what`` and the reason noted as unknown."""
+        """``ask()``, or None with ``what`` and the reason noted as unknown. An answer of the wrong shape
+        (a count that is not a number, a list where an object belongs) costs this step, not the map."""
         try:
             return ask()
         except NotAnswered as reason:
             self.unknown.append(f"{what}: {reason}")
-            return None
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError):
+            self.unknown.append(f"{what}: an answer of an unexpected shape")
+        return None
 
 
 def error_code(body: bytes) -> str:
@@ -75,7 +78,7 @@ def refusal(status: int, code: str) -> str:
 def as_json(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return document if isinstance(document, dict) else {}
 
@@ -86,3 +89,29 @@ def xml_text(body: bytes, tag: str) -> str | None:
     if start < 0 or end < 0:
         return None
     return body[start + len(tag) + 2 : end].decode("utf-8", "replace")
+
+
+def parse_xml(body: bytes, whose: str) -> Any:
+    """A cloud's XML answer as an ElementTree element, namespaces dropped. A document type declaration (and
+    so any entity) is refused whatever the encoding: no cloud answer has one."""
+    import xml.etree.ElementTree as ElementTree
+    import xml.parsers.expat
+
+    class Declared(Exception):
+        pass
+
+    def refuse(*_: Any) -> None:
+        raise Declared
+
+    # expat first, to see a DOCTYPE in any encoding (a UTF-16 body hides it from a byte search)
+    checker = xml.parsers.expat.ParserCreate()
+    checker.StartDoctypeDeclHandler = refuse
+    checker.EntityDeclHandler = refuse
+    try:
+        checker.Parse(body, True)
+        root = ElementTree.fromstring(body)
+    except (Declared, xml.parsers.expat.ExpatError, ElementTree.ParseError):
+        raise NotAnswered(f"an answer that is not {whose}'s") from None
+    for element in root.iter():
+        element.tag = element.tag.rsplit("}", 1)[-1]
+    return root

@@ -17,7 +17,7 @@ from typing import Any
 
 from akscan.model import AccessMap
 from akscan.respond.access import judge
-from akscan.respond.asking import Budget, NotAnswered, refusal, xml_text
+from akscan.respond.asking import Budget, NotAnswered, parse_xml, refusal, xml_text
 from akscan.verify.aws import CONTENT_TYPE, REGION, sign
 from akscan.verify.outcome import Credential, Outcome
 from akscan.verify.transport import Response
@@ -83,15 +83,7 @@ class Asker(Budget):
 def _answer(response: Response) -> ElementTree.Element:
     if response.status != 200:
         raise NotAnswered(refusal(response.status, xml_text(response.body, "Code") or ""))
-    body = response.body
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:  # an answer that declares entities is not AWS's
-        raise NotAnswered("an answer that is not AWS's")
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise NotAnswered("an answer that is not AWS's") from None
-    for element in root.iter():  # drop namespaces: AWS's answers use one default namespace
-        element.tag = element.tag.rsplit("}", 1)[-1]
+    root: ElementTree.Element = parse_xml(response.body, "AWS")
     return root
 
 

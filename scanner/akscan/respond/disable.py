@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from akscan.errors import UsageError
+from akscan.errors import ConfigError, UsageError
 from akscan.verify.outcome import Credential
 from akscan.verify.transport import Transport, TransportError
 
@@ -80,24 +80,30 @@ def targets_from_report(path: str) -> list[Target]:
 
     try:
         document = json.loads(read_regular(path, 512 * 1024 * 1024, "report"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError, ConfigError) as error:
         raise UsageError(f"--from {path}: not an akscan JSON report ({error})") from None
     if not isinstance(document, dict) or document.get("tool") != "akscan":
         raise UsageError(f"--from {path}: not an akscan JSON report (run akscan with --verify --format json)")
-    entries = document.get("findings") or document.get("credentials") or []
+    entries = document.get("findings")
     found: dict[str, Target] = {}
     for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or entry.get("provider") not in PROVIDERS or not entry.get("key_id"):
+        if not isinstance(entry, dict) or entry.get("provider") not in PROVIDERS:
             continue
-        checked = entry.get("verification") or {}
-        if not isinstance(checked, dict) or checked.get("status") != "live":
+        key_id, checked = entry.get("key_id"), entry.get("verification")
+        if not isinstance(key_id, str) or not key_id or not isinstance(checked, dict):
+            continue  # a report's fields are checked, not trusted: a key ID is a string or nothing
+        if checked.get("status") != "live":
             continue
-        kind, user = identity_of(checked.get("arn"), checked.get("identity_type"))
-        location = entry.get("location") or {}
-        where = f"{location.get('path', '')}:{location.get('line', '')}" if isinstance(location, dict) else ""
-        target = Target(str(entry["provider"]), str(entry["key_id"]), user, kind, where)
-        found.setdefault(target.key_id, target)
+        arn, identity_type = checked.get("arn"), checked.get("identity_type")
+        kind, user = identity_of(arn if isinstance(arn, str) else None, str(identity_type or ""))
+        where = f"{entry.get('path', '')}:{entry.get('line', '')}"
+        found.setdefault(key_id, Target(str(entry["provider"]), key_id, user, kind, where))
     return list(found.values())
+
+
+def temporary(key_id: str) -> bool:
+    """An STS key, whatever its identity says (an AWS session key of GetSessionToken names its IAM user)."""
+    return key_id.startswith(("STS.", "ASIA"))
 
 
 def operator_credential(provider: str, profile: str | None = None) -> Credential:
@@ -167,7 +173,7 @@ def plan(targets: list[Target], operators: dict[str, Credential]) -> tuple[list[
             why = "this is the operator's own key"
         elif target.identity == "account":
             why = ROOT_STEPS[target.provider]
-        elif target.identity == "role":
+        elif target.identity == "role" or temporary(target.key_id):
             why = STS_STEPS
         elif not target.user:
             why = "its user is not known: verify it first (--verify)"
@@ -180,7 +186,7 @@ def plan(targets: list[Target], operators: dict[str, Credential]) -> tuple[list[
 
 def needs_operator(target: Target) -> bool:
     """Whether the operator's key of the target's provider is needed (a key the plan will not refuse anyway)."""
-    return target.identity not in ("account", "role") and bool(target.user)
+    return target.identity not in ("account", "role") and bool(target.user) and not temporary(target.key_id)
 
 
 def describe(target: Target, operator: Credential, endpoint: str) -> str:

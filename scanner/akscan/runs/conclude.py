@@ -174,15 +174,20 @@ def announce(result: ScanResult, settings: RunConfig, new: list[Finding], comman
     from akscan.report.fields import finding_dict
 
     entries = [finding_dict(finding, redact_secrets=True) for finding in new]
-    roots = result.scope or ([result.root] if result.root else ["."])
+    shown = (result.stats.extra.get("git") or {}).get("repository")  # a URL's own name, not its local mirror
+    roots = [shown] if shown else result.scope or ([result.root] if result.root else ["."])
     context = f"akscan {command} " + ", ".join(without_credentials(str(root)) for root in roots)
-    link = settings.notify_link or (settings.output if settings.output not in (None, "-") else "") or ""
-    outcomes = notify(list(settings.notify), entries, context.strip(), link)
+    outcomes = notify(list(settings.notify), entries, context.strip(), report_link(settings))
     if not entries:
         result.stats.extra["notifications"] = [{"status": "nothing new", "targets": len(settings.notify)}]
         return
     result.stats.extra["notifications"] = [outcome.as_dict() for outcome in outcomes]
     say_notified(outcomes, settings.quiet)
+
+
+def report_link(settings: RunConfig) -> str:
+    """What a notification points to: --notify-link, else the report's file, else nothing."""
+    return settings.notify_link or (settings.output if settings.output not in (None, "-") else "") or ""
 
 
 def say_notified(outcomes: list[Any], quiet: bool) -> None:

@@ -170,7 +170,9 @@ class Verifier:
             return _verification(Outcome("unknown", reason=str(error)), _now())
         check = resolve(credential.provider)
         outcome = Outcome("unknown", reason="not attempted")
+        attempts = 0
         for attempt in range(self.options.retries + 1):
+            attempts += 1
             self.limiter.acquire()
             with self._count:
                 self.requests += 1
@@ -185,10 +187,10 @@ class Verifier:
         self.cache.put(credential, outcome, checked_at)
         access = None
         if self.options.access_map and outcome.status == "live" and credential.provider in MAPPERS:
-            access = self._map(credential, outcome)
+            access = self._map(credential, outcome, attempts)
         return dataclasses.replace(_verification(outcome, checked_at), access=access)
 
-    def _map(self, credential: Credential, identity: Outcome) -> Any:
+    def _map(self, credential: Credential, identity: Outcome, asked: int) -> Any:
         """What a live key reaches (``akscan.respond``); a mapper's bug costs the map, never the scan."""
         mapper = importlib.import_module(MAPPERS[credential.provider])
 
@@ -206,6 +208,7 @@ class Verifier:
             sleep=self.clock.sleep,
             retries=self.options.retries,
             backoff=self.options.backoff,
+            requests=asked,  # the identity check's tries count against the key's budget
         )
         try:
             return mapper.map_access(identity, asker)

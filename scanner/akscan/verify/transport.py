@@ -113,7 +113,7 @@ class UrllibTransport:
             raise TransportError(f"timed out after {timeout:g} s") from None
         except urllib.error.URLError as error:
             raise TransportError(f"network error: {type(error.reason).__name__}: {error.reason}") from None
-        except (OSError, ValueError) as error:  # resets, TLS failures, malformed responses
+        except (OSError, ValueError, http.client.HTTPException) as error:  # resets, TLS, malformed answers
             raise TransportError(f"network error: {type(error).__name__}") from None
 
 
