@@ -293,6 +293,38 @@ def test_aws_temporary_credentials_with_session_token(ruleset: Ruleset, keys: Fa
     ]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"!\n\torigin_ec",  # IQoJb3JpZ2luX2Vj…, today's tokens
+        b"\x17\n\x06er/aws",  # FwoGZXIvYXdzE…, tokens issued before 2020
+        b"\x15\n\x06er/aws",  # FQoGZXIvYXdzE…
+    ],
+)
+def test_aws_session_tokens_as_sts_issues_them(ruleset: Ruleset, keys: FakeKeys, header: bytes) -> None:
+    """A real token's protobuf has 0xFF-filled fields: base64 '//////////' inside its first 256 characters,
+    which is not a placeholder's repeated characters."""
+    import base64
+    import random
+
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    rng = random.Random(7)
+    field = b"\x10"  # the protobuf field that follows the header (its tag: an "E" after the old prefix)
+    body = (
+        field
+        + bytes(rng.getrandbits(8) for _ in range(60))
+        + b"\xff" * 8
+        + bytes(rng.getrandbits(8) for _ in range(300))
+    )
+    token = base64.b64encode(header + body).decode()
+    assert "//////////" in token[:256]
+    text = f"aws_access_key_id={key_id}\naws_secret_access_key={secret}\naws_session_token={token}\n"
+    findings = scan_text(text, ruleset)
+    assert [(f.rule_id, f.kind, f.key_id, f.secret, f.security_token) for f in findings] == [
+        ("aws-access-key", Kind.STS, key_id, secret, token)
+    ]
+
+
 def test_a_commit_id_next_to_sts_credentials_is_not_their_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
     import hashlib
 

@@ -6,6 +6,7 @@ secrets by their key names; secrets near the IDs that want them; session tokens 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,9 @@ CONTEXT_LOOKBEHIND = 48
 _SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 
 
+_BASE64_FILL = re.compile(r"[+/]{4,}")
+
+
 @dataclass
 class Hits:
     """Where the prefilter's automaton saw each rule's words: anchors and context words by rule index,
@@ -45,11 +49,14 @@ def valid_value(rule: Rule, value: str) -> bool:
     """The floor and filters a matched value must pass to be this rule's: entropy, character classes,
     placeholders (benchmarks/floors.py measures what they reject of random values of each rule's shape)."""
     if rule.kind == "token":  # long: judge by its head, where a placeholder would show
-        if placeholder_reason(value[:64]) is not None:
+        # Runs of '/' and '+' are base64 of 0xFF-filled protobuf fields (a real AWS session token holds
+        # "//////////" in its first 256 characters): not a sign of a placeholder in a token.
+        head = _BASE64_FILL.sub("", value[:256])
+        if placeholder_reason(head[:64]) is not None:
             return False
         if rule.validator is not None:
             return VALIDATORS[rule.validator](value)
-        return looks_random(value[:256], rule.min_entropy, 1)
+        return looks_random(head, rule.min_entropy, 1)
     if rule.kind == "secret":
         return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
     return looks_random(value, rule.min_entropy, 1)
