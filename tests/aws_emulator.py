@@ -39,6 +39,15 @@ class AwsEmulator:
         command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{port}"
+        try:
+            self._bootstrap()
+        except BaseException:
+            self.stop()  # never leave a server behind a failed start
+            raise
+        return self
+
+    def _bootstrap(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -53,7 +62,6 @@ class AwsEmulator:
         bootstrap.attach_user_policy(UserName="admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
         key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
         self.admin = Credential("aws", key["AccessKeyId"], key["SecretAccessKey"])
-        return self
 
     def stop(self) -> None:
         if self.process is not None:
