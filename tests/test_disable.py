@@ -16,6 +16,15 @@ from tests.conftest import run_akscan
 from tests.keys import FakeKeys
 
 
+@pytest.fixture(autouse=True)
+def no_record_left_in_the_checkout() -> Iterator[None]:
+    """Every test names where its record goes (or runs elsewhere): none lands in the checkout."""
+    from tests.conftest import REPO
+
+    yield
+    assert list(REPO.glob("akscan-disable-*.json")) == []
+
+
 @pytest.fixture
 def cloud() -> Iterator[CloudEmulator]:
     emulator = CloudEmulator().start()
@@ -246,7 +255,7 @@ def test_a_temporary_key_is_refused_by_its_shape(
     _, env = operator(cloud, keys, tmp_path)
     env = {**env, "AWS_ACCESS_KEY_ID": "AKIA" + "E" * 16, "AWS_SECRET_ACCESS_KEY": "e" * 40}
     key_id = prefix + ("NTaS5G5AzYeOPD6KQxdaFVfdM" if prefix == "STS." else "QWERTYUIOPASDFGH")
-    result = run_akscan("disable", key_id, "--user", "alice", "--yes", "--endpoint", cloud.url, env=env)
+    result = run_akscan("disable", key_id, "--user", "alice", "--yes", "--endpoint", cloud.url, env=env, cwd=tmp_path)
     assert result.code == 1 and "temporary credentials cannot be disabled" in result.out
     assert cloud.disabled == [] and cloud.writes == []
 
