@@ -256,6 +256,11 @@ def test_a_temporary_key_is_refused_by_its_shape(
     env = {**env, "AWS_ACCESS_KEY_ID": "AKIA" + "E" * 16, "AWS_SECRET_ACCESS_KEY": "e" * 40}
     key_id = prefix + ("NTaS5G5AzYeOPD6KQxdaFVfdM" if prefix == "STS." else "QWERTYUIOPASDFGH")
     result = run_akscan("disable", key_id, "--user", "alice", "--yes", "--endpoint", cloud.url, env=env, cwd=tmp_path)
+    # no --record: the record goes to akscan's cache folder, never the current folder (it may be a repository)
+    assert list(tmp_path.glob("akscan-disable-*.json")) == []
+    written = result.err.split("record written to ", 1)[1].strip()
+    assert Path(written).parent.name == "disable"
+    assert json.loads(Path(written).read_text())["keys"][0]["status"] == "refused"
     assert result.code == 1 and "temporary credentials cannot be disabled" in result.out
     assert cloud.disabled == [] and cloud.writes == []
 

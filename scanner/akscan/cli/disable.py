@@ -24,7 +24,8 @@ from akscan.errors import ExitCode, UsageError
     "--record",
     default=None,
     metavar="FILE",
-    help="Where the JSON record of each key's outcome goes (default: akscan-disable-<time>.json here).",
+    help="Where the JSON record of each key's outcome goes (default: akscan-disable-<time>.json in akscan's "
+    "cache folder, never the current folder, which may be a repository).",
 )
 @click.option(
     "--profile", default=None, metavar="NAME", help="The aliyun CLI or AWS credentials profile of the operator's key."
@@ -98,7 +99,11 @@ def disable(
     results = list(refused)
     transport = UrllibTransport()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    target_path = record or f"akscan-disable-{stamp}.json"
+    if record is None:
+        from akscan.storage import user_cache_dir
+
+        record = str(user_cache_dir() / "disable" / f"akscan-disable-{stamp}.json")
+    target_path = record
     try:
         for target in to_disable:
             operator, url = operators[target.provider], urls[target.provider]
