@@ -131,3 +131,19 @@ def test_the_corpus_is_big_enough() -> None:
         for case in positives(root):
             counts[case.provider] = counts.get(case.provider, 0) + len(case.credentials)
     assert counts and all(n >= 30 for n in counts.values()), counts
+
+
+def test_no_source_file_is_counted_twice() -> None:
+    """Two records of one provider's positives (or near misses) from the same search-index file are one
+    source counted twice: recall would count its credentials twice."""
+    import re
+    from collections import Counter
+
+    seen: Counter[tuple[str, str, str]] = Counter()
+    for folder, manifest in _manifests(CORPUS):
+        for role in ("cases", "negatives"):
+            for entry in manifest.get(role, []):
+                found = re.search(r"file id (\d+)", entry.get("origin", ""))
+                if found:
+                    seen[(folder.name, role, found.group(1))] += 1
+    assert [key for key, count in seen.items() if count > 1] == []
