@@ -7,7 +7,6 @@ import sys
 import click
 
 from akscan.cli.options import endpoint_options
-from akscan.errors import ExitCode, UsageError
 
 
 @click.command("map")
@@ -35,27 +34,14 @@ def map_command(
     """
     import json
 
+    from akscan.cli.verify import check_pair
     from akscan.model import redact
     from akscan.respond.access import as_dict, reaches
-    from akscan.verify import MAPPERS, Verifier, VerifyOptions, parse_endpoints
-    from akscan.verify.outcome import Credential
-    from akscan.verify.reading import check_secret, provider_of, read_credential
+    from akscan.verify import MAPPERS
 
-    key_id, secret, token = read_credential(use_stdin)
-    provider = provider_of(key_id)
-    if provider not in MAPPERS:
-        raise UsageError(f"akscan map knows {', '.join(MAPPERS)} keys; this one is {provider}'s: use akscan verify")
-    check_secret(secret)
-    options = VerifyOptions(
-        endpoints=parse_endpoints(endpoints),
-        region=verify_region,
-        vpc=verify_vpc,
-        timeout=verify_timeout,
-        retries=verify_retries,
-        workers=1,
-        access_map=True,
+    provider, key_id, secret, verification = check_pair(
+        use_stdin, endpoints, verify_region, verify_vpc, verify_timeout, verify_retries, True, tuple(MAPPERS)
     )
-    verification = Verifier(options).check(Credential(provider, key_id, secret, token))
     out = sys.stdout
     if fmt == "json":
         body: dict[str, object] = {
@@ -87,9 +73,9 @@ def map_command(
                 out.write(f"  escalates: {safe(reason)}\n")
             for unknown in access.unknown:
                 out.write(f"  unknown: {safe(unknown)}\n")
-    if verification.status == "live":
-        return ExitCode.FINDINGS
-    return ExitCode.ERROR if verification.status == "unknown" else ExitCode.CLEAN
+    from akscan.cli.verify import exit_code
+
+    return exit_code(verification.status)
 
 
 command = map_command

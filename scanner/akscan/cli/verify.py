@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from akscan.cli.options import endpoint_options
-from akscan.errors import ExitCode
+from akscan.errors import ExitCode, UsageError
 
 
 @click.command()
@@ -30,22 +31,10 @@ def verify(
     Exit 1: the key is live. 0: it is not (not found, disabled, wrong secret, expired). 2: inconclusive.
     """
     from akscan.model import redact
-    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
-    from akscan.verify.outcome import Credential
-    from akscan.verify.reading import check_secret, provider_of, read_credential
 
-    key_id, secret, token = read_credential(use_stdin)
-    provider = provider_of(key_id)
-    check_secret(secret)
-    options = VerifyOptions(
-        endpoints=parse_endpoints(endpoints),
-        region=verify_region,
-        vpc=verify_vpc,
-        timeout=verify_timeout,
-        retries=verify_retries,
-        workers=1,
+    provider, key_id, secret, verification = check_pair(
+        use_stdin, endpoints, verify_region, verify_vpc, verify_timeout, verify_retries
     )
-    verification = Verifier(options).check(Credential(provider, key_id, secret, token))
     out = sys.stdout
     if fmt == "json":
         import dataclasses
@@ -65,9 +54,47 @@ def verify(
         out.write(line + "\n")
         if verification.status == "live" and verification.identity_type == "Account":
             out.write("CRITICAL: this is the account's own (root) AccessKey. Disable it now and use RAM users.\n")
-    if verification.status == "live":
+    return exit_code(verification.status)
+
+
+def check_pair(
+    use_stdin: bool,
+    endpoints: tuple[str, ...],
+    region: str | None,
+    vpc: bool,
+    timeout: float,
+    retries: int,
+    access_map: bool = False,
+    mappable: tuple[str, ...] | None = None,
+) -> tuple[str, str, str, Any]:
+    """The pair from the environment or stdin (never the command line), checked: (provider, key ID, secret,
+    verification). ``mappable``: the providers the caller can serve (`akscan map`), others are a usage error."""
+    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
+    from akscan.verify.outcome import Credential
+    from akscan.verify.reading import check_secret, provider_of, read_credential
+
+    key_id, secret, token = read_credential(use_stdin)
+    provider = provider_of(key_id)
+    if mappable is not None and provider not in mappable:
+        raise UsageError(f"akscan map knows {', '.join(mappable)} keys; this one is {provider}'s: use akscan verify")
+    check_secret(secret)
+    options = VerifyOptions(
+        endpoints=parse_endpoints(endpoints),
+        region=region,
+        vpc=vpc,
+        timeout=timeout,
+        retries=retries,
+        workers=1,
+        access_map=access_map,
+    )
+    return provider, key_id, secret, Verifier(options).check(Credential(provider, key_id, secret, token))
+
+
+def exit_code(status: str) -> int:
+    """1: live. 0: not live. 2: inconclusive."""
+    if status == "live":
         return ExitCode.FINDINGS
-    return ExitCode.ERROR if verification.status == "unknown" else ExitCode.CLEAN
+    return ExitCode.ERROR if status == "unknown" else ExitCode.CLEAN
 
 
 command = verify
