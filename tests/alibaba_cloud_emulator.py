@@ -8,16 +8,13 @@ UpdateAccessKey signed by an operator's key, which is recorded (``disabled``).""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.sts_emulator import Emulator as StsEmulator
-from tests.sts_emulator import Logged
 
 READS = {
     "2015-05-01": {
@@ -203,56 +200,21 @@ class CloudEmulator(StsEmulator):
         return 200, body.encode()
 
     # -- server ----------------------------------------------------------------------------------------------
-    def start(self) -> CloudEmulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                raw = f"{self.command} {self.path} {self.request_version}\r\n".encode() + bytes(self.headers) + body
-                parsed = urllib.parse.urlsplit(self.path)
-                params = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-                params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-                with emulator.lock:
-                    emulator.log.append(Logged(raw, params, time.monotonic()))
-                if "Action" in params:
-                    status, document = emulator.answer(self.command, params)
-                    payload, kind = json.dumps(document).encode(), "application/json;charset=utf-8"
-                else:
-                    headers = {k.lower(): v for k, v in self.headers.items()}
-                    with emulator.lock:
-                        failing = emulator.fail_next > 0
-                        emulator.fail_next -= 1 if failing else 0
-                    if emulator.behaviour.delay:
-                        time.sleep(emulator.behaviour.delay)
-                    status, payload = (
-                        (503, _oss_error("ServiceUnavailable", "busy"))
-                        if failing
-                        else emulator.list_buckets(self.path, headers)
-                    )
-                    kind = "application/xml"
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_GET = _handle
-            do_POST = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        return self
+    def respond(
+        self, method: str, path: str, headers: dict[str, str], params: dict[str, str]
+    ) -> tuple[int, str, bytes]:
+        """RPC products answer JSON (the STS emulator's server); a request without an Action is OSS's."""
+        if "Action" in params:
+            return super().respond(method, path, headers, params)
+        with self.lock:
+            failing = self.fail_next > 0
+            self.fail_next -= 1 if failing else 0
+        if self.behaviour.delay:
+            time.sleep(self.behaviour.delay)
+        if failing:
+            return 503, "application/xml", _oss_error("ServiceUnavailable", "busy")
+        status, payload = self.list_buckets(path, headers)
+        return status, "application/xml", payload
 
     def actions_of(self, key_id: str) -> list[str]:
         return [

@@ -180,11 +180,11 @@ class Emulator:
                 params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
                 with emulator.lock:
                     emulator.log.append(Logged(raw, params, time.monotonic()))
-                status, document = emulator.answer(self.command, params)
-                payload = json.dumps(document).encode()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, kind, payload = emulator.respond(self.command, self.path, headers, params)
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json;charset=utf-8")
+                    self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
@@ -204,6 +204,14 @@ class Emulator:
         # A short poll interval: shutdown() waits up to one interval, once per test.
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
+
+    def respond(
+        self, method: str, path: str, headers: dict[str, str], params: dict[str, str]
+    ) -> tuple[int, str, bytes]:
+        """(status, content type, body) of one logged request: an RPC answer here; the cloud emulator adds
+        OSS's XML."""
+        status, document = self.answer(method, params)
+        return status, "application/json;charset=utf-8", json.dumps(document).encode()
 
     def stop(self) -> None:
         if self._server is not None:
