@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,26 @@ REPO = Path(__file__).resolve().parent.parent
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     """akscan's caches for this test session go to a folder of its own, never the user's."""
     os.environ["AKSCAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("akscan-cache"))
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """The address of one real Dask cluster (two worker processes on loopback) that fleet tests share with
+    ``--scheduler``: starting a TLS LocalCluster costs each run seconds. The tests of akscan's own
+    LocalCluster (its TLS, dashboard, worker count, Ctrl-C) still start their own."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
 
 
 @pytest.fixture(scope="session")

@@ -245,7 +245,9 @@ def test_every_report_carries_the_map(cloud: CloudEmulator, keys: FakeKeys, tmp_
     assert "policy <span class=mono>Custom:&lt;b&gt;ops&lt;/b&gt;</span>" in html and "<b>ops</b>" not in html
 
 
-def test_a_fleet_maps_each_live_key_once(cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path) -> None:
+def test_a_fleet_maps_each_live_key_once(
+    cloud: CloudEmulator, keys: FakeKeys, tmp_path: Path, dask_scheduler: str
+) -> None:
     """--access-map on a fleet (a LocalCluster): the map is in each credential's verification, the
     administrator is critical, and the fleet's report and results hold no secret."""
     pytest.importorskip("distributed")
@@ -258,7 +260,17 @@ def test_a_fleet_maps_each_live_key_once(cloud: CloudEmulator, keys: FakeKeys, t
         repo = Repo(tmp_path / f"r{index}")
         repo.commit("c", app_py=f"auth = oss2.Auth('{credential.key_id}', '{credential.secret}')\n")
         paths.append(str(repo.path))
-    args = ["fleet", *paths, "--workers", "1", "--results", str(tmp_path / "results"), "--format", "json", "-q"]
+    args = [
+        "fleet",
+        *paths,
+        "--scheduler",
+        dask_scheduler,
+        "--results",
+        str(tmp_path / "results"),
+        "--format",
+        "json",
+        "-q",
+    ]
     result = run_akscan(*args, "--verify", "--access-map", "--endpoint", f"alibaba={cloud.url}", process=True)
     assert result.code == 1, result.err
     by_key = {f["key_id"]: f for f in json.loads(result.out)["findings"]}

@@ -78,12 +78,12 @@ def test_fleet_finds_every_key_once_per_place_and_reports_failures(tmp_path: Pat
     assert summary["places"] == 13 + 13 and summary["incomplete"] is True
 
 
-def test_no_secret_reaches_the_results_or_the_report(tmp_path: Path, keys: FakeKeys) -> None:
+def test_no_secret_reaches_the_results_or_the_report(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     repo = Repo(tmp_path / "one")
     secret = keys.alibaba_secret()
     repo.commit("c", a_py=f"auth = oss2.Auth('{keys.alibaba_id()}', '{secret}')\n")
     results = tmp_path / "results"
-    code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+    code, document, _ = _fleet(str(repo.path), "--results", str(results), "--scheduler", dask_scheduler)
     assert code == 1 and secret not in json.dumps(document)
     for stored in results.iterdir():
         assert secret.encode() not in stored.read_bytes()
@@ -92,10 +92,10 @@ def test_no_secret_reaches_the_results_or_the_report(tmp_path: Path, keys: FakeK
     assert html.count('<details class="repository">') == 1 and f"{repo.path} — 1 place(s)" in html
 
 
-def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path, keys: FakeKeys) -> None:
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     paths, expected = _fleet_of(tmp_path / "repos", keys, 6)
     results = tmp_path / "results"
-    code, first, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    code, first, _ = _fleet(*paths, "--results", str(results), "--scheduler", dask_scheduler)
     assert code == 1 and _places(first) == expected
     # As an interrupted run leaves it: the state says running, three repositories' results are missing.
     state = json.loads((results / "run.json").read_text())
@@ -104,16 +104,16 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path, keys: FakeK
     for lost in stored[:3]:
         lost.unlink()
     kept = {p.name: p.stat().st_mtime_ns for p in stored[3:]}
-    code, resumed, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    code, resumed, _ = _fleet(*paths, "--results", str(results), "--scheduler", dask_scheduler)
     assert code == 1 and _places(resumed) == expected and resumed["summary"]["resumed"] == 3
     assert {p.name: p.stat().st_mtime_ns for p in stored[3:]} == kept  # the finished ones were not redone
     assert json.loads((results / "run.json").read_text())["state"] == "finished"
     # A finished run is not resumed: the next one redoes everything.
-    code, again, _ = _fleet(*paths, "--results", str(results), "--workers", "2")
+    code, again, _ = _fleet(*paths, "--results", str(results), "--scheduler", dask_scheduler)
     assert again["summary"]["resumed"] == 0 and _places(again) == expected
 
 
-def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path, keys: FakeKeys) -> None:
+def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     paths, _ = _fleet_of(tmp_path / "repos", keys, 1)
     copies = []
     for index in range(60):  # many small repositories, one worker: the run takes a few seconds
@@ -140,7 +140,16 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path, keys: Fake
     assert b"INTERRUPTED" in err and b"run the same command again" in err
     assert json.loads((results / "run.json").read_text())["state"] == "running"
     result = run_akscan(
-        "fleet", *copies, "--results", str(results), "--workers", "2", "--format", "json", process=True, timeout=300
+        "fleet",
+        *copies,
+        "--results",
+        str(results),
+        "--scheduler",
+        dask_scheduler,
+        "--format",
+        "json",
+        process=True,
+        timeout=300,
     )
     finished = json.loads(result.out)
     assert finished["summary"]["resumed"] == done and len(finished["repositories"]) == 60
@@ -159,7 +168,14 @@ def test_a_worker_killed_mid_run_loses_no_result(tmp_path: Path, keys: FakeKeys)
         for places in expected.values():
             if paths[index % 4] in places:
                 places.add(str(copy))
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+    )
     client = Client(cluster)
     try:
         env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "scanner")}
@@ -213,7 +229,7 @@ def test_fleet_usage_errors_are_one_line(tmp_path: Path) -> None:
         assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1, result.err
 
 
-def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) -> None:
+def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     from tests.sts_emulator import Emulator
 
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
@@ -228,7 +244,9 @@ def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) ->
     sts = Emulator().start()
     try:
         sts.add_ram_user(key_id, secret)
-        code, document, _ = _fleet(*paths, "--workers", "2", "--verify", "--endpoint", f"alibaba={sts.url}")
+        code, document, _ = _fleet(
+            *paths, "--scheduler", dask_scheduler, "--verify", "--endpoint", f"alibaba={sts.url}"
+        )
     finally:
         sts.stop()
     assert code == 1 and sts.requests_for(key_id) == 1 and len(sts.log) == 1
@@ -240,7 +258,7 @@ def test_fleet_verifies_each_unique_pair_once(tmp_path: Path, keys: FakeKeys) ->
     assert secret not in json.dumps(document) and all(secret.encode() not in raw.raw for raw in sts.log)
 
 
-def test_a_results_folder_with_other_files_keeps_them(tmp_path: Path, keys: FakeKeys) -> None:
+def test_a_results_folder_with_other_files_keeps_them(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     repo = Repo(tmp_path / "one")
     repo.commit("c", a_py="x = 1\n")
     results = tmp_path / "mixed"
@@ -248,7 +266,7 @@ def test_a_results_folder_with_other_files_keeps_them(tmp_path: Path, keys: Fake
     (results / "package.json").write_text('{"name": "mine"}')
     (results / "notes.json").write_text("[]")
     for _ in range(2):  # a finished run, then a fresh one that clears its own results
-        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--scheduler", dask_scheduler)
         assert code == 0 and len(document["repositories"]) == 1
     assert (results / "package.json").read_text() == '{"name": "mine"}' and (results / "notes.json").exists()
 
@@ -261,7 +279,9 @@ def test_the_dask_dashboard_is_named(tmp_path: Path, keys: FakeKeys) -> None:
     assert result.code == 0 and "akscan: Dask dashboard: http://127.0.0.1:" in result.err
 
 
-def test_fleet_applies_the_config_and_expiry_like_every_command(tmp_path: Path, keys: FakeKeys) -> None:
+def test_fleet_applies_the_config_and_expiry_like_every_command(
+    tmp_path: Path, keys: FakeKeys, dask_scheduler: str
+) -> None:
     """disable_rules, the allowlist (by secret hash: judged on the workers, where secrets are) and the
     Expiration of temporary credentials apply to a fleet as they do to `akscan git`."""
     import datetime as dt
@@ -290,14 +310,14 @@ def test_fleet_applies_the_config_and_expiry_like_every_command(tmp_path: Path, 
     config = tmp_path / "akscan.toml"
     digest = hashlib.sha256(allowed_secret.encode()).hexdigest()
     config.write_text(f'disable_rules = ["aws-access-key"]\n\n[allowlist]\nsecret_sha256 = ["{digest}"]\n')
-    code, document, _ = _fleet(str(repo.path), "--workers", "1", "--config", str(config))
+    code, document, _ = _fleet(str(repo.path), "--scheduler", dask_scheduler, "--config", str(config))
     by_id = {f["key_id"]: f for f in document["findings"]}
     assert code == 1 and set(by_id) == {kept_id, sts_id}
     assert by_id[sts_id]["severity"] == "info" and by_id[sts_id]["expired"] is True
     assert document["repositories"][0]["suppressed"] == {"allowlist": 1, "rule-disabled": 1}
 
 
-def test_fleet_runs_with_the_readme_config_example(tmp_path: Path, keys: FakeKeys) -> None:
+def test_fleet_runs_with_the_readme_config_example(tmp_path: Path, keys: FakeKeys, dask_scheduler: str) -> None:
     """The README's per-rule config, word for word: compiled matchers (pathspec's Hyperscan database) once
     crashed the fleet when shipped to workers ("cannot pickle"). Only data crosses to them now."""
     import re
@@ -313,23 +333,31 @@ def test_fleet_runs_with_the_readme_config_example(tmp_path: Path, keys: FakeKey
         docs__guide_py=f"auth = oss2.Auth('{docs_id}', '{keys.alibaba_secret()}')\n",
         app_py=f"auth = oss2.Auth('{app_id}', '{keys.alibaba_secret()}')\n",
     )
-    code, document, err = _fleet(str(repo.path), "--workers", "1", "--config", str(config))
+    code, document, err = _fleet(str(repo.path), "--scheduler", dask_scheduler, "--config", str(config))
     assert code == 1, err
     assert {f["key_id"] for f in document["findings"]} == {app_id}  # docs/ is allowlisted by path
     assert document["repositories"][0]["suppressed"] == {"rule-allowlist": 1}
 
 
-def test_the_local_cluster_is_closed_to_other_users_of_the_machine() -> None:
+@pytest.mark.parametrize("bokeh", [True, False], ids=["with-dashboard", "without-bokeh"])
+def test_the_local_cluster_is_closed_to_other_users_of_the_machine(
+    bokeh: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The default LocalCluster speaks TLS with credentials made for the run: a client without them (any
-    other user on the machine) cannot connect to the scheduler, so cannot run code as akscan's user."""
+    other user on the machine) cannot connect to the scheduler, so cannot run code as akscan's user; its
+    HTTP server (/health, /metrics, the dashboard) listens on loopback only, never every interface."""
     import distributed
 
+    from akscan.runs import fleet
     from akscan.runs.fleet import FleetOptions, _client
 
+    monkeypatch.setattr(fleet, "_has_bokeh", lambda: bokeh)
     client, cluster, _ = _client(FleetOptions(workers=1))
     try:
         address = client.scheduler.address
         assert address.startswith("tls://127.0.0.1:")
+        http_sockets = list(cluster.scheduler.http_server._sockets.values())
+        assert http_sockets and {sock.getsockname()[0] for sock in http_sockets} == {"127.0.0.1"}
         assert client.submit(lambda: 41 + 1).result(timeout=60) == 42  # the run's own client works
         with pytest.raises((OSError, TimeoutError)):
             distributed.Client(address.replace("tls://", "tcp://"), timeout="3s")  # plain TCP: refused
@@ -342,7 +370,9 @@ def test_the_local_cluster_is_closed_to_other_users_of_the_machine() -> None:
         cluster.close()
 
 
-def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path: Path, keys: FakeKeys) -> None:
+def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(
+    tmp_path: Path, keys: FakeKeys, dask_scheduler: str
+) -> None:
     """--results is trusted only when it is the user's own: a run.json saying "running" beside a planted
     record that calls a leaky repository clean (another user's file, a link, a record not naming its
     file) is never resumed from; a run.json that links to /dev/zero or a FIFO costs nothing; a folder others
@@ -364,7 +394,7 @@ def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path:
         results.mkdir(mode=0o700)
         (results / "run.json").write_text(json.dumps({"tool": "akscan", "state": "running", "repositories": 1}))
         plant(results / f"{name}.json")
-        code, document, err = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        code, document, err = _fleet(str(repo.path), "--results", str(results), "--scheduler", dask_scheduler)
         assert code == 1 and key_id in {f["key_id"] for f in document["findings"]}, (label, err)
         assert document["summary"]["resumed"] == 0, label
     for target in ("/dev/zero", "fifo"):
@@ -373,7 +403,7 @@ def test_a_planted_results_folder_cannot_make_a_leaky_repository_clean(tmp_path:
         if target == "fifo":
             os.mkfifo(results / "fifo")
         (results / "run.json").symlink_to(results / "fifo" if target == "fifo" else target)
-        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--workers", "1")
+        code, document, _ = _fleet(str(repo.path), "--results", str(results), "--scheduler", dask_scheduler)
         assert code == 1 and key_id in {f["key_id"] for f in document["findings"]}, target
     shared = tmp_path / "shared"
     shared.mkdir()

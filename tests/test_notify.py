@@ -217,7 +217,7 @@ def test_bad_targets_are_one_line_errors_that_do_not_print_the_url(tmp_path: Pat
 
 
 def test_a_fleet_announces_only_what_the_previous_run_did_not_report(
-    hooks: dict[str, Webhook], keys: FakeKeys, tmp_path: Path
+    hooks: dict[str, Webhook], keys: FakeKeys, tmp_path: Path, dask_scheduler: str
 ) -> None:
     """On a LocalCluster: one signed DingTalk message and one Slack message listing exactly the fleet's
     credentials; the same fleet again sends nothing; a key added since is the only one announced."""
@@ -234,7 +234,14 @@ def test_a_fleet_announces_only_what_the_previous_run_did_not_report(
         )
         repos.append((repo, own))
     dingtalk, slack = hooks["dingtalk"], hooks["slack"]
-    args = ["fleet", *(str(r.path) for r, _ in repos), "--workers", "1", "--results", str(tmp_path / "results")]
+    args = [
+        "fleet",
+        *(str(r.path) for r, _ in repos),
+        "--scheduler",
+        dask_scheduler,
+        "--results",
+        str(tmp_path / "results"),
+    ]
     args += ["--format", "json", "--notify", f"dingtalk={dingtalk.url}", "--notify", f"slack={slack.url}"]
     env = secrets_env(hooks)
     first = run_akscan(*args, env=env, process=True, timeout=300)

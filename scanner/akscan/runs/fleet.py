@@ -226,7 +226,10 @@ def _client(options: FleetOptions) -> tuple[Any, Any, str | None]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address="127.0.0.1:0" if with_dashboard else None,
+        # The scheduler's HTTP server (dashboard or not: /health, /metrics) on a free loopback port: with no
+        # address Dask takes port 8787, and a second cluster on the machine (the user's own) fails to start.
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": with_dashboard},
         silence_logs=logging.ERROR,
         security=True,
     )
