@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akscan.engine.decode.escapes import MAX_ROUNDS, entities, percent, quoted_printable, string_escapes, unescape
+from akscan.engine.decode.concat import join
+from akscan.engine.decode.escapes import (
+    LAYERS,
+    MAX_ROUNDS,
+    entities,
+    percent,
+    quoted_printable,
+    string_escapes,
+    unescape,
+)
 from akscan.engine.rules import Ruleset
 from akscan.model import Kind
 from tests.conftest import scan_text
@@ -103,6 +112,10 @@ ESCAPE_SOUP = st.lists(
                 b"\n",
                 b"\r",
                 b";",
+                b'"',
+                b"'",
+                b" + ",
+                b"@",
             ]
         ),
         st.binary(max_size=8),
@@ -114,7 +127,7 @@ ESCAPE_SOUP = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(ESCAPE_SOUP)
 def test_decoders_never_grow_the_text_or_add_lines(text: bytes) -> None:
-    for decode in (percent, string_escapes, entities, quoted_printable):
+    for decode in (join, percent, string_escapes, entities, quoted_printable):
         out = decode(text)
         assert len(out) <= len(text)
         assert out.count(b"\n") <= text.count(b"\n")
@@ -122,7 +135,7 @@ def test_decoders_never_grow_the_text_or_add_lines(text: bytes) -> None:
     if result is not None:
         out, chain = result
         assert len(out) <= len(text) and out.count(b"\n") <= text.count(b"\n")
-        assert 1 <= len(chain.split(">")) <= 4
+        assert 1 <= len(chain.split(">")) <= len(LAYERS)
 
 
 @settings(max_examples=200, deadline=None)

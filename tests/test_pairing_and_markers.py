@@ -147,3 +147,40 @@ def test_a_commented_out_pair_beside_a_live_one_is_not_crossed(ruleset: Ruleset,
     )
     pairs = {(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.secret}
     assert pairs == {(old_id, old_secret), (new_id, new_secret)}
+
+
+def test_a_value_named_as_an_id_is_never_a_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Two presigned URLs side by side on a CDN's domain (no cloud's word near them), one signed by a JDC_
+    key and one by another key (32 lower-case hex): the hex value is named an ID (``AWSAccessKeyId=``), so
+    it is never the JDC_ key's secret; the JDC_ ID is reported alone."""
+    new_id = "JDC_" + keys._text(28, "ABCDEF0123456789")
+    other_id = keys._text(32, "abcdef0123456789")
+    url = "https://img.cdn.example/{}.png?AWSAccessKeyId={}&Expires=1725363827&Signature=x"
+    text = f'avatar = "{url.format("a", new_id)}"\ncover = "{url.format("b", other_id)}"\n'
+    assert _pairs(text, ruleset) == {("key-id", new_id, None)}
+
+
+def test_documented_example_ids_are_reported_only_with_their_secret(ruleset: Ruleset) -> None:
+    """Baidu's signed-request examples show one engineer's old AK on every API page: alone it is
+    documentation; with its secret beside it (Baidu's own SDK tests) it is still a pair. Huawei OBS's
+    example AK is documentation in any company."""
+    documented = "46bd9968a6194b4bbdf0341f2286ccce"
+    header = f"host: bcc.bj.baidubce.com\nauthorization: bce-auth-v1/{documented}/2015-03-24T13:02:00Z/1800/host/0f1e\n"
+    assert _pairs(header, ruleset) == set()
+    secret = "3b9d0e52c61f4a8e97d2b5a0c4e1f763"
+    config = f'bos_host = "bj.bcebos.com"\naccess_key_id = "{documented}"\nsecret_access_key = "{secret}"\n'
+    assert _pairs(config, ruleset) == {("pair", documented, secret)}
+    obs = "curl https://b.obs.cn-north-4.myhuaweicloud.com/ \\\n"
+    obs += "  -H 'Authorization: OBS H4IPJX0TQTHTHEBQQCEC:X7HtzGsIEkzJbd8vo1DRu30vVrs='\n"
+    assert _pairs(obs, ruleset) == set()
+
+
+def test_a_pair_only_rule_nearer_the_id_does_not_silence_it(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """An old-format JD Cloud ID (32 upper-case hex) alone in a presigned jdcloud-oss.com URL: the pair-only
+    rule (its ``AccessKeyId`` name is nearer than the word "jdcloud") reads it first, finds no secret, and
+    the provider's context rule reports it alone, as for any other ID of that provider."""
+    old_id = keys._text(32, "ABCDEF0123456789")
+    text = f'img = "https://b.s3.cn-north-1.jdcloud-oss.com/p.jpg?AWSAccessKeyId={old_id}&Expires=1718187207"\n'
+    assert [(f.rule_id, f.kind, f.key_id) for f in scan_text(text, ruleset)] == [
+        ("jdcloud-context-access-key", Kind.KEY_ID, old_id)
+    ]

@@ -85,6 +85,8 @@ class CandidateFinder:
         self.hits = hits
         self.slow: set[str] = set()  # rules abandoned in this blob: their regex ran past the time limit
         self.skipped_off: set[str] = set()  # rules not run on this blob: switched off after an earlier timeout
+        # IDs another rule read at the same place, nearer its words (by_nearest_context): start -> them
+        self.shadowed: dict[int, list[Candidate]] = {}
 
     def key_ids(self) -> list[Candidate]:
         """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
@@ -173,7 +175,22 @@ class CandidateFinder:
                 best[candidate.start] = (*score, candidate)
         if len(best) == len(ids):
             return ids
+        kept = {id(entry[2]) for entry in best.values()}
+        for candidate in ids:
+            if id(candidate) not in kept:
+                self.shadowed.setdefault(candidate.start, []).append(candidate)
         return sorted((entry[2] for entry in best.values()), key=lambda c: c.start)
+
+    def lone_reader(self, candidate: Candidate) -> Candidate | None:
+        """The same ID as read by another rule of the same provider that reports IDs alone: a pair-only
+        rule (32 upper-hex, both halves named) nearer the ID than the provider's context rule must not
+        silence the ID when no secret is beside it."""
+        rules = self.ruleset.rules
+        provider = rules[candidate.rule].provider
+        for other in self.shadowed.get(candidate.start, []):
+            if rules[other.rule].provider == provider and rules[other.rule].lone_severity is not None:
+                return other
+        return None
 
     def contextual_secrets(self, index: int) -> list[Candidate]:
         rule = self.ruleset.rules[index]

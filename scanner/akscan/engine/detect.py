@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder, Hits
 from akscan.engine.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
+from akscan.engine.decode.concat import run_end
 from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.engine.decode.escapes import unescape
-from akscan.engine.filters import character_classes
+from akscan.engine.filters import DOCUMENTED_IDS, character_classes
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
@@ -35,6 +36,8 @@ _EXPIRATION = LazyPattern(
     rb"""(?i)expir(?:ation|es?_?at|y|ed_?time)["'>]?\s*[:=]?\s*["']?"""
     rb"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?|1\d{9}(?![\d.]))"
 )
+# A decoded layer's finding and the first and last line of the window it was decoded from.
+Decoded = tuple[Finding, int, int]
 # What to do about temporary credentials, when the rule says nothing of its own.
 TEMPORARY_REMEDIATION = (
     "Temporary credentials (an ID with its session token) cannot be disabled: they expire on their own. Until "
@@ -76,7 +79,7 @@ def detect(
         positions = [
             p
             for index, ps in hits.anchors.items()
-            if ruleset.rules[index].kind == "key-id" and ruleset.rules[index].anchors_case_sensitive
+            if ruleset.rules[index].kind == "key-id" and ruleset.rules[index].anchors_in_value
             for p in ps
         ]
         if positions and any(marker in data for marker in ESCAPE_MARKERS):
@@ -120,20 +123,22 @@ def _decoded_findings(
     depth: int,
     slow_rules: set[str] | None,
     escapes: bool = False,
-) -> list[Finding]:
+) -> list[Decoded]:
     """Rewrite the lines around each hit with their base64 values (or, with ``escapes``, their text
     escapes: akscan.engine.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
     point at the encoded value's line. Each finding records the chain of layers, outermost first
-    (``"base64>percent"``)."""
+    (``"base64>percent"``), and the lines its window covers."""
     data = blob.data
     windows: list[tuple[int, int]] = []
     for position in sorted(positions):
         start, end = line_window(data, position, position, DECODE_LINES)
+        if escapes:  # a token split over concatenated literals is read to its last piece
+            end = run_end(data, end)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:
             windows.append((start, end))
-    found: list[Finding] = []
+    found: list[Decoded] = []
     for start, end in windows:
         if escapes:
             decoded = unescape(data[start:end])
@@ -145,34 +150,68 @@ def _decoded_findings(
             if rewritten is None:
                 continue
             text, layer = rewritten, LAYER
+        line_base = blob.line_base + data.count(b"\n", 0, start)
         child = Blob(
             text,
             dataclasses.replace(blob.origin, decoded=layer),
-            line_base=blob.line_base + data.count(b"\n", 0, start),
+            line_base=line_base,
             offset_base=blob.offset_base + start,
             column_base=0,
         )
+        first, last = line_base + 1, line_base + 1 + text.count(b"\n")
         for finding in detect(child, ruleset, depth + 1, slow_rules):
             chain = f"{layer}>{finding.encoding}" if finding.encoding else layer
-            found.append(dataclasses.replace(finding, encoding=chain))
+            found.append((dataclasses.replace(finding, encoding=chain), first, last))
     return found
 
 
-def _merge(plain: list[Finding], decoded: list[Finding]) -> list[Finding]:
+def _merge(plain: list[Finding], decoded: list[Decoded]) -> list[Finding]:
     """The findings of a blob and of its decoded layers. A key the raw text showed alone (an ID next to a
-    secret escaped as ``%2F…``) and a decoded layer showed whole is reported once, as the whole."""
-    whole_ids = {f.key_id for f in decoded if f.key_id and f.secret}
-    whole_secrets = {f.secret for f in decoded if f.key_id and f.secret}
+    secret escaped as ``%2F…``) and a decoded layer showed whole is reported once, as the whole. A key
+    both show in the same window is reported once: a join moves a value to the line its literal starts
+    on, so the same key can come back from the layer on a line of its own."""
+    findings = [f for f, _, _ in decoded]
+    whole_ids = {f.key_id for f in findings if f.key_id and f.secret}
+    whole_secrets = {f.secret for f in findings if f.key_id and f.secret}
     plain = [
         f
         for f in plain
         if not (f.kind == Kind.KEY_ID and f.key_id in whole_ids)
         and not (f.kind == Kind.SECRET and f.secret in whole_secrets)
     ]
-    seen = {(f.fingerprint, f.location.line) for f in plain}
-    merged = plain + [f for f in decoded if (f.fingerprint, f.location.line) not in seen]
+    # A session token split over concatenated literals: the raw text holds its first piece, the joined
+    # layer the whole token; the same pair is reported once, with the whole token.
+    whole_tokens = _Places((f, lo, hi) for f, lo, hi in decoded if f.security_token is not None)
+    plain = [
+        f
+        for f in plain
+        if not any(
+            other.security_token != f.security_token and (other.security_token or "").startswith(f.security_token or "")
+            for other in whole_tokens.within(f)
+        )
+    ]
+    shown = _Places((f, f.location.line, f.location.line) for f in plain)
+    merged = plain + [f for f, lo, hi in decoded if not shown.overlaps(f, lo, hi)]
     merged.sort(key=lambda f: (f.location.offset, f.rule_id))
     return merged
+
+
+class _Places:
+    """Findings by fingerprint with the lines they cover (a window for a decoded layer's)."""
+
+    def __init__(self, entries: Iterable[Decoded]) -> None:
+        self.by_key: dict[str, list[Decoded]] = {}
+        for entry in entries:
+            self.by_key.setdefault(entry[0].fingerprint, []).append(entry)
+
+    def within(self, finding: Finding) -> list[Finding]:
+        """The findings of ``finding``'s key whose lines cover its line."""
+        line = finding.location.line
+        return [f for f, lo, hi in self.by_key.get(finding.fingerprint, ()) if lo <= line <= hi]
+
+    def overlaps(self, finding: Finding, lo: int, hi: int) -> bool:
+        """Whether a finding of ``finding``'s key lies on a line from ``lo`` to ``hi``."""
+        return any(lo <= line <= hi for f, line, _ in self.by_key.get(finding.fingerprint, ()))
 
 
 def _iso(stamp: str) -> str:
@@ -236,10 +275,17 @@ class _Matcher:
             findings.append(dataclasses.replace(finding, expires_at=expires_at) if expires_at else finding)
         for id_candidate in ids:
             rule = rules[id_candidate.rule]
-            if id_candidate.value in paired_ids or rule.lone_severity is None:
+            if id_candidate.value in paired_ids or id_candidate.value in DOCUMENTED_IDS:
                 continue
+            if rule.lone_severity is None:
+                reader = finder.lone_reader(id_candidate)
+                if reader is None:
+                    continue
+                id_candidate, rule = reader, rules[reader.rule]
+            lone_severity = rule.lone_severity
+            assert lone_severity is not None  # the ID's own rule's, or its lone reader's
             paired_ids.add(id_candidate.value)  # one lone finding per ID value and blob
-            findings.append(self._finding(blob, rule, Kind.KEY_ID, rule.lone_severity, "medium", id_candidate))
+            findings.append(self._finding(blob, rule, Kind.KEY_ID, lone_severity, "medium", id_candidate))
         for secret in lone_secrets:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:

@@ -72,8 +72,12 @@ def _stands_out(lowered: str, word: str) -> bool:
 
 
 # Documentation's own example keys that carry no telling word (as AKIAIOSFODNN7EXAMPLE does): Google Cloud
-# Storage's HMAC example pair.
-KNOWN_EXAMPLES = frozenset({"GOOGTS7C7FUP3AIRVJTE", "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ"})
+# Storage's HMAC example pair; the AK of Huawei OBS's signed-request examples.
+KNOWN_EXAMPLES = frozenset({"GOOGTS7C7FUP3AIRVJTE", "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ", "H4IPJX0TQTHTHEBQQCEC"})
+# Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
+# headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
+# engineer's real key, and Baidu's own SDK tests hold it with its secret.
+DOCUMENTED_IDS = frozenset({"46bd9968a6194b4bbdf0341f2286ccce"})
 MASH_WINDOW = 9  # a run this long made of at most MASH_KINDS characters: a keyboard mash (sdsfsdfsd)
 MASH_KINDS = 3
 

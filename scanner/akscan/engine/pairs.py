@@ -40,7 +40,7 @@ def choose_pairs(
         secrets = [
             s
             for s in finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
-            if not taken.overlaps(s.start, s.end)
+            if not taken.overlaps(s.start, s.end) and not _named_as_id(s)
         ]
         starts = [s.start for s in secrets]
         for id_candidate, lo, hi in wanted:
@@ -138,6 +138,12 @@ def _ambiguous(
         if abs(other_cost - cost[(id_candidate.start, secret.start)]) <= AMBIGUOUS_COST:
             flagged.add((id_candidate.start, secret.start))
     return flagged
+
+
+def _named_as_id(secret: Candidate) -> bool:
+    """A value its name calls an ID and nothing else (``AWSAccessKeyId=`` in a signed URL, ``access_key_id =``)
+    is another key's ID, never this one's secret: two presigned URLs side by side are not a pair."""
+    return bool(secret.name) and names_an_id(secret.name) and not names_a_secret(secret.name)
 
 
 def _contradict(id_candidate: Candidate, secret: Candidate) -> bool:

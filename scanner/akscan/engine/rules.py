@@ -41,6 +41,7 @@ _RULE_KEYS = {
     "title",
     "anchors",
     "anchors_case_sensitive",
+    "anchors_in_value",
     "hints",
     "base64_opens_gate",
     "pattern",
@@ -134,6 +135,9 @@ class Rule:
     # name, thousands of times in its own repository) runs its regex only around these inside its windows:
     # a dozen bytes before to HINT_AFTER after each, not a few KB around every anchor.
     hints: tuple[str, ...] = ()
+    # The anchors are part of the value (an ID's prefix, a token's fixed middle), not context words: the
+    # text layers (escapes, split literals) are decoded around them. Case-sensitive anchors are, by default.
+    anchors_in_value: bool = False
 
 
 @dataclass(frozen=True)
@@ -507,6 +511,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         temporary_remediation=str(entry.get("temporary_remediation", "")),
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
         hints=hints,
+        anchors_in_value=bool(entry.get("anchors_in_value", entry.get("anchors_case_sensitive", False))),
         **optional,
     )
 
@@ -612,7 +617,7 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
     window = entry.get("window", 80)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
-    for flag in ("anchors_case_sensitive", "allow_hex", "base64_opens_gate"):
+    for flag in ("anchors_case_sensitive", "anchors_in_value", "allow_hex", "base64_opens_gate"):
         if flag in entry and not isinstance(entry[flag], bool):
             raise RuleError(f"{where}: {flag} must be true or false")
     validator = entry.get("validator")

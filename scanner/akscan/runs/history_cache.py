@@ -40,6 +40,7 @@ ENGINE_MODULES = (
     "engine/rules.py",
     "engine/decode/archives.py",
     "engine/decode/escapes.py",
+    "engine/decode/concat.py",
     "sources/files.py",
     "engine/fastgate.py",
     "engine/names.py",

@@ -9,6 +9,9 @@ applied to every source alike by ``akscan.engine.pipeline.scan_content``.
   member path, ``outer.zip!inner/file``.
 - Base64 (Kubernetes Secrets, AMQP usernames, CI variables): ``base64_layer.rewrite`` around the base64
   forms of key-ID anchors; one decoding depth, a window of lines; recorded as ``encoding: "base64"``.
+- Text escapes (percent, JSON/JS, HTML, quoted-printable) and literals split by concatenation
+  (``"…" +`` lines): ``escapes.unescape`` and ``concat.join``, around key-ID anchors, line for line;
+  recorded as ``encoding: "concat>escape"`` and the like.
 """
 
 # Decoder name -> module: the registry, read by the documentation and the history cache's engine key.
@@ -16,4 +19,6 @@ DECODERS = {
     "utf-16": "akscan.engine.decode.text",
     "archive": "akscan.engine.decode.archives",
     "base64": "akscan.engine.decode.base64_layer",
+    "escapes": "akscan.engine.decode.escapes",
+    "concat": "akscan.engine.decode.concat",
 }

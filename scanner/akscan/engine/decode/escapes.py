@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from akscan.engine.decode import concat
+
 MAX_ROUNDS = 2
 
 _PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
@@ -26,7 +28,7 @@ _SOFT_BREAK = re.compile(rb"(?<!=)=\r?\n")
 _QP_BYTE = re.compile(rb"=([0-9A-F]{2})")
 
 # Cheap signs that a window holds escapes at all (plain `in` tests before any regex).
-MARKERS = (b"%", b"\\u", b"\\x", b"\\/", b"&#", b"&", b"=\n", b"=\r\n", b"=3D")
+MARKERS = (b"%", b"\\u", b"\\x", b"\\/", b"&#", b"&", b"=\n", b"=\r\n", b"=3D", *concat.MARKERS)
 
 
 def _char(code: int) -> bytes:
@@ -89,6 +91,7 @@ def quoted_printable(text: bytes) -> bytes:
 
 
 LAYERS = (
+    (concat.NAME, concat.join),  # first: a value split over literals is joined before its escapes are read
     ("percent", percent),
     ("escape", string_escapes),
     ("html", entities),
