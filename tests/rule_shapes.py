@@ -42,6 +42,7 @@ SHAPES: dict[str, list[Shape]] = {
     "baidu-access-key": [draw(ALNUM, 21, "ALTAK")],
     "baidu-secret-key": [draw(HEX, 32), draw(ALNUM, 32)],
     "baidu-context-access-key": [draw(HEX, 32), draw(UPPER_DIGITS, 20), draw(ALNUM, 24)],
+    "baidu-hex-pair": [draw(HEX, 32)],
     "baidu-context-secret": [draw(HEX, 32), draw(ALNUM, 40)],
     "huawei-access-key": [draw(UPPER_DIGITS, 20)],
     "huawei-context-access-key": [draw(UPPER_DIGITS, 20)],

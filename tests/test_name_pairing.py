@@ -161,3 +161,17 @@ def test_a_far_pair_whose_secret_has_no_digit_is_still_paired_by_names(ruleset: 
     assert [(f.kind, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(Kind.PAIR, key_id, secret)]
     alone = f"{filler}ALIBABA_CLOUD_ACCESS_KEY_SECRET = '{secret}'\n"
     assert scan_text(alone, ruleset) == []
+
+
+def test_key_value_elements_and_short_names_pair(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A .NET appSettings pair (``<add key="AccessKeyId" value="…"/>``: the name is the key attribute's)
+    and YAML's ``keyid``/``keysecret`` (names that say only "the ID" and "the secret", not two services)."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    element = '    <add key="{}" value="{}" />\n'
+    dotnet = "<appSettings>\n" + element.format("OssAccessKeyId", key_id)
+    dotnet += element.format("Bucket", "photos") + element.format("OssAccessKeySecret", secret) + "</appSettings>\n"
+    assert binding_name(dotnet.encode(), dotnet.index(key_id)) == "OssAccessKeyId"
+    assert _pairs(scan_text(dotnet, ruleset)) == {(key_id, secret)}
+    yaml = f"aliyun:\n  oss:\n    endpoint: oss-cn-beijing.aliyuncs.com\n    keyid: {key_id}\n    keysecret: {secret}\n"
+    assert _pairs(scan_text(yaml, ruleset)) == {(key_id, secret)}
+    assert agreement("keyid", "keysecret") >= 0

@@ -160,26 +160,28 @@ class CandidateFinder:
     def by_nearest_context(self, ids: list[Candidate]) -> list[Candidate]:
         """One ID per value position: where several providers' rules read the same value (a 20-character
         upper-case AK, a 32-hex key: shapes with no prefix of their own), the provider whose anchor — its
-        SDK call, import, endpoint or config block — is nearest decides; on a tie, the rule listed first."""
+        SDK call, import, endpoint or config block — is nearest decides; on a tie, the rule listed first. A
+        fallback rule (shape only) reads a value only where no other rule does."""
         if len(ids) < 2:
             return ids
-        best: dict[int, tuple[int, int, Candidate]] = {}
+        best: dict[int, tuple[bool, int, int, Candidate]] = {}
         ordered = {rule: sorted(self.hits.anchors.get(rule, [])) for rule in {c.rule for c in ids}}
+        rules = self.ruleset.rules
         for candidate in ids:
             positions = ordered[candidate.rule]
             at = bisect.bisect_left(positions, candidate.start)
             near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
-            score = (min(near) if near else 0, candidate.rule)
+            score = (rules[candidate.rule].fallback, min(near) if near else 0, candidate.rule)
             current = best.get(candidate.start)
-            if current is None or score < current[:2]:
+            if current is None or score < current[:3]:
                 best[candidate.start] = (*score, candidate)
         if len(best) == len(ids):
             return ids
-        kept = {id(entry[2]) for entry in best.values()}
+        kept = {id(entry[3]) for entry in best.values()}
         for candidate in ids:
             if id(candidate) not in kept:
                 self.shadowed.setdefault(candidate.start, []).append(candidate)
-        return sorted((entry[2] for entry in best.values()), key=lambda c: c.start)
+        return sorted((entry[3] for entry in best.values()), key=lambda c: c.start)
 
     def lone_reader(self, candidate: Candidate) -> Candidate | None:
         """The same ID as read by another rule of the same provider that reports IDs alone: a pair-only

@@ -16,6 +16,8 @@ LOOKBEHIND = 96
 # Between a name and its value: optional closing quote, then an assignment (=, :, =>, :=, ?=, or the
 # '>' closing an XML element), then optional spaces and an opening quote.
 _BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*["'`]?$""")
+# A key/value element (.NET's appSettings, many XML configs): the name is the key attribute's.
+_KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)["']\s+(?i:value)\s*=\s*["']?$""")
 _WORDS = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -35,6 +37,10 @@ GENERIC = frozenset(
         "secrets",
         "secretkey",
         "secretid",
+        "keyid",
+        "keysecret",
+        "accessid",
+        "accesssecret",
         "ak",
         "sk",
         "aksk",
@@ -120,7 +126,7 @@ GENERIC = frozenset(
     )
 )
 # Name parts that mark the value as the ID half or the secret half.
-ID_WORDS = frozenset({"id", "ak", "akid", "accesskeyid", "accessid", "secretid", "public", "publickey"})
+ID_WORDS = frozenset({"id", "ak", "akid", "keyid", "accesskeyid", "accessid", "secretid", "public", "publickey"})
 SECRET_WORDS = frozenset({"secret", "sk", "secretkey", "accesskeysecret", "accesssecret", "private", "privatekey"})
 
 
@@ -133,6 +139,9 @@ def binding_name(data: bytes, start: int) -> str:
     if before.rstrip(b" \t\"'`")[-1:] not in (b"=", b":", b">"):
         return ""
     match = _BOUND.search(before)
+    if match and match.group("name").lower() == b"value":  # .NET appSettings: <add key="ak" value="…"/>
+        keyed = _KEYED.search(before)
+        return keyed.group("name").decode("latin-1") if keyed else "value"
     return match.group("name").decode("latin-1") if match else ""
 
 

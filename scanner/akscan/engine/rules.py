@@ -42,6 +42,7 @@ _RULE_KEYS = {
     "anchors",
     "anchors_case_sensitive",
     "anchors_in_value",
+    "fallback",
     "hints",
     "base64_opens_gate",
     "pattern",
@@ -138,6 +139,9 @@ class Rule:
     # The anchors are part of the value (an ID's prefix, a token's fixed middle), not context words: the
     # text layers (escapes, split literals) are decoded around them. Case-sensitive anchors are, by default.
     anchors_in_value: bool = False
+    # A shape-only rule (no provider word near the value): it reads a value only where no other rule does,
+    # so a finding another rule made keeps its rule (and its fingerprint, which baselines hold).
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -512,6 +516,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
         hints=hints,
         anchors_in_value=bool(entry.get("anchors_in_value", entry.get("anchors_case_sensitive", False))),
+        fallback=bool(entry.get("fallback", False)),
         **optional,
     )
 
@@ -617,7 +622,7 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
     window = entry.get("window", 80)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
-    for flag in ("anchors_case_sensitive", "anchors_in_value", "allow_hex", "base64_opens_gate"):
+    for flag in ("anchors_case_sensitive", "anchors_in_value", "fallback", "allow_hex", "base64_opens_gate"):
         if flag in entry and not isinstance(entry[flag], bool):
             raise RuleError(f"{where}: {flag} must be true or false")
     validator = entry.get("validator")
