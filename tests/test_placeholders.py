@@ -85,3 +85,19 @@ def test_a_short_word_inside_a_random_key_is_not_a_placeholder() -> None:
     assert placeholder_reason("1FWCGj640OxgPDTugo1UmfakEfl7cT") is None  # "fake", mid-value
     assert placeholder_reason("fakeCGj640OxgPDTugo1Um7Efl7cTq") == "contains 'fake'"  # at an end
     assert placeholder_reason("x9mockQ2mockZr7LpW3vN8tK5hB6yD") == "contains 'mock'"  # twice
+
+
+def test_documented_examples_edited_by_hand_are_still_examples(ruleset: Ruleset) -> None:
+    """Google's HMAC example with a digit changed per environment, and Alibaba's AssumeRole answer sample
+    pasted into a struct's comments: documentation, not keys. Three characters changed is a key."""
+    spec = "\n".join(
+        f"'{env}' => {{ 'access-key' => '{key}', 'secret' => 'bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ' }},"
+        for env, key in (("test", "GOOGTS7C7FUP3AIRVJTE"), ("prod", "GOOGTS8C8FUP3AIRVJTE"))
+    )
+    assert scan_text(spec + "\n", ruleset) == []
+    sample = """AccessKeyId     string `json:"accessKeyId"`     // "STS.L4aBSCSJVMuKg5U1vFDw"
+AccessKeySecret string `json:"accessKeySecret"` // "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pKCNZ9",
+"""
+    assert scan_text(sample, ruleset) == []
+    three_changed = "GOOGTS8C8FUP4AIRVJTE"
+    assert [f.key_id for f in scan_text(f"gcs_access_key_id = '{three_changed}'\n", ruleset)] == [three_changed]

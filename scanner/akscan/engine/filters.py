@@ -72,8 +72,20 @@ def _stands_out(lowered: str, word: str) -> bool:
 
 
 # Documentation's own example keys that carry no telling word (as AKIAIOSFODNN7EXAMPLE does): Google Cloud
-# Storage's HMAC example pair; the AK of Huawei OBS's signed-request examples.
-KNOWN_EXAMPLES = frozenset({"GOOGTS7C7FUP3AIRVJTE", "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ", "H4IPJX0TQTHTHEBQQCEC"})
+# Storage's HMAC example pair; the AK of Huawei OBS's signed-request examples; the STS ID and secret of
+# Alibaba Cloud's AssumeRole answer sample (copied into SDK comments and mocks).
+KNOWN_EXAMPLES = frozenset(
+    {
+        "GOOGTS7C7FUP3AIRVJTE",
+        "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ",
+        "H4IPJX0TQTHTHEBQQCEC",
+        "STS.L4aBSCSJVMuKg5U1vFDw",
+        "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pKCNZ9",
+    }
+)
+# A documented example with a character or two changed by hand (GOOGTS8C8FUP3AIRVJTE for "production") is
+# still the example; a random key of the same length is that close to one with odds of about 1 in 10^30.
+EXAMPLE_EDITS = 2
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
@@ -108,10 +120,16 @@ def triple_runs(value: str) -> int:
     return runs
 
 
+def _edited(value: str, example: str) -> bool:
+    return len(value) == len(example) and sum(a != b for a, b in zip(value, example)) <= EXAMPLE_EDITS
+
+
 def placeholder_reason(value: str) -> str | None:
     """Why ``value`` looks like a placeholder, or None when it looks like a real random string."""
     if any(example in value for example in KNOWN_EXAMPLES):  # also with characters added to it
         return "a documented example key"
+    if any(_edited(value, example) for example in KNOWN_EXAMPLES):
+        return "a documented example key, edited"
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:
         if word in lowered and (len(word) > SHORT_WORD or _stands_out(lowered, word)):
