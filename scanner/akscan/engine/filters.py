@@ -121,7 +121,7 @@ def triple_runs(value: str) -> int:
 
 
 def _edited(value: str, example: str) -> bool:
-    return len(value) == len(example) and sum(a != b for a, b in zip(value, example)) <= EXAMPLE_EDITS
+    return len(value) == len(example) and sum(a != b for a, b in zip(value, example, strict=True)) <= EXAMPLE_EDITS
 
 
 def placeholder_reason(value: str) -> str | None:
