@@ -30,6 +30,7 @@ from akscan.model import Blob, Finding, Kind, Severity
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
 # are usually separate values on neighbouring lines).
 DECODE_LINES = 8
+ESCAPE_REACH = 64  # an escape or a join this near an anchor that read no key is worth decoding its lines for
 # ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
 # Or as seconds since the epoch, as Tencent's STS answers write it: ``"ExpiredTime": 1735531292``.
 _EXPIRATION = LazyPattern(
@@ -76,15 +77,25 @@ def detect(
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
         # Around an ID's own prefix (LTAI, AKID…) only: a context word (an SDK name, an endpoint) is no key,
         # and decoding the lines around every mention of "bce" in Baidu's own SDK cost seconds a repository.
+        # And only where a key was read at the anchor or an escape or a join is beside it: a web bundle says
+        # GOOGLE and STS. thousands of times, and joining its "a"+"b" literals around each cost seconds.
+        found_at = {f.location.offset - blob.offset_base for f in found if f.key_id}
         positions = [
             p
             for index, ps in hits.anchors.items()
             if ruleset.rules[index].kind == "key-id" and ruleset.rules[index].anchors_in_value
             for p in ps
+            if p in found_at or _escaped_near(data, p)
         ]
-        if positions and any(marker in data for marker in ESCAPE_MARKERS):
+        if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
+
+
+def _escaped_near(data: bytes, position: int) -> bool:
+    """Whether an escape or a literal's join is within ``ESCAPE_REACH`` bytes of an anchor."""
+    near = data[max(0, position - ESCAPE_REACH) : position + ESCAPE_REACH]
+    return any(marker in near for marker in ESCAPE_MARKERS)
 
 
 def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset, opening: Opening | None = None) -> Hits:

@@ -29,12 +29,13 @@ _JOIN = re.compile(
     rb"@?\1"
 )
 # Cheap signs that a window holds a join at all (plain `in` tests before any regex).
-MARKERS = (b'" +', b"' +", b'"+', b"'+", b'" .', b"' .", b'"\n', b"'\n", b'" \\', b"' \\", b'" "', b"' '")
+MARKERS = (b'"\n', b'"+', b'" +', b"'\n", b"'+", b"' +", b'" .', b"' .", b'" \\', b"' \\", b'" "', b"' '")
 
 # How far a run of joined lines may carry a window past its usual end: a token of a few KB split into
 # lines of 60-100 characters.
 RUN_LINES = 128
 RUN_BYTES = 32768
+TAIL = 64  # bytes of a line's end (and of the next line's start) that say whether it goes on
 # A line that goes on in the next one: it ends with a quote and an operator or a continuation backslash.
 _CONTINUES = re.compile(rb"[\"'][ \t]*(?:" + _OPERATOR + rb"|\\)[ \t]*(?:_[ \t]*)?\r?$")
 # A line that carries on the previous one: it starts with an operator and a quote, or with a quote.
@@ -76,11 +77,12 @@ def run_end(data: bytes, end: int, ceiling: int | None = None) -> int:
     for _ in range(RUN_LINES):
         if end >= top:
             return top
-        line = data[line_start:end]
+        # Only a line's end and the next line's start matter: a minified bundle's line is 500 KB long.
+        tail = data[max(line_start, end - TAIL) : end]
         following_end = data.find(b"\n", end + 1, top)
         following_end = top if following_end < 0 else following_end
-        following = data[end + 1 : following_end]
-        if not (_CONTINUES.search(line) or (line.rstrip().endswith((b'"', b"'")) and _CARRIES.match(following))):
+        head = data[end + 1 : min(following_end, end + 1 + TAIL)]
+        if not (_CONTINUES.search(tail) or (tail.rstrip().endswith((b'"', b"'")) and _CARRIES.match(head))):
             return end
         line_start, end = end + 1, following_end
     return end

@@ -28,7 +28,9 @@ _SOFT_BREAK = re.compile(rb"(?<!=)=\r?\n")
 _QP_BYTE = re.compile(rb"=([0-9A-F]{2})")
 
 # Cheap signs that a window holds escapes at all (plain `in` tests before any regex).
-MARKERS = (b"%", b"\\u", b"\\x", b"\\/", b"&#", b"&", b"=\n", b"=\r\n", b"=3D", *concat.MARKERS)
+# Concatenation's first: most code holds one, and `any` stops at the first marker found (a marker absent from
+# a 500 KB bundle costs a pass over it).
+MARKERS = (*concat.MARKERS, b"%", b"\\", b"&", b"=\n", b"=\r\n", b"=3D")
 
 
 def _char(code: int) -> bytes:
