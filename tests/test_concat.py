@@ -175,3 +175,24 @@ def test_join_never_grows_the_text_and_keeps_every_line(text: bytes) -> None:
     out = join(text)
     assert len(out) <= len(text)
     assert out.count(b"\n") == text.count(b"\n")
+
+
+def test_bare_anchors_in_a_bundle_are_not_decoded_around(
+    ruleset: Ruleset, keys: FakeKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A minified bundle says GOOGLE and STS. thousands of times, with "a"+"b" joins everywhere: the text
+    layers run only around an anchor that read a key or has an escape or a join within reach of it."""
+    from akscan.engine import detect as detect_module
+
+    calls: list[int] = []
+    real = detect_module.unescape
+    monkeypatch.setattr(detect_module, "unescape", lambda window: calls.append(len(window)) or real(window))
+    filler = "x" * (detect_module.ESCAPE_REACH + 8)
+    bundle = "".join(f'var g{i}=window.GOOGLE_TAG_{i};{filler};n{i}="a"+"b";{filler};' for i in range(300))
+    assert scan_text(bundle + "\n", ruleset) == []
+    assert calls == []
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    split = bundle + f'var k="{key_id}",s="{secret[:10]}"+"{secret[10:]}";\n'
+    found = scan_text(split, ruleset)
+    assert [(f.key_id, f.secret) for f in found if f.kind == Kind.PAIR] == [(key_id, secret)]
+    assert 1 <= len(calls) <= 2  # the key's lines, and once more inside the layer they made; not 300 anchors
