@@ -28,8 +28,9 @@ HINT_BEFORE = 16
 HINT_AFTER = 512
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
-# Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``).
-_SECRET_HINT = LazyPattern(rb"secret|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
+# Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``,
+# UCloud's ``private_key``; not a bare ``private``, which every Java field says).
+_SECRET_HINT = LazyPattern(rb"secret|private_?key|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 
 
 _BASE64_FILL = re.compile(r"[+/]{4,}")
