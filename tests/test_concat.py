@@ -6,6 +6,9 @@ its bounds."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 from akscan.engine.decode.concat import RUN_BYTES, RUN_LINES, join, run_end
 from akscan.engine.rules import Ruleset
 from akscan.model import Kind
-from tests.conftest import scan_text
+from tests.conftest import run_akscan, scan_text
 from tests.keys import FakeKeys
 
 
@@ -196,3 +199,17 @@ def test_bare_anchors_in_a_bundle_are_not_decoded_around(
     found = scan_text(split, ruleset)
     assert [(f.key_id, f.secret) for f in found if f.kind == Kind.PAIR] == [(key_id, secret)]
     assert 1 <= len(calls) <= 2  # the key's lines, and once more inside the layer they made; not 300 anchors
+
+
+def test_a_hostile_run_of_spaces_cannot_hang_the_join(ruleset: Ruleset, keys: FakeKeys, tmp_path: Path) -> None:
+    """`"+` (or a line break) before a megabyte of spaces: the join's space runs never backtrack against
+    each other (Python's re has no time limit), so the whole file scans in seconds and the key beside the
+    hostile run is still found. Run in a process of its own, so a regression fails on the timeout."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    spaces = " " * 1_000_000
+    text = f'k = "{key_id}"\ns = "{secret}" +{spaces}x\nt = "z" +\n{spaces}y\n'
+    sample = tmp_path / "hostile.py"
+    sample.write_text(text)
+    result = run_akscan("scan", str(sample), "--format", "json", "--no-redact", process=True, timeout=60)
+    found = json.loads(result.out)["findings"]
+    assert [(f["key_id"], f["secret"]) for f in found] == [(key_id, secret)]

@@ -18,14 +18,17 @@ NAME = "concat"
 
 # A closing quote (not escaped), the operator or the line break between two literals, and the opening
 # quote of the next literal of the same kind. Same-line adjacency needs a space ("a" "b"), so an empty
-# literal ("") is never taken for a join.
+# literal ("") is never taken for a join. Every run of spaces is possessive (``*+``): two greedy runs side
+# by side backtrack against each other, and a hostile file's `"+` before a megabyte of spaces would cost
+# hours (Python's re has no time limit).
 _OPERATOR = rb"(?:\+|\.\.?|&)"
-_BREAK = rb"(?:\\?\r?\n[ \t]*(?:(?://|#)[ \t]*)?)"
+_SPACES = rb"[ \t]*+"
+_BREAK = rb"(?:\\?\r?\n" + _SPACES + rb"(?:(?://|#)" + _SPACES + rb")?)"
 _JOIN = re.compile(
     rb"(?<!\\)([\"'])"
-    rb"(?:[ \t]*" + _OPERATOR + rb"[ \t]*(?:_?[ \t]*" + _BREAK + rb"[ \t]*)?"
-    rb"|[ \t]*" + _BREAK + rb"(?:" + _OPERATOR + rb"[ \t]*)?"
-    rb"|[ \t]+)"
+    rb"(?:" + _SPACES + _OPERATOR + _SPACES + rb"(?:_" + _SPACES + rb")?(?:" + _BREAK + rb")?"
+    rb"|" + _SPACES + _BREAK + rb"(?:" + _OPERATOR + _SPACES + rb")?"
+    rb"|[ \t]++)"
     rb"@?\1"
 )
 # Cheap signs that a window holds a join at all (plain `in` tests before any regex).
