@@ -311,3 +311,27 @@ def test_hyperscan_takes_any_literal_a_users_rule_may_hold() -> None:
         (exact, covered, _), pure = engine.scan(text), custom.scan_python(text, text.lower())
         assert (covered, sorted(exact)) == (pure.covered, sorted(pure.exact)), text
     assert [custom.scan_python(t, t.lower()).open for t in texts] == [True, True, False, True, False, True, False]
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"])
+def test_a_newline_led_anchor_also_matches_at_the_top_of_a_blob(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``"\\nak ="`` keeps "peak =" out of the gate, and no newline precedes a file's first line: the
+    anchor matches there too, through either gate engine, and nowhere else without its newline."""
+    from akscan.engine import fastgate
+
+    if engine == "hyperscan":
+        _hyperscan_gate(monkeypatch)
+    else:
+        monkeypatch.setattr(fastgate, "_forced_python", True)
+    pair = 'ak = "{}"\nsk = "{}"\n'.format("7da97614f1289936c82dd01f1a9cef03", "93a5be1159c90f028bcab3f156736b80")
+    filler = "".join(f"value_{i} = {i}\n" for i in range(200))  # past the bytes Hyperscan waits for
+    for text, wanted in [
+        (pair + filler, True),
+        (filler + pair, True),
+        (pair.replace("ak =", "AK =").replace("sk =", "SK =") + filler, True),  # the name in any case
+        ("pe" + pair + filler, False),  # "peak =" at the top is no ak
+        ("\ufeff" + pair + filler, False),  # not at the very start (the rule's other anchors miss it too)
+    ]:
+        assert RULESET.gate.scan(text.encode()).open or not wanted, text[:40]
+        found = [f.rule_id for f in scan_text(text, RULESET)]
+        assert (found == ["baidu-hex-pair"]) == wanted, (text[:40], found)

@@ -104,6 +104,9 @@ def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset, opening: Opening |
     encoded: list[int] = []
     if opening is None:
         opening = ruleset.gate.scan(data, lowered)
+    for word, exact, index in ruleset.line_starts:  # a newline-led anchor at the top, where no newline is
+        if data.startswith(exact) if exact is not None else lowered.startswith(word):
+            anchors.setdefault(index, []).append(0)
     windows = ruleset.spotter.windows(data, lowered, opening)
     for start, length, targets in _automaton_hits(ruleset, lowered, windows):
         for target in targets:

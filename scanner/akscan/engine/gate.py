@@ -287,6 +287,9 @@ class Gate:
     words: tuple[bytes, ...] = ()  # the exact words, for the Hyperscan engine
     named: tuple[NamedSecrets, ...] = ()  # lone-secret key names, each group with its value's shape
     engine_named: fastgate.Named = field(default=(), init=False)  # the same, as Hyperscan takes them
+    # Newline-led anchors without their newline (lowered, and their exact bytes when case-sensitive): a
+    # blob that starts with one is open, as if a newline preceded it (``akscan.engine.rules.Ruleset``).
+    starts: tuple[tuple[bytes, bytes | None], ...] = ()
 
     @classmethod
     def build(
@@ -294,6 +297,7 @@ class Gate:
         insensitive: Iterable[str],
         sensitive: Iterable[str],
         named: Iterable[tuple[Iterable[str], ValueRun, bool]] = (),
+        starts: Iterable[tuple[bytes, bytes | None]] = (),
     ) -> Gate:
         exact = sorted(set(sensitive))
         covers = cover_words(insensitive)
@@ -314,7 +318,7 @@ class Gate:
         ]
         longest = max([len(w) for w in every] + [1])
         words = tuple(w.encode("latin-1") for w in exact)
-        return cls(covers, ExactWords.build(exact), longest=longest, words=words, named=groups)
+        return cls(covers, ExactWords.build(exact), longest=longest, words=words, named=groups, starts=tuple(starts))
 
     def __post_init__(self) -> None:
         if not self.searches:
@@ -326,9 +330,22 @@ class Gate:
         if engine is not None:
             exact, covered, named = engine.scan(data)
             if covered or exact or not named:
-                return Opening(exact, covered, None, bool(named))
-            return Opening(exact, engine.run_in(data, named), None, True)
-        return self.scan_python(data, data.lower() if lowered is None else lowered)
+                opening = Opening(exact, covered, None, bool(named))
+            else:
+                opening = Opening(exact, engine.run_in(data, named), None, True)
+        else:
+            opening = self.scan_python(data, data.lower() if lowered is None else lowered)
+        if not opening.open and self.starts and self.starts_with_anchor(data):
+            return opening._replace(covered=True)
+        return opening
+
+    def starts_with_anchor(self, data: bytes) -> bool:
+        """Whether the blob begins with a newline-led anchor's word (its newline being the blob's start)."""
+        head = data[: max(len(word) for word, _ in self.starts)]
+        lowered = head.lower()
+        return any(
+            head.startswith(exact) if exact is not None else lowered.startswith(word) for word, exact in self.starts
+        )
 
     def scan_python(self, data: bytes, lowered: bytes) -> Opening:
         covered = False

@@ -160,6 +160,10 @@ class Ruleset:
     by_id: dict[str, int]
     gate: Gate
     spotter: Spotter
+    # Anchors that begin with a newline (``"\nak ="``: the name at a line's start, not inside "peak ="),
+    # without it, with their rule: they also match at a blob's first byte, which no newline precedes (a
+    # file, or a window of changed lines, whose first line names the key). (lowered word, exact or None, rule)
+    line_starts: tuple[tuple[bytes, bytes | None, int], ...] = ()
     # Rules whose regex ran past its time limit in this process: off for the rest of the scan (one bad rule
     # costs its limit once, not once per file). Per process, never pickled: each worker finds out itself.
     switched_off: set[str] = field(default_factory=set)
@@ -356,13 +360,25 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
             insensitive += rule.context_words
         else:
             named.append((rule.context_words, run, False))
+    line_starts = tuple(
+        (
+            anchor[1:].lower().encode("latin-1"),
+            anchor[1:].encode("latin-1") if rule.anchors_case_sensitive else None,
+            index,
+        )
+        for index, rule in enumerate(rules)
+        if rule.kind != "token"
+        for anchor in rule.anchors
+        if anchor.startswith("\n") and len(anchor) > 1
+    )
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
         digest=digest.hexdigest()[:16],
         by_id=by_id,
-        gate=Gate.build(insensitive, sensitive, named),
+        gate=Gate.build(insensitive, sensitive, named, starts=[(word, exact) for word, exact, _ in line_starts]),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
+        line_starts=line_starts,
     )
 
 
