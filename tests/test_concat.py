@@ -213,3 +213,20 @@ def test_a_hostile_run_of_spaces_cannot_hang_the_join(ruleset: Ruleset, keys: Fa
     result = run_akscan("scan", str(sample), "--format", "json", "--no-redact", process=True, timeout=60)
     found = json.loads(result.out)["findings"]
     assert [(f["key_id"], f["secret"]) for f in found] == [(key_id, secret)]
+
+
+@pytest.mark.parametrize("cut", [15, 16, 18, 20])
+def test_the_first_piece_of_a_cut_key_is_no_key_of_its_own(cut: int, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """An Alibaba ID of 24 characters cut after 16 reads, in the raw text, as an ID of 16: the joined
+    layer reads the whole at the same place, and only the whole is reported (no second, shorter pair)."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    assert len(key_id) == 24
+    text = (
+        "public class Conf {\n"
+        f'    static final String ACCESS_KEY_ID = "{key_id[:cut]}" +\n'
+        f'            "{key_id[cut:]}";\n'
+        f'    static final String ACCESS_KEY_SECRET = "{secret}";\n'
+        "}\n"
+    )
+    found = [(f.kind, f.key_id, f.secret, f.location.line) for f in scan_text(text, ruleset)]
+    assert found == [(Kind.PAIR, key_id, secret, 2)]

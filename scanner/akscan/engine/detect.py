@@ -204,10 +204,38 @@ def _merge(plain: list[Finding], decoded: list[Decoded]) -> list[Finding]:
             for other in whole_tokens.within(f)
         )
     ]
+    # A key cut over concatenated literals can read, in the raw text, as a shorter key of another shape
+    # (24 of a Baidu AK's 32 hex before `" +`); the joined layer reads the whole at the same place: the
+    # piece is no key of its own.
+    at: dict[int, list[Finding]] = {}
+    for f, _, _ in decoded:
+        for where in (f.location, f.secret_location):
+            if where is not None:
+                at.setdefault(where.offset, []).append(f)
+    plain = [
+        f
+        for f in plain
+        if not any(
+            _extends(other, f)
+            for where in (f.location, f.secret_location)
+            if where
+            for other in at.get(where.offset, ())
+        )
+    ]
     shown = _Places((f, f.location.line, f.location.line) for f in plain)
     merged = plain + [f for f, lo, hi in decoded if not shown.overlaps(f, lo, hi)]
     merged.sort(key=lambda f: (f.location.offset, f.rule_id))
     return merged
+
+
+def _extends(whole: Finding, piece: Finding) -> bool:
+    """Whether ``whole`` holds ``piece``'s values with more after them (and nothing of its own instead)."""
+    key_id, secret = piece.key_id or "", piece.secret or ""
+    return (
+        (whole.key_id or "").startswith(key_id)
+        and (whole.secret or "").startswith(secret)
+        and len(whole.key_id or "") + len(whole.secret or "") > len(key_id) + len(secret)
+    )
 
 
 class _Places:
