@@ -149,6 +149,36 @@ def test_a_commented_out_pair_beside_a_live_one_is_not_crossed(ruleset: Ruleset,
     assert pairs == {(old_id, old_secret), (new_id, new_secret)}
 
 
+@pytest.mark.parametrize(("older", "newer"), [("//    //", "//"), ("# #", "#"), ("////", "//")])
+def test_a_pair_commented_out_twice_beside_one_commented_once_is_not_crossed(
+    ruleset: Ruleset, keys: FakeKeys, older: str, newer: str
+) -> None:
+    """A service moved off Baidu BOS kept both old pairs in comments, the older one commented out twice
+    and interleaved line by line with the newer: each ID with the secret at its own comment depth."""
+    hex_digits = "abcdef0123456789"
+    old_id, old_secret, new_id, new_secret = (keys._text(32, hex_digits) for _ in range(4))
+    text = (
+        '//    String endpoint = "https://gz.bcebos.com";\n'
+        f'{older}    String ACCESS_KEY_ID = "{old_id}";    // 用户的Access Key ID\n'
+        f'{newer}    String ACCESS_KEY_ID = "{new_id}";    // 用户的Access Key ID\n'
+        f'{older}    String SECRET_ACCESS_KEY = "{old_secret}";    // 用户的Secret Access Key\n'
+        f'{newer}    String SECRET_ACCESS_KEY = "{new_secret}";    // 用户的Secret Access Key\n'
+    )
+    assert _pairs(text, ruleset) == {("pair", old_id, old_secret), ("pair", new_id, new_secret)}
+
+
+def test_an_upper_case_secret_name_is_no_id_name(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``SECRET_ACCESS_KEY`` ends in ``ACCESS_KEY``, an ID's name: read in any case, the ``SECRET_`` before
+    it says the value is the secret (it was reported as a second, lone Baidu ID)."""
+    key_id, secret = keys._text(32, "abcdef0123456789"), keys._text(32, "abcdef0123456789")
+    text = (
+        f'String ACCESS_KEY_ID = "{key_id}";\n'
+        f'String SECRET_ACCESS_KEY = "{secret}";\n'
+        'config.setEndpoint("gz.bcebos.com");\n'
+    )
+    assert _pairs(text, ruleset) == {("pair", key_id, secret)}
+
+
 def test_a_value_named_as_an_id_is_never_a_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
     """Two presigned URLs side by side on a CDN's domain (no cloud's word near them), one signed by a JDC_
     key and one by another key (32 lower-case hex): the hex value is named an ID (``AWSAccessKeyId=``), so

@@ -18,8 +18,9 @@ WRONG_DIRECTION = 40.0  # added to edges that go against the direction the layou
 # Names that qualify both halves the same way (OSS_…_ID with OSS_…_SECRET) pull a pair together by almost
 # a line (names that contradict each other never make an edge at all: akscan.engine.detect).
 NAME_AGREES = -100.0
-# An ID on a commented-out line and a secret on a live one (or the reverse) belong to different pairs far
-# more often than not: the old pair kept in a comment above the new one. Worth a line and a half.
+# An ID on a commented-out line and a secret on a live one (or the reverse, or commented out once and
+# twice) belong to different pairs far more often than not: the old pair kept in a comment above the new
+# one. Worth a line and a half.
 COMMENT_MISMATCH = 1.5 * LINE_COST
 # ID-then-secret is how people write pairs. The secret-then-ID reading wins only when it pairs more, or
 # is cheaper by more than this (half a line): a few bytes of difference must not flip a whole file.
@@ -34,7 +35,8 @@ class Candidate:
     end: int
     context: bool = False
     name: str = ""  # the name the value is bound to (akscan.engine.names), "" for a positional value
-    commented: bool = False  # on a line that is a comment (// # -- ; *): an old pair kept beside the live one
+    # On a line that is a comment (// # ; *), how deeply: an old pair kept beside the live one (0: live).
+    commented: int = 0
 
 
 Edge = tuple[Candidate, Candidate, float]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
+MAX_COMMENT_DEPTH = 3
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
 BASE64_SURROUND = 64
@@ -61,10 +62,21 @@ class Positions:
             right += 1
         return start - left > BASE64_SURROUND or right - end > BASE64_SURROUND
 
-    def commented(self, start: int) -> bool:
-        """Whether the value's line is a comment: it starts (after indentation) with a comment marker."""
+    def commented(self, start: int) -> int:
+        """How deeply the value's line is commented out: the comment markers it starts with (after
+        indentation), 0 for a live line. ``//    //`` is an older pair commented out twice, beside a pair
+        commented once: each pairs within its own depth (``akscan.engine.pairing``)."""
         line_start = self.data.rfind(b"\n", max(0, start - 4096), start) + 1
-        return self.data[line_start:start].lstrip(b" \t").startswith(_COMMENT_STARTS)
+        head = self.data[line_start:start]
+        depth = 0
+        while depth < MAX_COMMENT_DEPTH:
+            head = head.lstrip(b" \t")
+            marker = next((m for m in _COMMENT_STARTS if head.startswith(m)), None)
+            if marker is None:
+                break
+            head = head[len(marker) :]
+            depth += 1
+        return depth
 
     def in_escape(self, start: int) -> bool:
         """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of
