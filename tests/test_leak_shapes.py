@@ -401,3 +401,60 @@ def test_base64_inside_base64_without_an_outer_anchor(ruleset: Ruleset, keys: Fa
         assert "TFRBS" not in text and "xUQU" not in text and "MVEFJ" not in text
         findings = scan_text(text, ruleset, "secret.yaml")
         assert [(f.key_id, f.location.line, f.encoding) for f in findings] == [(key_id, 6, "base64>base64")], shift
+
+
+HEX_DIGITS = "0123456789abcdef"
+URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+@pytest.mark.parametrize(
+    ("provider", "template", "id_shape", "secret_shape"),
+    [
+        # A type between the name and its value: Rust, TypeScript, Kotlin, Swift, Go.
+        (
+            "qiniu",
+            'static ACCESS_KEY: &str = "{id}";\nstatic SECRET_KEY: &str = "{secret}";\n'
+            "let credential = Credential::new(ACCESS_KEY, SECRET_KEY); // qiniu\n",
+            (40, URL_SAFE),
+            (40, URL_SAFE),
+        ),
+        (
+            "huawei",
+            '// obs.myhuaweicloud.com\nconst ak: string = "{id}";\nconst sk: string = "{secret}";\n',
+            (20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            (40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+        ),
+        (
+            "baidu",
+            '// bcebos.com\nvar accessKey string = "{id}"\nvar secretKey string = "{secret}"\n',
+            (32, HEX_DIGITS),
+            (32, HEX_DIGITS),
+        ),
+        # A default after a reader: the value is used whenever the option or variable is missing.
+        (
+            "kingsoft",
+            "Ks3.config.AK = opt.ak || '{id}';  // ks3\nKs3.config.SK = opt.sk || '{secret}';\n",
+            (20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+            (40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+        ),
+        (
+            "baidu",
+            "# bcebos.com\nak = os.getenv('BOS_AK') or '{id}'\nsk = os.getenv('BOS_SK') or '{secret}'\n",
+            (32, HEX_DIGITS),
+            (32, HEX_DIGITS),
+        ),
+    ],
+    ids=["rust-static-str", "typescript-annotation", "go-var-string", "js-or-default", "python-or-default"],
+)
+def test_a_type_or_a_default_between_name_and_value(
+    provider: str,
+    template: str,
+    id_shape: tuple[int, str],
+    secret_shape: tuple[int, str],
+    ruleset: Ruleset,
+    keys: FakeKeys,
+) -> None:
+    key_id, secret = keys._text(*id_shape), keys._text(*secret_shape)
+    findings = scan_text(template.format(id=key_id, secret=secret), ruleset)
+    found = [(f.provider, f.kind, f.key_id, f.secret) for f in findings]
+    assert found == [(provider, Kind.PAIR, key_id, secret)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from akscan.engine.filters import looks_random, placeholder_reason, shannon_entropy
+from akscan.engine.filters import looks_random, placeholder_reason, random_base64, shannon_entropy
 from akscan.engine.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
+from tests.rule_shapes import URLSAFE
 
 SECRET_DECOYS = [
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
@@ -101,3 +102,37 @@ AccessKeySecret string `json:"accessKeySecret"` // "wyLTSmsyPGP1ohvvw8xYgB29dlGI
     assert scan_text(sample, ruleset) == []
     three_changed = "GOOGTS8C8FUP4AIRVJTE"
     assert [f.key_id for f in scan_text(f"gcs_access_key_id = '{three_changed}'\n", ruleset)] == [three_changed]
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2, 3])
+def test_base64_of_hex_digits_is_a_made_up_qiniu_key(cut: int, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``echo <md5> | base64`` is how a usage text makes up a key (qnctl's help, with the first
+    character cut off). Random base64url keys of Qiniu's shape pass; base64 of hex digits, at any of
+    base64's four alignments, is no Qiniu key."""
+    import base64
+    import random
+
+    rng = random.Random(cut)
+
+    def made_up() -> str:
+        hex_text = "".join(rng.choice("0123456789abcdef") for _ in range(33)).encode()
+        return base64.b64encode(hex_text).decode()[cut : cut + 40]
+
+    access_key, secret_key = made_up(), made_up()
+    assert not random_base64(access_key) and not random_base64(secret_key)
+    text = f'qiniu:\n  access_key: "{access_key}"\n  secret_key: "{secret_key}"\n'
+    assert scan_text(text, ruleset) == []
+    real = [keys._text(40, URLSAFE) for _ in range(2)]
+    text = f'qiniu:\n  access_key: "{real[0]}"\n  secret_key: "{real[1]}"\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(real[0], real[1])]
+
+
+@pytest.mark.parametrize(("hex_bytes", "made_up"), [(15, False), (18, True), (21, True)])
+def test_base64_of_hex_needs_enough_hex_bytes(hex_bytes: int, made_up: bool) -> None:
+    """Sixteen decoded bytes all hex digits are the evidence (1 in 10^17 for random bytes); fewer say
+    nothing. Base64 decodes in quanta of three bytes: 15 bytes is below the limit, 18 the first above."""
+    import base64
+
+    value = base64.b64encode(("0123456789abcdef" * 2)[:hex_bytes].encode()).decode()
+    assert "=" not in value
+    assert random_base64(value) == (not made_up)

@@ -58,6 +58,8 @@ def valid_value(rule: Rule, value: str) -> bool:
         if rule.validator is not None:
             return VALIDATORS[rule.validator](value)
         return looks_random(head, rule.min_entropy, 1)
+    if rule.validator is not None and not VALIDATORS[rule.validator](value):
+        return False
     if rule.kind == "secret":
         return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
     return looks_random(value, rule.min_entropy, 1)

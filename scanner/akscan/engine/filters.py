@@ -182,6 +182,29 @@ def alibaba_sts_token(value: str) -> bool:
     return len(raw) >= 4 and raw[0] == 0x08 and raw[1] in (0x01, 0x02) and raw[2] == 0x12
 
 
+_HEX_TEXT = frozenset(b"0123456789abcdefABCDEF")
+HEX_TEXT_BYTES = 16  # 22 byte values of 256, sixteen times over: 1 in 10^17 for random bytes
+
+
+def random_base64(value: str) -> bool:
+    """A key that is base64 of random bytes (Qiniu's 40 characters of base64url) is never the base64 of
+    hex digits: ``echo <md5> | base64`` is how a documentation's made-up key is written (qnctl's usage
+    text, with its first character cut off). Read at each of base64's four alignments (a cut-off first
+    character shifts the rest); random bytes are all hex digits once in 10^17 at each."""
+    body = value.rstrip("=").replace("-", "+").replace("_", "/")
+    for skip in range(4):
+        chunk = body[skip:]
+        chunk = chunk[: len(chunk) // 4 * 4]
+        try:
+            raw = base64.b64decode(chunk, validate=True)
+        except (binascii.Error, ValueError):
+            return True
+        if len(raw) >= HEX_TEXT_BYTES and all(b in _HEX_TEXT for b in raw):
+            return False
+    return True
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "alibaba-sts-token": alibaba_sts_token,
+    "random-base64": random_base64,
 }
