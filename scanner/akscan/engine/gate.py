@@ -290,6 +290,9 @@ class Gate:
     # Newline-led anchors without their newline (lowered, and their exact bytes when case-sensitive): a
     # blob that starts with one is open, as if a newline preceded it (``akscan.engine.rules.Ruleset``).
     starts: tuple[tuple[bytes, bytes | None], ...] = ()
+    # Their first bytes in either case, and their longest length: most closed blobs fail the first test.
+    start_bytes: frozenset[bytes] = field(default=frozenset(), init=False)
+    start_length: int = field(default=0, init=False)
 
     @classmethod
     def build(
@@ -324,6 +327,9 @@ class Gate:
         if not self.searches:
             self.searches = _grouped(self.covers)
         self.engine_named = tuple((group.covers, group.run.expression()) for group in self.named)
+        firsts = {word[:1] for word, _ in self.starts}
+        self.start_bytes = frozenset(firsts | {b.upper() for b in firsts})
+        self.start_length = max((len(word) for word, _ in self.starts), default=0)
 
     def scan(self, data: bytes, lowered: bytes | None = None) -> Opening:
         engine = fastgate.engine_for_gate(self.covers, self.words, len(data), self.engine_named)
@@ -335,13 +341,13 @@ class Gate:
                 opening = Opening(exact, engine.run_in(data, named), None, True)
         else:
             opening = self.scan_python(data, data.lower() if lowered is None else lowered)
-        if not opening.open and self.starts and self.starts_with_anchor(data):
+        if not opening.open and data[:1] in self.start_bytes and self.starts_with_anchor(data):
             return opening._replace(covered=True)
         return opening
 
     def starts_with_anchor(self, data: bytes) -> bool:
         """Whether the blob begins with a newline-led anchor's word (its newline being the blob's start)."""
-        head = data[: max(len(word) for word, _ in self.starts)]
+        head = data[: self.start_length]
         lowered = head.lower()
         return any(
             head.startswith(exact) if exact is not None else lowered.startswith(word) for word, exact in self.starts
