@@ -127,10 +127,10 @@ def test_base64_of_hex_digits_is_a_made_up_qiniu_key(cut: int, ruleset: Ruleset,
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(real[0], real[1])]
 
 
-@pytest.mark.parametrize(("hex_bytes", "made_up"), [(15, False), (18, True), (21, True)])
+@pytest.mark.parametrize(("hex_bytes", "made_up"), [(12, False), (15, True), (18, True)])
 def test_base64_of_hex_needs_enough_hex_bytes(hex_bytes: int, made_up: bool) -> None:
-    """Sixteen decoded bytes all hex digits are the evidence (1 in 10^17 for random bytes); fewer say
-    nothing. Base64 decodes in quanta of three bytes: 15 bytes is below the limit, 18 the first above."""
+    """Fifteen decoded bytes all hex digits are the evidence (1 in 10^16 for random bytes); fewer say
+    nothing. Base64 decodes in quanta of three bytes: 12 bytes is below the limit, 15 at it, 18 above."""
     import base64
 
     value = base64.b64encode(("0123456789abcdef" * 2)[:hex_bytes].encode()).decode()

@@ -183,16 +183,17 @@ def alibaba_sts_token(value: str) -> bool:
 
 
 _HEX_TEXT = frozenset(b"0123456789abcdefABCDEF")
-HEX_TEXT_BYTES = 16  # 22 byte values of 256, sixteen times over: 1 in 10^17 for random bytes
+HEX_TEXT_BYTES = 15  # 22 byte values of 256, fifteen times over: 1 in 10^16 for random bytes (20 characters)
 
 
 def random_base64(value: str) -> bool:
     """A key that is base64 of random bytes (Qiniu's 40 characters of base64url) is never the base64 of
     hex digits: ``echo <md5> | base64`` is how a documentation's made-up key is written (qnctl's usage
-    text, with its first character cut off). Read at each of base64's four alignments (a cut-off first
-    character shifts the rest); random bytes are all hex digits once in 10^17 at each."""
+    text, with its first character cut off). Read from each of its first eight characters (a cut-off
+    character shifts the rest; a prefix such as AKLT is a whole quantum before the body): random bytes are
+    all hex digits once in 10^16 at each."""
     body = value.rstrip("=").replace("-", "+").replace("_", "/")
-    for skip in range(4):
+    for skip in range(8):
         chunk = body[skip:]
         chunk = chunk[: len(chunk) // 4 * 4]
         try:
