@@ -71,7 +71,14 @@ SHAPES: dict[str, list[Shape]] = {
     "gcp-hmac-secret": [draw(BASE64, 40)],
     "ucloud-public-key": [draw(ALNUM, 32), draw(BASE64, 54, suffix="==")],
     "ucloud-private-key": [draw(ALNUM, 40), draw(BASE64, 40)],
-    "ucloud-context-public-key": [draw(BASE64, 54, suffix="==")],
+    "ucloud-context-public-key": [
+        draw(BASE64, 54, suffix="=="),
+        lambda rng: (
+            draw(string.ascii_lowercase, 6, "ucloud", "@")(rng)
+            + draw(string.ascii_lowercase, 7, suffix=".com")(rng)
+            + draw(string.digits, 22)(rng)
+        ),
+    ],
     "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40)],
 }
 

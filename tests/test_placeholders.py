@@ -127,12 +127,36 @@ def test_base64_of_hex_digits_is_a_made_up_qiniu_key(cut: int, ruleset: Ruleset,
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(real[0], real[1])]
 
 
-@pytest.mark.parametrize(("hex_bytes", "made_up"), [(12, False), (15, True), (18, True)])
+@pytest.mark.parametrize(("hex_bytes", "made_up"), [(9, False), (12, True), (15, True)])
 def test_base64_of_hex_needs_enough_hex_bytes(hex_bytes: int, made_up: bool) -> None:
-    """Fifteen decoded bytes all hex digits are the evidence (1 in 10^16 for random bytes); fewer say
-    nothing. Base64 decodes in quanta of three bytes: 12 bytes is below the limit, 15 at it, 18 above."""
+    """Twelve decoded bytes all hex digits are the evidence (1 in 10^12 for random bytes); fewer say
+    nothing. Base64 decodes in quanta of three bytes: 9 bytes is below the limit, 12 at it, 15 above."""
     import base64
 
     value = base64.b64encode(("0123456789abcdef" * 2)[:hex_bytes].encode()).decode()
     assert "=" not in value
     assert random_base64(value) == (not made_up)
+
+
+@pytest.mark.parametrize("tail", ["9595957994485120660485", "2019111314410700001234", "1234567890123456789012"])
+def test_a_ucloud_public_keys_issued_digits_are_not_judged_as_typed(tail: str, ruleset: Ruleset) -> None:
+    """UCloud's classic public key is an e-mail address and ~22 issued digits: chance repeats digits there
+    (111, 0000, 959595) as anywhere; only the head is judged as something a person may have typed."""
+    public = f"uclouddev@zpslie.tk{tail}"
+    private = "1202bc52d7c853fb6436eaac685c99fd964158b3"
+    text = f'public_key  = "{public}"\nprivate_key = "{private}"\nbase_url    = "https://api.ucloud.cn"\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(public, private)]
+    assert placeholder_reason(f"your_public_key{tail}") is not None  # a typed head is still judged
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "AKLT_MUST_NOT_LEAK_akid",  # a test's sentinel
+        "AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg",  # Volcengine's signing documentation
+        "AKLTXQVF0pOmS6aahIrD5r0B3Q",  # Kingsoft Cloud's signature demo
+    ],
+)
+def test_sentinels_and_documented_demo_keys_are_not_keys(value: str, ruleset: Ruleset) -> None:
+    assert placeholder_reason(value) is not None
+    assert scan_text(f'let params = ["Accesskey": "{value}", "Service": "iam"]\n', ruleset) == []

@@ -150,6 +150,14 @@ def test_custom_rules_in_the_config_extend_the_built_in_ones(tmp_path: Path, key
     ("config", "message"),
     [
         (CUSTOM.replace("pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = '(('"), "bad pattern"),
+        # Two groups: where the second matched, the first is empty (it crashed the scan of a file).
+        (
+            CUSTOM.replace(
+                "pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = '(ACME_[A-Za-z0-9]{24})|key=(ACME_[0-9]{8})'"
+            ),
+            "exactly one capturing group",
+        ),
+        (CUSTOM.replace("pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = 'ACME_[A-Za-z0-9]{24}'"), "exactly one"),
         (
             CUSTOM.replace('id = "acme-token"', 'id = "alibaba-access-key"'),
             "defined twice (a built-in rule has this id",

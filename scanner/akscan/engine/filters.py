@@ -6,6 +6,7 @@ import base64
 import binascii
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -81,6 +82,12 @@ KNOWN_EXAMPLES = frozenset(
         "H4IPJX0TQTHTHEBQQCEC",
         "STS.L4aBSCSJVMuKg5U1vFDw",
         "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pKCNZ9",
+        # Volcengine's signing documentation (docs/6369/67269 and 67270), copied into signers' test vectors.
+        "AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg",
+        "WkRZeE1EQmxPVGhsWWpWak5HVmtNbUUxTXpZeU9UVXlOMlE1TmpZeVlqTQ==",
+        # Kingsoft Cloud's signature demo (IAM CreateUser, 2021-08-12T02:47:36Z), copied into signers' tests.
+        "AKLTXQVF0pOmS6aahIrD5r0B3Q",
+        "OMovU5PTLh6y9E9Ioe3K411jt99VqyQSBXgAcDYlo49R3lvUIzb6e/efZCFDmtFlzw==",
     }
 )
 # A documented example with a character or two changed by hand (GOOGTS8C8FUP3AIRVJTE for "production") is
@@ -89,7 +96,18 @@ EXAMPLE_EDITS = 2
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
-DOCUMENTED_IDS = frozenset({"46bd9968a6194b4bbdf0341f2286ccce"})
+DOCUMENTED_IDS = frozenset(
+    {
+        "46bd9968a6194b4bbdf0341f2286ccce",
+        "dfa51215af4a47c086cbf77d1479c07d",  # the JSS SDK document's presigned URI (bucketname/key, 2013)
+    }
+)
+# AKLT_MUST_NOT_LEAK_akid, YOUR_ACCESS_KEY_ID: two capitalised words between underscores are a name someone
+# typed (random base64url shows it once in ~10^5 64-character values: tests/test_floors.py).
+_WORDS_JOINED = re.compile(r"_[A-Z]{2,}_[A-Z]{2,}_")
+# A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
+_DIGIT_TAIL = re.compile(r"[0-9]{16,}$")
+DIGIT_TAIL_HEAD = 8  # what must stand before it for the tail to be set aside
 MASH_WINDOW = 9  # a run this long made of at most MASH_KINDS characters: a keyboard mash (sdsfsdfsd)
 MASH_KINDS = 3
 
@@ -130,10 +148,17 @@ def placeholder_reason(value: str) -> str | None:
         return "a documented example key"
     if any(_edited(value, example) for example in KNOWN_EXAMPLES):
         return "a documented example key, edited"
+    tail = _DIGIT_TAIL.search(value)
+    if tail is not None and tail.start() >= DIGIT_TAIL_HEAD:
+        # UCloud's classic public key ends in ~22 issued digits: chance repeats digits there (111, 0000)
+        # as often as anywhere; the head it belongs to is what a person would have typed.
+        value = value[: tail.start()]
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:
         if word in lowered and (len(word) > SHORT_WORD or _stands_out(lowered, word)):
             return f"contains {word!r}"
+    if _WORDS_JOINED.search(value):
+        return "words joined by underscores"
     if has_long_repeat(value):
         return "repeated characters"
     if has_sequence(value):
@@ -183,7 +208,7 @@ def alibaba_sts_token(value: str) -> bool:
 
 
 _HEX_TEXT = frozenset(b"0123456789abcdefABCDEF")
-HEX_TEXT_BYTES = 15  # 22 byte values of 256, fifteen times over: 1 in 10^16 for random bytes (20 characters)
+HEX_TEXT_BYTES = 12  # 22 byte values of 256, twelve times over: 1 in 10^12 for random bytes (16 characters)
 
 
 def random_base64(value: str) -> bool:
@@ -191,7 +216,7 @@ def random_base64(value: str) -> bool:
     hex digits: ``echo <md5> | base64`` is how a documentation's made-up key is written (qnctl's usage
     text, with its first character cut off). Read from each of its first eight characters (a cut-off
     character shifts the rest; a prefix such as AKLT is a whole quantum before the body): random bytes are
-    all hex digits once in 10^16 at each."""
+    all hex digits once in 10^12 at each."""
     body = value.rstrip("=").replace("-", "+").replace("_", "/")
     for skip in range(8):
         chunk = body[skip:]

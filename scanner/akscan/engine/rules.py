@@ -483,8 +483,11 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
             raise RuleError(f"{where}: bad pattern: {exc}") from exc
         except (MemoryError, OverflowError, RecursionError):
             raise RuleError(f"{where}: pattern too costly to compile: simplify it") from None
-        if compiled.groups < 1:
-            raise RuleError(f"{where}: pattern needs one capturing group around the value")
+        if compiled.groups != 1:  # a second group may be the one that matched, leaving the first empty
+            raise RuleError(
+                f"{where}: pattern needs exactly one capturing group around the value (it has {compiled.groups}:"
+                " use (?:…) for the others, or (?|…|…) for alternatives that each capture the value)"
+            )
     _check_values(entry, where)
     anchors = _str_list(entry, "anchors", source)
     context_words = _str_list(entry, "context_words", source)
