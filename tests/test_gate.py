@@ -335,3 +335,21 @@ def test_a_newline_led_anchor_also_matches_at_the_top_of_a_blob(engine: str, mon
         assert RULESET.gate.scan(text.encode()).open or not wanted, text[:40]
         found = [f.rule_id for f in scan_text(text, RULESET)]
         assert (found == ["baidu-hex-pair"]) == wanted, (text[:40], found)
+
+
+def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
+    """A context rule's words (baidu, bce, storage.jcloud.com) say a cloud is named, not that a key is
+    there: they open the gate only with a run shaped like the rule's value somewhere in the blob, which the
+    gate reads off the pattern (``value_run``). A pattern it cannot read (a group inside the value, a
+    branch reset) lets the words open the gate alone: Baidu's, with a lookbehind inside its value, opened it
+    for 5,045 more blobs of 26 real histories (cover "storage" and "cloud" for JSS's words). UCloud's is the
+    one rule allowed (its value has three unrelated shapes, e-mail-like among them)."""
+    from akscan.engine.rules import gate_run
+
+    alone = {
+        rule.id
+        for rule in RULESET.rules
+        if rule.kind == "key-id" and not rule.anchors_case_sensitive and gate_run(rule) is None
+    }
+    assert alone == {"ucloud-context-public-key"}
+    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"}
