@@ -106,7 +106,7 @@ DOCUMENTED_IDS = frozenset(
 # typed (random base64url shows it once in ~10^5 64-character values: tests/test_floors.py).
 _WORDS_JOINED = re.compile(r"_[A-Z]{2,}_[A-Z]{2,}_")
 # A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
-_DIGIT_TAIL = re.compile(r"[0-9]{16,}$")
+_DIGIT_TAIL = re.compile(r"(?<![0-9])[0-9]{16,}$")  # the lookbehind: one try per run, not one per digit
 DIGIT_TAIL_HEAD = 8  # what must stand before it for the tail to be set aside
 MASH_WINDOW = 9  # a run this long made of at most MASH_KINDS characters: a keyboard mash (sdsfsdfsd)
 MASH_KINDS = 3
