@@ -160,3 +160,11 @@ def test_a_ucloud_public_keys_issued_digits_are_not_judged_as_typed(tail: str, r
 def test_sentinels_and_documented_demo_keys_are_not_keys(value: str, ruleset: Ruleset) -> None:
     assert placeholder_reason(value) is not None
     assert scan_text(f'let params = ["Accesskey": "{value}", "Service": "iam"]\n', ruleset) == []
+
+
+def test_a_hex_secret_with_a_short_tail_is_judged_as_hex() -> None:
+    """JD's storage-service secrets are 32 hex digits and 8 letters or digits: chance triples digits in the
+    hex part (0.79% of random ones were dropped as "tripled twice" or a mash) as in any hex key."""
+    hex_part = "3f5aaa0c91d2e7bbb4a6c8e05d1f9b72"  # two triples, as 1 in ~250 random 32-hex values has
+    assert placeholder_reason(hex_part + "DAtmNJug") is None
+    assert placeholder_reason("x9Q" + hex_part[3:] + "DAtmNJug") is not None  # not hex from its start

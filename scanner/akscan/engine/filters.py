@@ -108,6 +108,7 @@ _WORDS_JOINED = re.compile(r"_[A-Z]{2,}_[A-Z]{2,}_")
 # A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
 _DIGIT_TAIL = re.compile(r"(?<![0-9])[0-9]{16,}$")  # the lookbehind: one try per run, not one per digit
 DIGIT_TAIL_HEAD = 8  # what must stand before it for the tail to be set aside
+HEX_HEAD = 32  # a value starting with this many hex digits is hex-made (random base64: 1 in 10^14)
 MASH_WINDOW = 9  # a run this long made of at most MASH_KINDS characters: a keyboard mash (sdsfsdfsd)
 MASH_KINDS = 3
 
@@ -165,8 +166,10 @@ def placeholder_reason(value: str) -> str | None:
         return "sequential characters"
     if repeated_fragment(value):
         return "a fragment typed over and over"
-    if is_hex(value[5:]):  # hex (after any prefix such as JDC_): sixteen symbols repeat by chance, and the
-        return None  # two checks below would cost ~1% of hex keys
+    # Hex (after any prefix such as JDC_, or before a short tail: JSS secrets are 32 hex and 8 letters or
+    # digits): sixteen symbols repeat by chance, and the two checks below would cost ~1% of hex keys.
+    if is_hex(value[5:]) or (len(value) >= HEX_HEAD + 8 and is_hex(value[:HEX_HEAD])):
+        return None
     if triple_runs(value) >= 2:
         return "characters tripled twice"
     if has_mash(value):
