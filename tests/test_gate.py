@@ -353,3 +353,15 @@ def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
     }
     assert alone == {"ucloud-context-public-key"}
     assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"}
+
+
+def test_a_chunk_that_begins_mid_line_has_no_line_start() -> None:
+    """A large file is read in overlapping chunks; a later chunk may begin inside a line ("peak = …" cut
+    after "pe"). Only a blob that begins a line lets a newline-led anchor match at its first byte."""
+    from akscan.engine.detect import detect
+    from akscan.model import Blob, Origin
+
+    text = 'ak = "{}"\nsk = "{}"\n'.format("7da97614f1289936c82dd01f1a9cef03", "93a5be1159c90f028bcab3f156736b80")
+    data = text.encode()
+    assert [f.rule_id for f in detect(Blob(data, Origin("big.txt")), RULESET)] == ["baidu-hex-pair"]
+    assert detect(Blob(data, Origin("big.txt"), column_base=2), RULESET) == []

@@ -62,7 +62,7 @@ def detect(
     if depth == 0 and not opening.open:
         return []
     lowered = opening.lowered if opening.lowered is not None else data.lower()
-    hits = _prefilter(data, lowered, ruleset, opening)
+    hits = _prefilter(data, lowered, ruleset, opening, line_start=blob.column_base == 0)
     found: list[Finding] = []
     if hits.anchors or hits.context:
         matcher = _Matcher(data, lowered, ruleset, hits)
@@ -98,13 +98,18 @@ def _escaped_near(data: bytes, position: int) -> bool:
     return any(marker in near for marker in ESCAPE_MARKERS)
 
 
-def _prefilter(data: bytes, lowered: bytes, ruleset: Ruleset, opening: Opening | None = None) -> Hits:
+def _prefilter(
+    data: bytes, lowered: bytes, ruleset: Ruleset, opening: Opening | None = None, line_start: bool = True
+) -> Hits:
+    """Anchor and context-word hits by rule. ``line_start``: the blob begins a line (a file, a window of
+    whole lines, a decoded layer), so a newline-led anchor also matches at its first byte; a later chunk of
+    a large file begins mid-line, where "peak =" cut after "pe" must not read as "ak ="."""
     anchors: dict[int, list[int]] = {}
     context: dict[int, list[int]] = {}
     encoded: list[int] = []
     if opening is None:
         opening = ruleset.gate.scan(data, lowered)
-    for word, exact, index in ruleset.line_starts:  # a newline-led anchor at the top, where no newline is
+    for word, exact, index in ruleset.line_starts if line_start else ():  # at the top, where no newline is
         if data.startswith(exact) if exact is not None else lowered.startswith(word):
             anchors.setdefault(index, []).append(0)
     windows = ruleset.spotter.windows(data, lowered, opening)
