@@ -149,6 +149,12 @@ class Finding:
         """Content fingerprint: stable across line moves, renames and commits."""
         return fingerprint(self.rule_id, self.key_id, self.secret)
 
+    @property
+    def temporary(self) -> bool:
+        """Temporary credentials: an STS pair, or a key ID found with its session token and no secret (a
+        presigned URL, mostly). They cannot be disabled: they expire."""
+        return self.kind == Kind.STS or self.security_token is not None
+
     def lines(self) -> tuple[int, ...]:
         found = [self.location.line]
         if self.secret_location is not None and self.secret_location.line != self.location.line:

@@ -33,7 +33,9 @@ CONTEXT_LOOKBEHIND = 48
 _SECRET_HINT = LazyPattern(rb"secret|private_?key|(?<![a-z0-9])(?:sk|ak_secret|aksecret)(?![a-z0-9])")
 
 
-_BASE64_FILL = re.compile(r"[+/]{4,}")
+# Base64 of 0xFF- and 0x00-filled binary fields: "//////////" in an AWS session token's head, "AAAAAA" in a
+# Baidu one's (its 32-hex head, "|", then zero bytes). Structure, not a placeholder's repeated characters.
+_BASE64_FILL = re.compile(r"[+/]{4,}|A{4,}")
 
 
 @dataclass
@@ -50,8 +52,11 @@ def valid_value(rule: Rule, value: str) -> bool:
     """The floor and filters a matched value must pass to be this rule's: entropy, character classes,
     placeholders (benchmarks/floors.py measures what they reject of random values of each rule's shape)."""
     if rule.kind == "token":  # long: judge by its head, where a placeholder would show
-        # Runs of '/' and '+' are base64 of 0xFF-filled protobuf fields (a real AWS session token holds
-        # "//////////" in its first 256 characters): not a sign of a placeholder in a token.
+        # Runs of fill (_BASE64_FILL) are set aside before judging: not a sign of a placeholder in a token.
+        if "%" in value:  # read from a URL's query: judged as it is sent (%2B repeats like a typed fragment)
+            from urllib.parse import unquote
+
+            value = unquote(value)
         head = _BASE64_FILL.sub("", value[:256])
         if placeholder_reason(head[:64]) is not None:
             return False

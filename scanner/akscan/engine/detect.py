@@ -24,6 +24,7 @@ from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
 from akscan.engine.positions import Positions, line_window
+from akscan.engine.presigned import url_end
 from akscan.engine.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 from akscan.model import Blob, Finding, Kind, Severity
 
@@ -87,9 +88,26 @@ def detect(
             for p in ps
             if p in found_at or _escaped_near(data, p)
         ]
+        # A context rule's ID (no prefix of its own: Baidu's 32 hex in a presigned URL) read beside an escape or
+        # a join: its session token may be the escaped or joined text (a recorded answer cut into "…" + lines).
+        positions += [
+            f.location.offset - blob.offset_base
+            for f in found
+            if f.kind == Kind.KEY_ID
+            and f.security_token is None
+            and _wants_token(ruleset, f.rule_id)
+            and _escaped_near(data, f.location.offset - blob.offset_base)
+        ]
         if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
+
+
+def _wants_token(ruleset: Ruleset, rule_id: str) -> bool:
+    """Whether the rule's IDs go with a session token and are read by context (their anchors are words
+    around the value, not in it: the decoding above misses them)."""
+    rule = ruleset.rules[ruleset.by_id[rule_id]]
+    return rule.pair is not None and rule.pair.token is not None and not rule.anchors_in_value
 
 
 def _escaped_near(data: bytes, position: int) -> bool:
@@ -261,6 +279,16 @@ class _Places:
         return any(lo <= line <= hi for f, line, _ in self.by_key.get(finding.fingerprint, ()))
 
 
+def _unquoted(token: str) -> str:
+    """A token as it is sent: one read from a URL's query (``%2B``, ``%3D``) percent-decoded (no token's
+    alphabet holds ``%`` of its own)."""
+    if "%" not in token:
+        return token
+    from urllib.parse import unquote
+
+    return unquote(token)
+
+
 def _iso(stamp: str) -> str:
     """An expiry as ISO 8601: seconds since the epoch (``1735531292``) become ``2024-12-30T04:01:32Z``."""
     if stamp.isdigit():
@@ -300,7 +328,11 @@ class _Matcher:
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
         paired_secrets = {s.value for _, s in pairs}
-        tokens_of = tokens_for(self.ruleset, pairs, tokens)
+        tokens_of = tokens_for(self.ruleset, [id_candidate for id_candidate, _ in pairs], tokens)
+        # An ID with its session token and no secret (a presigned URL, mostly) is temporary all the same:
+        # its token is reported with it, and the end its URL states.
+        lone_ids = [c for c in ids if c.value not in paired_ids and c.value not in DOCUMENTED_IDS]
+        lone_tokens = tokens_for(self.ruleset, lone_ids, tokens, taken=(t.start for t in tokens_of.values()))
         for id_candidate, secret in pairs:
             rule = rules[id_candidate.rule]
             assert rule.pair is not None
@@ -320,10 +352,11 @@ class _Matcher:
             if temporary and not sts_rule:
                 finding = dataclasses.replace(finding, remediation=rule.temporary_remediation or TEMPORARY_REMEDIATION)
             findings.append(dataclasses.replace(finding, expires_at=expires_at) if expires_at else finding)
-        for id_candidate in ids:
+        for id_candidate in lone_ids:
             rule = rules[id_candidate.rule]
-            if id_candidate.value in paired_ids or id_candidate.value in DOCUMENTED_IDS:
+            if id_candidate.value in paired_ids:
                 continue
+            lone_token = lone_tokens.get(id_candidate.start)
             if rule.lone_severity is None:
                 reader = finder.lone_reader(id_candidate)
                 if reader is None:
@@ -332,7 +365,14 @@ class _Matcher:
             lone_severity = rule.lone_severity
             assert lone_severity is not None  # the ID's own rule's, or its lone reader's
             paired_ids.add(id_candidate.value)  # one lone finding per ID value and blob
-            findings.append(self._finding(blob, rule, Kind.KEY_ID, lone_severity, "medium", id_candidate))
+            finding = self._finding(blob, rule, Kind.KEY_ID, lone_severity, "medium", id_candidate, token=lone_token)
+            if lone_token is not None:
+                expires_at = url_end(self.data, id_candidate.start, id_candidate.end) or self._expiration(
+                    id_candidate, rule.pair.lines if rule.pair else 8
+                )
+                remediation = rule.temporary_remediation or TEMPORARY_REMEDIATION
+                finding = dataclasses.replace(finding, remediation=remediation, expires_at=expires_at)
+            findings.append(finding)
         for secret in lone_secrets:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
@@ -375,7 +415,7 @@ class _Matcher:
             key_id=id_candidate.value if id_candidate is not None else None,
             location=self.positions.location(blob, anchor.start),
             secret=secret.value if secret is not None else None,
-            security_token=token.value if token is not None else None,
+            security_token=_unquoted(token.value) if token is not None else None,
             secret_location=self.positions.location(blob, secret.start) if secret is not None else None,
             title=rule.title,
             remediation=rule.remediation,

@@ -201,6 +201,10 @@ def looks_random(value: str, min_entropy: float, min_classes: int = 2) -> bool:
 
 def alibaba_sts_token(value: str) -> bool:
     """An Alibaba STS SecurityToken is base64 of a protobuf: field 1 = version, field 2 = payload."""
+    if "%" in value:  # from a presigned URL's query
+        from urllib.parse import unquote
+
+        value = unquote(value)
     padded = value.replace("-", "+").replace("_", "/")
     padded += "=" * (-len(padded) % 4)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder
 from akscan.engine.names import agreement, names_a_secret, names_an_id
@@ -97,13 +97,13 @@ def far_pairs(
 
 
 def tokens_for(
-    ruleset: Ruleset, pairs: list[tuple[Candidate, Candidate]], tokens: dict[int, list[Candidate]]
+    ruleset: Ruleset, ids: Iterable[Candidate], tokens: dict[int, list[Candidate]], taken: Iterable[int] = ()
 ) -> dict[int, Candidate]:
-    """Each session token to the paired ID nearest to it (within the rule's ``token_bytes``), nearest
-    first: a long-lived pair a few lines further down must not take the token of the temporary ID
-    right above it."""
+    """Each session token to the ID nearest to it (within the rule's ``token_bytes``), nearest first: a
+    long-lived pair a few lines further down must not take the token of the temporary ID right above it.
+    ``taken``: the starts of tokens already given (to pairs, before lone IDs are served)."""
     edges: list[tuple[int, int, int, Candidate]] = []
-    for id_candidate, _ in pairs:
+    for id_candidate in ids:
         pair = ruleset.rules[id_candidate.rule].pair
         if pair is None or pair.token is None:
             continue
@@ -112,7 +112,7 @@ def tokens_for(
             if distance <= pair.token_bytes:
                 edges.append((distance, id_candidate.start, token.start, token))
     chosen: dict[int, Candidate] = {}
-    used: set[int] = set()
+    used: set[int] = set(taken)
     for _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:3]):
         if id_start not in chosen and token_start not in used:
             chosen[id_start] = token

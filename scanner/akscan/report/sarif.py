@@ -102,7 +102,10 @@ def _rule_descriptor(rule_id: str, report: Report, findings: list[Finding]) -> d
 
 def _message(finding: Finding, report: Report) -> str:
     secret = redact(finding.secret) if report.redact else finding.secret
-    text = f"{finding.title}: {_KIND_TEXT[finding.kind]}"
+    kind = _KIND_TEXT[finding.kind]
+    if finding.kind == Kind.KEY_ID and finding.temporary:
+        kind = "a temporary AccessKey ID with its session token, without its secret"
+    text = f"{finding.title}: {kind}"
     if finding.key_id:
         text += f", key ID {finding.key_id}"
     if secret:
