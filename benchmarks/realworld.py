@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from common import REPO, akscan_command, have
 
@@ -51,6 +52,7 @@ DEFAULT_LIST = REPO / "benchmarks" / "realworld-repos.txt"
 BETTERLEAKS_CLOUD_PREFIXES = ("alibaba-", "aws-access-token", "aws-secret-access-key", "aws-session", "gcp-hmac")
 BETTERLEAKS_GENERIC = ("generic-api-key",)
 NEAR_LINES = 3  # a lone secret this many lines from a lone key ID, same file and commit: one credential
+FRAGMENT_MIN = 20  # a value this long inside another tool's longer value is a piece of it (a token cut over lines)
 
 # Key-ID shapes, to name the provider and role of a value a generic rule reported.
 ID_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -388,6 +390,17 @@ def credentials(akscan: list[Finding], betterleaks: list[Finding]) -> list[Crede
         close = [(abs(id_line - line), key_id) for id_line, key_id in ids.get(place, ())]
         if close and min(close)[0] <= NEAR_LINES:
             join(min(close)[1], value)
+    # A piece of a token or secret the other tool reported whole (betterleaks reads a session token cut over
+    # `"…" +` lines as several values; akscan joins the lines and reports it whole, percent-decoded).
+    whole = [value for finding in akscan for value in finding.values if len(value) >= FRAGMENT_MIN]
+    for finding in betterleaks:
+        for value in finding.values:
+            if len(value) < FRAGMENT_MIN:
+                continue
+            decoded = unquote(value)
+            container = next((w for w in whole if w != value and (value in w or decoded in w)), None)
+            if container is not None:
+                join(container, value)
     groups: dict[str, Credential] = {}
     for finding in akscan:
         group = groups.setdefault(root(min(finding.values)), Credential(set()))
