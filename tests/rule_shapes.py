@@ -72,7 +72,7 @@ SHAPES: dict[str, list[Shape]] = {
     "gcp-hmac-key": [draw(UPPER_DIGITS, 55, "GOOG1E"), draw(UPPER_DIGITS, 16, "GOOG"), draw(UPPER_DIGITS, 20, "GOOG")],
     "gcp-hmac-secret": [draw(BASE64, 40)],
     "ucloud-public-key": [draw(ALNUM, 32), draw(BASE64, 54, suffix="==")],
-    "ucloud-private-key": [draw(ALNUM, 40), draw(BASE64, 40)],
+    "ucloud-private-key": [draw(ALNUM, 40), draw(BASE64, 40), draw(ALNUM, 66)],
     "ucloud-context-public-key": [
         draw(BASE64, 54, suffix="=="),
         lambda rng: (
@@ -81,7 +81,7 @@ SHAPES: dict[str, list[Shape]] = {
             + draw(string.digits, 22)(rng)
         ),
     ],
-    "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40)],
+    "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40), draw(ALNUM, 66)],
 }
 
 
