@@ -217,3 +217,15 @@ def test_blob_offsets_do_not_move_the_url(ruleset: Ruleset, keys: FakeKeys) -> N
     ).encode()
     (finding,) = detect(Blob(b"# notes\n" + line, Origin("big.log"), offset_base=10_000_000, line_base=5000), ruleset)
     assert finding.expires_at == "2023-01-28T16:52:01Z" and finding.security_token == token
+
+
+def test_the_audit_report_does_not_ask_to_disable_a_presigned_urls_key(ruleset: Ruleset) -> None:
+    """Baidu's AK in a presigned URL with its token: temporary (no prefix says so), nothing to disable."""
+    from akscan.report.audit import credentials
+
+    key_id, token = _hex(13), quote(_baidu_token(14), safe="")
+    text = f"src = 'https://b.bj.bcebos.com/k?x-bce-security-token={token}&authorization=bce-auth-v1/{key_id}/2025-09-24T06:18:57Z/300/host/s'\n"
+    (finding,) = scan_text(text, ruleset)
+    (credential,) = credentials([finding])
+    first = credential.steps()[0]
+    assert "cannot be disabled" in first and "Disable" not in first

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from akscan.model import AccessMap, Finding, Kind, Severity, redact
+from akscan.model import AccessMap, Finding, Severity, redact
 from akscan.report import Report, safe
 from akscan.report.text import ROTATE
 
@@ -121,7 +121,7 @@ class Credential:
     def steps(self) -> list[str]:
         """What to do, in order: take the key out of service first, then clean up."""
         lead = self.lead
-        temporary = lead.kind == Kind.STS or self.key_id.startswith(("STS.", "ASIA"))
+        temporary = lead.temporary or self.key_id.startswith(("STS.", "ASIA"))
         if temporary:
             first = (
                 "These are STS temporary credentials: they expire on their own and cannot be disabled. Until "
