@@ -29,6 +29,7 @@ ENGINE_MODULES = (
     "engine/candidates.py",
     "engine/pairs.py",
     "engine/positions.py",
+    "engine/presigned.py",
     "engine/pairing.py",
     "engine/gate.py",
     "engine/filters.py",
