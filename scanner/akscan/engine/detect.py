@@ -328,11 +328,11 @@ class _Matcher:
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
         paired_secrets = {s.value for _, s in pairs}
-        tokens_of = tokens_for(self.ruleset, [id_candidate for id_candidate, _ in pairs], tokens)
         # An ID with its session token and no secret (a presigned URL, mostly) is temporary all the same:
         # its token is reported with it, and the end its URL states.
         lone_ids = [c for c in ids if c.value not in paired_ids and c.value not in DOCUMENTED_IDS]
-        lone_tokens = tokens_for(self.ruleset, lone_ids, tokens, taken=(t.start for t in tokens_of.values()))
+        paired = [id_candidate for id_candidate, _ in pairs]
+        tokens_of = tokens_for(self.ruleset, self.positions, paired + lone_ids, tokens)
         for id_candidate, secret in pairs:
             rule = rules[id_candidate.rule]
             assert rule.pair is not None
@@ -356,7 +356,7 @@ class _Matcher:
             rule = rules[id_candidate.rule]
             if id_candidate.value in paired_ids:
                 continue
-            lone_token = lone_tokens.get(id_candidate.start)
+            lone_token = tokens_of.get(id_candidate.start)
             if rule.lone_severity is None:
                 reader = finder.lone_reader(id_candidate)
                 if reader is None:

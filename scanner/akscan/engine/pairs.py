@@ -97,12 +97,13 @@ def far_pairs(
 
 
 def tokens_for(
-    ruleset: Ruleset, ids: Iterable[Candidate], tokens: dict[int, list[Candidate]], taken: Iterable[int] = ()
+    ruleset: Ruleset, positions: Positions, ids: Iterable[Candidate], tokens: dict[int, list[Candidate]]
 ) -> dict[int, Candidate]:
-    """Each session token to the ID nearest to it (within the rule's ``token_bytes``), nearest first: a
-    long-lived pair a few lines further down must not take the token of the temporary ID right above it.
-    ``taken``: the starts of tokens already given (to pairs, before lone IDs are served)."""
-    edges: list[tuple[int, int, int, Candidate]] = []
+    """Each session token to the ID nearest to it (within the rule's ``token_bytes``), on its own line
+    first, then nearest first: a long-lived pair a few lines further down must not take the token of the
+    temporary ID right above it, nor a pair above a presigned URL the token of the URL's own ID. Paired
+    and lone IDs compete alike."""
+    edges: list[tuple[bool, int, int, int, Candidate]] = []
     for id_candidate in ids:
         pair = ruleset.rules[id_candidate.rule].pair
         if pair is None or pair.token is None:
@@ -110,10 +111,11 @@ def tokens_for(
         for token in tokens.get(ruleset.by_id[pair.token], []):
             distance = abs(token.start - id_candidate.start)
             if distance <= pair.token_bytes:
-                edges.append((distance, id_candidate.start, token.start, token))
+                apart = not positions.same_line(id_candidate, token)
+                edges.append((apart, distance, id_candidate.start, token.start, token))
     chosen: dict[int, Candidate] = {}
-    used: set[int] = set(taken)
-    for _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:3]):
+    used: set[int] = set()
+    for _, _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:4]):
         if id_start not in chosen and token_start not in used:
             chosen[id_start] = token
             used.add(token_start)
