@@ -229,3 +229,21 @@ def test_the_audit_report_does_not_ask_to_disable_a_presigned_urls_key(ruleset: 
     (credential,) = credentials([finding])
     first = credential.steps()[0]
     assert "cannot be disabled" in first and "Disable" not in first
+
+
+def test_a_presigned_urls_token_is_its_own_ids_not_the_pair_above(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A permanent pair, then a COS URL with a temporary ID and its token on one line (a speech demo that
+    also uploads): the token is nearer the pair's ID than the URL's own ID is to it, but on the URL's line."""
+    rng = random.Random(15)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    temporary = "AKID" + "".join(rng.choice(alphabet + "_-") for _ in range(64))
+    token = "".join(rng.choice(alphabet + "_-") for _ in range(235))
+    text = (
+        f'SecretId = "{key_id}"\nSecretKey = "{secret}"\n'
+        f"url = 'https://b-125.cos.ap-guangzhou.myqcloud.com/a.wav?x-cos-security-token={token}"
+        f"&q-sign-algorithm=sha1&q-ak={temporary}&q-sign-time=1684998880;1685002480&q-signature={_hex(16, 40)}'\n"
+    )
+    by_id = {f.key_id: f for f in scan_text(text, ruleset)}
+    assert by_id[key_id].kind == Kind.PAIR and by_id[key_id].security_token is None
+    assert by_id[temporary].security_token == token and by_id[temporary].expires_at == "2023-05-25T08:14:40Z"
