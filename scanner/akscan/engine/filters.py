@@ -88,12 +88,11 @@ KNOWN_EXAMPLES = frozenset(
         # Kingsoft Cloud's signature demo (IAM CreateUser, 2021-08-12T02:47:36Z), copied into signers' tests.
         "AKLTXQVF0pOmS6aahIrD5r0B3Q",
         "OMovU5PTLh6y9E9Ioe3K411jt99VqyQSBXgAcDYlo49R3lvUIzb6e/efZCFDmtFlzw==",
-        # Tencent Cloud's: COS's request-signature worked example (KeyTime 1417773892;1417800292), the
-        # TCCLI README's configure transcript, and the sample SecretId of COS/STS request examples that the
-        # official SDK demos copy.
+        # Tencent Cloud's: COS's request-signature worked example (KeyTime 1417773892;1417800292) and the
+        # TCCLI README's configure transcript. (Not the SecretId COS's docs and demos copy from the STS SDK's
+        # 2019 demo: a staff key committed with an internal proxy, a real leak.)
         "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
         "AKIDwLw1234MMfPRle2g9nR2OTI787aBCDP",
-        "AKIDPiqmW3qcgXVSKN8jngPzRhvxzYyDL5qP",
     }
 )
 # A documented example with a character or two changed by hand (GOOGTS8C8FUP3AIRVJTE for "production") is
