@@ -365,3 +365,30 @@ def test_a_chunk_that_begins_mid_line_has_no_line_start() -> None:
     data = text.encode()
     assert [f.rule_id for f in detect(Blob(data, Origin("big.txt")), RULESET)] == ["baidu-hex-pair"]
     assert detect(Blob(data, Origin("big.txt"), column_base=2), RULESET) == []
+
+
+def _greedy_cover(words: list[str]) -> tuple[bytes, ...]:
+    """The greedy set cover as first written (every remaining word's substrings recounted each round): the
+    specification the faster bucketed version must match exactly, so the gate's words do not change."""
+    remaining = {w.lower() for w in words}
+    chosen: list[str] = []
+    while remaining:
+        counts: dict[str, int] = {}
+        for word in remaining:
+            size = min(5, len(word))
+            for sub in {word[i : i + n] for n in range(size, len(word) + 1) for i in range(len(word) - n + 1)}:
+                counts[sub] = counts.get(sub, 0) + 1
+        best = max(counts, key=lambda s: (counts[s], len(s), s))
+        chosen.append(best)
+        remaining = {w for w in remaining if best not in w}
+    return tuple(sorted(w.encode("latin-1") for w in chosen))
+
+
+def test_cover_words_is_the_greedy_cover() -> None:
+    rng = random.Random(5)
+    for _ in range(500):
+        words = ["".join(rng.choice("abcd._") for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(0, 25))]
+        assert cover_words(words) == _greedy_cover(words), words
+    ruleset = load_ruleset()
+    everything = [a for r in ruleset.rules if not r.anchors_case_sensitive for a in r.anchors]
+    assert cover_words(everything) == _greedy_cover(everything)
