@@ -88,8 +88,9 @@ def matches(credential: dict[str, Any], finding: Finding) -> bool:
 
 
 def _same_token(reported: str | None, written: str) -> bool:
-    """A token as the file writes it (percent-encoded in a URL's query) and as akscan reports it (as sent)."""
-    return reported is not None and unquote(reported) == unquote(written)
+    """A token as the file writes it (percent-encoded in a URL's query, hard-wrapped by a renderer) and as
+    akscan reports it (as sent)."""
+    return reported is not None and unquote("".join(reported.split())) == unquote("".join(written.split()))
 
 
 def wrong_pairs(credentials: tuple[dict[str, Any], ...], findings: list[Finding]) -> list[Finding]:

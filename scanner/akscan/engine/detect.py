@@ -19,7 +19,7 @@ from akscan.engine.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.engine.decode.concat import run_end
 from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.engine.decode.escapes import unescape
-from akscan.engine.filters import DOCUMENTED_IDS, character_classes
+from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
@@ -279,16 +279,6 @@ class _Places:
         return any(lo <= line <= hi for f, line, _ in self.by_key.get(finding.fingerprint, ()))
 
 
-def _unquoted(token: str) -> str:
-    """A token as it is sent: one read from a URL's query (``%2B``, ``%3D``) percent-decoded (no token's
-    alphabet holds ``%`` of its own)."""
-    if "%" not in token:
-        return token
-    from urllib.parse import unquote
-
-    return unquote(token)
-
-
 def _iso(stamp: str) -> str:
     """An expiry as ISO 8601: seconds since the epoch (``1735531292``) become ``2024-12-30T04:01:32Z``."""
     if stamp.isdigit():
@@ -415,7 +405,7 @@ class _Matcher:
             key_id=id_candidate.value if id_candidate is not None else None,
             location=self.positions.location(blob, anchor.start),
             secret=secret.value if secret is not None else None,
-            security_token=_unquoted(token.value) if token is not None else None,
+            security_token=token_as_sent(token.value) if token is not None else None,
             secret_location=self.positions.location(blob, secret.start) if secret is not None else None,
             title=rule.title,
             remediation=rule.remediation,

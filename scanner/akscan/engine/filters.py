@@ -204,12 +204,23 @@ def looks_random(value: str, min_entropy: float, min_classes: int = 2) -> bool:
     return shannon_entropy(value) >= min_entropy
 
 
-def alibaba_sts_token(value: str) -> bool:
-    """An Alibaba STS SecurityToken is base64 of a protobuf: field 1 = version, field 2 = payload."""
-    if "%" in value:  # from a presigned URL's query
+def token_as_sent(token: str) -> str:
+    """A session token as it is sent: joined where a renderer hard-wrapped it inside its quotes (a docs
+    page's ``aws sts get-session-token`` answer: a newline and indentation inside the string), and
+    percent-decoded where it was read from a URL's query (``%2B``, ``%3D``: no token's alphabet holds ``%``
+    of its own)."""
+    if "\n" in token:
+        token = "".join(token.split())
+    if "%" in token:
         from urllib.parse import unquote
 
-        value = unquote(value)
+        token = unquote(token)
+    return token
+
+
+def alibaba_sts_token(value: str) -> bool:
+    """An Alibaba STS SecurityToken is base64 of a protobuf: field 1 = version, field 2 = payload."""
+    value = token_as_sent(value)  # from a presigned URL's query
     padded = value.replace("-", "+").replace("_", "/")
     padded += "=" * (-len(padded) % 4)
     try:

@@ -1,0 +1,55 @@
+"""A session token a renderer hard-wrapped inside its quotes is read whole and reported joined; an
+indented line after a token that is not its continuation (the next key of a YAML or INI block) is not."""
+
+from __future__ import annotations
+
+import base64
+import random
+
+import pytest
+
+from akscan.engine.rules import Ruleset
+from akscan.model import Kind
+from tests.conftest import scan_text
+from tests.keys import FakeKeys
+
+
+def _token(seed: int) -> str:
+    rng = random.Random(seed)
+    return base64.b64encode(b"!\n\torigin_ec" + bytes(rng.getrandbits(8) for _ in range(300))).decode()
+
+
+def _wrapped(token: str, width: int, indent: str = "        ") -> str:
+    return ("\n" + indent).join(token[i : i + width] for i in range(0, len(token), width))
+
+
+@pytest.mark.parametrize("width", [60, 76, 100])
+def test_a_hard_wrapped_token_is_joined(ruleset: Ruleset, keys: FakeKeys, width: int) -> None:
+    key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(width)
+    text = (
+        '{\n    "Credentials": {\n'
+        f'        "AccessKeyId": "{key_id}",\n        "SecretAccessKey": "{secret}",\n'
+        f'        "SessionToken": "{_wrapped(token, width)}",\n'
+        '        "Expiration": "2024-05-08T07:55:55+00:00"\n    }\n}\n'
+    )
+    (finding,) = scan_text(text, ruleset)
+    assert finding.kind == Kind.STS and finding.security_token == token
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "    region = us-east-1\n",  # an INI profile's next key
+        "    output: json\n",  # a YAML block's next key
+        "    - name: deploy\n",  # a YAML list
+        "    localhost\n",  # 9 letters alone on a line: a continuation as far as the shape goes, but unquoted
+    ],
+)
+def test_an_unquoted_token_takes_no_next_line(ruleset: Ruleset, keys: FakeKeys, after: str) -> None:
+    key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(7)
+    text = (
+        f"[profile x]\n    aws_access_key_id = {key_id}\n    aws_secret_access_key = {secret}\n"
+        f"    aws_session_token = {token}\n{after}"
+    )
+    (finding,) = scan_text(text, ruleset)
+    assert finding.security_token == token
