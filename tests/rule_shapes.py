@@ -61,6 +61,7 @@ SHAPES: dict[str, list[Shape]] = {
     "volcengine-secret-key": [draw(BASE64, 58, suffix="=="), draw(BASE64, 64)],
     "kingsoft-access-key": [draw(URLSAFE, 22, "AKLT")],
     "kingsoft-ks3-access-key": [draw(BASE64, 20)],
+    "kingsoft-ks3-named-pair": [draw(BASE64, 20)],
     "kingsoft-secret-key": [draw(BASE64, 65, "O", "=="), draw(BASE64, 40)],
     "jdcloud-access-key": [draw(UPPER_HEX, 28, "JDC_")],
     "jdcloud-secret-key": [draw(UPPER_HEX, 32)],
