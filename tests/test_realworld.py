@@ -90,7 +90,11 @@ def matches(credential: dict[str, Any], finding: Finding) -> bool:
 def _same_token(reported: str | None, written: str) -> bool:
     """A token as the file writes it (percent-encoded in a URL's query, hard-wrapped by a renderer) and as
     akscan reports it (as sent)."""
-    return reported is not None and unquote("".join(reported.split())) == unquote("".join(written.split()))
+
+    def as_sent(token: str) -> str:
+        return unquote("".join(token.split()).replace("\\/", "/"))  # JSON's \/ too
+
+    return reported is not None and as_sent(reported) == as_sent(written)
 
 
 def wrong_pairs(credentials: tuple[dict[str, Any], ...], findings: list[Finding]) -> list[Finding]:
