@@ -32,6 +32,7 @@ PLACEHOLDER_WORDS = (
     "foobar",
     "abcdefg",
     "qwerty",
+    "deadbeef",  # the hex fill of test vectors (AKIADEADBEEFDEADBEEF in secret scanners' own rule files)
     "0000",
     "1111",
 )
