@@ -212,3 +212,12 @@ def test_a_path_allowlist_never_hides_a_key_that_is_also_elsewhere(tmp_path: Pat
     only_tests.commit("fixture", tests__fixture_env=env)
     quiet = run_akscan("git", str(only_tests.path), "--config", str(config), "--format", "json", "--no-cache")
     assert quiet.code == 0 and json.loads(quiet.out)["summary"]["suppressed"]["rule-allowlist"] == 1
+
+
+def test_the_built_in_rules_load_as_custom_rules() -> None:
+    """A copy of the bundled rules folder given as a custom rules folder passes every check a user's rules
+    go through (pattern cost, one capturing group, names), so built-ins may be copied and edited."""
+    from akscan.engine.rules import builtin_rules_dir, load_ruleset
+
+    copied = load_ruleset(include_builtin=False, extra_dirs=(builtin_rules_dir(),))
+    assert len(copied.rules) == len(load_ruleset().rules)

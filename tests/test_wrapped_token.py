@@ -23,8 +23,9 @@ def _wrapped(token: str, width: int, indent: str = "        ") -> str:
     return ("\n" + indent).join(token[i : i + width] for i in range(0, len(token), width))
 
 
-@pytest.mark.parametrize("width", [60, 76, 100])
-def test_a_hard_wrapped_token_is_joined(ruleset: Ruleset, keys: FakeKeys, width: int) -> None:
+@pytest.mark.parametrize(("width", "joined"), [(60, True), (76, True), (119, True), (120, True), (121, False)])
+def test_a_hard_wrapped_token_is_joined(ruleset: Ruleset, keys: FakeKeys, width: int, joined: bool) -> None:
+    """Renderers wrap at 60-100 characters; lines of up to 120 are joined, longer ones are no wrap."""
     key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(width)
     text = (
         '{\n    "Credentials": {\n'
@@ -33,7 +34,7 @@ def test_a_hard_wrapped_token_is_joined(ruleset: Ruleset, keys: FakeKeys, width:
         '        "Expiration": "2024-05-08T07:55:55+00:00"\n    }\n}\n'
     )
     (finding,) = scan_text(text, ruleset)
-    assert finding.kind == Kind.STS and finding.security_token == token
+    assert finding.kind == Kind.STS and (finding.security_token == token) is joined
 
 
 @pytest.mark.parametrize(
