@@ -104,6 +104,9 @@ def test_each_cloud_writes_its_url_end(url: str, end: str) -> None:
         # Another URL's end, past a space or a quote, is not this one's.
         "https://b/k?ID&Signature=s https://c/k?Expires=1608781380",
         "'https://c/k?Expires=1608781380' 'https://b/k?ID'",
+        # Past the calendar's end: no end, and no crash (datetime's year 9999 plus 31 years).
+        "https://b/k?X-Amz-Date=99991231T235959Z&X-Amz-Expires=999999999&ID",
+        "https://b/k?authorization=bce-auth-v1/ID/9999-12-31T23:59:59Z/999999999/host/sig",
         # Not the parameter: a longer name that ends in it, a cache header's date.
         "https://b/k?ID&MaxExpires=1608781380",
         "https://b/k?ID Expires: Thu, 01 Dec 1994 16:00:00 GMT",
@@ -247,3 +250,14 @@ def test_a_presigned_urls_token_is_its_own_ids_not_the_pair_above(ruleset: Rules
     by_id = {f.key_id: f for f in scan_text(text, ruleset)}
     assert by_id[key_id].kind == Kind.PAIR and by_id[key_id].security_token is None
     assert by_id[temporary].security_token == token and by_id[temporary].expires_at == "2023-05-25T08:14:40Z"
+
+
+def test_a_url_signed_past_the_calendars_end_is_reported_without_an_end(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Hostile content must not crash the scan: the finding is kept, its end left unknown."""
+    key_id, token = keys.aws_id("ASIA"), _aws_token(17)
+    text = (
+        f"https://b.s3.amazonaws.com/k?X-Amz-Date=99991231T235959Z&X-Amz-Expires=999999999&X-Amz-Credential={key_id}"
+        f"%2F20230128%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token={quote(token, safe='')}\n"
+    )
+    (finding,) = scan_text(text, ruleset)
+    assert finding.security_token == token and finding.expires_at is None

@@ -50,12 +50,12 @@ def _read(url: bytes) -> str | None:
         signed_for = _SIGNED_FOR.get().search(url)
         if signed_for is not None and signed_for.group(1).lower() == signed_at.group(1).lower():
             moment = _parse(signed_at.group(2).decode("ascii"), "%Y%m%dT%H%M%SZ")
-            return _iso(moment + dt.timedelta(seconds=int(signed_for.group(2)))) if moment else None
+            return _later(moment, int(signed_for.group(2)))
     bce = _BCE_AUTH.get().search(url)
     if bce is not None:
         day_hour, minute, second, seconds = (group.decode("ascii") for group in bce.groups())
         moment = _parse(f"{day_hour}:{minute}:{second}", "%Y-%m-%dT%H:%M:%S")
-        return _iso(moment + dt.timedelta(seconds=int(seconds))) if moment else None
+        return _later(moment, int(seconds))
     for pattern in (_COS_TIME, _EPOCH):
         found = pattern.get().search(url)
         if found is not None:
@@ -67,6 +67,16 @@ def _parse(stamp: str, layout: str) -> dt.datetime | None:
     try:
         return dt.datetime.strptime(stamp, layout).replace(tzinfo=dt.timezone.utc)
     except ValueError:  # a date the text made up (month 13): no end rather than a wrong one
+        return None
+
+
+def _later(moment: dt.datetime | None, seconds: int) -> str | None:
+    """``moment`` plus ``seconds``; None past the calendar's end (a URL signed in 9999 for 31 years)."""
+    if moment is None:
+        return None
+    try:
+        return _iso(moment + dt.timedelta(seconds=seconds))
+    except OverflowError:
         return None
 
 
