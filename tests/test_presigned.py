@@ -121,18 +121,42 @@ def test_no_end_unless_the_url_states_one(url: str) -> None:
 
 @pytest.mark.parametrize(("distance", "read"), [(REACH - 1, True), (REACH, True), (REACH + 1, False)])
 def test_the_url_is_read_up_to_reach_bytes_either_side(distance: int, read: bool) -> None:
-    key_id = _hex(3)
-    head = b"Expires=1608781380&x="
-    for before in (True, False):
-        if before:  # "Expires" starts `distance` bytes before the ID
-            data = head + b"a" * (distance - len(head)) + key_id.encode()
-            start = distance
-        else:  # the end of "Expires=…" is `distance` bytes after the ID's end
-            tail = head[:-3]  # "Expires=1608781380"
-            data = key_id.encode() + b"&" + b"a" * (distance - len(tail) - 2) + b"&" + tail
-            start = 0
-        found = url_end(data, start, start + len(key_id))
-        assert (found == "2020-12-24T03:43:00Z") is read, (before, distance)
+    key_id = _hex(3).encode()
+    # Before: the URL's "://" `distance` bytes before the ID (its parameters between them).
+    head = b"https://h/o?Expires=1608781380&x="
+    data = head + b"a" * (distance + 5 - len(head)) + key_id
+    start = distance + 5  # "://" is at offset 5
+    assert (url_end(data, start, start + len(key_id)) == "2020-12-24T03:43:00Z") is read
+    # After: the end of "Expires=…" `distance` bytes after the ID's end.
+    tail = b"Expires=1608781380"
+    data = b"https://h/o?" + key_id + b"&" + b"a" * (distance - len(tail) - 2) + b"&" + tail
+    start = len(b"https://h/o?")
+    assert (url_end(data, start, start + len(key_id)) == "2020-12-24T03:43:00Z") is read
+
+
+def test_urls_joined_on_one_line_are_each_their_own() -> None:
+    """Two presigned URLs joined by a comma: the ID's end is its own URL's, not the first one's (a live link
+    must not be marked expired by an old one beside it)."""
+    key_id = _hex(18)
+    old = "https://a.s3.amazonaws.com/x?X-Amz-Date=20200101T000000Z&X-Amz-Expires=1&X-Amz-Credential=OTHER"
+    live = f"https://b.s3.amazonaws.com/y?X-Amz-Credential={key_id}&X-Amz-Date=20261206T120000Z&X-Amz-Expires=604800"
+    for data in ((old + "," + live).encode(), (live + "," + old).encode(), (old + "&" + live).encode()):
+        start = data.index(key_id.encode())
+        assert url_end(data, start, start + len(key_id)) == "2026-12-13T12:00:00Z"
+
+
+def test_an_id_in_no_url_has_no_url_end() -> None:
+    key_id = _hex(19)
+    data = f"X-Amz-Date=20230128T165101Z&X-Amz-Expires=300&id={key_id}".encode()
+    start = data.index(key_id.encode())
+    assert url_end(data, start, start + len(key_id)) is None
+
+
+def test_year_one_is_written_with_four_digits() -> None:
+    key_id = _hex(20)
+    data = f"https://b/k?X-Amz-Date=00010101T000000Z&X-Amz-Expires=5&{key_id}".encode()
+    start = data.index(key_id.encode())
+    assert url_end(data, start, start + len(key_id)) == "0001-01-01T00:00:05Z"
 
 
 def test_a_presigned_url_reports_the_id_with_its_token_and_end(ruleset: Ruleset, keys: FakeKeys) -> None:

@@ -31,6 +31,7 @@ from akscan.model import Blob, Finding, Kind, Severity
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
 # are usually separate values on neighbouring lines).
 DECODE_LINES = 8
+EXPIRY_REACH = 4000  # bytes either side of a temporary ID where its Expiration is read
 ESCAPE_REACH = 64  # an escape or a join this near an anchor that read no key is worth decoding its lines for
 # ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
 # Or as seconds since the epoch, as Tencent's STS answers write it: ``"ExpiredTime": 1735531292``.
@@ -95,19 +96,29 @@ def detect(
             for f in found
             if f.kind == Kind.KEY_ID
             and f.security_token is None
-            and _wants_token(ruleset, f.rule_id)
             and _escaped_near(data, f.location.offset - blob.offset_base)
+            and _token_word_near(ruleset, f.rule_id, data, lowered, f.location.offset - blob.offset_base)
         ]
         if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
 
 
-def _wants_token(ruleset: Ruleset, rule_id: str) -> bool:
-    """Whether the rule's IDs go with a session token and are read by context (their anchors are words
-    around the value, not in it: the decoding above misses them)."""
+def _token_word_near(ruleset: Ruleset, rule_id: str, data: bytes, lowered: bytes, position: int) -> bool:
+    """Whether the rule's IDs go with a session token, are read by context (their anchors are words around
+    the value, not in it: the decoding above misses them), and a word of that token's rule is within the
+    token's reach of the ID (``x-bce-security-token``): decoding every such ID's lines beside an escape
+    would scan a file of them twice."""
     rule = ruleset.rules[ruleset.by_id[rule_id]]
-    return rule.pair is not None and rule.pair.token is not None and not rule.anchors_in_value
+    if rule.pair is None or rule.pair.token is None or rule.anchors_in_value:
+        return False
+    token_rule = ruleset.rules[ruleset.by_id[rule.pair.token]]
+    haystack = data if token_rule.anchors_case_sensitive else lowered
+    lo, hi = max(0, position - rule.pair.token_bytes), position + rule.pair.token_bytes
+    return any(
+        haystack.find((word if token_rule.anchors_case_sensitive else word.lower()).encode("latin-1"), lo, hi) >= 0
+        for word in token_rule.anchors
+    )
 
 
 def _escaped_near(data: bytes, position: int) -> bool:
@@ -376,6 +387,9 @@ class _Matcher:
         """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,
         a log line), nearest to the key ID within the pairing window."""
         lo, hi = line_window(self.data, id_candidate.start, id_candidate.end, lines)
+        # Lines, but no farther than EXPIRY_REACH bytes: on one long line (a minified bundle, a hostile file of
+        # thousands of IDs) every ID would read the whole line again.
+        lo, hi = max(lo, id_candidate.start - EXPIRY_REACH), min(hi, id_candidate.end + EXPIRY_REACH)
         best: tuple[int, str] | None = None
         for match in _EXPIRATION.get().finditer(self.data, lo, hi):
             distance = abs(match.start() - id_candidate.start)

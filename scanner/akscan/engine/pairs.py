@@ -96,6 +96,9 @@ def far_pairs(
     return found
 
 
+TOKENS_PER_SIDE = 4  # the nearest session tokens before and after an ID that may be its own
+
+
 def tokens_for(
     ruleset: Ruleset, positions: Positions, ids: Iterable[Candidate], tokens: dict[int, list[Candidate]]
 ) -> dict[int, Candidate]:
@@ -104,15 +107,23 @@ def tokens_for(
     temporary ID right above it, nor a pair above a presigned URL the token of the URL's own ID. Paired
     and lone IDs compete alike."""
     edges: list[tuple[bool, int, int, int, Candidate]] = []
+    by_start = {index: sorted(found, key=lambda token: token.start) for index, found in tokens.items()}
+    starts = {index: [token.start for token in found] for index, found in by_start.items()}
     for id_candidate in ids:
         pair = ruleset.rules[id_candidate.rule].pair
         if pair is None or pair.token is None:
             continue
-        for token in tokens.get(ruleset.by_id[pair.token], []):
+        index = ruleset.by_id[pair.token]
+        found, at = by_start.get(index, []), starts.get(index, [])
+        # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs and
+        # tokens is not squared, and a farther token goes to an ID nearer to it first anyway.
+        middle = bisect.bisect_left(at, id_candidate.start)
+        lo = max(bisect.bisect_left(at, id_candidate.start - pair.token_bytes), middle - TOKENS_PER_SIDE)
+        hi = min(bisect.bisect_right(at, id_candidate.start + pair.token_bytes), middle + TOKENS_PER_SIDE)
+        for token in found[lo:hi]:
             distance = abs(token.start - id_candidate.start)
-            if distance <= pair.token_bytes:
-                apart = not positions.same_line(id_candidate, token)
-                edges.append((apart, distance, id_candidate.start, token.start, token))
+            apart = not positions.same_line(id_candidate, token)
+            edges.append((apart, distance, id_candidate.start, token.start, token))
     chosen: dict[int, Candidate] = {}
     used: set[int] = set()
     for _, _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:4]):
