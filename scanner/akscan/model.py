@@ -122,6 +122,10 @@ class Verification:
     access: AccessMap | None = None
 
 
+# Key IDs that are temporary by their prefix whatever is found with them.
+TEMPORARY_ID_PREFIXES = ("STS.", "ASIA")
+
+
 @dataclass(frozen=True)
 class Finding:
     rule_id: str
@@ -151,9 +155,14 @@ class Finding:
 
     @property
     def temporary(self) -> bool:
-        """Temporary credentials: an STS pair, or a key ID found with its session token and no secret (a
-        presigned URL, mostly). They cannot be disabled: they expire."""
-        return self.kind == Kind.STS or self.security_token is not None
+        """Temporary credentials: an STS pair, a key ID found with its session token and no secret (a
+        presigned URL, mostly), or an ID temporary by its prefix alone (Alibaba's STS., AWS's ASIA). They
+        cannot be disabled: they expire."""
+        return (
+            self.kind == Kind.STS
+            or self.security_token is not None
+            or (self.key_id or "").startswith(TEMPORARY_ID_PREFIXES)
+        )
 
     def lines(self) -> tuple[int, ...]:
         found = [self.location.line]

@@ -221,7 +221,6 @@ def token_as_sent(token: str) -> str:
 
 def alibaba_sts_token(value: str) -> bool:
     """An Alibaba STS SecurityToken is base64 of a protobuf: field 1 = version, field 2 = payload."""
-    value = token_as_sent(value)  # from a presigned URL's query
     padded = value.replace("-", "+").replace("_", "/")
     padded += "=" * (-len(padded) % 4)
     try:

@@ -121,8 +121,7 @@ class Credential:
     def steps(self) -> list[str]:
         """What to do, in order: take the key out of service first, then clean up."""
         lead = self.lead
-        temporary = lead.temporary or self.key_id.startswith(("STS.", "ASIA"))
-        if temporary:
+        if lead.temporary:
             first = (
                 "These are STS temporary credentials: they expire on their own and cannot be disabled. Until "
                 "they expire, restrict or delete the role that issued them, and find what leaked them."

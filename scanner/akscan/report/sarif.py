@@ -103,7 +103,7 @@ def _rule_descriptor(rule_id: str, report: Report, findings: list[Finding]) -> d
 def _message(finding: Finding, report: Report) -> str:
     secret = redact(finding.secret) if report.redact else finding.secret
     kind = _KIND_TEXT[finding.kind]
-    if finding.kind == Kind.KEY_ID and finding.temporary:
+    if finding.kind == Kind.KEY_ID and finding.security_token is not None:
         kind = "a temporary AccessKey ID with its session token, without its secret"
     text = f"{finding.title}: {kind}"
     if finding.key_id:

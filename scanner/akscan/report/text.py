@@ -40,7 +40,7 @@ _KIND_LABEL = {
 
 
 def _kind_label(finding: Finding) -> str:
-    if finding.kind == Kind.KEY_ID and finding.temporary:  # a presigned URL's ID and token
+    if finding.kind == Kind.KEY_ID and finding.security_token is not None:  # a presigned URL's ID and token
         return "temporary key ID and token"
     return _KIND_LABEL[finding.kind]
 
@@ -66,9 +66,7 @@ def _line(finding: Finding, report: Report, colour: bool) -> list[str]:
         f"  {finding.location.line}:{finding.location.column}",
         severity,
         safe(finding.title),  # a custom rule's title is config: it must not paint the terminal either
-        "(temporary key ID and token)"
-        if finding.kind == Kind.KEY_ID and finding.temporary
-        else f"({_KIND_LABEL[finding.kind]})",
+        f"({_kind_label(finding)})",
     ]
     lines = [" ".join(parts)]
     detail = []
@@ -218,7 +216,7 @@ def what_to_do(findings: list[Finding], invocation: str = "akscan") -> str:
     keys: dict[str, list[str]] = {}
     temporary = False
     for finding in findings:
-        if finding.temporary or (finding.key_id or "").startswith(("STS.", "ASIA")):
+        if finding.temporary:
             temporary = True  # temporary credentials cannot be disabled: they expire
         elif finding.provider in ROTATE and finding.key_id:
             named = keys.setdefault(finding.provider, [])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from akscan.errors import ConfigError, UsageError
+from akscan.model import TEMPORARY_ID_PREFIXES
 from akscan.verify.outcome import Credential
 from akscan.verify.transport import Transport, TransportError
 
@@ -103,7 +104,7 @@ def targets_from_report(path: str) -> list[Target]:
 
 def temporary(key_id: str) -> bool:
     """An STS key, whatever its identity says (an AWS session key of GetSessionToken names its IAM user)."""
-    return key_id.startswith(("STS.", "ASIA"))
+    return key_id.startswith(TEMPORARY_ID_PREFIXES)
 
 
 def operator_credential(provider: str, profile: str | None = None) -> Credential:
