@@ -32,6 +32,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-sts-credentials": [draw(ALNUM, 23, "STS.NT"), draw(ALNUM, 20, "STS.")],
     "alibaba-sts-secret": [draw(ALNUM, 44), draw(ALNUM, 40)],
     "alibaba-legacy-access-key": [draw(ALNUM, 16), draw(LOWER_DIGITS, 24)],
+    "alibaba-legacy-named-pair": [draw(ALNUM, 16)],
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
     "aws-secret-access-key": [draw(BASE64, 40)],
