@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from akscan.engine.pipeline import scan_blob
+from akscan.engine.positions import Positions
 from akscan.engine.rules import Ruleset
 from akscan.model import Blob, Finding, Kind, Origin, ScanStats
 from tests.conftest import scan_text
@@ -147,6 +148,41 @@ def test_a_commented_out_pair_beside_a_live_one_is_not_crossed(ruleset: Ruleset,
     )
     pairs = {(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.secret}
     assert pairs == {(old_id, old_secret), (new_id, new_secret)}
+
+
+@pytest.mark.parametrize("comment", ["//", "  #"])
+def test_a_pair_in_trailing_comments_is_not_crossed_with_the_live_values(
+    ruleset: Ruleset, keys: FakeKeys, comment: str
+) -> None:
+    """A component's fields hold one pair and the comments after them another (a GCS HMAC pair kept
+    beside a local MinIO one): the ID in a trailing comment takes the secret in the next trailing comment,
+    not the nearer live value (it had been paired with the wrong secret)."""
+    gcs_id = "GOOG1E" + keys._text(55, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    live_secret, gcs_secret = keys.aws_secret(), keys.aws_secret()
+    text = (
+        "    endpoint = 'http://127.0.0.1:9000'; // https://storage.googleapis.com\n"
+        f"    accessKey = 'minio-local-user'; {comment} {gcs_id}\n"
+        f"    secretKey = '{live_secret}'; {comment} {gcs_secret}\n"
+    )
+    assert ("pair", gcs_id, gcs_secret) in _pairs(text, ruleset)
+
+
+@pytest.mark.parametrize(
+    ("line", "in_comment"),
+    [
+        ("x = 'a'; // ", True),
+        ("a = 1  # ", True),
+        ("url = 'https://host/", False),  # a URL's // inside quotes
+        ("endpoint: https://host/?id=", False),  # a bare URL: `://`
+        ('a = "x // y" + ', False),
+        ('s = "#{name}" ', False),  # Ruby's interpolation
+        ("x = 'don\\'t' // ", True),  # an escaped quote does not open a string
+        ("  key: ", False),
+    ],
+)
+def test_a_trailing_comment_is_read_outside_quotes(line: str, in_comment: bool) -> None:
+    positions = Positions(line.encode() + b"VALUE")
+    assert positions.commented(len(line.encode())) == int(in_comment)
 
 
 @pytest.mark.parametrize(("older", "newer"), [("//    //", "//"), ("# #", "#"), ("////", "//")])

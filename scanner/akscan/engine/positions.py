@@ -5,6 +5,7 @@ starts inside an escape sequence or sits deep in a base64 run."""
 from __future__ import annotations
 
 import bisect
+import re
 from typing import TYPE_CHECKING
 
 from akscan.model import Blob, Location
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
 MAX_COMMENT_DEPTH = 3
+# A comment after code on the value's own line (`field = '…'; // GOOG1E…`): `//` after a blank, `;`, `,` or
+# a bracket (never a URL's `://`), `#` after a blank. Checked outside quotes only (_in_trailing_comment).
+_TRAILING_COMMENT = re.compile(rb"(?<=[ \t;,)\]}])//|(?<=[ \t])#(?!\{)")
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
 BASE64_SURROUND = 64
@@ -76,6 +80,8 @@ class Positions:
                 break
             head = head[len(marker) :]
             depth += 1
+        if depth == 0 and _in_trailing_comment(head):
+            return 1  # code, then `// …` or `  # …` holding the value: as commented out as a comment line
         return depth
 
     def in_escape(self, start: int) -> bool:
@@ -131,3 +137,13 @@ class Positions:
         column = base_column + len(self.data[base_offset:offset].decode("utf-8", "replace"))
         bisect.insort(known, (offset, column))
         return column
+
+
+def _in_trailing_comment(head: bytes) -> bool:
+    """Whether a comment marker outside every quoted string comes before the value on its line: an even
+    number of each quote character before the marker (escaped quotes and backslashes aside)."""
+    for marker in _TRAILING_COMMENT.finditer(head):
+        before = head[: marker.start()].replace(b"\\\\", b"").replace(b'\\"', b"").replace(b"\\'", b"")
+        if before.count(b'"') % 2 == 0 and before.count(b"'") % 2 == 0 and before.count(b"`") % 2 == 0:
+            return True
+    return False
