@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
 from collections.abc import Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder, Hits
@@ -66,14 +69,20 @@ def detect(
     lowered = opening.lowered if opening.lowered is not None else data.lower()
     hits = _prefilter(data, lowered, ruleset, opening, line_start=blob.column_base == 0)
     found: list[Finding] = []
+    encoded = hits.encoded
     if hits.anchors or hits.context:
         matcher = _Matcher(data, lowered, ruleset, hits)
         found = matcher.run(blob)
         if slow_rules is not None:
             slow_rules.update(matcher.slow)
             slow_rules.update(f"off:{rule_id}" for rule_id in matcher.skipped_off)
-    if hits.encoded and depth < MAX_DEPTH:
-        found = _merge(found, _decoded_findings(blob, hits.encoded, ruleset, depth, slow_rules))
+        # A session token reported with its key is opaque: what its base64 holds (Volcengine's names the
+        # permanent AKLT key that issued it, and the AKTP key again) is no key of its own, and decoded it
+        # paired that AKLT ID with the temporary secret beside the token.
+        if matcher.token_spans and encoded:
+            encoded = [p for p in encoded if not any(lo <= p < hi for lo, hi in matcher.token_spans)]
+    if encoded and depth < MAX_DEPTH:
+        found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules))
     if hits.anchors and depth < MAX_DEPTH:
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
@@ -300,6 +309,22 @@ def _iso(stamp: str) -> str:
     return stamp
 
 
+def _token_end(token: str) -> str | None:
+    """The end a session token states of itself: Volcengine's (``STS``/``STS2`` and the base64 of a JSON
+    document) holds ``"ExpiredTime": <seconds since the epoch>``. None for any other token."""
+    if not token.startswith(("STSeyJ", "STS2eyJ")):
+        return None
+    body = token[3:].removeprefix("2").replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        document = json.loads(base64.b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, binascii.Error, RecursionError):  # cut short, edited, or nested to break the parser
+        return None
+    stamp = document.get("ExpiredTime") if isinstance(document, dict) else None
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and 10**9 <= stamp < 10**10:
+        return _iso(str(stamp))
+    return None
+
+
 class _Matcher:
     """One blob: candidates (``CandidateFinder``), pairs (``pairs.choose_pairs``), then findings."""
 
@@ -308,6 +333,7 @@ class _Matcher:
         self.positions = Positions(data)
         self.data = data
         self.finder = CandidateFinder(self.positions, lowered, ruleset, hits)
+        self.token_spans: list[tuple[int, int]] = []  # the session tokens reported with their keys
 
     @property
     def slow(self) -> set[str]:
@@ -334,6 +360,7 @@ class _Matcher:
         lone_ids = [c for c in ids if c.value not in paired_ids and c.value not in DOCUMENTED_IDS]
         paired = [id_candidate for id_candidate, _ in pairs]
         tokens_of = tokens_for(self.ruleset, self.positions, paired + lone_ids, tokens)
+        self.token_spans = [(token.start, token.end) for token in tokens_of.values()]
         for id_candidate, secret in pairs:
             rule = rules[id_candidate.rule]
             assert rule.pair is not None
@@ -346,7 +373,11 @@ class _Matcher:
             # keys, a Tencent STS answer with a 36-character ID), as is an ID temporary by its prefix (ASIA…,
             # its token cut from a write-up): its own kind, severity and remediation.
             temporary = sts_rule or token is not None or id_candidate.value.startswith(rule.temporary_prefixes)
-            expires_at = self._expiration(id_candidate, rule.pair.lines) if temporary else None
+            expires_at = None
+            if temporary:
+                expires_at = self._expiration(id_candidate, rule.pair.lines) or (
+                    _token_end(token_as_sent(token.value)) if token is not None else None
+                )
             kind = Kind.STS if temporary else Kind.PAIR
             severity = rule.pair.severity if sts_rule or not temporary else rule.pair.temporary_severity
             finding = self._finding(blob, rule, kind, severity, confidence, id_candidate, secret, token)
@@ -368,8 +399,10 @@ class _Matcher:
             paired_ids.add(id_candidate.value)  # one lone finding per ID value and blob
             finding = self._finding(blob, rule, Kind.KEY_ID, lone_severity, "medium", id_candidate, token=lone_token)
             if lone_token is not None:
-                expires_at = url_end(self.data, id_candidate.start, id_candidate.end) or self._expiration(
-                    id_candidate, rule.pair.lines if rule.pair else 8
+                expires_at = (
+                    url_end(self.data, id_candidate.start, id_candidate.end)
+                    or self._expiration(id_candidate, rule.pair.lines if rule.pair else 8)
+                    or _token_end(token_as_sent(lone_token.value))
                 )
                 remediation = rule.temporary_remediation or TEMPORARY_REMEDIATION
                 finding = dataclasses.replace(finding, remediation=remediation, expires_at=expires_at)

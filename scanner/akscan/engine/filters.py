@@ -253,7 +253,25 @@ def random_base64(value: str) -> bool:
     return True
 
 
+def volcengine_id(value: str) -> bool:
+    """A Volcengine AccessKey ID is AKLT/AKTP and the base64 of 32 hex digits. One whose body starts as
+    that (eight hex digits decoded: random bytes do so once in 10^8) and then stops being hex digits is an
+    issued ID with characters cut or typed over (an SDK demo's sample answer, "mangled" on purpose). A body
+    that is not base64 of hex from its start is left to the entropy floor: that is not the issued shape."""
+    body = value[4:].replace("-", "+").replace("_", "/")
+    body = body[: len(body) // 4 * 4]
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return True
+    lead = next((i for i, b in enumerate(raw) if b not in _HEX_TEXT), len(raw))
+    return lead == len(raw) or lead < VOLCENGINE_HEX_LEAD
+
+
+VOLCENGINE_HEX_LEAD = 8
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "alibaba-sts-token": alibaba_sts_token,
     "random-base64": random_base64,
+    "volcengine-id": volcengine_id,
 }

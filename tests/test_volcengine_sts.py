@@ -1,0 +1,113 @@
+"""Volcengine temporary credentials as an STS answer gives them: an AKTP key ID, an 88-character secret and
+an ``STS2…`` session token (the base64 of a JSON document naming the permanent AKLT key that issued it, the
+AKTP ID again, a signed secret and ``ExpiredTime``). Seen in three files of blind round 3l, which akscan
+reported as a lone AKTP ID, or as the issuing AKLT ID paired with the temporary secret (read out of the
+token by the base64 layer)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+
+import pytest
+
+from akscan.engine.detect import _token_end
+from akscan.engine.filters import volcengine_id
+from akscan.engine.rules import Ruleset
+from akscan.model import Kind
+from tests.conftest import scan_text
+
+HEX = "0123456789abcdef"
+
+
+def _volcengine_id(rng: random.Random, prefix: str) -> str:
+    return prefix + base64.b64encode("".join(rng.choice(HEX) for _ in range(32)).encode()).decode().rstrip("=")
+
+
+def _token(rng: random.Random, issuer: str, key_id: str, expired: object, version: str = "STS2") -> str:
+    document = {
+        "LTAccessKeyId": base64.b64encode(issuer.encode()).decode(),
+        "AccessKeyId": base64.b64encode(key_id.encode()).decode(),
+        "SignedSecretAccessKey": base64.b64encode(rng.randbytes(60)).decode(),
+        "ExpiredTime": expired,
+        "PolicyString": '{"Statement":[{"Effect":"Allow","Action":["vod:*"],"Resource":["*"]}]}',
+        "Signature": rng.randbytes(32).hex(),
+    }
+    return version + base64.b64encode(json.dumps(document, separators=(",", ":")).encode()).decode()
+
+
+@pytest.mark.parametrize("version", ["STS2", "STS"])
+def test_a_temporary_triple_is_one_credential_with_the_end_its_token_states(ruleset: Ruleset, version: str) -> None:
+    rng = random.Random(7)
+    issuer, key_id = _volcengine_id(rng, "AKLT"), _volcengine_id(rng, "AKTP")
+    secret = base64.b64encode(rng.randbytes(64)).decode()  # 88 characters, "==" at its end
+    assert len(secret) == 88
+    token = _token(rng, issuer, key_id, 1626977581, version)
+    text = f"access_key = '{key_id}'\nsecret_key = '{secret}'\nsecurity_token = '{token}'\nregion = 'cn-north-1'\n"
+    found = scan_text(text, ruleset)
+    assert [(f.kind, f.key_id, f.secret, f.security_token, f.expires_at) for f in found] == [
+        (Kind.STS, key_id, secret, token, "2021-07-22T18:13:01Z")
+    ]  # and nothing of the issuing AKLT key the token names inside
+
+
+def test_an_end_written_beside_the_keys_wins_over_the_tokens(ruleset: Ruleset) -> None:
+    rng = random.Random(8)
+    issuer, key_id = _volcengine_id(rng, "AKLT"), _volcengine_id(rng, "AKTP")
+    secret = base64.b64encode(rng.randbytes(64)).decode()
+    token = _token(rng, issuer, key_id, 1626977581)
+    text = (
+        f'{{"AccessKeyId": "{key_id}", "SecretAccessKey": "{secret}", "SessionToken": "{token}",\n'
+        ' "ExpiredTime": "2030-01-02T03:04:05Z"}\n'
+    )
+    assert [f.expires_at for f in scan_text(text, ruleset)] == ["2030-01-02T03:04:05Z"]
+
+
+@pytest.mark.parametrize(
+    ("expired", "end"),
+    [
+        (10**9 - 1, None),  # below the range of an epoch in seconds
+        (10**9, "2001-09-09T01:46:40Z"),
+        (10**10 - 1, "2286-11-20T17:46:39Z"),
+        (10**10, None),  # past it: milliseconds, or made up
+        (True, None),  # JSON's true is no time
+        ("1626977581", None),  # a string is not how the token writes it
+    ],
+)
+def test_the_end_read_from_a_token_at_its_edges(expired: object, end: str | None) -> None:
+    rng = random.Random(9)
+    token = _token(rng, _volcengine_id(rng, "AKLT"), _volcengine_id(rng, "AKTP"), expired)
+    assert _token_end(token) == end
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "STS2" + base64.b64encode(b"[" * 3000).decode(),  # nested past the JSON parser's depth
+        "STS2" + base64.b64encode(b'{"ExpiredTime": 1626977581').decode(),  # cut short
+        "STS2eyJ" + "A" * 200,  # not JSON once decoded
+        "STS2eyJ%%%",  # not base64
+        "CAISabc",  # another cloud's token
+    ],
+)
+def test_a_hostile_or_broken_token_has_no_end(token: str) -> None:
+    assert _token_end(token) is None
+
+
+def test_an_issued_id_edited_by_hand_is_no_key(ruleset: Ruleset) -> None:
+    """An SDK demo's sample answer whose AKTP ID had characters cut out: it starts as base64 of hex digits
+    and then stops (it was reported as a key)."""
+    rng = random.Random(10)
+    issued = _volcengine_id(rng, "AKTP")
+    edited = issued[:20] + issued[21:26] + "G" + issued[26:]
+    assert volcengine_id(issued) and not volcengine_id(edited)
+    assert [f.key_id for f in scan_text(f'"AccessKeyId": "{issued}",\n', ruleset)] == [issued]
+    assert scan_text(f'"AccessKeyId": "{edited}",\n', ruleset) == []
+
+
+def test_a_body_of_random_base64_is_left_to_the_entropy_floor() -> None:
+    rng = random.Random(11)
+    alphabet = string.ascii_letters + string.digits + "_-"
+    bodies = ["AKLT" + "".join(rng.choice(alphabet) for _ in range(43)) for _ in range(10_000)]
+    assert sum(not volcengine_id(body) for body in bodies) == 0
