@@ -52,8 +52,12 @@ SHAPES: dict[str, list[Shape]] = {
     "huawei-secret-key": [draw(ALNUM, 40)],
     "huawei-argument-access-key": [draw(UPPER_DIGITS, 20)],
     "huawei-obs-authorization": [draw(UPPER_DIGITS, 20)],
-    "huawei-apig-app-key": [draw(HEX, 32), draw(UPPER_DIGITS, 20)],
-    "huawei-apig-app-secret": [draw(HEX, 32), draw(ALNUM, 40)],
+    "huawei-apig-app-key": [
+        draw(HEX, 32),
+        draw(UPPER_DIGITS, 20),
+        lambda rng: "-".join(draw(HEX, n)(rng) for n in (8, 4, 4, 4, 12)),  # a dedicated gateway's UUID
+    ],
+    "huawei-apig-app-secret": [draw(HEX, 32), draw(ALNUM, 40), draw(HEX, 64)],
     "qiniu-access-key": [draw(URLSAFE, 40)],
     "qiniu-context-access-key": [draw(URLSAFE, 40)],
     "qiniu-secret-key": [draw(URLSAFE, 40)],
