@@ -36,7 +36,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
     "aws-secret-access-key": [draw(BASE64, 40)],
-    "tencent-secret-id": [draw(ALNUM, 32, "AKID")],
+    "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
     "tencent-temporary-id": [draw(URLSAFE, 64, "AKID")],
     "tencent-temporary-secret": [draw(BASE64, 43, suffix="="), draw(ALNUM, 32)],

@@ -488,7 +488,7 @@ def test_oversized_answers_are_not_read_into_memory(keys: FakeKeys) -> None:
     [
         ("{id} {secret}\n", "holds a space or a separator"),
         ("{id}:{secret}\n{secret}\n", "holds a space or a separator"),
-        ("AKIDshort\n{secret}\n", "Tencent Cloud (AKID…) or Volcengine (AKLT…) key ID; nothing was sent"),
+        ("AKIDshort\n{secret}\n", "Tencent Cloud (AKID…, IKID…) or Volcengine (AKLT…) key ID; nothing was sent"),
         ("hello\n{secret}\n", "is not an Alibaba Cloud"),
         ("{id}\n{secret} trailing\n", "the secret holds spaces"),
         ("{id}\n", "the secret is missing"),

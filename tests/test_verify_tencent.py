@@ -116,3 +116,20 @@ def test_verify_command_reads_tencent_variables(tc: TencentEmulator, keys: FakeK
     env = {"TENCENTCLOUD_SECRET_ID": key_id, "TENCENTCLOUD_SECRET_KEY": secret}
     result = run_akscan("verify", "--endpoint", f"tencent={tc.url}", env=env)
     assert result.code == 1 and "live" in result.out and secret not in result.out + result.err
+
+
+def test_an_international_sites_ikid_key_is_found_and_verified(
+    tmp_path: Path, tc: TencentEmulator, keys: FakeKeys
+) -> None:
+    """Keys of Tencent Cloud's international site start IKID (seen with a COS endpoint in Bangkok, through
+    the AWS SDK): found, and verified like any SecretId."""
+    key_id, secret = "IKID" + keys.tencent_id()[4:], keys.tencent_secret()
+    tc.add_cam_user(key_id, secret)
+    (tmp_path / "s3.js").write_text(
+        'const s3 = new S3({ endpoint: "https://cos.ap-bangkok.myqcloud.com",\n'
+        f"  credentials: {{ accessKeyId: '{key_id}', secretAccessKey: '{secret}' }} }});\n"
+    )
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--verify", "--endpoint", f"tencent={tc.url}")
+    assert result.code == 1, result.err
+    [finding] = json.loads(result.out)["findings"]
+    assert (finding["provider"], finding["key_id"], finding["verification"]["status"]) == ("tencent", key_id, "live")

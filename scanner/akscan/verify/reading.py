@@ -77,7 +77,7 @@ _ID_SHAPES = (
     ("alibaba", re.compile(r"LTAI[A-Za-z0-9]{12,28}")),
     ("alibaba", re.compile(r"STS\.[A-Za-z0-9]{10,64}")),
     ("aws", re.compile(r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{16}")),
-    ("tencent", re.compile(r"AKID[A-Za-z0-9]{13,64}")),
+    ("tencent", re.compile(r"[AI]KID[A-Za-z0-9]{13,64}")),  # IKID: the international site's
     ("volcengine", re.compile(r"AK(?:LT|TP)[A-Za-z0-9_\-]{40,56}")),
 )
 
@@ -93,7 +93,7 @@ def provider_of(key_id: str) -> str:
         )
     raise UsageError(
         f"key ID {key_id[:4]}… is not an Alibaba Cloud (LTAI…, STS.…), AWS (AKIA…, ASIA…), Tencent Cloud "
-        "(AKID…) or Volcengine (AKLT…) key ID; nothing was sent"
+        "(AKID…, IKID…) or Volcengine (AKLT…) key ID; nothing was sent"
     )
 
 
