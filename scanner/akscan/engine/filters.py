@@ -179,8 +179,9 @@ def placeholder_reason(value: str) -> str | None:
     if repeated_fragment(value):
         return "a fragment typed over and over"
     # Hex (after any prefix such as JDC_, or before a short tail: JSS secrets are 32 hex and 8 letters or
-    # digits): sixteen symbols repeat by chance, and the two checks below would cost ~1% of hex keys.
-    if is_hex(value[5:]) or (len(value) >= HEX_HEAD + 8 and is_hex(value[:HEX_HEAD])):
+    # digits; a UUID's dashes aside): sixteen symbols repeat by chance, and the two checks below would cost
+    # ~1% of hex keys.
+    if is_hex(value[5:].replace("-", "")) or (len(value) >= HEX_HEAD + 8 and is_hex(value[:HEX_HEAD])):
         return None
     if triple_runs(value) >= 2:
         return "characters tripled twice"
