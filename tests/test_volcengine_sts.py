@@ -111,3 +111,32 @@ def test_a_body_of_random_base64_is_left_to_the_entropy_floor() -> None:
     alphabet = string.ascii_letters + string.digits + "_-"
     bodies = ["AKLT" + "".join(rng.choice(alphabet) for _ in range(43)) for _ in range(10_000)]
     assert sum(not volcengine_id(body) for body in bodies) == 0
+
+
+def test_a_tos_sts_answer_with_its_dotted_token(ruleset: Ruleset) -> None:
+    """TOS's STS answer as a web app pastes it: a newer AKTP ID (not base64 of hex), a 43-character secret
+    and the dotted nC….… token on the line after its name (round 3o: reported without its token)."""
+    rng = random.Random(12)
+    alphabet = string.ascii_letters + string.digits
+    key_id = "AKTP" + "".join(rng.choice(alphabet) for _ in range(42))
+    secret = "".join(rng.choice(alphabet) for _ in range(43))
+    token = (
+        "nC"
+        + "".join(rng.choice(alphabet) for _ in range(11))
+        + "."
+        + "".join(rng.choice(alphabet + "-_") for _ in range(300))
+    )
+    text = (
+        "cert: {\n"
+        '  ExpiredTime: "2023-12-14T12:09:37+08:00",\n'
+        f'  AccessKeyId: "{key_id}",\n'
+        f'  SecretAccessKey: "{secret}",\n'
+        "  SessionToken:\n"
+        f'    "{token}",\n'
+        "},\n"
+    )
+    assert [(f.kind, f.key_id, f.secret, f.security_token, f.expires_at) for f in scan_text(text, ruleset)] == [
+        (Kind.STS, key_id, secret, token, "2023-12-14T12:09:37+08:00")
+    ]
+    unnamed = text.replace("SessionToken:", "Description:")
+    assert [f.security_token for f in scan_text(unnamed, ruleset)] == [None]  # a dotted run under no token name
