@@ -168,3 +168,25 @@ def test_a_hex_secret_with_a_short_tail_is_judged_as_hex() -> None:
     hex_part = "3f5aaa0c91d2e7bbb4a6c8e05d1f9b72"  # two triples, as 1 in ~250 random 32-hex values has
     assert placeholder_reason(hex_part + "DAtmNJug") is None
     assert placeholder_reason("x9Q" + hex_part[3:] + "DAtmNJug") is not None  # not hex from its start
+
+
+@pytest.mark.parametrize(
+    ("value", "typed"),
+    [
+        ("LTAI4FjgXD3yFJUaasdasd", True),  # a docstring's made-up answer
+        ("LTAI4FjgXD3yFJJKasdad", True),  # its secret, made up the same way
+        ("LTAI4FjgXD3yFJUaasd9x", False),  # four in a row: chance
+        ("53d0d53cb83f5435baadaadadaff8c0e", False),  # hex: a, d and f are digits, and run by chance
+        ("TOKEN_a06cfaee-b322-45e2-a1df-3afdda27fdaf", False),  # a UUID's afdda
+    ],
+)
+def test_a_run_typed_on_the_home_row_is_a_placeholder(value: str, typed: bool) -> None:
+    assert (placeholder_reason(value) == "typed on the home row") is typed
+
+
+def test_a_made_up_sts_answer_on_the_home_row_is_not_reported(ruleset: Ruleset) -> None:
+    text = (
+        '"policy": {\n    "AccessKeyId":"LTAI4FjgXD3yFJUaasdasd",\n    "AccessKeySecret":"LTAI4FjgXD3yFJJKasdad",\n'
+        '    "endpoint":"content-store-dev.oss-cn-qingdao.aliyuncs.com"\n}\n'
+    )
+    assert scan_text(text, ruleset) == []

@@ -40,6 +40,10 @@ PLACEHOLDER_WORDS = (
 # word marks a placeholder only where it stands out — at either end of the value, or more than once.
 SHORT_WORD = 4
 _SEQUENCE_SOURCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponmlkjihgfedcba", "9876543210")
+# Five or more of a, s, d, f in a row (LTAI4FjgXD3yFJUaasdasd in a docstring's made-up answer): the left hand
+# resting on the keyboard. Random values do it about once in 50,000 (tests/test_floors.py).
+# With an s in it: a, d and f are hex digits, and a UUID or a digest runs five of them by chance.
+_HOME_ROW = re.compile(r"[asdf]{5,}")
 
 
 def shannon_entropy(value: str) -> float:
@@ -176,6 +180,8 @@ def placeholder_reason(value: str) -> str | None:
         return "repeated characters"
     if has_sequence(value):
         return "sequential characters"
+    if any("s" in run.group() for run in _HOME_ROW.finditer(value)):
+        return "typed on the home row"
     if repeated_fragment(value):
         return "a fragment typed over and over"
     # Hex (after any prefix such as JDC_, or before a short tail: JSS secrets are 32 hex and 8 letters or
