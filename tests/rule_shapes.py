@@ -81,13 +81,15 @@ SHAPES: dict[str, list[Shape]] = {
     "ucloud-private-key": [draw(ALNUM, 40), draw(BASE64, 40), draw(ALNUM, 66)],
     "ucloud-context-public-key": [
         draw(BASE64, 54, suffix="=="),
+        draw(BASE64, 70, suffix="=="),
+        draw(URLSAFE, 40),  # UCloudStack's
         lambda rng: (
             draw(string.ascii_lowercase, 6, "ucloud", "@")(rng)
             + draw(string.ascii_lowercase, 7, suffix=".com")(rng)
             + draw(string.digits, 22)(rng)
         ),
     ],
-    "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40), draw(ALNUM, 66)],
+    "ucloud-context-private-key": [draw(HEX, 40), draw(BASE64, 40), draw(ALNUM, 66), draw(URLSAFE, 64)],
 }
 
 
