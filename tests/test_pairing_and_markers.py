@@ -178,6 +178,10 @@ def test_a_pair_in_trailing_comments_is_not_crossed_with_the_live_values(
         ('s = "#{name}" ', False),  # Ruby's interpolation
         ("x = 'don\\'t' // ", True),  # an escaped quote does not open a string
         ("  key: ", False),
+        ('a = "x // ', False),  # inside a string the line has not closed
+        ("see #12 AccessKeyId=", False),  # an issue's number
+        ("style = color #fff; id = ", False),  # a colour
+        ("endpoint = //oss-cn-hangzhou.aliyuncs.com, ak = ", False),  # a protocol-relative URL
     ],
 )
 def test_a_trailing_comment_is_read_outside_quotes(line: str, in_comment: bool) -> None:
@@ -250,3 +254,19 @@ def test_a_pair_only_rule_nearer_the_id_does_not_silence_it(ruleset: Ruleset, ke
     assert [(f.rule_id, f.kind, f.key_id) for f in scan_text(text, ruleset)] == [
         ("jdcloud-context-access-key", Kind.KEY_ID, old_id)
     ]
+
+
+def test_a_value_deep_in_a_long_line_is_live(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Past the 4 KB a value's line is read back, the line's start is unknown: the value is live. (It had
+    been read from the file's start, so a `# settings` comment on line 1 made a live ID "commented" and
+    paired it with the old secret kept in a comment below; and the read was quadratic on long lines.)"""
+    key_id, live, old = keys.alibaba_id(), keys.alibaba_secret(), keys.alibaba_secret()
+    pad = ",".join(f'"{keys._text(8)}"' for _ in range(500))
+    text = (
+        "import os  # settings\n"
+        f'REGIONS = [{pad}]; ACCESS_KEY_ID = "{key_id}"\n'
+        f'ACCESS_KEY_SECRET = "{live}"\n'
+        f'# ACCESS_KEY_SECRET = "{old}"\n'
+    )
+    assert ("pair", key_id, live) in _pairs(text, ruleset)
+    assert Positions(text.encode()).commented(text.index(key_id)) == 0
