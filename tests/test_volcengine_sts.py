@@ -14,7 +14,7 @@ import string
 import pytest
 
 from akscan.engine.detect import _token_end
-from akscan.engine.filters import volcengine_id
+from akscan.engine.filters import placeholder_reason, volcengine_id
 from akscan.engine.rules import Ruleset
 from akscan.model import Kind
 from tests.conftest import scan_text
@@ -140,3 +140,41 @@ def test_a_tos_sts_answer_with_its_dotted_token(ruleset: Ruleset) -> None:
     ]
     unnamed = text.replace("SessionToken:", "Description:")
     assert [f.security_token for f in scan_text(unnamed, ruleset)] == [None]  # a dotted run under no token name
+
+
+def test_a_token_that_decodes_to_its_document_proves_itself(ruleset: Ruleset) -> None:
+    """An STS2 token's head is base64 of JSON holding base64 of hex digits, not typed text: where it repeats
+    a fragment as a placeholder does (here a field of zeros first), the document it decodes to, with the
+    key ID in it, still makes it a token, and the key is temporary, not a permanent pair."""
+    rng = random.Random(15)
+    key_id = _volcengine_id(rng, "AKTP")
+    document = {"Version": "0" * 40, "AccessKeyId": key_id, "ExpiredTime": 1626977581}  # zeros first
+    token = "STS2" + base64.b64encode(json.dumps(document).encode()).decode()
+    assert placeholder_reason(token[:64]) is not None  # the head alone would read as typed
+    secret = base64.b64encode(rng.randbytes(64)).decode()
+    text = f"access_key = '{key_id}'\nsecret_key = '{secret}'\nsecurity_token = '{token}'\n"
+    assert [(f.kind, f.key_id, f.security_token) for f in scan_text(text, ruleset)] == [(Kind.STS, key_id, token)]
+    edited = token[:40] + "%%" + token[42:]  # no longer decodes: judged as any token, and its head fails
+    assert [f.kind for f in scan_text(text.replace(token, edited), ruleset)] == [Kind.PAIR]
+
+
+def test_a_base64_value_beside_the_token_does_not_open_it(ruleset: Ruleset) -> None:
+    """Decoding the lines around another base64 value that shows a key-ID anchor must not decode the token
+    on the line above: the issuing AKLT ID it names had come back paired with the temporary secret."""
+    rng = random.Random(13)
+    issuer, key_id = _volcengine_id(rng, "AKLT"), _volcengine_id(rng, "AKTP")
+    secret = base64.b64encode(rng.randbytes(64)).decode()
+    token = _token(rng, issuer, key_id, 1626977581)
+    note = base64.b64encode(b"AKLT and AKTP keys come from the IAM console").decode()
+    text = f"access_key = '{key_id}'\nsecret_key = '{secret}'\nsecurity_token = '{token}'\nnote = '{note}'\n"
+    assert [(f.kind, f.key_id) for f in scan_text(text, ruleset)] == [(Kind.STS, key_id)]
+
+
+@pytest.mark.parametrize("suffix", ["-", "_1", "-prod"])
+def test_an_issued_id_with_a_suffix_in_its_run_is_still_read(ruleset: Ruleset, suffix: str) -> None:
+    """Only the ID's own 40 body characters are judged: what the run holds after it is not its shape."""
+    rng = random.Random(14)
+    key_id = _volcengine_id(rng, "AKLT")
+    secret = base64.b64encode("".join(rng.choice(HEX) for _ in range(32)).encode()).decode()
+    found = scan_text(f"VOLCENGINE_ACCESS_KEY={key_id}{suffix}\nVOLCENGINE_SECRET_KEY={secret}\n", ruleset)
+    assert [(f.kind, f.secret) for f in found] == [(Kind.PAIR, secret)]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from akscan.engine.filters import VALIDATORS, is_hex, looks_random, placeholder_reason, token_as_sent
+from akscan.engine.filters import TOKEN_PROOFS, VALIDATORS, is_hex, looks_random, placeholder_reason, token_as_sent
 from akscan.engine.names import binding_name
 from akscan.engine.pairing import Candidate
 from akscan.engine.positions import Positions
@@ -54,6 +54,9 @@ def valid_value(rule: Rule, value: str) -> bool:
     if rule.kind == "token":  # long: judge by its head, where a placeholder would show
         # Runs of fill (_BASE64_FILL) are set aside before judging: not a sign of a placeholder in a token.
         value = token_as_sent(value)  # judged as it is sent (a URL's %2B repeats like a typed fragment)
+        proof = TOKEN_PROOFS.get(rule.validator or "")
+        if proof is not None and proof(value):
+            return True
         head = _BASE64_FILL.sub("", value[:256])
         if placeholder_reason(head[:64]) is not None:
             return False

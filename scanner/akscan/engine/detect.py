@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+import bisect
 import dataclasses
-import json
 from collections.abc import Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder, Hits
@@ -22,7 +20,7 @@ from akscan.engine.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.engine.decode.concat import run_end
 from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.engine.decode.escapes import unescape
-from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent
+from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent, volcengine_sts_document
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
@@ -70,6 +68,7 @@ def detect(
     hits = _prefilter(data, lowered, ruleset, opening, line_start=blob.column_base == 0)
     found: list[Finding] = []
     encoded = hits.encoded
+    opaque: list[tuple[int, int]] = []  # the session tokens reported with their keys (sorted spans)
     if hits.anchors or hits.context:
         matcher = _Matcher(data, lowered, ruleset, hits)
         found = matcher.run(blob)
@@ -79,10 +78,13 @@ def detect(
         # A session token reported with its key is opaque: what its base64 holds (Volcengine's names the
         # permanent AKLT key that issued it, and the AKTP key again) is no key of its own, and decoded it
         # paired that AKLT ID with the temporary secret beside the token.
-        if matcher.token_spans and encoded:
-            encoded = [p for p in encoded if not any(lo <= p < hi for lo, hi in matcher.token_spans)]
+        # The spans are blanked out of the text decoded around other anchors, too: a base64 value on the
+        # next line would otherwise bring the token into a decoded window.
+        opaque = sorted(matcher.token_spans)
+        if opaque and encoded:
+            encoded = [p for p in encoded if not _inside(opaque, p)]
     if encoded and depth < MAX_DEPTH:
-        found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules))
+        found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules, opaque=opaque))
     if hits.anchors and depth < MAX_DEPTH:
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
@@ -111,6 +113,28 @@ def detect(
         if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` falls in one of ``spans`` (sorted, not overlapping: tokens of one blob)."""
+    index = bisect.bisect_right(spans, (position, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def _blank(text: bytes, offset: int, spans: list[tuple[int, int]]) -> bytes:
+    """``text`` (found at ``offset`` of the blob) with the parts that ``spans`` cover turned to blanks:
+    lengths, and so line numbers and offsets, unchanged."""
+    end = offset + len(text)
+    first = max(bisect.bisect_right(spans, (offset, float("inf"))) - 1, 0)
+    out: bytearray | None = None
+    for lo, hi in spans[first:]:
+        if lo >= end:
+            break
+        lo, hi = max(lo, offset), min(hi, end)
+        if lo < hi:
+            out = out if out is not None else bytearray(text)
+            out[lo - offset : hi - offset] = b" " * (hi - lo)
+    return bytes(out) if out is not None else text
 
 
 def _token_word_near(ruleset: Ruleset, rule_id: str, data: bytes, lowered: bytes, position: int) -> bool:
@@ -180,6 +204,7 @@ def _decoded_findings(
     depth: int,
     slow_rules: set[str] | None,
     escapes: bool = False,
+    opaque: list[tuple[int, int]] | None = None,
 ) -> list[Decoded]:
     """Rewrite the lines around each hit with their base64 values (or, with ``escapes``, their text
     escapes: akscan.engine.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
@@ -203,7 +228,7 @@ def _decoded_findings(
                 continue
             text, layer = decoded
         else:
-            rewritten = rewrite(data[start:end])
+            rewritten = rewrite(_blank(data[start:end], start, opaque) if opaque else data[start:end])
             if rewritten is None:
                 continue
             text, layer = rewritten, LAYER
@@ -312,14 +337,8 @@ def _iso(stamp: str) -> str:
 def _token_end(token: str) -> str | None:
     """The end a session token states of itself: Volcengine's (``STS``/``STS2`` and the base64 of a JSON
     document) holds ``"ExpiredTime": <seconds since the epoch>``. None for any other token."""
-    if not token.startswith(("STSeyJ", "STS2eyJ")):
-        return None
-    body = token[3:].removeprefix("2").replace("-", "+").replace("_", "/").rstrip("=")
-    try:
-        document = json.loads(base64.b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, binascii.Error, RecursionError):  # cut short, edited, or nested to break the parser
-        return None
-    stamp = document.get("ExpiredTime") if isinstance(document, dict) else None
+    document = volcengine_sts_document(token)
+    stamp = document.get("ExpiredTime") if document is not None else None
     if isinstance(stamp, int) and not isinstance(stamp, bool) and 10**9 <= stamp < 10**10:
         return _iso(str(stamp))
     return None
