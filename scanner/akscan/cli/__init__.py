@@ -78,6 +78,20 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _caused_by_sigterm(exc: BaseException) -> bool:
+    """Whether SIGTERM's ``Terminated`` is behind ``exc``: Python wraps what a descriptor's ``__set_name__``
+    raises in a RuntimeError, so a SIGTERM that lands while a lazily imported module defines its
+    dataclasses arrives as one (it had been reported as an internal error)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Terminated):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="akscan", standalone_mode=False)
@@ -102,6 +116,9 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return ExitCode.ERROR
     except Exception as exc:  # a bug, not a finding: never let it look like exit 1
+        if _caused_by_sigterm(exc):
+            click.echo("akscan: terminated (SIGTERM); no report was written", err=True)
+            return ExitCode.ERROR
         if os.environ.get("AKSCAN_DEBUG"):
             raise
         click.echo(
