@@ -246,8 +246,8 @@ class DeltaScanner:
         self._plain = (sha, is_plain(data))  # done() asks the same of the same bytes
         self._closed = (sha, False)
         self._opening = None
-        if not self._plain[1]:
-            return None
+        if not self._plain[1] or self.ruleset.file_context.rules_for(path):
+            return None  # a file in a rule's context by its name (config/qiniu.yml) is read whole
         if held is None:
             opening = self.ruleset.gate.scan(data)
             if opening.open:

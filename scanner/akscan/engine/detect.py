@@ -61,11 +61,16 @@ def detect(
         return []
     if opening is None:
         opening = ruleset.gate.scan(data)
+    # A file in a rule's context by its own name (config/qiniu.yml): see akscan.engine.filecontext.
+    named = ruleset.file_context.rules_for(blob.origin.path) if depth == 0 else ()
     # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
-    if depth == 0 and not opening.open:
+    if depth == 0 and not opening.open and not named:
         return []
     lowered = opening.lowered if opening.lowered is not None else data.lower()
     hits = _prefilter(data, lowered, ruleset, opening, line_start=blob.column_base == 0)
+    for index in named:  # the name stands where the rule's anchor would: every part of the file is near one
+        spaced = range(0, len(data), max(ruleset.rules[index].window, 1))
+        hits.anchors[index] = sorted({*hits.anchors.get(index, []), *spaced})
     found: list[Finding] = []
     encoded = hits.encoded
     opaque: list[tuple[int, int]] = []  # the session tokens reported with their keys (sorted spans)

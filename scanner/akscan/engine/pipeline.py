@@ -252,7 +252,7 @@ def scan_bytes(
     archive = options.archives and archive_kind(data[:512]) is not None
     if opening is None:  # the caller's verdict on these same bytes, when it has one
         opening = ruleset.gate.scan(data)
-    if not opening.open and not archive:
+    if not opening.open and not archive and not ruleset.file_context.rules_for(display):
         return []  # what detect would say, without building a blob for it: most blobs stop here
     best: dict[tuple[str, int], Finding] = {}
     blob = Blob(data, Origin(display, source))

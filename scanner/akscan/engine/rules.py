@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from akscan.engine.decode.base64_layer import LAYER, RUN_MIN, base64_variants
+from akscan.engine.filecontext import FileContext, valid_stem
 from akscan.engine.gate import Gate, Spotter, ValueRun, value_run
 from akscan.errors import RuleError
 from akscan.model import Severity
@@ -43,6 +44,7 @@ _RULE_KEYS = {
     "anchors_case_sensitive",
     "anchors_in_value",
     "fallback",
+    "file_names",
     "hints",
     "base64_opens_gate",
     "pattern",
@@ -142,6 +144,9 @@ class Rule:
     # A shape-only rule (no provider word near the value): it reads a value only where no other rule does,
     # so a finding another rule made keeps its rule (and its fingerprint, which baselines hold).
     fallback: bool = False
+    # Stems of file names that put a whole file in this context rule's context (``config/qiniu.yml``:
+    # a Rails app's Qiniu pair with no Qiniu word in it). See ``akscan.engine.filecontext``.
+    file_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,7 @@ class Ruleset:
     # Rules whose regex ran past its time limit in this process: off for the rest of the scan (one bad rule
     # costs its limit once, not once per file). Per process, never pickled: each worker finds out itself.
     switched_off: set[str] = field(default_factory=set)
+    file_context: FileContext = field(default_factory=lambda: FileContext(None, ()))
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
@@ -379,6 +385,7 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         gate=Gate.build(insensitive, sensitive, named, starts=[(word, exact) for word, exact, _ in line_starts]),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
         line_starts=line_starts,
+        file_context=FileContext.build([(i, r.file_names) for i, r in enumerate(rules) if r.file_names]),
     )
 
 
@@ -497,6 +504,12 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         if len(word) < 3:
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
     hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
+    file_names = _str_list(entry, "file_names", source)
+    if file_names and (kind != "key-id" or entry.get("anchors_case_sensitive", False)):
+        raise RuleError(f"{where}: file_names is for key-ID rules read by context words (case-insensitive anchors)")
+    for stem in file_names:
+        if not valid_stem(stem):
+            raise RuleError(f"{where}: file name stem {stem!r} must be 2-20 lower-case letters or digits")
     for word in hints:
         if len(word) < 2:
             raise RuleError(f'{where}: hint {word!r} is too short: hints are words a match holds ("ak", "access")')
@@ -536,6 +549,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         hints=hints,
         anchors_in_value=bool(entry.get("anchors_in_value", entry.get("anchors_case_sensitive", False))),
         fallback=bool(entry.get("fallback", False)),
+        file_names=file_names,
         **optional,
     )
 

@@ -230,6 +230,30 @@ def _counts(objects: list[GitObject]) -> dict[str, int]:
     return {kind: kinds.get(kind, 0) for kind in ("blob", "commit", "tag")}
 
 
+def _rescan_named(
+    repo: str,
+    objects: list[GitObject],
+    findings: list[Finding],
+    clean: set[str],
+    stats: ScanStats,
+    ruleset: Ruleset,
+    content: ContentOptions,
+) -> list[Finding]:
+    """Blobs whose path, named after they were scanned (or cached clean), puts them in a rule's context
+    (``config/qiniu.yml``: akscan.engine.filecontext) are read again under it; their findings replace the
+    first reading's. Few in any repository: the file name must be the provider's own."""
+    named = [o for o in objects if o.kind == "blob" and o.path and ruleset.file_context.rules_for(o.path)]
+    if not named:
+        return findings
+    again = scan_objects(repo, named, ruleset, content)
+    shas = {o.sha for o in named}
+    stats.errors.extend(again.stats.errors)  # (files and bytes were counted at the first reading)
+    stats.incomplete = stats.incomplete or again.stats.incomplete
+    clean.difference_update(shas - set(again.clean))
+    kept = [f for f in findings if f.git is None or f.git.source != "blob" or f.git.blob not in shas]
+    return kept + again.findings
+
+
 def _placeholder(sha: str) -> str:
     return f"<blob {sha}>"
 
@@ -670,6 +694,7 @@ def scan_history(
             logs.extend([pending.log] if pending.log is not None else [])
             findings = _named(findings, stats, {o.sha: o.path for o in inv.objects})
             todo = [o for o in inv.objects if o.sha not in cached]
+            findings = _rescan_named(repo, inv.objects, findings, clean, stats, ruleset, options.content)
     except BaseException:
         if pending is not None:
             with contextlib.suppress(BaseException):

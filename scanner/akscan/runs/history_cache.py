@@ -46,6 +46,7 @@ ENGINE_MODULES = (
     "engine/fastgate.py",
     "engine/names.py",
     "engine/delta.py",
+    "engine/filecontext.py",
     "config/excludes.py",
     "config/rule_settings.py",
     "model.py",
