@@ -75,6 +75,24 @@ def test_quoted_printable_email_with_a_soft_break_in_the_secret(ruleset: Ruleset
     assert max(f.location.line for f in found) == 5
 
 
+def test_a_pair_a_few_lines_below_an_escape_is_reported_once(ruleset: Ruleset) -> None:
+    """The lines around an escaped URL are decoded as a layer; a window cut between a pair's ID and its
+    secret shows the ID alone, which the raw text shows whole: one finding, the pair (it had been both)."""
+    lines = [
+        'u = "https%3A%2F%2Fb.obs.cn-east-3.myhuaweicloud.com%2Fa%3FAccessKeyId%3DKX7QW2MZ9RTB4NC0VHPD%26Expires%3D1"',
+        *[f"# note {n}" for n in range(5)],
+        "import com.huaweicloud.sdk.vod.VodClient;",
+        'config.setAk("0SVEW8WFFNH3JYUQ7N83");',
+        *[f"// step {n}" for n in range(4)],
+        'config.setSk("ISSLrrkcsoKzJXMCBSZDItCEWa7MN4QRbjCM0OAU");',
+    ]
+    findings = scan_text("\n".join(lines) + "\n", ruleset)
+    assert sorted((f.key_id, f.kind) for f in findings) == [
+        ("0SVEW8WFFNH3JYUQ7N83", Kind.PAIR),
+        ("KX7QW2MZ9RTB4NC0VHPD", Kind.KEY_ID),
+    ]
+
+
 def test_plain_text_is_left_alone() -> None:
     assert unescape(b"print('%s' % name)  # 100% plain\n") is None
     assert unescape(b"no escapes at all\n") is None

@@ -268,6 +268,8 @@ def test_both_gate_engines_give_the_same_verdict(monkeypatch: pytest.MonkeyPatch
             data += rng.choice(near_misses).encode()
         fast = RULESET.gate.scan(data)
         pure = RULESET.gate.scan_python(data, data.lower())
+        if not pure.open and RULESET.gate.starts_with_anchor(data):  # as scan() does on either engine
+            pure = pure._replace(covered=True)
         assert (fast.covered, sorted(fast.exact), fast.empty) == (pure.covered, sorted(pure.exact), pure.empty), data
         opened += pure.open
     assert 300 < opened < 2700

@@ -299,6 +299,8 @@ def test_aws_temporary_credentials_with_session_token(ruleset: Ruleset, keys: Fa
         b"!\n\torigin_ec",  # IQoJb3JpZ2luX2Vj…, today's tokens
         b"\x17\n\x06er/aws",  # FwoGZXIvYXdzE…, tokens issued before 2020
         b"\x15\n\x06er/aws",  # FQoGZXIvYXdzE…
+        b"\x02\n\x06origin",  # AgoGb3JpZ2lu…, 2019's
+        b"\x02\n\torigin_ec",  # AgoJb3JpZ2luX2Vj…
     ],
 )
 def test_aws_session_tokens_as_sts_issues_them(ruleset: Ruleset, keys: FakeKeys, header: bytes) -> None:

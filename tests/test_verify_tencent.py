@@ -133,3 +133,22 @@ def test_an_international_sites_ikid_key_is_found_and_verified(
     assert result.code == 1, result.err
     [finding] = json.loads(result.out)["findings"]
     assert (finding["provider"], finding["key_id"], finding["verification"]["status"]) == ("tencent", key_id, "live")
+
+
+def test_an_api_gateway_key_pair_is_found_and_never_sent(tmp_path: Path, tc: TencentEmulator) -> None:
+    """Tencent's API gateway and API marketplace issue pairs shaped like CAM keys but longer (AKID + 36, a
+    secret of 40): an app that signs its own requests holds them. Found; not asked of STS, which knows CAM
+    keys only and would call a live gateway key "not found"."""
+    rng = random.Random(40)
+    alnum = string.ascii_letters + string.digits
+    key_id = "AKID" + "".join(rng.choice(alnum) for _ in range(36))
+    secret = "".join(rng.choice(alnum) for _ in range(40))
+    (tmp_path / "Api.java").write_text(
+        f'private static final String secretId = "{key_id}";\nprivate static final String secretKey = "{secret}";\n'
+    )
+    result = run_akscan("scan", str(tmp_path), "--format", "json", "--verify", "--endpoint", f"tencent={tc.url}")
+    assert result.code == 1, result.err
+    [finding] = json.loads(result.out)["findings"]
+    assert (finding["key_id"], finding["secret"] is not None, finding["kind"]) == (key_id, True, "pair")
+    assert finding["verification"]["status"] == "unverifiable" and "API gateway" in finding["verification"]["reason"]
+    assert tc.log == []

@@ -230,7 +230,8 @@ class CandidateFinder:
             for match in self.matches(rule, rule.pattern, lo, hi):
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
-                if valid_value(rule, value) and not self.positions.in_escape(start):
+                positions = self.positions
+                if valid_value(rule, value) and not positions.in_escape(start) and not positions.in_url_path(start):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
                     commented = self.positions.commented(start)

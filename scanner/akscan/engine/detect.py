@@ -296,7 +296,17 @@ def _merge(plain: list[Finding], decoded: list[Decoded]) -> list[Finding]:
         )
     ]
     shown = _Places((f, f.location.line, f.location.line) for f in plain)
-    merged = plain + [f for f, lo, hi in decoded if not shown.overlaps(f, lo, hi)]
+    # And the other way round: a decoded window cut between an ID and its secret (lines around an escape
+    # a few lines up) shows alone the key the raw text shows whole.
+    plain_ids = {f.key_id for f in plain if f.key_id and f.secret}
+    plain_secrets = {f.secret for f in plain if f.key_id and f.secret}
+    merged = plain + [
+        f
+        for f, lo, hi in decoded
+        if not shown.overlaps(f, lo, hi)
+        and not (f.kind == Kind.KEY_ID and f.key_id in plain_ids)
+        and not (f.kind == Kind.SECRET and f.secret in plain_secrets)
+    ]
     merged.sort(key=lambda f: (f.location.offset, f.rule_id))
     return merged
 

@@ -16,6 +16,7 @@ from akscan.engine.positions import Positions
 from akscan.engine.rules import Ruleset
 
 EDGES_PER_ID = 6
+GLUED = -1000.0  # an ID and a secret written as one token (ID/SECRET, ID:SECRET): below any other edge
 # Two secrets closer in cost than this (a dozen bytes on one line) are equally good matches for an ID.
 AMBIGUOUS_COST = 12.0
 
@@ -62,6 +63,10 @@ def choose_pairs(
 
 def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:
     data = positions.data
+    if secret.start == id_candidate.end + 1 and data[id_candidate.end : secret.start] in (b"/", b":"):
+        # One token: Qianfan's bce-v3/ALTAK-…/<secret>, s3n://ID:SECRET@bucket. No secret named apart
+        # (a SECRET_KEY on the next line, another key's) is the ID's partner before the one glued to it.
+        return GLUED
     lines = data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
     return pair_cost(id_candidate, secret, lines)
 

@@ -31,6 +31,11 @@ _TRAILING_SCAN = re.compile(
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # A key ID with this much unbroken base64 on a side of it is inside a blob, not a key (see _inside_base64).
 BASE64_SURROUND = 64
+URL_REACH = 2048  # how far back on its line a value's URL may begin
+# What a URL's host and path hold between its "://" and a value inside them: no query, no user information.
+_URL_HOST_PATH = re.compile(rb"[A-Za-z0-9.\-_~%/:]*")
+# A URL query's signature parameter (x-oss-signature=, Signature=, X-Amz-Signature=, sign=): an HMAC, never a key.
+_SIGNATURE_PARAM = re.compile(rb"[?&;](?:[A-Za-z0-9\-_]*[Ss]ignature|[Ss]ign|[Ss]ig)=\Z")
 
 
 def line_window(
@@ -94,6 +99,20 @@ class Positions:
         if depth == 0 and _in_trailing_comment(head):
             return 1  # code, then `// …` or `  # …` holding the value: as commented out as a comment line
         return depth
+
+    def in_url_path(self, start: int) -> bool:
+        """Whether a value begins in a URL's host or path (``…tos-cn-shanghai.volces.com/research/…`` read
+        as a 48-character base64 secret beside a presigned URL's key ID), or is its query's signature. No
+        secret is written there: a URL carries the ID in its query and a secret only as user information
+        (``s3n://ID:SECRET@bucket``), after a colon and before an ``@``."""
+        if start > 0 and self.data[start - 1] == 0x3D and _SIGNATURE_PARAM.search(self.data, max(0, start - 48), start):
+            return True  # a signature in the query beside the ID (x-oss-signature=…): an HMAC of the request
+        if start == 0 or self.data[start - 1] not in b"./":
+            return False
+        line_start = self.data.rfind(b"\n", max(0, start - URL_REACH), start) + 1
+        head = self.data[line_start : start - 1]
+        scheme = head.rfind(b"://")
+        return scheme >= 0 and _URL_HOST_PATH.fullmatch(head, scheme + 3) is not None
 
     def in_escape(self, start: int) -> bool:
         """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of

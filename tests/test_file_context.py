@@ -1,0 +1,184 @@
+"""A file's own name as a provider's context (akscan.engine.filecontext): a Rails app's config/qiniu.yml
+holds Qiniu's pair under access_key/secret_key with no Qiniu word in it."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from akscan.engine.delta import DeltaScanner
+from akscan.engine.pipeline import ContentOptions
+from akscan.engine.rules import RuleError, Ruleset, compile_rules
+from akscan.model import Kind, ScanStats
+from akscan.runs.history import _rescan_named
+from akscan.sources.git import GitObject
+from tests.conftest import run_akscan, scan_text
+from tests.gitrepo import Repo
+
+URLSAFE = string.ascii_letters + string.digits + "-_"
+
+
+def _qiniu_value(rng: random.Random) -> str:
+    return "".join(rng.choice(URLSAFE) for _ in range(40))
+
+
+def _config(ak: str, sk: str) -> str:
+    return (
+        "defaults: &defaults\n"
+        f"  access_key: '{ak}'\n"
+        f"  secret_key: '{sk}'\n"
+        "  bucket: 'photos'\n"
+        "  domain: 'cdn.example.test'\n\n"
+        "development:\n  <<: *defaults\n\nproduction:\n  <<: *defaults\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "provider"),
+    [
+        ("config/qiniu.yml", "qiniu"),
+        ("qiniu.yaml", "qiniu"),
+        ("src/main/resources/application-qiniu.yml", "qiniu"),
+        ("app/QiniuConfig.java", "qiniu"),
+        ("utils/qiniu_util.py", "qiniu"),
+        ("config/aliyun-oss.properties", "alibaba"),
+        ("HuaweiObsClient.java", "huawei"),
+        ("huaweicloud.json", "huawei"),
+        ("conf/ucloud.json", "ucloud"),
+        ("ks3.yml", "kingsoft"),
+        ("config\\baidu.ini", "baidu"),
+        ("archive.zip!config/jdcloud.yml", "jdcloud"),
+    ],
+)
+def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str, ruleset: Ruleset) -> None:
+    rules = ruleset.file_context.rules_for(name)
+    assert rules and {ruleset.rules[i].provider for i in rules} == {provider}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "config/storage.yml",
+        "fixtures/realworld/qiniu/03-rails-qiniu-yml.yml",  # a harvested fixture names what it tests
+        "node_modules/qiniu/index.js",  # a folder of the provider's name: its SDK, not a config
+        "qiniu",  # no extension: a folder or a binary
+        "myqiniu.yml",
+        "qiniu-sdk-tests.yml.bak.old",
+        "README.md",
+    ],
+)
+def test_other_names_are_not(name: str, ruleset: Ruleset) -> None:
+    assert ruleset.file_context.rules_for(name) == ()
+
+
+def test_the_name_alone_makes_the_pair_a_qiniu_pair(ruleset: Ruleset) -> None:
+    rng = random.Random(10)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    text = _config(ak, sk)
+    assert not ruleset.gate.scan(text.encode()).open  # nothing but the name opens this file
+    assert scan_text(text, ruleset, path="config/storage.yml") == []
+    findings = scan_text(text, ruleset, path="config/qiniu.yml")
+    assert [(f.provider, f.kind, f.key_id, f.secret) for f in findings] == [("qiniu", Kind.PAIR, ak, sk)]
+
+
+def test_every_part_of_a_long_named_file_is_in_context(ruleset: Ruleset) -> None:
+    """The name stands where an anchor would, every window's length along the file: a pair 40 KB down
+    is as much in context as one at the top."""
+    rng = random.Random(13)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    filler = "".join(f"bucket_{i}: 'photos-{i}'\n" for i in range(2000))
+    findings = scan_text(filler + _config(ak, sk), ruleset, path="qiniu.yml")
+    assert [(f.key_id, f.secret) for f in findings] == [(ak, sk)]
+
+
+def test_placeholders_in_a_named_file_are_still_no_keys(ruleset: Ruleset) -> None:
+    text = "default:\n  access_key: {{ qiniu_access_key }}\n  secret_key: {{ qiniu_secret_key }}\n"
+    assert scan_text(text, ruleset, path="config/qiniu.yml") == []
+    text = f"access_key: '{'x' * 40}'\nsecret_key: '{'y' * 40}'\n"
+    assert scan_text(text, ruleset, path="config/qiniu.yml") == []
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"])
+def test_a_named_file_edited_over_history_is_found_in_every_version(tmp_path: Path, engine: str) -> None:
+    """The history scan reads a named file whole (never worked out from a related version the gate kept
+    closed): the pair is attributed to the commit that added it, and a later edit of the file keeps it."""
+    if engine == "hyperscan":
+        pytest.importorskip("hyperscan")
+    rng = random.Random(15)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    repo = Repo(tmp_path / "repo")
+    filler = "".join(
+        f"# setting {i}: a long comment line that makes git store versions as deltas\n" for i in range(300)
+    )
+    repo.write("config/qiniu.yml", filler + "defaults:\n  bucket: 'photos'\n")
+    repo.commit("config without keys")
+    repo.write("config/qiniu.yml", filler + _config(ak, sk))
+    added = repo.commit("keys")
+    for version in range(5):
+        repo.write("config/qiniu.yml", filler.replace("setting 7", f"setting {version}") + _config(ak, sk))
+        repo.commit(f"edit {version}")
+    subprocess.run(["git", "-C", str(repo.path), "gc", "-q", "--aggressive"], check=True, capture_output=True)
+    result = run_akscan(
+        "git", str(repo.path), "--format", "json", "--no-redact", "--no-cache", env={"AKSCAN_GATE": engine}
+    )
+    findings = json.loads(result.out)["findings"]
+    assert [(f["provider"], f["key_id"], f["secret"], f["git"]["commit"]) for f in findings] == [
+        ("qiniu", ak, sk, added)
+    ]
+    assert findings[0]["git"]["occurrences"] == 6 and findings[0]["git"]["present_at_head"]  # every version
+
+
+def test_a_named_file_is_never_worked_out_from_a_related_version(ruleset: Ruleset) -> None:
+    """The gate keeps a named file's bytes closed (no provider word in them): worked out against a related
+    version, or judged by the gate alone, its pair would be lost. The caller reads it whole instead."""
+    rng = random.Random(18)
+    data = _config(_qiniu_value(rng), _qiniu_value(rng)).encode()
+    assert not ruleset.gate.scan(data).open
+    scanner = DeltaScanner([("new", "base")], ruleset, ContentOptions())
+    assert scanner.scan("base", data, "config/storage.yml", ScanStats()) == []
+    assert scanner.scan("base", data, "config/qiniu.yml", ScanStats()) is None
+    scanner.done("base", data, [])
+    assert scanner.scan("new", data.replace(b"photos", b"videos"), "config/qiniu.yml", ScanStats()) is None
+
+
+def test_file_names_are_checked_when_rules_load() -> None:
+    base = {
+        "id": "x",
+        "provider": "example",
+        "kind": "key-id",
+        "pattern": "key = '([a-z]{20})'",
+        "anchors": ["example"],
+        "description": "d",
+        "remediation": "r",
+    }
+    with pytest.raises(RuleError, match="file name stem"):
+        compile_rules([({**base, "file_names": ["Bad.Name"]}, "test", True)])
+    with pytest.raises(RuleError, match="file_names is for key-ID rules"):
+        compile_rules([({**base, "kind": "secret", "anchors": [], "file_names": ["example"]}, "test", True)])
+    ruleset = compile_rules([({**base, "file_names": ["example"]}, "test", True)])
+    assert ruleset.file_context.rules_for("conf/example.yml") == (0,)
+
+
+def test_blobs_named_after_they_were_read_are_read_again_under_their_name(tmp_path: Path, ruleset: Ruleset) -> None:
+    """A full audit reads the object store while git still walks the history, so a blob may be read
+    before its path is known (or be cached clean from an earlier run): once named, a blob whose name puts
+    it in a rule's context is read again, and its clean mark is dropped when the name found something."""
+    rng = random.Random(21)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    repo = Repo(tmp_path / "repo")
+    repo.write("config/qiniu.yml", _config(ak, sk))
+    repo.write("config/storage.yml", _config(ak, sk) + "# another file\n")
+    repo.commit("configs")
+    named, other = (repo.git("rev-parse", f"HEAD:config/{n}") for n in ("qiniu.yml", "storage.yml"))
+    objects = [GitObject(named, "blob", 300, "config/qiniu.yml"), GitObject(other, "blob", 300, "config/storage.yml")]
+    clean = {named, other}
+    stats = ScanStats()
+    found = _rescan_named(str(repo.path), objects, [], clean, stats, ruleset, ContentOptions())
+    assert [(f.key_id, f.secret, f.git.blob if f.git else None) for f in found] == [(ak, sk, named)]
+    assert clean == {other}
+    assert _rescan_named(str(repo.path), objects[1:], [], clean, stats, ruleset, ContentOptions()) == []
