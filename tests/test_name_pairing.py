@@ -175,3 +175,28 @@ def test_key_value_elements_and_short_names_pair(ruleset: Ruleset, keys: FakeKey
     yaml = f"aliyun:\n  oss:\n    endpoint: oss-cn-beijing.aliyuncs.com\n    keyid: {key_id}\n    keysecret: {secret}\n"
     assert _pairs(scan_text(yaml, ruleset)) == {(key_id, secret)}
     assert agreement("keyid", "keysecret") >= 0
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        (b"INSERT INTO `t_global_parameter` VALUES ('22', 'aliyunAccessKeyID', '", "aliyunAccessKeyID"),
+        (b"VALUES ('44', \"oss.accessKeySecret\", \"", "oss.accessKeySecret"),
+        (b"VALUES ('21', 'aliyunBucketName', '", ""),  # a row, but not a credential's
+        (b"client = oss2.Auth('LTAI5tAbcIdXyz12345678', '", ""),  # a key's own value before its secret
+        (b"ak,sk\nLTAI5tAbc,", ""),  # an unquoted CSV: no name, no regex
+    ],
+)
+def test_a_key_value_rows_name_is_the_literal_before_it(line: bytes, name: str) -> None:
+    assert binding_name(line, len(line)) == name
+
+
+def test_a_settings_tables_rows_pair_far_apart(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A SQL dump of a key/value settings table: the ID's and the secret's rows 20 lines apart, each
+    named by its row; paired by those names (they had been a lone ID and a lone secret)."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    rows = [f"INSERT INTO `t_param` VALUES ('{n}', 'setting{n}', 'value {n}', '', 'misc');" for n in range(20)]
+    rows.insert(2, f"INSERT INTO `t_param` VALUES ('22', 'aliyunAccessKeyID', '{key_id}', '', 'oss');")
+    rows.append(f"INSERT INTO `t_param` VALUES ('44', 'aliyunAccessKeySecret', '{secret}', '', 'oss');")
+    findings = scan_text("\n".join(rows) + "\n", ruleset)
+    assert [(f.kind, f.key_id, f.secret) for f in findings] == [(Kind.PAIR, key_id, secret)]

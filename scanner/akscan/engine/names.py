@@ -18,6 +18,8 @@ LOOKBEHIND = 96
 _BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*["'`]?$""")
 # A key/value element (.NET's appSettings, many XML configs): the name is the key attribute's.
 _KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)["']\s+(?i:value)\s*=\s*["']?$""")
+# A row's name: a quoted word (letters, _ . -) and a comma right before the value's opening quote.
+_ROW = re.compile(rb"""["'`](?P<name>[A-Za-z_][A-Za-z_.\-]{1,63})["'`][ \t]*,[ \t]*["'`]$""")
 _WORDS = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -136,13 +138,27 @@ def binding_name(data: bytes, start: int) -> str:
     before = data[max(line_start, start - LOOKBEHIND) : start]
     # Most values in a credentials export or a call are not assigned: no assignment right before them,
     # no regex (a CSV of 100,000 pairs would otherwise pay one search per value).
-    if before.rstrip(b" \t\"'`")[-1:] not in (b"=", b":", b">"):
+    tail = before.rstrip(b" \t\"'`")[-1:]
+    if tail == b"," and before[-1:] in (b'"', b"'", b"`"):
+        return _row_name(before)
+    if tail not in (b"=", b":", b">"):
         return ""
     match = _BOUND.search(before)
     if match and match.group("name").lower() == b"value":  # .NET appSettings: <add key="ak" value="…"/>
         keyed = _KEYED.search(before)
         return keyed.group("name").decode("latin-1") if keyed else "value"
     return match.group("name").decode("latin-1") if match else ""
+
+
+def _row_name(before: bytes) -> str:
+    """A key/value row's name: a SQL settings table's ``VALUES ('22', 'aliyunAccessKeyID', 'LTAI…', …)``,
+    the quoted literal right before the value, when it names a credential in words (no digits: a key's
+    own value before its secret, ``Auth('LTAI5t…', '…')``, is no name)."""
+    row = _ROW.search(before)
+    if row is None:
+        return ""
+    name = row.group("name").decode("latin-1")
+    return name if names_an_id(name) or names_a_secret(name) else ""
 
 
 def words(name: str) -> list[str]:
