@@ -181,7 +181,7 @@ def test_key_value_elements_and_short_names_pair(ruleset: Ruleset, keys: FakeKey
     ("line", "name"),
     [
         (b"INSERT INTO `t_global_parameter` VALUES ('22', 'aliyunAccessKeyID', '", "aliyunAccessKeyID"),
-        (b"VALUES ('44', \"oss.accessKeySecret\", \"", "oss.accessKeySecret"),
+        (b'VALUES (\'44\', "oss.accessKeySecret", "', "oss.accessKeySecret"),
         (b"VALUES ('21', 'aliyunBucketName', '", ""),  # a row, but not a credential's
         (b"client = oss2.Auth('LTAI5tAbcIdXyz12345678', '", ""),  # a key's own value before its secret
         (b"ak,sk\nLTAI5tAbc,", ""),  # an unquoted CSV: no name, no regex
