@@ -38,6 +38,8 @@ SHAPES: dict[str, list[Shape]] = {
     "aws-secret-access-key": [draw(BASE64, 40)],
     "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
+    "tencent-gateway-key": [draw(ALNUM, 36, "AKID")],
+    "tencent-gateway-secret": [draw(ALNUM, 40), draw(ALNUM, 39)],
     "tencent-temporary-id": [draw(URLSAFE, 64, "AKID")],
     "tencent-temporary-secret": [draw(BASE64, 43, suffix="="), draw(ALNUM, 32)],
     "baidu-access-key": [draw(ALNUM, 21, "ALTAK")],

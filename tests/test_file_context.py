@@ -70,6 +70,11 @@ def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str,
         "myqiniu.yml",
         "qiniu-sdk-tests.yml.bak.old",
         "README.md",
+        "libobs/obs.c",  # OBS Studio's sources: a three-letter stem names only a config file
+        "obs-config.h",
+        "static/bos.js",
+        "notes/huawei.md",  # docs and pages are not configs
+        "qiniu.test.js",  # a test's name says what it tests
     ],
 )
 def test_other_names_are_not(name: str, ruleset: Ruleset) -> None:
@@ -182,3 +187,27 @@ def test_blobs_named_after_they_were_read_are_read_again_under_their_name(tmp_pa
     assert [(f.key_id, f.secret, f.git.blob if f.git else None) for f in found] == [(ak, sk, named)]
     assert clean == {other}
     assert _rescan_named(str(repo.path), objects[1:], [], clean, stats, ruleset, ContentOptions()) == []
+
+
+def test_a_blob_cached_clean_under_another_name_is_read_again(tmp_path: Path) -> None:
+    """The history cache holds object ids; whether a blob holds a key now depends on its name. A file
+    first committed as zz/z.yml (scanned clean, cached), then renamed config/qiniu.yml: the CI's range
+    scan and every later full audit find the pair (they had found nothing, or found it once)."""
+    rng = random.Random(22)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    repo = Repo(tmp_path / "repo")
+    repo.write("zz/z.yml", _config(ak, sk))
+    repo.commit("a config")
+
+    def found(*args: str) -> list[str]:
+        result = run_akscan("git", str(repo.path), "--format", "json", "--no-redact", *args)
+        return [f["key_id"] for f in json.loads(result.out)["findings"]]
+
+    assert found() == []  # cached clean
+    (repo.path / "config").mkdir()
+    repo.git("mv", "zz/z.yml", "config/qiniu.yml")
+    repo.commit("named for Qiniu")
+    assert found("--since", "HEAD~1") == [ak]
+    assert found() == [ak]
+    assert found() == [ak]  # the unchanged repository's shortcut keeps it
+    assert found("--no-unreachable") == [ak]

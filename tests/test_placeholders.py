@@ -90,7 +90,8 @@ def test_a_short_word_inside_a_random_key_is_not_a_placeholder() -> None:
 
 def test_documented_examples_edited_by_hand_are_still_examples(ruleset: Ruleset) -> None:
     """Google's HMAC example with a digit changed per environment, and Alibaba's AssumeRole answer sample
-    pasted into a struct's comments: documentation, not keys. Three characters changed is a key."""
+    pasted into a struct's comments: documentation, not keys. Up to four characters changed (EXAMPLE_EDITS)
+    is still the example; five is a key."""
     spec = "\n".join(
         f"'{env}' => {{ 'access-key' => '{key}', 'secret' => 'bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ' }},"
         for env, key in (("test", "GOOGTS7C7FUP3AIRVJTE"), ("prod", "GOOGTS8C8FUP3AIRVJTE"))
@@ -100,8 +101,9 @@ def test_documented_examples_edited_by_hand_are_still_examples(ruleset: Ruleset)
 AccessKeySecret string `json:"accessKeySecret"` // "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pKCNZ9",
 """
     assert scan_text(sample, ruleset) == []
-    three_changed = "GOOGTS8C8FUP4AIRVJTE"
-    assert [f.key_id for f in scan_text(f"gcs_access_key_id = '{three_changed}'\n", ruleset)] == [three_changed]
+    four_changed, five_changed = "GOOGTS8C8FUP4BIRVJTE", "GOOGTS8C8FUP4BJRVJTE"
+    assert scan_text(f"gcs_access_key_id = '{four_changed}'\n", ruleset) == []
+    assert [f.key_id for f in scan_text(f"gcs_access_key_id = '{five_changed}'\n", ruleset)] == [five_changed]
 
 
 @pytest.mark.parametrize("cut", [0, 1, 2, 3])
@@ -190,3 +192,18 @@ def test_a_made_up_sts_answer_on_the_home_row_is_not_reported(ruleset: Ruleset) 
         '    "endpoint":"content-store-dev.oss-cn-qingdao.aliyuncs.com"\n}\n'
     )
     assert scan_text(text, ruleset) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "written_by_an_encoder"),
+    [
+        ("WkRNeU5XTmhNR0ZqWkdVeE5ETmxNRGxtWXpZek1ESTNORFZtWldFNFlUQQ==", True),
+        ("WkRNeU5XTmhNR0ZqWkdVeE5ETmxNRGxtWXpZek1ESTNORFZtWldFNFlUQQ", True),  # padding left off
+        ("TlRsaE9URXdOVFkyWmpnek5HTmxaRGc0TVdZMVpUZzxWldWak5XWQ==", False),  # 53 characters: one cut out
+        ("WkRNeU5XTmhNR0ZqWkdVeE5ETmxNRGxtWXpZek1ESTNORFZtWldFNFlUQQ=", False),  # padding that ends nothing
+    ],
+)
+def test_a_volcengine_secret_is_what_an_encoder_writes(value: str, written_by_an_encoder: bool) -> None:
+    from akscan.engine.filters import base64_length
+
+    assert base64_length(value) is written_by_an_encoder

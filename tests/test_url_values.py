@@ -79,3 +79,22 @@ def test_a_secret_glued_to_its_id_wins_over_a_named_one(ruleset: Ruleset) -> Non
     text = f'API_KEY = "bce-v3/{key_id}/{glued}"\nSECRET_KEY = "{other}"\n'
     findings = scan_text(text, ruleset)
     assert [(f.key_id, f.secret) for f in findings if f.key_id] == [(key_id, glued)]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "aws_access_key_id = {id}:{decoy}\naws_secret_access_key = {real}\n",
+        "{id}:{decoy} aws_secret_access_key={real}\n",
+        "aws_secret_access_key={real} {id}:{decoy}\n",
+    ],
+)
+def test_text_glued_to_an_id_does_not_take_it_from_its_named_secret(
+    ruleset: Ruleset, keys: FakeKeys, layout: str
+) -> None:
+    """Only the forms that say so glue a secret to its ID (bce-v3/ID/SECRET, scheme://ID:SECRET@host): a
+    planted `ID:junk` had taken the ID from its named secret, and with --verify --only-live the wrong pair
+    (invalid) and the lone real secret would both have been hidden."""
+    key_id, real, decoy = keys.aws_id(), keys.aws_secret(), keys.aws_secret()
+    findings = scan_text(layout.format(id=key_id, real=real, decoy=decoy), ruleset)
+    assert [(f.key_id, f.secret) for f in findings if f.key_id] == [(key_id, real)]

@@ -21,9 +21,16 @@ _BEFORE = r"(?:(?:application|app|config|conf|settings|bootstrap)[-_.]?)?"
 _AFTER = (
     r"(?:[-_.]?(?:config|configs|configuration|conf|cfg|settings|setting|properties|props|keys?|credentials?|"
     r"secrets?|accounts?|auth|oss|kodo|obs|bos|ufile|us3|ks3|storage|upload|uploader|sdk|cloud|yun|util|utils|"
-    r"helper|client|service|constants?|dev|test|prod|production|development|local|default))*"
+    r"helper|client|service|constants?|dev|prod|production|development|local|default))*"
 )
-_EXTENSION = r"(?:\.[a-z0-9]{1,12}){1,2}"
+# Config files and the languages apps are written in; not C sources, docs or pages (OBS Studio's obs.c,
+# a notes file called huawei.md), nor a test's name (qiniu.test.js: a fixture says what it tests).
+_CONFIG = r"(?:ya?ml|json|properties|ini|conf|cfg|toml|env|xml|plist)"
+_CODE = r"(?:py|rb|php|js|mjs|cjs|ts|java|kt|go|cs|swift|m|dart|sh|lua|rs|scala|groovy|vue)"
+_EXTENSION = rf"\.(?:{_CONFIG}|{_CODE})(?:\.(?:example|sample|bak|dist|local))?"
+# A stem of three letters or fewer (obs, bos, bce, ks3, us3) only names a config file: obs.js is as likely
+# anything else's.
+_SHORT = 3
 _STEM = re.compile(r"[a-z0-9]{2,20}")
 _PREFIXES = ("application", "app", "config", "conf", "settings", "bootstrap")  # as _BEFORE names them
 
@@ -47,8 +54,12 @@ class FileContext:
         if not rules_of:
             return cls(None, ())
         ordered = sorted(rules_of, key=lambda s: (-len(s), s))  # the longest first: "huaweicloud" before "huawei"
-        groups = "|".join(f"({re.escape(stem)})" for stem in ordered)
-        pattern = re.compile(f"{_BEFORE}(?:{groups}){_AFTER}{_EXTENSION}")
+        long = "|".join(f"({re.escape(stem)})" for stem in ordered if len(stem) > _SHORT)
+        short = "|".join(f"({re.escape(stem)})" for stem in ordered if len(stem) <= _SHORT)
+        branches = [f"(?:{long}){_AFTER}{_EXTENSION}"] if long else []
+        branches += [f"(?:{short}){_AFTER}\\.{_CONFIG}"] if short else []
+        pattern = re.compile(f"{_BEFORE}(?:{'|'.join(branches)})")
+        ordered = [stem for stem in ordered if len(stem) > _SHORT] + [stem for stem in ordered if len(stem) <= _SHORT]
         starts = frozenset(word[:2] for word in (*ordered, *_PREFIXES))
         return cls(pattern, tuple(tuple(rules_of[stem]) for stem in ordered), starts)
 

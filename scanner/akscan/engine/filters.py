@@ -105,11 +105,17 @@ KNOWN_EXAMPLES = frozenset(
         # libraries' tests copy it as a vector.
         "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA",
         "Gu5t9xGARNpq86cd98joQYCN3Cozk1qA",
+        # Qiniu's qshell documentation (qshell account, qdownload's config): its example pair, copied into
+        # notes and transcripts.
+        "ELUs327kxVPJrGCXqWae9yioc0xYZyrIpbM6Wh6x",
+        "LVzZY2SqOQ_I_kM1n00ygACVBArDvOWtiLkDtKiw",
     }
 )
-# A documented example with a character or two changed by hand (GOOGTS8C8FUP3AIRVJTE for "production") is
-# still the example; a random key of the same length is that close to one with odds of about 1 in 10^30.
-EXAMPLE_EDITS = 2
+# A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a
+# blog's copy of Tencent's v1 signature example with three changed) is still the example; a random key of
+# the same length (20 upper-case letters and digits, the shortest) is that close to one with odds of about
+# 1 in 10^20.
+EXAMPLE_EDITS = 4
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
@@ -309,6 +315,15 @@ def volcengine_id(value: str) -> bool:
     return lead == len(raw) or lead < VOLCENGINE_HEX_LEAD
 
 
+def base64_length(value: str) -> bool:
+    """Whether a value can be what a base64 encoder wrote: never one character past a whole quantum (53
+    characters and "=="), and its padding, when written, completing the last quantum. A real secret that
+    is base64 (Volcengine's) passes; a hand-shortened one in a sample .env does not."""
+    data = value.rstrip("=")
+    padding = len(value) - len(data)
+    return len(data) % 4 != 1 and (padding == 0 or (len(data) + padding) % 4 == 0)
+
+
 VOLCENGINE_HEX_LEAD = 8
 VOLCENGINE_BODY = 40
 # Token validators that, when they say yes, stand for the placeholder tests (akscan.engine.candidates).
@@ -316,6 +331,7 @@ TOKEN_PROOFS: dict[str, Callable[[str], bool]] = {"volcengine-sts-token": volcen
 
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "alibaba-sts-token": alibaba_sts_token,
+    "base64-length": base64_length,
     "random-base64": random_base64,
     "volcengine-id": volcengine_id,
     # Any other Volcengine token (the dotted TOS one) is judged as every token is.

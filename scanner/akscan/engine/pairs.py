@@ -36,12 +36,14 @@ def choose_pairs(
         if pair is not None:
             lo, hi = positions.pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
             looking.setdefault(finder.ruleset.by_id[pair.secret], []).append((id_candidate, lo, hi))
+    # An ID written again where no rule reads it (a commented copy in other quotes) is no one's secret.
+    id_values = {c.value for c in ids}
     edges = []
     for secret_index, wanted in looking.items():
         secrets = [
             s
             for s in finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
-            if not taken.overlaps(s.start, s.end) and not _named_as_id(s)
+            if not taken.overlaps(s.start, s.end) and not _named_as_id(s) and s.value not in id_values
         ]
         starts = [s.start for s in secrets]
         for id_candidate, lo, hi in wanted:
@@ -63,12 +65,28 @@ def choose_pairs(
 
 def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:
     data = positions.data
-    if secret.start == id_candidate.end + 1 and data[id_candidate.end : secret.start] in (b"/", b":"):
+    if _glued(data, id_candidate, secret):
         # One token: Qianfan's bce-v3/ALTAK-…/<secret>, s3n://ID:SECRET@bucket. No secret named apart
         # (a SECRET_KEY on the next line, another key's) is the ID's partner before the one glued to it.
         return GLUED
     lines = data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
     return pair_cost(id_candidate, secret, lines)
+
+
+def _glued(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
+    """Whether the secret is written into one token with its ID in a form that says so: a Qianfan API key
+    (``bce-v3/<ID>/<secret>``) or a URL's user information (``scheme://<ID>:<secret>@host``). Any other
+    ID:junk is just text beside the ID: written before a named secret, it must not take the ID from it."""
+    if secret.start != id_candidate.end + 1:
+        return False
+    glue = data[id_candidate.end : secret.start]
+    if glue == b"/":
+        return data[max(0, id_candidate.start - 7) : id_candidate.start] == b"bce-v3/"
+    return (
+        glue == b":"
+        and data[max(0, id_candidate.start - 3) : id_candidate.start] == b"://"
+        and data[secret.end : secret.end + 1] == b"@"
+    )
 
 
 def far_pairs(

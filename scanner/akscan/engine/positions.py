@@ -109,10 +109,11 @@ class Positions:
             return True  # a signature in the query beside the ID (x-oss-signature=…): an HMAC of the request
         if start == 0 or self.data[start - 1] not in b"./":
             return False
-        line_start = self.data.rfind(b"\n", max(0, start - URL_REACH), start) + 1
-        head = self.data[line_start : start - 1]
-        scheme = head.rfind(b"://")
-        return scheme >= 0 and _URL_HOST_PATH.fullmatch(head, scheme + 3) is not None
+        # Never past URL_REACH back, and nothing copied: a long line of values is read in bounded steps.
+        lowest = max(0, start - URL_REACH)
+        line_start = max(lowest, self.data.rfind(b"\n", lowest, start) + 1)
+        scheme = self.data.rfind(b"://", line_start, start - 1)
+        return scheme >= 0 and _URL_HOST_PATH.fullmatch(self.data, scheme + 3, start - 1) is not None
 
     def in_escape(self, start: int) -> bool:
         """Whether a value begins inside an escape sequence: the ``2F…`` of ``%2F…``, the ``u002b…`` of

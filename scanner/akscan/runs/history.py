@@ -230,6 +230,10 @@ def _counts(objects: list[GitObject]) -> dict[str, int]:
     return {kind: kinds.get(kind, 0) for kind in ("blob", "commit", "tag")}
 
 
+def _named_path(ruleset: Ruleset, obj: GitObject) -> bool:
+    return obj.kind == "blob" and bool(obj.path) and bool(ruleset.file_context.rules_for(obj.path or ""))
+
+
 def _rescan_named(
     repo: str,
     objects: list[GitObject],
@@ -242,7 +246,7 @@ def _rescan_named(
     """Blobs whose path, named after they were scanned (or cached clean), puts them in a rule's context
     (``config/qiniu.yml``: akscan.engine.filecontext) are read again under it; their findings replace the
     first reading's. Few in any repository: the file name must be the provider's own."""
-    named = [o for o in objects if o.kind == "blob" and o.path and ruleset.file_context.rules_for(o.path)]
+    named = [o for o in objects if _named_path(ruleset, o)]
     if not named:
         return findings
     again = scan_objects(repo, named, ruleset, content)
@@ -662,7 +666,9 @@ def scan_history(
             {"path": str(cache.folder), "reason": "cache", "detail": f"history cache not used: {cache.refused}"}
         )
     listed = pending.objects if pending is not None else inv.objects
-    todo = [o for o in listed if o.sha not in cached]
+    # A blob cached clean under one name is read again under a name that puts it in a rule's context
+    # (config/qiniu.yml): the cache holds object ids, and the finding depends on the name.
+    todo = [o for o in listed if o.sha not in cached or _named_path(ruleset, o)]
     findings: list[Finding] = []
     clean: set[str] = set()
     # A full scan will most likely need the log for attribution: let git produce it meanwhile (a pending
@@ -693,7 +699,7 @@ def scan_history(
             inv = pending.result()
             logs.extend([pending.log] if pending.log is not None else [])
             findings = _named(findings, stats, {o.sha: o.path for o in inv.objects})
-            todo = [o for o in inv.objects if o.sha not in cached]
+            todo = [o for o in inv.objects if o.sha not in cached or _named_path(ruleset, o)]
             findings = _rescan_named(repo, inv.objects, findings, clean, stats, ruleset, options.content)
     except BaseException:
         if pending is not None:

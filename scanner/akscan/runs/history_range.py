@@ -95,7 +95,12 @@ def still_at_head(
     heads, bases = range_heads(revisions), range_bases(revisions)
     if not heads or not bases:
         return []
-    blobs = {sha: path for sha, path in _blobs_at(repo, heads, None).items() if sha not in known_clean}
+    # A blob known clean under another name is read again under one that puts it in a rule's context.
+    blobs = {
+        sha: path
+        for sha, path in _blobs_at(repo, heads, None).items()
+        if sha not in known_clean or ruleset.file_context.rules_for(path)
+    }
     seen = {f.fingerprint for f in findings}
     found: dict[str, Finding] = {}
     for sha, kind, body in cat_objects(repo, list(blobs)):

@@ -126,7 +126,7 @@ def unasked(finding: Finding) -> Verification | None:
         reason = f"{finding.provider} has no identity API akscan can ask; nothing was sent: treat it as live"
         if _gateway_pair(finding):
             reason = (
-                "a Tencent API gateway key pair (AKID + 36, a secret of 40), not a CAM key: STS cannot say whether "
+                "a Tencent API gateway key pair (AKID + 36, a secret of 39-40), not a CAM key: STS cannot say whether "
                 "it is live; nothing was sent: treat it as live"
             )
         return Verification("unverifiable", _now(), reason)
@@ -146,7 +146,7 @@ def unverifiable(finding: Finding) -> bool:
 def _gateway_pair(finding: Finding) -> bool:
     """Tencent's API gateway and API marketplace sign with pairs shaped like CAM keys but longer: asked,
     STS would answer "no such SecretId" for a key that may well be live."""
-    return finding.provider == "tencent" and len(finding.key_id or "") == 40 and len(finding.secret or "") == 40
+    return finding.rule_id == "tencent-gateway-key"
 
 
 def credential_of(finding: Finding) -> Credential | None:
