@@ -172,7 +172,7 @@ class Ruleset:
     # Rules whose regex ran past its time limit in this process: off for the rest of the scan (one bad rule
     # costs its limit once, not once per file). Per process, never pickled: each worker finds out itself.
     switched_off: set[str] = field(default_factory=set)
-    file_context: FileContext = field(default_factory=lambda: FileContext(None, ()))
+    file_context: FileContext = field(default_factory=lambda: FileContext(()))
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
