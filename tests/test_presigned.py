@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import random
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -216,6 +216,31 @@ def test_a_token_cut_over_joined_literals_is_read_whole(ruleset: Ruleset) -> Non
     assert (finding.provider, finding.kind, finding.key_id) == ("baidu", Kind.KEY_ID, key_id)
     assert finding.security_token == _baidu_token(9)
     assert finding.expires_at == "2023-04-15T07:16:35Z"
+
+
+def _baidu_issued_token(seed: int) -> str:
+    """A token as Baidu's STS issues them: base64 of one fixed 32-hex head and "|" (ZjkyZmQ2…), then bytes."""
+    rng = random.Random(seed)
+    head = b"f92fd6bd1e47472694e85f62b9df3c80|" + bytes(4)
+    return base64.b64encode(head + bytes(rng.getrandbits(8) for _ in range(300))).decode()
+
+
+def test_a_token_whose_first_piece_names_it_is_still_read_whole(ruleset: Ruleset) -> None:
+    """Baidu's tokens start with the same 44 characters, which the raw text reads as a token wherever a
+    piece begins with them (bce-sdk-go doc/BVW.md: "?x-bce-security-token=" + then the token cut into
+    lines). The joined layer reads it whole: reported once, whole, never as its first piece."""
+    key_id, token = _hex(12), quote(_baidu_issued_token(13), safe="")
+    assert token.startswith("ZjkyZmQ2YmQxZTQ3NDcyNjk0ZTg1ZjYyYjlkZjNjODB8")
+    pieces = [token[i : i + 107] for i in range(0, len(token), 107)]
+    lines = [
+        '"sourceUrl\\":\\"https://bj.bcebos.com/v1/bvw-console/360p/dog.mp4?x-bce-security-token=" +',
+        *(f'"{piece}" +' for piece in pieces[:-1]),
+        f'"{pieces[-1]}&authorization=bce-auth-v1%2F{key_id}%2F2023-04-14T07%3A16%3A35Z%2F86400%2F%2F{_hex(14, 64)}"',
+    ]
+    text = "var request api.MatlibTaskRequest\njsonStr := " + "\n".join(lines) + "\n"
+    (finding,) = scan_text(text, ruleset, "BVW.md")
+    assert (finding.key_id, finding.kind) == (key_id, Kind.KEY_ID)
+    assert finding.security_token == unquote(token)
 
 
 def test_reports_say_temporary(ruleset: Ruleset, keys: FakeKeys) -> None:
