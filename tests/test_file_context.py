@@ -101,6 +101,21 @@ def test_every_part_of_a_long_named_file_is_in_context(ruleset: Ruleset) -> None
     assert [(f.key_id, f.secret) for f in findings] == [(ak, sk)]
 
 
+@pytest.mark.parametrize(("padding", "found"), [(56_000, True), (80_000, False)])  # NAMED_REACH: 64 KiB
+def test_the_name_counts_over_a_config_files_length_not_a_whole_dump(
+    ruleset: Ruleset, padding: int, found: bool
+) -> None:
+    """A hostile file named qiniu.yml full of `ak=` lines must not make the rule read megabytes (long
+    enough to trip its time limit, which switches it off for the rest of the scan): the name counts over
+    the first NAMED_REACH bytes (and a rule's window past them), as far as any config file goes."""
+    rng = random.Random(16)
+    ak, sk = _qiniu_value(rng), _qiniu_value(rng)
+    filler = "".join(f"bucket_{i}: 'photos-{i}'\n" for i in range(padding // 20))[:padding]
+    filler = filler[: filler.rfind("\n") + 1]
+    findings = scan_text(filler + _config(ak, sk), ruleset, path="qiniu.yml")
+    assert [(f.key_id, f.secret) for f in findings] == ([(ak, sk)] if found else [])
+
+
 def test_placeholders_in_a_named_file_are_still_no_keys(ruleset: Ruleset) -> None:
     text = "default:\n  access_key: {{ qiniu_access_key }}\n  secret_key: {{ qiniu_secret_key }}\n"
     assert scan_text(text, ruleset, path="config/qiniu.yml") == []

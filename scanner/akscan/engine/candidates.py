@@ -234,7 +234,7 @@ class CandidateFinder:
                 if valid_value(rule, value) and not positions.in_escape(start) and not positions.in_url_path(start):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
-                    commented = self.positions.commented(start)
+                    commented = positions.commented(start)
                     found.append(
                         Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
                     )

@@ -32,6 +32,7 @@ from akscan.model import Blob, Finding, Kind, Severity
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
 # are usually separate values on neighbouring lines).
 DECODE_LINES = 8
+NAMED_REACH = 64 * 1024  # how far into a file its name counts as a rule's context (akscan.engine.filecontext)
 EXPIRY_REACH = 4000  # bytes either side of a temporary ID where its Expiration is read
 ESCAPE_REACH = 64  # an escape or a join this near an anchor that read no key is worth decoding its lines for
 # ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
@@ -68,8 +69,12 @@ def detect(
         return []
     lowered = opening.lowered if opening.lowered is not None else data.lower()
     hits = _prefilter(data, lowered, ruleset, opening, line_start=blob.column_base == 0)
-    for index in named:  # the name stands where the rule's anchor would: every part of the file is near one
-        spaced = range(0, len(data), max(ruleset.rules[index].window, 1))
+    # The name stands where the rule's anchor would, every window's length along the file's head: a config
+    # file is small, and a hostile one named qiniu.yml must not make the rule read megabytes of `ak=` lines
+    # (long enough to trip the rule's time limit, which switches it off for the rest of the scan).
+    reach = min(len(data), NAMED_REACH - blob.offset_base)
+    for index in named:
+        spaced = range(0, max(reach, 0), max(ruleset.rules[index].window, 1))
         hits.anchors[index] = sorted({*hits.anchors.get(index, []), *spaced})
     found: list[Finding] = []
     encoded = hits.encoded
