@@ -213,6 +213,8 @@ def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
         ('pair = { secret = "x", kind = "trio" }', "pair.kind must be 'pair' or 'sts-credentials'"),
         ('severity = "urgent"', "unknown severity 'urgent'"),
         ('confidence = "high"', "unknown key(s) confidence"),
+        ("unverifiable = true", "unverifiable is a key-ID rule's one-line reason"),
+        (f'unverifiable = "{"x" * 301}"', "unverifiable is a key-ID rule's one-line reason"),
     ],
 )
 def test_invalid_rule_values_are_one_clear_line(tmp_path: Path, extra: str, message: str) -> None:

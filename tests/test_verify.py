@@ -584,3 +584,50 @@ def test_signing_is_right_in_any_local_timezone(tmp_path: Path, sts: Emulator, k
         )
         (finding,) = json.loads(result.out)["findings"]
         assert finding["verification"]["status"] == "live", (zone, finding["verification"])
+
+
+def test_a_rule_can_say_its_pairs_are_never_sent(tmp_path: Path, sts: Emulator, keys: FakeKeys) -> None:
+    """A user's rule for keys the provider's STS does not know (an internal gateway's, shaped like Alibaba
+    pairs) says so with `unverifiable`: `--verify` sends nothing and reports the rule's reason. The same
+    pair under the bundled rule is asked (control)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "gw.toml").write_text("""
+[[rules]]
+id = "acme-gateway-key"
+provider = "alibaba"
+kind = "key-id"
+anchors = ["GWAK"]
+anchors_case_sensitive = true
+pattern = '(GWAK[A-Za-z0-9]{20})'
+pair = { secret = "acme-gateway-secret" }
+unverifiable = "an ACME gateway key, which Alibaba STS does not know"
+description = "d"
+remediation = "r"
+
+[[rules]]
+id = "acme-gateway-secret"
+provider = "alibaba"
+kind = "secret"
+pattern = '(?<![A-Za-z0-9])([A-Za-z0-9]{30})(?![A-Za-z0-9])'
+description = "d"
+remediation = "r"
+""")
+    src = tmp_path / "src"
+    src.mkdir()
+    gateway_id, secret = "GWAK" + keys.alibaba_id()[4:24], keys.alibaba_secret()
+    (src / "gw.py").write_text(f'GW_KEY = "{gateway_id}"\nGW_SECRET = "{secret}"\n')
+    result = run_akscan(
+        "scan", str(src), "--rules", str(rules), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}"
+    )
+    assert result.code == 1, result.err
+    [finding] = json.loads(result.out)["findings"]
+    assert (finding["rule_id"], finding["kind"], finding["verification"]["status"]) == (
+        "acme-gateway-key",
+        "pair",
+        "unverifiable",
+    )
+    assert finding["verification"]["reason"].startswith("an ACME gateway key") and sts.log == []
+    (src / "gw.py").write_text(f'ACCESS_KEY_ID = "{keys.alibaba_id()}"\nACCESS_KEY_SECRET = "{secret}"\n')
+    control = run_akscan("scan", str(src), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}")
+    assert json.loads(control.out)["findings"][0]["verification"]["status"] != "unverifiable" and len(sts.log) == 1

@@ -152,3 +152,36 @@ def test_an_api_gateway_key_pair_is_found_and_never_sent(tmp_path: Path, tc: Ten
     assert (finding["key_id"], finding["secret"] is not None, finding["kind"]) == (key_id, True, "pair")
     assert finding["verification"]["status"] == "unverifiable" and "API gateway" in finding["verification"]["reason"]
     assert tc.log == []
+
+
+def _gateway_pair(seed: int, secret_length: int = 40) -> tuple[str, str]:
+    rng = random.Random(seed)
+    alnum = string.ascii_letters + string.digits
+    key_id = "AKID" + "".join(rng.choice(alnum) for _ in range(36))
+    return key_id, "".join(rng.choice(alnum) for _ in range(secret_length))
+
+
+@pytest.mark.parametrize("secret_length", [39, 40])
+def test_verify_command_never_sends_an_api_gateway_pair(tc: TencentEmulator, secret_length: int) -> None:
+    """`akscan verify` with a gateway pair in the environment: the rule that finds such pairs says STS cannot
+    judge them, so nothing is sent and the answer is inconclusive (exit 2), never "not found" (exit 0)."""
+    key_id, secret = _gateway_pair(41, secret_length)
+    env = {"TENCENTCLOUD_SECRET_ID": key_id, "TENCENTCLOUD_SECRET_KEY": secret}
+    result = run_akscan("verify", "--format", "json", "--endpoint", f"tencent={tc.url}", env=env)
+    assert result.code == 2, result.out + result.err
+    body = json.loads(result.out)
+    assert body["status"] == "unverifiable" and "API gateway" in body["reason"] and "nothing was sent" in body["reason"]
+    assert tc.log == [] and secret not in result.out + result.err
+
+
+@pytest.mark.parametrize("secret_length", [32, 41])
+def test_verify_command_sends_an_akid_36_with_a_secret_of_another_length(
+    tc: TencentEmulator, secret_length: int
+) -> None:
+    """Only the gateway's whole shape (its secret too) is held back: an AKID + 36 beside a 32- or 41-character
+    secret is asked of STS like any SecretId (here: unknown to it, so not live)."""
+    key_id, secret = _gateway_pair(42, secret_length)
+    env = {"TENCENTCLOUD_SECRET_ID": key_id, "TENCENTCLOUD_SECRET_KEY": secret}
+    result = run_akscan("verify", "--endpoint", f"tencent={tc.url}", env=env)
+    assert result.code == 0, result.out + result.err
+    assert "unverifiable" not in result.out and len(tc.log) == 1

@@ -78,6 +78,12 @@ def check_pair(
     if mappable is not None and provider not in mappable:
         raise UsageError(f"akscan map knows {', '.join(mappable)} keys; this one is {provider}'s: use akscan verify")
     check_secret(secret)
+    refused = _never_sent(provider, key_id, secret)
+    if refused:
+        from akscan.model import Verification
+        from akscan.verify import _now
+
+        return provider, key_id, secret, Verification("unverifiable", _now(), f"{refused}; nothing was sent")
     options = VerifyOptions(
         endpoints=parse_endpoints(endpoints),
         region=region,
@@ -90,11 +96,30 @@ def check_pair(
     return provider, key_id, secret, Verifier(options).check(Credential(provider, key_id, secret, token))
 
 
+def _never_sent(provider: str, key_id: str, secret: str) -> str:
+    """The reason a bundled rule gives for never sending a pair of its shape (Tencent's API gateway keys,
+    AKID + 36 with a secret of 39-40: STS knows CAM keys only and would call a live one "not found"), or ""."""
+    from akscan.engine.rules import Rule, load_ruleset
+
+    def whole(rule: Rule, value: str) -> bool:
+        data = value.encode()
+        return any(m.group(1 if m.re.groups else 0) == data for m in rule.pattern.finditer(data, 0, len(data)))
+
+    ruleset = load_ruleset()
+    for rule in ruleset.rules:
+        if not rule.unverifiable or rule.provider != provider or rule.pair is None:
+            continue
+        if whole(rule, key_id) and whole(ruleset.rule(rule.pair.secret), secret):
+            return rule.unverifiable
+    return ""
+
+
 def exit_code(status: str) -> int:
-    """1: live. 0: not live. 2: inconclusive."""
+    """1: live. 0: not live (not found, disabled, wrong secret, expired). 2: inconclusive (unknown, or a
+    key no identity API can judge)."""
     if status == "live":
         return ExitCode.FINDINGS
-    return ExitCode.ERROR if status == "unknown" else ExitCode.CLEAN
+    return ExitCode.ERROR if status in ("unknown", "unverifiable") else ExitCode.CLEAN
 
 
 command = verify

@@ -62,6 +62,7 @@ _RULE_KEYS = {
     "allow_hex",
     "temporary_remediation",
     "temporary_prefixes",
+    "unverifiable",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -147,6 +148,10 @@ class Rule:
     # Stems of file names that put a whole file in this context rule's context (``config/qiniu.yml``:
     # a Rails app's Qiniu pair with no Qiniu word in it). See ``akscan.engine.filecontext``.
     file_names: tuple[str, ...] = ()
+    # Why the provider's identity API cannot tell whether this rule's pairs are live (keys it does not
+    # know, such as Tencent's API gateway keys): set, a pair is never sent and is reported "unverifiable"
+    # with this reason. Empty: the provider's verifier decides.
+    unverifiable: str = ""
 
 
 @dataclass(frozen=True)
@@ -550,7 +555,39 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         anchors_in_value=bool(entry.get("anchors_in_value", entry.get("anchors_case_sensitive", False))),
         fallback=bool(entry.get("fallback", False)),
         file_names=file_names,
+        unverifiable=_unverifiable(entry, where),
         **optional,
+    )
+
+
+def _unverifiable(entry: dict[str, Any], where: str) -> str:
+    reason = entry.get("unverifiable", "")
+    if not isinstance(reason, str) or (reason and entry.get("kind") != "key-id") or len(reason) > 300:
+        raise RuleError(f"{where}: unverifiable is a key-ID rule's one-line reason (a string under 300 characters)")
+    _UNVERIFIABLE[str(entry.get("id"))] = reason
+    return reason
+
+
+# Rule id -> why its pairs are never sent, of every rule compiled in this process (the user's too); the
+# bundled rules' are read from their tables when asked (`unverifiable_reasons`).
+_UNVERIFIABLE: dict[str, str] = {}
+
+
+def unverifiable_reasons() -> dict[str, str]:
+    """Rule id -> why its pairs cannot be verified, for the rules that say so: the bundled rules' (read
+    from their tables, not compiled) and every rule compiled in this process. Verification knows a
+    finding by its rule id only (a fleet's findings come back as JSON)."""
+    reasons = dict(_bundled_unverifiable())
+    reasons.update((rule_id, why) for rule_id, why in _UNVERIFIABLE.items() if why)
+    return reasons
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_unverifiable() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(entry["id"]), entry["unverifiable"])
+        for entry, _ in _builtin_entries(builtin_rules_dir())
+        if isinstance(entry.get("unverifiable"), str) and entry["unverifiable"]
     )
 
 

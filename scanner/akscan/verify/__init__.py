@@ -123,36 +123,33 @@ def unasked(finding: Finding) -> Verification | None:
     if lapsed is not None:
         return lapsed
     if unverifiable(finding):
-        reason = f"{finding.provider} has no identity API akscan can ask; nothing was sent: treat it as live"
-        if _gateway_pair(finding):
-            reason = (
-                "a Tencent API gateway key pair (AKID + 36, a secret of 39-40), not a CAM key: STS cannot say whether "
-                "it is live; nothing was sent: treat it as live"
-            )
-        return Verification("unverifiable", _now(), reason)
+        why = _rule_says_unverifiable(finding) or f"{finding.provider} has no identity API akscan can ask"
+        return Verification("unverifiable", _now(), f"{why}; nothing was sent: treat it as live")
     return None
 
 
 def unverifiable(finding: Finding) -> bool:
     """A whole pair of a provider without an identity API (Baidu, JD Cloud, Qiniu, UCloud, …), or a key
-    pair its provider's identity API does not know (a Tencent API gateway's)."""
+    pair its provider's identity API does not know (its rule says so: a Tencent API gateway's)."""
     return (
         finding.kind in VERIFIABLE_KINDS
         and bool(finding.key_id and finding.secret)
-        and (finding.provider not in VERIFIERS or _gateway_pair(finding))
+        and (finding.provider not in VERIFIERS or bool(_rule_says_unverifiable(finding)))
     )
 
 
-def _gateway_pair(finding: Finding) -> bool:
-    """Tencent's API gateway and API marketplace sign with pairs shaped like CAM keys but longer: asked,
-    STS would answer "no such SecretId" for a key that may well be live."""
-    return finding.rule_id == "tencent-gateway-key"
+def _rule_says_unverifiable(finding: Finding) -> str:
+    """The reason the finding's rule gives for never sending its pairs (Tencent's API gateway keys: asked,
+    STS would answer "no such SecretId" for a key that may well be live), or ""."""
+    from akscan.engine.rules import unverifiable_reasons
+
+    return unverifiable_reasons().get(finding.rule_id, "")
 
 
 def credential_of(finding: Finding) -> Credential | None:
     if finding.kind not in VERIFIABLE_KINDS or not finding.key_id or not finding.secret:
         return None
-    if finding.provider not in VERIFIERS or _gateway_pair(finding):
+    if finding.provider not in VERIFIERS or _rule_says_unverifiable(finding):
         return None
     return Credential(finding.provider, finding.key_id, finding.secret, finding.security_token)
 
