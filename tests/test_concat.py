@@ -110,6 +110,21 @@ def test_a_split_qiniu_upload_token(ruleset: Ruleset, keys: FakeKeys) -> None:
     assert [(f.rule_id, f.key_id, f.location.line) for f in found] == [("qiniu-upload-token", access_key, 1)]
 
 
+def test_a_mapping_key_after_a_missing_comma_is_not_glued_to_the_token(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A recorded STS answer pasted into a comment with a comma left out (``"sessionToken": "IQoJ…=="`` then
+    ``"secretAccessKey": …`` on the next line): the next literal is a key, not more of the token."""
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    token = "IQoJb3JpZ2luX2Vj" + keys._text(300) + "=="
+    text = f'/*\n  "accessKeyId": "{key_id}",\n  "sessionToken": "{token}"\n  "secretAccessKey": "{secret}",\n*/\n'
+    [finding] = scan_text(text, ruleset)
+    assert (finding.kind, finding.key_id, finding.secret, finding.security_token) == (Kind.STS, key_id, secret, token)
+
+
+def test_join_stops_before_a_mapping_key() -> None:
+    assert join(b'  "token": "abc"\n  "next": 1\n') == b'  "token": "abc"\n  "next": 1\n'
+    assert join(b'  "token": "abc"\n  "def",\n') == b'  "token": "abcdef",\n\n'  # a continuation still joins
+
+
 # -- the layer itself ----------------------------------------------------------------------------------
 def test_join_puts_removed_line_ends_after_the_joined_line() -> None:
     text = b'a = "one" +\n    "two" +\n    "three";\nb = 1\n'

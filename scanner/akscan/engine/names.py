@@ -21,7 +21,7 @@ _KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)
 # A row's name: a quoted word (letters, _ . -) and a comma right before the value's opening quote.
 _ROW = re.compile(rb"""["'`](?P<name>[A-Za-z_][A-Za-z_.\-]{1,63})["'`][ \t]*,[ \t]*["'`]$""")
 _WORDS = re.compile(r"[a-z]+|[0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # fooBar, AWSSecret
 
 # Words that say "this is a credential" or name the provider: present in the names of every pair alike,
 # so they say nothing about *which* pair a value belongs to.
@@ -165,10 +165,35 @@ def words(name: str) -> list[str]:
     return _WORDS.findall(_CAMEL.sub(" ", name).lower())
 
 
+# Credential words a name glues to its qualifier when it has no case or separator to split on
+# (``APIKEY``/``APISECRET``, ``ossaccesskeyid``), longest first.
+_GLUED = (
+    "accesskeysecret",
+    "accesskeyid",
+    "accesssecret",
+    "accesskey",
+    "secretkey",
+    "secretid",
+    "keysecret",
+    "keyid",
+    "accessid",
+    "secret",
+    "key",
+)
+
+
+def _unglued(word: str) -> list[str]:
+    for suffix in _GLUED:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return [*_unglued(word[: -len(suffix)]), suffix]
+    return [word]
+
+
 @functools.lru_cache(maxsize=4096)
 def qualifiers(name: str) -> frozenset[str]:
-    """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod}."""
-    return frozenset(w for w in words(name) if w not in GENERIC and len(w) > 1)
+    """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod},
+    ``APISECRET`` → {} (like ``API_SECRET``)."""
+    return frozenset(w for word in words(name) for w in _unglued(word) if w not in GENERIC and len(w) > 1)
 
 
 def agreement(id_name: str, secret_name: str) -> int:

@@ -6,8 +6,9 @@ paired ID that takes one."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder
 from akscan.engine.names import agreement, names_a_secret, names_an_id
@@ -29,7 +30,12 @@ def choose_pairs(
     """The pairs of the blob, and those among them whose ID had another secret as good (the assignment
     had to guess: the finding says so)."""
     rules, positions = finder.ruleset.rules, finder.positions
-    taken = _Spans([(c.start, c.end) for c in ids] + [(t.start, t.end) for ts in tokens.values() for t in ts])
+    id_spans = sorted((c.start, c.end) for c in ids)
+    # A "token" that holds a key ID whole (``token = 'bce-v3/ALTAK-…/<secret>;<session token>'``, read by
+    # another provider's `token =` rule) is a composite of the credential, not a token beside it: the
+    # secret inside it stays free for the ID.
+    kept = [(t.start, t.end) for ts in tokens.values() for t in ts if not _holds_id(id_spans, t)]
+    taken = _Spans(id_spans + kept)
     looking: dict[int, list[tuple[Candidate, int, int]]] = {}  # secret rule -> (ID, its window)
     for id_candidate in ids:
         pair = rules[id_candidate.rule].pair
@@ -42,7 +48,9 @@ def choose_pairs(
     for secret_index, wanted in looking.items():
         secrets = [
             s
-            for s in finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
+            for s in map(
+                _unnamed_by_ids(id_values), finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
+            )
             if not taken.overlaps(s.start, s.end) and not _named_as_id(s) and s.value not in id_values
         ]
         starts = [s.start for s in secrets]
@@ -133,9 +141,12 @@ def tokens_for(
     by_start = {index: sorted(found, key=lambda token: token.start) for index, found in tokens.items()}
     starts = {index: [token.start for token in found] for index, found in by_start.items()}
     for id_candidate in ids:
-        pair = ruleset.rules[id_candidate.rule].pair
+        rule = ruleset.rules[id_candidate.rule]
+        pair = rule.pair
         if pair is None or pair.token is None:
             continue
+        if rule.temporary_prefixes and not id_candidate.value.startswith(rule.temporary_prefixes):
+            continue  # a long-term ID (AWS's AKIA) never has a session token: one beside it is another key's
         index = ruleset.by_id[pair.token]
         found, at = by_start.get(index, []), starts.get(index, [])
         # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs and
@@ -174,6 +185,21 @@ def _ambiguous(
         if abs(other_cost - cost[(id_candidate.start, secret.start)]) <= AMBIGUOUS_COST:
             flagged.add((id_candidate.start, secret.start))
     return flagged
+
+
+def _unnamed_by_ids(id_values: set[str]) -> Callable[[Candidate], Candidate]:
+    """A secret whose "name" is a key ID (``Auth('LTAI…', '<secret>')`` read like a SQL row's
+    ``'name', 'value'``) has no name: an ID is a value, whatever words its letters happen to spell."""
+
+    def unnamed(secret: Candidate) -> Candidate:
+        return dataclasses.replace(secret, name="") if secret.name in id_values else secret
+
+    return unnamed
+
+
+def _holds_id(id_spans: list[tuple[int, int]], token: Candidate) -> bool:
+    at = bisect.bisect_left(id_spans, (token.start, 0))
+    return at < len(id_spans) and id_spans[at][1] <= token.end
 
 
 def _named_as_id(secret: Candidate) -> bool:

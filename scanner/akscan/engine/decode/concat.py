@@ -30,6 +30,9 @@ _JOIN = re.compile(
     rb"|" + _SPACES + _BREAK + rb"(?:" + _OPERATOR + _SPACES + rb")?"
     rb"|[ \t]++)"
     rb"@?\1"
+    # not when the next literal is a mapping's key ("…"\n  "secretAccessKey": …, a comma left out): the
+    # value ends at its quote, and the key's name glued to it would pass for more of a token
+    rb"(?![A-Za-z0-9_.\-]{1,64}\1[ \t]*:)"
 )
 # Cheap signs that a window holds a join at all (plain `in` tests before any regex).
 MARKERS = (b'"\n', b'"+', b'" +', b"'\n", b"'+", b"' +", b'" .', b"' .", b'" \\', b"' \\", b'" "', b"' '")
