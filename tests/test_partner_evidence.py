@@ -131,3 +131,11 @@ def test_a_secret_beside_an_impossible_aws_id_is_a_generated_demo(key_id: str, r
     )
     found = scan_text(text, RULES, "main.tf")
     assert any(f.secret == secret for f in found) == reported
+
+
+def test_an_id_is_never_its_secrets_name() -> None:
+    """``Auth('LTAI…', '<secret>')`` reads like a SQL row's ``'name', 'value'``; an ID with no digits whose
+    letters split into words (``LTA Id VDx …``) once made its own secret "named as an ID" and unpaired it
+    (2 of 1,000 uniformly drawn pairs)."""
+    key_id, secret = "LTAIdVDxWUclUUVENCUHmJSQ", FakeKeys(27).alibaba_secret()
+    assert _pairs(f"clients.append(oss2.Auth('{key_id}', '{secret}'))\n", "app.py") == [("alibaba", key_id, secret)]
