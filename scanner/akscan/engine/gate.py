@@ -26,6 +26,11 @@ import ahocorasick
 from akscan.engine import fastgate
 
 COVER_MIN = 5  # cover substrings this long or longer make bytes.find skip fast
+# Words in every file of code, never a cover of two longer words (``token`` for ``securitytoken`` and
+# ``upload_token``, ``credentials`` for ``basiccredentials`` and ``globalcredentials``): one such cover
+# doubled the spotter's hits over 26 real histories (+10% of detection) to save a pattern or two.
+NO_COVER = frozenset(["token", "client", "credential", "credentials", "speech", "upload", "global", "config"])
+_NO_COVER_PARTS = frozenset(w[i : i + n] for w in NO_COVER for n in range(1, len(w) + 1) for i in range(len(w) - n + 1))
 
 
 def cover_words(words: Iterable[str]) -> tuple[bytes, ...]:
@@ -39,6 +44,7 @@ def cover_words(words: Iterable[str]) -> tuple[bytes, ...]:
     for word in remaining:
         size = min(COVER_MIN, len(word))
         subs_of[word] = {word[i : i + n] for n in range(size, len(word) + 1) for i in range(len(word) - n + 1)}
+        subs_of[word] = {sub for sub in subs_of[word] if sub == word or sub not in _NO_COVER_PARTS}
         for sub in subs_of[word]:
             counts[sub] = counts.get(sub, 0) + 1
     buckets: dict[int, set[str]] = {}
