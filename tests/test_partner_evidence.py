@@ -91,46 +91,24 @@ def test_a_long_term_aws_id_never_takes_a_session_token() -> None:
     assert (temporary.kind, temporary.security_token) == (Kind.STS, token)
 
 
-def _sketch(secret_value: str, key_id: str) -> str:
-    return (
-        "    \"\"\"Example:\n        {'AccessKeyId': '" + key_id + "',\n"
-        "         'SecretAccessKey': '" + secret_value + "',\n"
-        "         'SessionToken': 'FwoGZf35YXdzEI3//////////wEaDBQJZuRBd0ja6UFC'}\n    \"\"\"\n"
-    )
-
-
 @pytest.mark.parametrize(
-    ("secret_value", "reported"),
+    "text",
     [
-        ("kKJ(324kljd,sfs.sl32423489/dakwu423nsdf", False),  # hand-typed: three filler marks, digits
-        ("kKJ(324kljd,sfs0sl32423489/dakwu423nsdf", False),  # two marks: the edge
-        ("kKJ(324kljd0sfs0sl32423489/dakwu423nsdf", True),  # one mark: a typo in a real one, maybe
-        ("kKJ(abckljd,sfs.slabcdefgh/dakwuabcnsdf", True),  # no digits to speak of: prose, not filler
-        ("kKJ(a2bk3ljd,sfs.slab4cdefgh/dakwuabcnsdf", True),  # three digits: under the edge
-        ("kKJ(a2bk3ljd,sfs.slab4cd5fgh/dakwuabcnsdf", False),  # four digits: at it
+        # a docstring sketching an AssumeRole answer: a "secret" of hand-typed filler beside the ASIA ID
+        "{{'AccessKeyId': '{key_id}',\n 'SecretAccessKey': 'kKJ(324kljd,sfs.sl32423489/dakwu423nsdf'}}\n",
+        # a vault demo's generated pair: an ID AWS never issues (hex: 0, 1, 8, 9) beside the named secret
+        'aws_access_key_id = "AKIAE2647DD83A384175",\naws_secret_key    = "{secret}"\n',
     ],
 )
-def test_an_id_beside_a_hand_typed_secret_is_a_sketch(secret_value: str, reported: bool) -> None:
-    """A docstring sketching an AssumeRole answer: its ASIA ID sits beside a "secret" with commas and
-    brackets no cloud issues. Two or more such marks and four digits make the block a sketch; the ID
-    alone is then not reported. Fewer, and it is (a real ID beside a mistyped secret still leaks)."""
-    key_id = FakeKeys(25).aws_id("ASIA")
-    found = [f.key_id for f in scan_text(_sketch(secret_value, key_id), RULES, "orgs.py")]
-    assert found == ([key_id] if reported else [])
-
-
-@pytest.mark.parametrize(("key_id", "reported"), [("AKIAE2647DD83A384175", False), ("AKIAEZ647DD73A3Z4Y75", True)])
-def test_a_secret_beside_an_impossible_aws_id_is_a_generated_demo(key_id: str, reported: bool) -> None:
-    """A Vault demo seeds generated pairs: ``AKIA`` and 16 hex digits (0, 1, 8, 9 are no base32 digits, so
-    AWS never issued it). The named secret beside it is the demo's, not reported alone; beside an ID of
-    AWS's alphabet that only misses its secret's pattern, it is (control: the secret is reported)."""
-    secret = FakeKeys(26).aws_secret()
-    text = (
-        'resource "vault_kv_secret_v2" "aws_1" {\n  data_json = jsonencode(\n    {\n'
-        f'      aws_access_key_id = "{key_id}",\n      aws_secret_key    = "{secret}"\n    }}\n  )\n}}\n'
-    )
-    found = scan_text(text, RULES, "main.tf")
-    assert any(f.secret == secret for f in found) == reported
+def test_a_planted_partner_never_silences_the_other_half(text: str) -> None:
+    """Text beside a key may change whom it pairs with, never whether it is reported: a lone ID beside a
+    hand-typed "secret", or a real secret beside an impossible ID, is still reported (low or medium), since
+    such a neighbour is one line any hostile file can plant. (Two near misses of the corpus are reviewed
+    as such: a docstring's sketch and a vault demo's generated pairs.)"""
+    keys = FakeKeys(25)
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    found = scan_text(text.format(key_id=key_id, secret=secret), RULES, "sketch.py")
+    assert [(f.key_id, f.secret) for f in found] in ([(key_id, None)], [(None, secret)])
 
 
 def test_an_id_is_never_its_secrets_name() -> None:

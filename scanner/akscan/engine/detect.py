@@ -22,7 +22,6 @@ from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.engine.decode.escapes import unescape
 from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent, volcengine_sts_document
 from akscan.engine.gate import Opening
-from akscan.engine.illustrations import hand_typed_secret, impossible_id
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
 from akscan.engine.positions import Positions, line_window
@@ -124,10 +123,6 @@ def detect(
         if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
-
-
-# Lines and bytes around a lone half where its made-up partner is looked for (a pair's usual reach).
-SKETCH_REACH = (6, 1200)
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
@@ -440,8 +435,6 @@ class _Matcher:
                 id_candidate, rule = reader, rules[reader.rule]
             lone_severity = rule.lone_severity
             assert lone_severity is not None  # the ID's own rule's, or its lone reader's
-            if self._sketched(id_candidate):
-                continue
             paired_ids.add(id_candidate.value)  # one lone finding per ID value and blob
             finding = self._finding(blob, rule, Kind.KEY_ID, lone_severity, "medium", id_candidate, token=lone_token)
             if lone_token is not None:
@@ -457,17 +450,10 @@ class _Matcher:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
-            if impossible_id(self.data, *self.positions.pair_window(secret.start, secret.end, *SKETCH_REACH)):
-                continue  # beside an ID no cloud issues: a generated demo's pair
             paired_secrets.add(secret.value)
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))
         return findings
-
-    def _sketched(self, id_candidate: Candidate) -> bool:
-        """A lone ID whose secret's slot holds hand-typed filler (``illustrations``): a sketch, not a leak."""
-        lo, hi = self.positions.pair_window(id_candidate.start, id_candidate.end, *SKETCH_REACH)
-        return hand_typed_secret(self.data, lo, hi)
 
     def _expiration(self, id_candidate: Candidate, lines: int) -> str | None:
         """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,

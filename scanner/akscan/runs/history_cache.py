@@ -28,7 +28,6 @@ ENGINE_MODULES = (
     "engine/detect.py",
     "engine/candidates.py",
     "engine/pairs.py",
-    "engine/illustrations.py",
     "engine/positions.py",
     "engine/presigned.py",
     "engine/pairing.py",
