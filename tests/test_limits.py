@@ -161,3 +161,33 @@ def test_a_session_token_at_the_edge_of_its_reach(ruleset: object, keys: FakeKey
     assert text.index(token) - id_start == reach + gap
     (finding,) = scan_text(text, ruleset)  # type: ignore[arg-type]
     assert (finding.security_token == token) is attached
+
+
+def test_the_time_limit_charges_the_regex_not_the_work_on_its_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The regex module's timeout runs from the iterator's creation: the engine's own work between matches
+    (validating each of 60,000 values in a hostile 2 MB file of key-shaped values) was charged to the rule,
+    which was switched off for the rest of the scan and so missed a real pair in the next file. Matches
+    are read whole inside the limit, then judged."""
+    import time
+
+    from akscan.engine import candidates
+    from akscan.engine.rules import load_ruleset
+    from tests.conftest import scan_text
+    from tests.keys import FakeKeys
+
+    ruleset = load_ruleset()
+    keys = FakeKeys(31)
+    ids = [keys.alibaba_id() for _ in range(8)]
+    judge = candidates.valid_value
+
+    def slow_judge(*args: object, **kwargs: object) -> bool:
+        spent = time.process_time() + 0.05  # 8 matches: 0.4 s of the engine's own CPU, twice the limit
+        while time.process_time() < spent:
+            pass
+        return judge(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(candidates, "valid_value", slow_judge)
+    monkeypatch.setattr(candidates, "MATCH_TIMEOUT", 0.2)
+    monkeypatch.setattr(candidates, "MATCH_BYTES_PER_SECOND", float("inf"))
+    found = scan_text("".join(f"id{n} = {key_id}\n" for n, key_id in enumerate(ids)), ruleset)
+    assert sorted(f.key_id for f in found) == sorted(ids) and ruleset.switched_off == set()
