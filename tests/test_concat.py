@@ -120,6 +120,20 @@ def test_a_mapping_key_after_a_missing_comma_is_not_glued_to_the_token(ruleset: 
     assert (finding.kind, finding.key_id, finding.secret, finding.security_token) == (Kind.STS, key_id, secret, token)
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        'const accessKeySecret = isProd ? "{a}" + "{b}" : "";\n',
+        "$secret = $prod ? '{a}' . '{b}' : '';\n",
+    ],
+)
+def test_an_explicit_join_before_a_ternarys_colon_still_joins(template: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Only a join with no operator stops before a `"key":`; ``cond ? "…" + "…" : ""`` is one value."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = f'const accessKeyId = "{key_id}";\n' + template.format(a=secret[:15], b=secret[15:])
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+
+
 def test_join_stops_before_a_mapping_key() -> None:
     assert join(b'  "token": "abc"\n  "next": 1\n') == b'  "token": "abc"\n  "next": 1\n'
     assert join(b'  "token": "abc"\n  "def",\n') == b'  "token": "abcdef",\n\n'  # a continuation still joins

@@ -117,3 +117,40 @@ def test_an_id_is_never_its_secrets_name() -> None:
     (2 of 1,000 uniformly drawn pairs)."""
     key_id, secret = "LTAIdVDxWUclUUVENCUHmJSQ", FakeKeys(27).alibaba_secret()
     assert _pairs(f"clients.append(oss2.Auth('{key_id}', '{secret}'))\n", "app.py") == [("alibaba", key_id, secret)]
+
+
+@pytest.mark.parametrize(
+    ("id_name", "secret_name"),
+    [("COSSecretId", "COSsecret"), ("OSSAccessKeyId", "OSSsecret"), ("OSSAccessKeyId", "OSSKeySecret")],
+)
+def test_an_acronym_before_a_lower_case_word_is_read_both_ways(id_name: str, secret_name: str) -> None:
+    """Split at acronyms, ``COSsecret`` reads "CO" + "Ssecret" and contradicted ``COSSecretId`` (cos): the
+    names are read again without that split before they are called contradictory."""
+    from akscan.engine.names import agreement
+
+    assert agreement(id_name, secret_name) >= 0
+    assert agreement("SMSAccessKeyId", "OSSsecret") == -1  # two services still contradict
+    keys = FakeKeys(28)
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    text = f'{id_name} = "{key_id}"\n{secret_name} = "{secret}"\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, RULES, "cos.py")] == [(key_id, secret)]
+
+
+@pytest.mark.parametrize(("count", "paired"), [(199, True), (200, True), (201, False)])
+def test_far_pairing_reads_at_most_far_most_names(count: int, paired: bool) -> None:
+    """Far pairing compares every lone ID's name with every lone secret's: a planted .env of thousands of
+    each took minutes. Up to FAR_MOST of each, names pair them across the file; past it, each is reported
+    alone (and the blob stays linear)."""
+    from akscan.engine.pairs import FAR_MOST
+
+    assert FAR_MOST == 200
+    rng = random.Random(count)
+    keys = FakeKeys(count)
+    names = ["".join(rng.choice(string.ascii_uppercase) for _ in range(8)) for _ in range(count)]
+    pairs = [(keys.alibaba_id(), keys.alibaba_secret()) for _ in names]
+    text = "".join(f"{n}_ACCESS_KEY_ID={i}\n" for n, (i, _) in zip(names, pairs, strict=True))
+    text += "".join(f"{n}_ACCESS_KEY_SECRET={s}\n" for n, (_, s) in zip(names, pairs, strict=True))
+    found = {(f.key_id, f.secret) for f in scan_text(text, RULES, ".env")}
+    whole = set(pairs) <= found
+    assert whole == paired
+    assert {f[0] for f in found} >= {i for i, _ in pairs}  # every ID is reported, paired or not

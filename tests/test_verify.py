@@ -631,3 +631,28 @@ remediation = "r"
     (src / "gw.py").write_text(f'ACCESS_KEY_ID = "{keys.alibaba_id()}"\nACCESS_KEY_SECRET = "{secret}"\n')
     control = run_akscan("scan", str(src), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}")
     assert json.loads(control.out)["findings"][0]["verification"]["status"] != "unverifiable" and len(sts.log) == 1
+
+
+def test_a_refused_rule_registers_no_reason(tmp_path: Path) -> None:
+    """A user's rule refused at load (here: the id of a bundled rule) leaves no "unverifiable" reason behind
+    for the bundled rule of that id; a later ruleset without the user's rule drops its reason."""
+    from akscan.engine.rules import RuleError, load_ruleset, unverifiable_reasons
+
+    table = {
+        "id": "aws-access-key",
+        "provider": "aws",
+        "kind": "key-id",
+        "anchors": ["GWAK"],
+        "anchors_case_sensitive": True,
+        "pattern": "(GWAK[A-Z0-9]{16})",
+        "unverifiable": "revoked by the security team",
+        "description": "d",
+        "remediation": "r",
+    }
+    with pytest.raises(RuleError, match="defined twice"):
+        load_ruleset(inline=((table, "config.toml"),))
+    assert "aws-access-key" not in unverifiable_reasons()
+    load_ruleset(inline=(({**table, "id": "acme-gateway"}, "config.toml"),))
+    assert unverifiable_reasons()["acme-gateway"] == "revoked by the security team"
+    load_ruleset()
+    assert "acme-gateway" not in unverifiable_reasons()

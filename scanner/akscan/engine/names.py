@@ -22,6 +22,8 @@ _KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)
 _ROW = re.compile(rb"""["'`](?P<name>[A-Za-z_][A-Za-z_.\-]{1,63})["'`][ \t]*,[ \t]*["'`]$""")
 _WORDS = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # fooBar, AWSSecret
+# Without the acronym split: ``COSsecret`` is "COS" + "secret", which the split reads "CO" + "Ssecret".
+_CAMEL_PLAIN = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Words that say "this is a credential" or name the provider: present in the names of every pair alike,
 # so they say nothing about *which* pair a value belongs to.
@@ -161,8 +163,8 @@ def _row_name(before: bytes) -> str:
     return name if names_an_id(name) or names_a_secret(name) else ""
 
 
-def words(name: str) -> list[str]:
-    return _WORDS.findall(_CAMEL.sub(" ", name).lower())
+def words(name: str, acronyms: bool = True) -> list[str]:
+    return _WORDS.findall((_CAMEL if acronyms else _CAMEL_PLAIN).sub(" ", name).lower())
 
 
 # Credential words a name glues to its qualifier when it has no case or separator to split on
@@ -177,6 +179,7 @@ _GLUED = (
     "keysecret",
     "keyid",
     "accessid",
+    "access",
     "secret",
     "key",
 )
@@ -190,15 +193,23 @@ def _unglued(word: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def qualifiers(name: str) -> frozenset[str]:
+def qualifiers(name: str, acronyms: bool = True) -> frozenset[str]:
     """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod},
     ``APISECRET`` → {} (like ``API_SECRET``)."""
-    return frozenset(w for word in words(name) for w in _unglued(word) if w not in GENERIC and len(w) > 1)
+    return frozenset(w for word in words(name, acronyms) for w in _unglued(word) if w not in GENERIC and len(w) > 1)
 
 
 def agreement(id_name: str, secret_name: str) -> int:
-    """+1 when both names qualify the same way, -1 when they contradict, 0 when either says nothing."""
-    left, right = qualifiers(id_name), qualifiers(secret_name)
+    """+1 when both names qualify the same way, -1 when they contradict, 0 when either says nothing. Read
+    with acronyms split (``AWSAccessKey``: aws, access, key) and, when that contradicts, without
+    (``COSSecretId`` and ``COSsecret`` are both cos): names contradict only when both readings say so."""
+    found = _agree(qualifiers(id_name), qualifiers(secret_name))
+    if found < 0:
+        found = _agree(qualifiers(id_name, False), qualifiers(secret_name, False))
+    return found
+
+
+def _agree(left: frozenset[str], right: frozenset[str]) -> int:
     if not left or not right:
         return 0
     if left == right:

@@ -382,6 +382,9 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         for anchor in rule.anchors
         if anchor.startswith("\n") and len(anchor) > 1
     )
+    # every rule compiled: the user's reasons replace the last set's
+    _UNVERIFIABLE.clear()
+    _UNVERIFIABLE.update((r.id, r.unverifiable) for r in rules if r.id not in builtin and r.unverifiable)
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
@@ -564,12 +567,12 @@ def _unverifiable(entry: dict[str, Any], where: str) -> str:
     reason = entry.get("unverifiable", "")
     if not isinstance(reason, str) or (reason and entry.get("kind") != "key-id") or len(reason) > 300:
         raise RuleError(f"{where}: unverifiable is a key-ID rule's one-line reason (a string under 300 characters)")
-    _UNVERIFIABLE[str(entry.get("id"))] = reason
     return reason
 
 
-# Rule id -> why its pairs are never sent, of every rule compiled in this process (the user's too); the
-# bundled rules' are read from their tables when asked (`unverifiable_reasons`).
+# Rule id -> why its pairs are never sent, of the user's rules of the last ruleset compiled in this
+# process (registered once the whole set compiled: a rule refused for a duplicate id registers nothing);
+# the bundled rules' are read from their tables when asked (`unverifiable_reasons`).
 _UNVERIFIABLE: dict[str, str] = {}
 
 

@@ -26,13 +26,12 @@ _SPACES = rb"[ \t]*+"
 _BREAK = rb"(?:\\?\r?\n" + _SPACES + rb"(?:(?://|#)" + _SPACES + rb")?)"
 _JOIN = re.compile(
     rb"(?<!\\)([\"'])"
-    rb"(?:" + _SPACES + _OPERATOR + _SPACES + rb"(?:_" + _SPACES + rb")?(?:" + _BREAK + rb")?"
-    rb"|" + _SPACES + _BREAK + rb"(?:" + _OPERATOR + _SPACES + rb")?"
-    rb"|[ \t]++)"
-    rb"@?\1"
-    # not when the next literal is a mapping's key ("…"\n  "secretAccessKey": …, a comma left out): the
-    # value ends at its quote, and the key's name glued to it would pass for more of a token
-    rb"(?![A-Za-z0-9_.\-]{1,64}\1[ \t]*:)"
+    rb"(?:" + _SPACES + _OPERATOR + _SPACES + rb"(?:_" + _SPACES + rb")?(?:" + _BREAK + rb")?@?\1"
+    rb"|" + _SPACES + _BREAK + _OPERATOR + _SPACES + rb"@?\1"
+    # With no operator (Python's and C's adjacent literals), not when the next literal is a mapping's key
+    # ("…"\n  "secretAccessKey": …, a comma left out): the value ends at its quote, and the key's name glued
+    # to it would pass for more of a token. An explicit + or . always joins (a ternary's `"a" + "b" : ""`).
+    rb"|(?:" + _SPACES + _BREAK + rb"|[ \t]++)@?\1(?![A-Za-z0-9_.\-]{1,64}\1[ \t]*:))"
 )
 # Cheap signs that a window holds a join at all (plain `in` tests before any regex).
 MARKERS = (b'"\n', b'"+', b'" +', b"'\n", b"'+", b"' +", b'" .', b"' .", b'" \\', b"' \\", b'" "', b"' '")
