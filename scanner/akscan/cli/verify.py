@@ -69,7 +69,7 @@ def check_pair(
 ) -> tuple[str, str, str, Any]:
     """The pair from the environment or stdin (never the command line), checked: (provider, key ID, secret,
     verification). ``mappable``: the providers the caller can serve (`akscan map`), others are a usage error."""
-    from akscan.verify import Verifier, VerifyOptions, parse_endpoints
+    from akscan.verify import Verifier, VerifyOptions, never_sent, parse_endpoints
     from akscan.verify.outcome import Credential
     from akscan.verify.reading import check_secret, provider_of, read_credential
 
@@ -78,12 +78,9 @@ def check_pair(
     if mappable is not None and provider not in mappable:
         raise UsageError(f"akscan map knows {', '.join(mappable)} keys; this one is {provider}'s: use akscan verify")
     check_secret(secret)
-    refused = _never_sent(provider, key_id, secret)
-    if refused:
-        from akscan.model import Verification
-        from akscan.verify import _now
-
-        return provider, key_id, secret, Verification("unverifiable", _now(), f"{refused}; nothing was sent")
+    refused = never_sent(provider, key_id, secret)
+    if refused is not None:
+        return provider, key_id, secret, refused
     options = VerifyOptions(
         endpoints=parse_endpoints(endpoints),
         region=region,
@@ -94,24 +91,6 @@ def check_pair(
         access_map=access_map,
     )
     return provider, key_id, secret, Verifier(options).check(Credential(provider, key_id, secret, token))
-
-
-def _never_sent(provider: str, key_id: str, secret: str) -> str:
-    """The reason a bundled rule gives for never sending a pair of its shape (Tencent's API gateway keys,
-    AKID + 36 with a secret of 39-40: STS knows CAM keys only and would call a live one "not found"), or ""."""
-    from akscan.engine.rules import Rule, load_ruleset
-
-    def whole(rule: Rule, value: str) -> bool:
-        data = value.encode()
-        return any(m.group(1 if m.re.groups else 0) == data for m in rule.pattern.finditer(data, 0, len(data)))
-
-    ruleset = load_ruleset()
-    for rule in ruleset.rules:
-        if not rule.unverifiable or rule.provider != provider or rule.pair is None:
-            continue
-        if whole(rule, key_id) and whole(ruleset.rule(rule.pair.secret), secret):
-            return rule.unverifiable
-    return ""
 
 
 def exit_code(status: str) -> int:

@@ -146,6 +146,25 @@ def _rule_says_unverifiable(finding: Finding) -> str:
     return unverifiable_reasons().get(finding.rule_id, "")
 
 
+def never_sent(provider: str, key_id: str, secret: str) -> Verification | None:
+    """`akscan verify`'s verdict on a pair a bundled rule says is never sent (Tencent's API gateway keys,
+    AKID + 36 with a secret of 39-40: STS knows CAM keys only and would call a live one "not found"), read
+    by the rule's own patterns over the whole values; None for any other pair."""
+    from akscan.engine.rules import Rule, load_ruleset
+
+    def whole(rule: Rule, value: str) -> bool:
+        data = value.encode()
+        return any(m.group(1 if m.re.groups else 0) == data for m in rule.pattern.finditer(data, 0, len(data)))
+
+    ruleset = load_ruleset()
+    for rule in ruleset.rules:
+        if not rule.unverifiable or rule.provider != provider or rule.pair is None:
+            continue
+        if whole(rule, key_id) and whole(ruleset.rule(rule.pair.secret), secret):
+            return Verification("unverifiable", _now(), f"{rule.unverifiable}; nothing was sent")
+    return None
+
+
 def credential_of(finding: Finding) -> Credential | None:
     if finding.kind not in VERIFIABLE_KINDS or not finding.key_id or not finding.secret:
         return None
