@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import threading
@@ -35,6 +38,9 @@ class GitDaemon:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # `git daemon` runs `git-daemon` as a child, which would outlive a kill of the
+            # wrapper alone: a session of its own lets `stop` end both.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -50,7 +56,8 @@ class GitDaemon:
         return f"git://127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        self.proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
 
