@@ -147,6 +147,10 @@ class Finding:
     # compared it with its clock (akscan.engine.expiry), the seconds left (negative: expired).
     expires_at: str | None = None
     expires_in: int | None = None
+    # Why the finding's rule never sends its pairs (the rule's `unverifiable`), or "": carried by the
+    # finding, not looked up by rule id, so two rulesets in one process (or a fleet's workers, whose
+    # findings come back as JSON) each keep their own rules' word.
+    unverifiable: str = ""
 
     @property
     def fingerprint(self) -> str:

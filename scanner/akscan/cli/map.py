@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from akscan.cli.options import endpoint_options
+from akscan.cli.options import endpoint_options, pair_rules_option
 
 
 @click.command("map")
@@ -15,9 +15,11 @@ from akscan.cli.options import endpoint_options
     "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format."
 )
 @endpoint_options
+@pair_rules_option
 def map_command(
     use_stdin: bool,
     fmt: str,
+    rule_dirs: tuple[str, ...],
     endpoints: tuple[str, ...],
     verify_region: str | None,
     verify_vpc: bool,
@@ -40,7 +42,15 @@ def map_command(
     from akscan.verify import MAPPERS
 
     provider, key_id, secret, verification = check_pair(
-        use_stdin, endpoints, verify_region, verify_vpc, verify_timeout, verify_retries, True, tuple(MAPPERS)
+        use_stdin,
+        endpoints,
+        verify_region,
+        verify_vpc,
+        verify_timeout,
+        verify_retries,
+        True,
+        tuple(MAPPERS),
+        rule_dirs=rule_dirs,
     )
     out = sys.stdout
     if fmt == "json":

@@ -94,6 +94,18 @@ def _apply(func: Any, options: list[Any]) -> Any:
     return func
 
 
+def pair_rules_option(func: Any) -> Any:
+    """`--rules` of the one-pair commands (`akscan verify`, `akscan map`): a user's rule that says its pairs
+    are never sent (`unverifiable`) is heard there as in a scan."""
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Extra folder of *.toml rule files: a pair one of them calls unverifiable is never sent.",
+    )(func)
+
+
 def endpoint_options(func: Any) -> Any:
     """Where and how verification asks: shared by `--verify` on the scans and by `akscan verify`."""
     return _apply(

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from akscan.cli.options import endpoint_options
+from akscan.cli.options import endpoint_options, pair_rules_option
 from akscan.errors import ExitCode, UsageError
 
 
@@ -17,9 +17,11 @@ from akscan.errors import ExitCode, UsageError
     "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format."
 )
 @endpoint_options
+@pair_rules_option
 def verify(
     use_stdin: bool,
     fmt: str,
+    rule_dirs: tuple[str, ...],
     endpoints: tuple[str, ...],
     verify_region: str | None,
     verify_vpc: bool,
@@ -33,7 +35,7 @@ def verify(
     from akscan.model import redact
 
     provider, key_id, secret, verification = check_pair(
-        use_stdin, endpoints, verify_region, verify_vpc, verify_timeout, verify_retries
+        use_stdin, endpoints, verify_region, verify_vpc, verify_timeout, verify_retries, rule_dirs=rule_dirs
     )
     out = sys.stdout
     if fmt == "json":
@@ -66,9 +68,13 @@ def check_pair(
     retries: int,
     access_map: bool = False,
     mappable: tuple[str, ...] | None = None,
+    rule_dirs: tuple[str, ...] = (),
 ) -> tuple[str, str, str, Any]:
     """The pair from the environment or stdin (never the command line), checked: (provider, key ID, secret,
-    verification). ``mappable``: the providers the caller can serve (`akscan map`), others are a usage error."""
+    verification). ``mappable``: the providers the caller can serve (`akscan map`), others are a usage error.
+    ``rule_dirs``: the user's rule folders, whose rules may say a pair is never sent."""
+    from pathlib import Path
+
     from akscan.verify import Verifier, VerifyOptions, never_sent, parse_endpoints
     from akscan.verify.outcome import Credential
     from akscan.verify.reading import check_secret, provider_of, read_credential
@@ -78,7 +84,7 @@ def check_pair(
     if mappable is not None and provider not in mappable:
         raise UsageError(f"akscan map knows {', '.join(mappable)} keys; this one is {provider}'s: use akscan verify")
     check_secret(secret)
-    refused = never_sent(provider, key_id, secret)
+    refused = never_sent(provider, key_id, secret, tuple(Path(d) for d in rule_dirs))
     if refused is not None:
         return provider, key_id, secret, refused
     options = VerifyOptions(

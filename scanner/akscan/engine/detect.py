@@ -495,4 +495,5 @@ class _Matcher:
             secret_location=self.positions.location(blob, secret.start) if secret is not None else None,
             title=rule.title,
             remediation=rule.remediation,
+            unverifiable=rule.unverifiable,
         )

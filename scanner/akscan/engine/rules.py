@@ -382,9 +382,6 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         for anchor in rule.anchors
         if anchor.startswith("\n") and len(anchor) > 1
     )
-    # every rule compiled: the user's reasons replace the last set's
-    _UNVERIFIABLE.clear()
-    _UNVERIFIABLE.update((r.id, r.unverifiable) for r in rules if r.id not in builtin and r.unverifiable)
     return Ruleset(
         rules=rules,
         automaton=_build_automaton(rules),
@@ -570,19 +567,10 @@ def _unverifiable(entry: dict[str, Any], where: str) -> str:
     return reason
 
 
-# Rule id -> why its pairs are never sent, of the user's rules of the last ruleset compiled in this
-# process (registered once the whole set compiled: a rule refused for a duplicate id registers nothing);
-# the bundled rules' are read from their tables when asked (`unverifiable_reasons`).
-_UNVERIFIABLE: dict[str, str] = {}
-
-
-def unverifiable_reasons() -> dict[str, str]:
-    """Rule id -> why its pairs cannot be verified, for the rules that say so: the bundled rules' (read
-    from their tables, not compiled) and every rule compiled in this process. Verification knows a
-    finding by its rule id only (a fleet's findings come back as JSON)."""
-    reasons = dict(_bundled_unverifiable())
-    reasons.update((rule_id, why) for rule_id, why in _UNVERIFIABLE.items() if why)
-    return reasons
+def bundled_unverifiable() -> dict[str, str]:
+    """Bundled rule id -> why its pairs are never sent, read from the rule tables (not compiled): the
+    word on a finding read back from a report written before findings carried it themselves."""
+    return dict(_bundled_unverifiable())
 
 
 @functools.lru_cache(maxsize=1)

@@ -62,6 +62,8 @@ def finding_dict(finding: Finding, redact_secrets: bool) -> dict[str, Any]:
 
             out["verification"]["access"] = as_dict(verification.access)
     out["remediation"] = finding.remediation
+    if finding.unverifiable:
+        out["unverifiable"] = finding.unverifiable
     return out
 
 

@@ -52,6 +52,7 @@ def finding_from_dict(entry: dict[str, Any]) -> Finding:
         encoding=entry.get("encoding"),
         expires_at=entry.get("expires_at"),
         expires_in=entry.get("expires_in_seconds"),
+        unverifiable=entry.get("unverifiable") or "",
     )
 
 

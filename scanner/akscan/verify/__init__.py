@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from akscan.errors import UsageError
@@ -140,23 +141,28 @@ def unverifiable(finding: Finding) -> bool:
 
 def _rule_says_unverifiable(finding: Finding) -> str:
     """The reason the finding's rule gives for never sending its pairs (Tencent's API gateway keys: asked,
-    STS would answer "no such SecretId" for a key that may well be live), or ""."""
-    from akscan.engine.rules import unverifiable_reasons
+    STS would answer "no such SecretId" for a key that may well be live), or "". The finding carries its
+    rule's word; a finding read from an older report has only its rule id, looked up among the bundled
+    rules (a user's rule of that id is not known here)."""
+    if finding.unverifiable:
+        return finding.unverifiable
+    from akscan.engine.rules import bundled_unverifiable
 
-    return unverifiable_reasons().get(finding.rule_id, "")
+    return bundled_unverifiable().get(finding.rule_id, "")
 
 
-def never_sent(provider: str, key_id: str, secret: str) -> Verification | None:
-    """`akscan verify`'s verdict on a pair a bundled rule says is never sent (Tencent's API gateway keys,
-    AKID + 36 with a secret of 39-40: STS knows CAM keys only and would call a live one "not found"), read
-    by the rule's own patterns over the whole values; None for any other pair."""
+def never_sent(provider: str, key_id: str, secret: str, rule_dirs: tuple[Path, ...] = ()) -> Verification | None:
+    """`akscan verify`'s verdict on a pair a rule says is never sent (Tencent's API gateway keys, AKID + 36
+    with a secret of 39-40: STS knows CAM keys only and would call a live one "not found"; or a rule in
+    ``rule_dirs``, the user's `--rules`), read by the rule's own patterns over the whole values; None for
+    any other pair."""
     from akscan.engine.rules import Rule, load_ruleset
 
     def whole(rule: Rule, value: str) -> bool:
         data = value.encode()
         return any(m.group(1 if m.re.groups else 0) == data for m in rule.pattern.finditer(data, 0, len(data)))
 
-    ruleset = load_ruleset()
+    ruleset = load_ruleset(rule_dirs)
     for rule in ruleset.rules:
         if not rule.unverifiable or rule.provider != provider or rule.pair is None:
             continue
