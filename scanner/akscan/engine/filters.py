@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import itertools
 import json
 import math
@@ -64,16 +65,20 @@ def has_long_repeat(value: str, run: int = 5) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=8)
+def _sequences(run: int) -> re.Pattern[str]:
+    """Every ``run``-long stretch of the sequence sources, as one alternation (one pass per text, not
+    one substring search per stretch: this runs on every candidate value)."""
+    stretches = {source[start : start + run] for source in _SEQUENCE_SOURCES for start in range(len(source) - run + 1)}
+    return re.compile("|".join(sorted(stretches)))
+
+
 def has_sequence(value: str, run: int = 6) -> bool:
     # 6, not 5: a 5-long run (``tsrqp``) turns up in one random 30-character key in ~20,000.
     # Every other character too: ``1a2b3c4d5e6f7g8h9i0j`` (a docs' made-up AKTP ID) is two runs interleaved.
     lowered = value.lower()
-    for text in (lowered, lowered[0::2], lowered[1::2]):
-        for source in _SEQUENCE_SOURCES:
-            for start in range(len(source) - run + 1):
-                if source[start : start + run] in text:
-                    return True
-    return False
+    sequences = _sequences(run)
+    return any(sequences.search(text) for text in (lowered, lowered[0::2], lowered[1::2]))
 
 
 def _stands_out(lowered: str, word: str) -> bool:
@@ -139,7 +144,15 @@ MASH_KINDS = 3
 def has_mash(value: str) -> bool:
     """A run of ``MASH_WINDOW`` characters drawn from ``MASH_KINDS`` or fewer: typed, not generated (never
     asked of hex values, where chance makes one too often: tests/test_floors.py)."""
-    return any(len(set(value[i : i + MASH_WINDOW])) <= MASH_KINDS for i in range(len(value) - MASH_WINDOW + 1))
+    # Window i holding d distinct characters shares all but k of them with window i + k, which holds at
+    # least d - k: no window before i + d - MASH_KINDS can be a mash (random values skip ~5 windows a step).
+    start, last = 0, len(value) - MASH_WINDOW
+    while start <= last:
+        kinds = len(set(value[start : start + MASH_WINDOW]))
+        if kinds <= MASH_KINDS:
+            return True
+        start += kinds - MASH_KINDS
+    return False
 
 
 FRAGMENT = 3  # a three-character fragment found this many times in one value was typed, not drawn
@@ -163,14 +176,32 @@ def triple_runs(value: str) -> int:
 
 
 def _edited(value: str, example: str) -> bool:
-    return len(value) == len(example) and sum(a != b for a, b in zip(value, example, strict=True)) <= EXAMPLE_EDITS
+    """At most ``EXAMPLE_EDITS`` characters differ (stops at the first one too many: a random value of an
+    example's length, a Tencent SecretId, differs within a few characters)."""
+    if len(value) != len(example):
+        return False
+    differences = 0
+    for mine, theirs in zip(value, example, strict=True):
+        if mine != theirs:
+            differences += 1
+            if differences > EXAMPLE_EDITS:
+                return False
+    return True
+
+
+# Every example in one alternation (one pass over the value); and by length: a value is compared, character
+# by character, only with those of its own length.
+_ANY_EXAMPLE = re.compile("|".join(re.escape(example) for example in sorted(KNOWN_EXAMPLES)))
+_EXAMPLES_BY_LENGTH: dict[int, tuple[str, ...]] = {
+    length: tuple(e for e in KNOWN_EXAMPLES if len(e) == length) for length in {len(e) for e in KNOWN_EXAMPLES}
+}
 
 
 def placeholder_reason(value: str) -> str | None:
     """Why ``value`` looks like a placeholder, or None when it looks like a real random string."""
-    if any(example in value for example in KNOWN_EXAMPLES):  # also with characters added to it
+    if _ANY_EXAMPLE.search(value):  # also with characters added to it
         return "a documented example key"
-    if any(_edited(value, example) for example in KNOWN_EXAMPLES):
+    if any(_edited(value, example) for example in _EXAMPLES_BY_LENGTH.get(len(value), ())):
         return "a documented example key, edited"
     tail = _DIGIT_TAIL.search(value)
     if tail is not None and tail.start() >= DIGIT_TAIL_HEAD:
