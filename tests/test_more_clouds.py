@@ -114,13 +114,17 @@ URLSAFE = ALNUM + "_-"
         ("qiniu", "env:\n  - name: QINIU_AK\n    value: {i}\n  - name: QINIU_SK\n    value: {s}\n"),
         ("ucloud", 'export UCLOUD_PUBLIC_KEY="{i}"\nexport UCLOUD_PRIVATE_KEY="{s}"\n'),
         ("ucloud", "UCLOUD_PUBLIC_KEY: {i}\nUCLOUD_PRIVATE_KEY: {s}\n"),
+        ("ucloud", "<?php\n$UCLOUD_PUBLIC_KEY = '{i}==';\n$UCLOUD_PRIVATE_KEY = '{h}';\n"),
     ],
-    ids=["qiniu-env", "qiniu-js-default", "qiniu-container", "ucloud-shell", "ucloud-ci-yaml"],
+    ids=["qiniu-env", "qiniu-js-default", "qiniu-container", "ucloud-shell", "ucloud-ci-yaml", "ucloud-php-hex"],
 )
 def test_qiniu_and_ucloud_pairs_where_their_variables_name_them(provider: str, template: str, ruleset: Ruleset) -> None:
     rng = random.Random(template)
     if provider == "qiniu":
         key_id, secret = _text(rng, 40, URLSAFE), _text(rng, 40, URLSAFE)
+    elif "{h}" in template:  # the classic private key: 40 hex digits, beside a base64 public key
+        key_id, secret = _text(rng, 52) + "==", _text(rng, 40, "0123456789abcdef")
+        template = template.replace("{i}==", "{i}").replace("{h}", "{s}")
     else:
         key_id, secret = _text(rng, 32), _text(rng, 40)
     found = scan_text(template.format(i=key_id, s=secret), ruleset)

@@ -101,6 +101,10 @@ def test_documented_examples_edited_by_hand_are_still_examples(ruleset: Ruleset)
 AccessKeySecret string `json:"accessKeySecret"` // "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pKCNZ9",
 """
     assert scan_text(sample, ruleset) == []
+    # Huawei's API signing docs: the APIG SDK demo's AK, and the SK its Java signer test spells out
+    huawei = 'private static final String AK = "QTWAOYTTINDUT2QVKYUC";\n'
+    huawei += 'private static final String SK = "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc";\n'
+    assert scan_text("// obs.myhuaweicloud.com BasicCredentials\n" + huawei, ruleset) == []
     four_changed, five_changed = "GOOGTS8C8FUP4BIRVJTE", "GOOGTS8C8FUP4BJRVJTE"
     assert scan_text(f"gcs_access_key_id = '{four_changed}'\n", ruleset) == []
     assert [f.key_id for f in scan_text(f"gcs_access_key_id = '{five_changed}'\n", ruleset)] == [five_changed]

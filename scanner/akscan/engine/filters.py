@@ -114,6 +114,10 @@ KNOWN_EXAMPLES = frozenset(
         # notes and transcripts.
         "ELUs327kxVPJrGCXqWae9yioc0xYZyrIpbM6Wh6x",
         "LVzZY2SqOQ_I_kM1n00ygACVBArDvOWtiLkDtKiw",
+        # Huawei Cloud's API signing documentation (the APIG SDK's demo, `core.Signer{Key: …}`): its AK, and
+        # the SK the docs mask (MFyfvK41ba2giqM7**********…) as the Java SDK's signer test spells it out.
+        "QTWAOYTTINDUT2QVKYUC",
+        "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
     }
 )
 # A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a

@@ -1,0 +1,88 @@
+"""Session tokens as real code writes them where no name says "token" in the usual place: Huawei's
+positional ``ObsClient(ak, sk, token, endpoint)`` and an S3-style presigned OBS URL (known by the token's
+region header), Tencent's COSN settings in a Java ``properties.put("…sessionToken", "…")``."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from akscan.engine.rules import Ruleset
+from tests.conftest import scan_text
+from tests.keys import ALNUM, FakeKeys
+
+URL_SAFE = ALNUM + "-_"
+
+
+def _huawei_token(keys: FakeKeys, region: str = "cn-north-4") -> str:
+    """A Huawei security token: base64url of 0x82, the region's length and name, then the body."""
+    header = base64.urlsafe_b64encode(bytes([0x82, len(region)]) + region.encode()).decode().rstrip("=")
+    return header + keys._text(600, URL_SAFE)
+
+
+def _huawei_ak(keys: FakeKeys) -> str:
+    return keys._text(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+@pytest.mark.parametrize("region", ["cn-north-4", "cn-east-3"])
+def test_a_huawei_token_passed_by_position_is_read_by_its_region_header(
+    region: str, ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    ak, sk, token = _huawei_ak(keys), keys._text(40), _huawei_token(keys, region)
+    assert token.startswith(("ggpjbi1", "ggljbi1"))
+    text = (
+        "import com.obs.services.ObsClient;\n"
+        f'//\t\tObsClient obsClient = new ObsClient("{ak}",\n'
+        f'//\t\t\t\t"{sk}",\n'
+        f'//\t\t\t\t"{token}",\n'
+        "//\t\t\t\tendPoint);\n"
+    )
+    [finding] = scan_text(text, ruleset)
+    assert (finding.provider, finding.key_id, finding.secret, finding.security_token) == ("huawei", ak, sk, token)
+    assert finding.temporary
+
+
+def test_an_s3_style_presigned_obs_url_gives_its_id_the_token(ruleset: Ruleset, keys: FakeKeys) -> None:
+    ak, token = _huawei_ak(keys), _huawei_token(keys)
+    url = (
+        f"https://media.obs.cn-north-4.myhuaweicloud.com/a.png?AWSAccessKeyId={ak}&Expires=1714180482"
+        f"&x-amz-security-token={token}&Signature=Zm9vYmFyYmF6cXV4cXV1eA%3D%3D"
+    )
+    [finding] = scan_text(f"![img]({url})\n", ruleset)
+    assert (finding.provider, finding.key_id, finding.security_token) == ("huawei", ak, token)
+
+
+def test_a_token_header_inside_a_longer_run_starts_no_token(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """The header reads a token only where a value starts: inside another base64 run it is chance."""
+    ak, sk = _huawei_ak(keys), keys._text(40)
+    blob = keys._text(64) + _huawei_token(keys)
+    text = f'ObsClient obsClient = new ObsClient("{ak}", "{sk}", endPoint);\nString image = "{blob}";\n'
+    [finding] = scan_text(text, ruleset)
+    assert (finding.key_id, finding.secret, finding.security_token) == (ak, sk, None)
+
+
+def test_a_tencent_session_token_in_a_put_call(ruleset: Ruleset, keys: FakeKeys) -> None:
+    temporary_id = "AKID" + keys._text(64, URL_SAFE)
+    secret = base64.b64encode(bytes(keys.random.getrandbits(8) for _ in range(32))).decode()
+    token = keys._text(700, URL_SAFE)
+    text = (
+        f'        properties.put("fs.cosn.userinfo.secretId", "{temporary_id}");\n'
+        f'        properties.put("fs.cosn.userinfo.secretKey", "{secret}");\n'
+        f'        properties.put("fs.cosn.userinfo.sessionToken", "{token}");\n'
+    )
+    [finding] = scan_text(text, ruleset)
+    assert (finding.rule_id, finding.secret, finding.security_token) == ("tencent-temporary-id", secret, token)
+
+
+def test_a_comma_after_a_name_that_is_no_token_name_takes_nothing(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """`"tokenizer", "…"` is not a token's name; a token name before a comma with no quoted value after it
+    (an argument list) takes nothing either."""
+    temporary_id = "AKID" + keys._text(64, URL_SAFE)
+    secret = base64.b64encode(bytes(keys.random.getrandbits(8) for _ in range(32))).decode()
+    text = (
+        f'cred.put("secretId", "{temporary_id}");\ncred.put("secretKey", "{secret}");\n'
+        f'cred.put("tokenizer", "{keys._text(700, URL_SAFE)}");\nsign(token, {keys._text(60)});\n'
+    )
+    [finding] = scan_text(text, ruleset)
+    assert (finding.key_id, finding.secret, finding.security_token) == (temporary_id, secret, None)
