@@ -4,6 +4,7 @@ never produce a wrong pair."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import string
@@ -131,6 +132,29 @@ def test_names_helpers() -> None:
     assert binding_name(data, data.index(b"X")) == "prod.accessKeyId"
     data = b"oss2.Auth('A', 'X')"
     assert binding_name(data, data.index(b"X")) == ""
+
+
+@pytest.mark.parametrize(
+    ("id_name", "secret_name", "agree"),
+    [
+        ("LTAK", "LTSK", 1),  # long-term AK/SK in a signing URL's query
+        ("OSSAK", "OSSSK", 1),
+        ("LTAK", "TOSSK", -1),  # glued halves still tell two services apart
+        ("ABCDEAK", "ABCDESK", -1),  # a qualifier of 5 letters is a word of its own: not unglued
+        ("risk", "disk", -1),
+    ],
+)
+def test_ak_and_sk_glued_to_a_short_qualifier(id_name: str, secret_name: str, agree: int) -> None:
+    assert agreement(id_name, secret_name) == agree
+
+
+def test_long_term_ak_and_sk_in_a_query_pair(ruleset: Ruleset) -> None:
+    """A signing service's URL with its caller's keys as ``LTAK=``/``LTSK=`` (a Volcengine VOD demo): one
+    pair, not a lone ID beside a secret whose name seemed to contradict it."""
+    key_id = "AKLT" + base64.b64encode(b"5f1c0e9a7b3d4c2e8a6b0d1f3e5c7a9b").decode().rstrip("=")
+    secret = base64.b64encode(base64.b64encode(b"0c9e7a5b3d1f2e4c6a8b0d2f4e6c8a1b")).decode()
+    text = f'url = @"https://vod.example.net/api/sts2/v2/upload?LTAK={key_id}&LTSK={secret}&expiredTime=10";\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
 
 
 def test_an_equally_good_second_secret_makes_the_pair_low_confidence(ruleset: Ruleset, keys: FakeKeys) -> None:

@@ -185,10 +185,20 @@ _GLUED = (
 )
 
 
+# AK/SK glued to a short qualifier (``LTAK``/``LTSK``, long-term, in a signing URL's query; ``OSSAK``): a
+# qualifier of 2-4 letters only, so that a longer word that merely ends so (``risk``, ``outlook``) is kept.
+_GLUED_HALVES = ("ak", "sk")
+_SHORT_QUALIFIER = range(2, 5)
+
+
 def _unglued(word: str) -> list[str]:
     for suffix in _GLUED:
         if word.endswith(suffix) and len(word) > len(suffix):
             return [*_unglued(word[: -len(suffix)]), suffix]
+    for half in _GLUED_HALVES:
+        head = word[: -len(half)]
+        if word.endswith(half) and len(head) in _SHORT_QUALIFIER and head.isalpha():
+            return [head, half]
     return [word]
 
 
