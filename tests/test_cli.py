@@ -214,6 +214,7 @@ def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
         ('severity = "urgent"', "unknown severity 'urgent'"),
         ('confidence = "high"', "unknown key(s) confidence"),
         ("unverifiable = true", "unverifiable is a key-ID rule's one-line reason"),
+        ('base64_opens_gate = "middle"', 'base64_opens_gate must be true, false or "start"'),
         (f'unverifiable = "{"x" * 301}"', "unverifiable is a key-ID rule's one-line reason"),
     ],
 )

@@ -141,7 +141,9 @@ def test_reduced_alphabet_stays_small() -> None:
     # stdlib copies, +7% on the flask history; 18 with Huawei's HUAWEICLOUD (H, U, W, E): +5% of the
     # reduced-alphabet search on flask's blobs. Every byte kept here is paid on every byte scanned.
     # 24 with the base64 forms of LTAI (T, F, R, M, V, x): +0.05 ms/MB on flask's blobs; 25 with Qiniu's N.
-    assert 256 - len(RULESET.gate.exact.delete) <= 25
+    # 26 with the t of QUtJQ/QUtJR (AKIA, AKID encoded on their own): the pure engine's exact words +0.85
+    # ms/MB on flask's blobs (its whole gate +1.6%); Hyperscan, the engine past the first MB, unchanged.
+    assert 256 - len(RULESET.gate.exact.delete) <= 26
     gate = Gate.build([], ["LTAI"])
     assert gate.may_match(b"x = 'LTAI'", b"x = 'ltai'")
     assert not gate.may_match(b"L.T.A.I", b"l.t.a.i")  # a false adjacency is confirmed away

@@ -130,7 +130,9 @@ class Rule:
     validator: str | None = None
     window: int = 80
     source: str = ""
-    base64_opens_gate: bool = False  # the base64 forms of the anchors open the gate by themselves
+    # The base64 forms of the anchors open the gate by themselves: every form (True), or "start" only the
+    # form a value encoded on its own begins with (``atob("QUtJQ…")``, a Secret's ``data:`` value).
+    base64_opens_gate: bool | str = False
     allow_hex: bool = False  # a secret made only of hex digits is still this rule's (Baidu's 32-hex SK)
     temporary_remediation: str = ""  # what to do when the pair is found with its token (temporary)
     temporary_prefixes: tuple[str, ...] = ()  # IDs that are temporary by their prefix alone (AWS's ASIA)
@@ -349,7 +351,7 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
     # reduced alphabet small (AWS's "IQoJb3JpZ2luX2Vj" alone would add eight characters to it).
     gated = [r for r in rules if r.kind != "token"]
     sensitive = [a for r in gated if r.anchors_case_sensitive for a in r.anchors]
-    sensitive += [v for r in gated if r.base64_opens_gate for v in _encoded_anchors(r)]
+    sensitive += [v for r in gated if r.base64_opens_gate for v in _gate_encoded_anchors(r)]
     insensitive: list[str] = []
     # A lone secret's key name opens the gate only beside a run shaped like its value (``secret_key`` is
     # in every Flask file; 30 letters and digits in a row are rare), when the pattern says what that
@@ -413,6 +415,15 @@ def _encoded_anchors(rule: Rule, twice: bool = False) -> list[str]:
     if not twice:
         return once
     return once + sorted({outer for inner in once for outer in base64_variants(inner)} - set(once))
+
+
+def _gate_encoded_anchors(rule: Rule) -> list[str]:
+    """The base64 forms of a rule's anchors that open the gate (``base64_opens_gate``): all of them, or with
+    "start" the form each anchor takes at the start of an encoded value (one new letter, ``t`` of
+    ``QUtJQ``, where every alignment of AKIA and AKID would add three)."""
+    if rule.base64_opens_gate == "start":
+        return [base64_variants(anchor)[0] for anchor in rule.anchors if rule.kind == "key-id"]
+    return _encoded_anchors(rule)
 
 
 def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
@@ -547,7 +558,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         negative_examples=_str_list(entry, "negative_examples", source),
         validator=entry.get("validator"),
         source=source,
-        base64_opens_gate=bool(entry.get("base64_opens_gate", False)),
+        base64_opens_gate=entry.get("base64_opens_gate", False),
         allow_hex=bool(entry.get("allow_hex", False)),
         temporary_remediation=str(entry.get("temporary_remediation", "")),
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
@@ -683,9 +694,13 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
     window = entry.get("window", 80)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
-    for flag in ("anchors_case_sensitive", "anchors_in_value", "fallback", "allow_hex", "base64_opens_gate"):
+    for flag in ("anchors_case_sensitive", "anchors_in_value", "fallback", "allow_hex"):
         if flag in entry and not isinstance(entry[flag], bool):
             raise RuleError(f"{where}: {flag} must be true or false")
+    if "base64_opens_gate" in entry and not (
+        isinstance(entry["base64_opens_gate"], bool) or entry["base64_opens_gate"] == "start"
+    ):
+        raise RuleError(f'{where}: base64_opens_gate must be true, false or "start"')
     validator = entry.get("validator")
     if validator is not None and validator not in VALIDATORS:
         raise RuleError(f"{where}: unknown validator {validator!r} (known: {', '.join(sorted(VALIDATORS))})")
