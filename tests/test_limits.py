@@ -191,3 +191,30 @@ def test_the_time_limit_charges_the_regex_not_the_work_on_its_matches(monkeypatc
     monkeypatch.setattr(candidates, "MATCH_BYTES_PER_SECOND", float("inf"))
     found = scan_text("".join(f"id{n} = {key_id}\n" for n, key_id in enumerate(ids)), ruleset)
     assert sorted(f.key_id for f in found) == sorted(ids) and ruleset.switched_off == set()
+
+
+def test_decode_windows_are_the_line_windows_of_each_anchor() -> None:
+    """The decoding layer's windows, found by bisecting the blob's newlines once, are exactly the
+    per-anchor ``line_window`` (which searched from each anchor to its window's ends: quadratic on a file
+    that is one long line of encoded anchors)."""
+    import random
+
+    from akscan.engine.positions import line_window, line_windows
+
+    rng = random.Random(29)
+    for _ in range(2000):
+        data = bytes(rng.choice(b"ab\n\n ") for _ in range(rng.randrange(0, 300)))
+        positions = sorted(rng.randrange(0, len(data)) for _ in range(rng.randrange(0, 10))) if data else []
+        lines = rng.randrange(0, 10)
+        assert line_windows(data, positions, lines) == [line_window(data, p, p, lines) for p in positions]
+
+
+def test_a_key_among_a_long_line_of_encoded_anchors_is_found(keys: FakeKeys) -> None:
+    import base64
+
+    from akscan.engine.rules import load_ruleset
+
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    pair = f"SecretId={key_id} SecretKey={secret}"
+    line = "QUtJR " * 20000 + base64.b64encode(pair.encode()).decode() + " " + "QUtJR " * 20000
+    assert [(f.key_id, f.secret) for f in scan_text(line + "\n", load_ruleset())] == [(key_id, secret)]

@@ -24,7 +24,7 @@ from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_se
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
-from akscan.engine.positions import Positions, line_window
+from akscan.engine.positions import Positions, line_window, line_windows
 from akscan.engine.presigned import url_end
 from akscan.engine.rules import AnchorTarget, LazyPattern, Rule, Ruleset
 from akscan.model import Blob, Finding, Kind, Severity
@@ -222,8 +222,7 @@ def _decoded_findings(
     (``"base64>percent"``), and the lines its window covers."""
     data = blob.data
     windows: list[tuple[int, int]] = []
-    for position in sorted(positions):
-        start, end = line_window(data, position, position, DECODE_LINES)
+    for start, end in line_windows(data, positions, DECODE_LINES):
         if escapes:  # a token split over concatenated literals is read to its last piece
             end = run_end(data, end)
         if windows and start <= windows[-1][1]:

@@ -70,7 +70,7 @@ def _sequences(run: int) -> re.Pattern[str]:
     """Every ``run``-long stretch of the sequence sources, as one alternation (one pass per text, not
     one substring search per stretch: this runs on every candidate value)."""
     stretches = {source[start : start + run] for source in _SEQUENCE_SOURCES for start in range(len(source) - run + 1)}
-    return re.compile("|".join(sorted(stretches)))
+    return re.compile("|".join(sorted(stretches)) if stretches else "(?!)")  # none: an empty alternation matches all
 
 
 def has_sequence(value: str, run: int = 6) -> bool:

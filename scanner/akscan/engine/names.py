@@ -186,7 +186,8 @@ _GLUED = (
 
 
 # AK/SK glued to a short qualifier (``LTAK``/``LTSK``, long-term, in a signing URL's query; ``OSSAK``): a
-# qualifier of 2-4 letters only, so that a longer word that merely ends so (``risk``, ``outlook``) is kept.
+# qualifier of 2-4 letters only, so that a longer word that merely ends so (``outbreak``, ``asterisk``) is kept.
+# A short word (``risk``, ``task``) is unglued too: that only makes names agree more, never contradict.
 _GLUED_HALVES = ("ak", "sk")
 _SHORT_QUALIFIER = range(2, 5)
 
