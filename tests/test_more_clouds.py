@@ -138,3 +138,21 @@ def test_qiniu_and_ucloud_shaped_values_without_their_variables_are_not_reported
         f"public_key: {_text(rng, 32)}\nprivate_key: {_text(rng, 40)}\n"
     )
     assert [f for f in scan_text(text, ruleset) if f.provider in ("qiniu", "ucloud")] == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "      - uses: actions/checkout@{h}",
+        "echo '{h}  ucloud-cli.tar.gz' | sha1sum -c",
+        "UCLOUD_PRIVATE_KEY_SHA1={h}",
+    ],
+)
+def test_a_hex_digest_beside_a_ucloud_public_key_is_no_private_key(line: str, ruleset: Ruleset) -> None:
+    """Hex is a classic private key only right after a private-key name; a pinned commit or a checksum
+    beside UCLOUD_PUBLIC_KEY leaves the public key alone (it had been paired with the digest)."""
+    rng = random.Random(line)
+    public, digest = _text(rng, 32), _text(rng, 40, "0123456789abcdef")
+    text = f"env:\n  UCLOUD_PUBLIC_KEY: {public}\n" + line.format(h=digest) + "\n"
+    found = [f for f in scan_text(text, ruleset) if f.provider == "ucloud"]
+    assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, public, None)]

@@ -86,3 +86,35 @@ def test_a_comma_after_a_name_that_is_no_token_name_takes_nothing(ruleset: Rules
     )
     [finding] = scan_text(text, ruleset)
     assert (finding.key_id, finding.secret, finding.security_token) == (temporary_id, secret, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['headers.put("token", "{v}");', "wx.setStorageSync('token', '{v}');", 'params.put("accessToken", "{v}");'],
+)
+def test_a_web_apps_token_beside_a_long_term_pair_is_not_its_session_token(
+    line: str, ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    """A put call under a name that is no session token's leaves a CAM pair long-term (high, to disable):
+    read as its token, the pair had become "temporary, expires on its own" (and, verified, "expired")."""
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    text = f'Credential cred = new Credential("{key_id}", "{secret}");\n' + line.format(v=keys._text(46)) + "\n"
+    [finding] = scan_text(text, ruleset)
+    assert (finding.key_id, finding.secret, finding.security_token, str(finding.severity)) == (
+        key_id,
+        secret,
+        None,
+        "high",
+    )
+
+
+def test_an_unnamed_huawei_token_outside_the_call_is_not_the_pairs(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A token-shaped string in a list a few lines below a long-term pair: not an argument after the AK and
+    SK of one call, so the pair stays long-term."""
+    ak, sk = _huawei_ak(keys), keys._text(40)
+    text = (
+        f'obs = ObsClient(access_key_id="{ak}", secret_access_key="{sk}", server="obs.myhuaweicloud.com")\n'
+        f'SAMPLES = ["short", "{_huawei_token(keys)}"]\n'
+    )
+    [finding] = scan_text(text, ruleset)
+    assert (finding.key_id, finding.secret, finding.security_token) == (ak, sk, None)
