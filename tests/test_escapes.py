@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from akscan.engine.decode.concat import join
 from akscan.engine.decode.escapes import (
+    CHAR_CODES_MIN,
     LAYERS,
     MAX_ROUNDS,
+    char_codes,
     entities,
     percent,
     quoted_printable,
@@ -134,6 +136,10 @@ ESCAPE_SOUP = st.lists(
                 b"'",
                 b" + ",
                 b"@",
+                b"65,",
+                b"84, ",
+                b"126,\n",
+                b"9,",
             ]
         ),
         st.binary(max_size=8),
@@ -145,7 +151,7 @@ ESCAPE_SOUP = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(ESCAPE_SOUP)
 def test_decoders_never_grow_the_text_or_add_lines(text: bytes) -> None:
-    for decode in (join, percent, string_escapes, entities, quoted_printable):
+    for decode in (join, percent, string_escapes, char_codes, entities, quoted_printable):
         out = decode(text)
         assert len(out) <= len(text)
         assert out.count(b"\n") <= text.count(b"\n")
@@ -207,3 +213,52 @@ def test_a_backslash_that_is_no_escape_does_not_hide_a_key(ruleset: Ruleset, key
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
     text = f"ALIBABA_CLOUD_ACCESS_KEY_ID=\\{key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET=\\{secret}\n"
     assert [(f.kind, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(Kind.PAIR, key_id, secret)]
+
+
+def _codes(value: str, separator: str = ",") -> str:
+    return separator.join(str(ord(c)) for c in value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        # an extension's constants, each array wrapped over two lines
+        "const EMBEDDED_ID_CODES = [{i1},\n  {i2}];\nconst EMBEDDED_SECRET_CODES = [{s1},\n  {s2}];\n"
+        "const id = String.fromCharCode(...EMBEDDED_ID_CODES);\n",
+        # an obfuscator's string table: every character a \\x escape
+        "var _0x12ed = ['{xi}', '{xs}'];\nnew OSS({{ accessKeyId: _0x12ed[0], accessKeySecret: _0x12ed[1] }});\n",
+        # commented-out Java with every character a \\u escape
+        '// String accessKeyId = "{ui}";\n// String accessKeySecret = "{us}";\n',
+    ],
+    ids=["char-codes", "hex-escapes", "unicode-escapes"],
+)
+def test_a_key_spelled_out_to_hide_it_is_found(template: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Keys hidden on purpose, with nothing else in the file a gate would open on: their anchors' spelled
+    forms (LTAI as 76,84,65,73 / \\x4c\\x54\\x41\\x49 / \\u004c…) open it, and the text layers read them."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = template.format(
+        i1=_codes(key_id[:12], ", "),
+        i2=_codes(key_id[12:], ", "),
+        s1=_codes(secret[:15], ", "),
+        s2=_codes(secret[15:], ", "),
+        xi="".join(f"\\x{ord(c):02x}" for c in key_id),
+        xs="".join(f"\\x{ord(c):02X}" for c in secret),
+        ui="".join(f"\\u{ord(c):04x}" for c in key_id),
+        us="".join(f"\\u{ord(c):04x}" for c in secret),
+    )
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+
+
+@pytest.mark.parametrize("count", [CHAR_CODES_MIN - 1, CHAR_CODES_MIN, CHAR_CODES_MIN + 1])
+def test_a_run_of_character_codes_at_its_edge(count: int) -> None:
+    run = _codes("LTAI5tQ9xZ"[:count])
+    decoded = char_codes(f"x = [{run}];".encode())
+    assert (decoded == b'x = ["' + "LTAI5tQ9xZ"[:count].encode() + b'"];') is (count >= CHAR_CODES_MIN)
+
+
+def test_numbers_that_are_no_character_codes_are_left_alone(ruleset: Ruleset) -> None:
+    """A table of numbers (a CSV, a chart's data) holding an anchor's codes among others outside 32-126,
+    or a run too short to be a key, decodes to nothing a rule reads."""
+    rows = "\n".join(f"65,75,73,65,{n},{n + 300},7,1999" for n in range(40))
+    assert scan_text(rows + "\n", ruleset) == []
+    assert char_codes(b"pixels = [65,75,73,65, 300, 5]") == b"pixels = [65,75,73,65, 300, 5]"

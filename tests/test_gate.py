@@ -356,7 +356,12 @@ def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
         if rule.kind == "key-id" and not rule.anchors_case_sensitive and gate_run(rule) is None
     }
     assert alone == {"ucloud-context-public-key"}
-    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"}
+    # and the key-ID anchors spelled as escapes or character codes (an ID's own prefix, not a context word)
+    from akscan.engine.rules import escaped_anchors
+
+    spelled = {form.encode() for rule in RULESET.rules for form in escaped_anchors(rule)}
+    assert len(spelled) == 12  # LTAI, AKIA, AKID: \x, \u, and codes with and without spaces
+    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled
 
 
 def test_a_chunk_that_begins_mid_line_has_no_line_start() -> None:

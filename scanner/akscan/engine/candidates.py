@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from akscan.engine.filters import TOKEN_PROOFS, VALIDATORS, is_hex, looks_random, placeholder_reason, token_as_sent
@@ -46,6 +46,9 @@ class Hits:
     anchors: dict[int, list[int]]
     context: dict[int, list[int]]
     encoded: list[int]
+    # Where a key-ID anchor is written as text escapes or character codes (``\x41\x4b\x49\x41``,
+    # ``String.fromCharCode(65,75,73,65, …)``): the text layers are decoded around them.
+    escaped: list[int] = field(default_factory=list)
 
 
 def valid_value(rule: Rule, value: str) -> bool:

@@ -26,7 +26,7 @@ from akscan.engine.pairing import Candidate
 from akscan.engine.pairs import choose_pairs, tokens_for
 from akscan.engine.positions import Positions, line_window, line_windows
 from akscan.engine.presigned import url_end
-from akscan.engine.rules import AnchorTarget, LazyPattern, Rule, Ruleset
+from akscan.engine.rules import ESCAPED, AnchorTarget, LazyPattern, Rule, Ruleset
 from akscan.model import Blob, Finding, Kind, Severity
 
 # Lines around a base64-encoded anchor that are decoded together (an encoded ID and its encoded secret
@@ -95,7 +95,7 @@ def detect(
             encoded = [p for p in encoded if not _inside(opaque, p)]
     if encoded and depth < MAX_DEPTH:
         found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules, opaque=opaque))
-    if hits.anchors and depth < MAX_DEPTH:
+    if (hits.anchors or hits.escaped) and depth < MAX_DEPTH:
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
         # Around an ID's own prefix (LTAI, AKID…) only: a context word (an SDK name, an endpoint) is no key,
@@ -120,6 +120,9 @@ def detect(
             and _escaped_near(data, f.location.offset - blob.offset_base)
             and _token_word_near(ruleset, f.rule_id, data, lowered, f.location.offset - blob.offset_base)
         ]
+        # An anchor written as escapes or character codes (a key hidden on purpose): no key is read there
+        # until its characters are.
+        positions += hits.escaped
         if positions:
             found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
     return found
@@ -179,6 +182,7 @@ def _prefilter(
     anchors: dict[int, list[int]] = {}
     context: dict[int, list[int]] = {}
     encoded: list[int] = []
+    escaped: list[int] = []
     if opening is None:
         opening = ruleset.gate.scan(data, lowered)
     for word, exact, index in ruleset.line_starts if line_start else ():  # at the top, where no newline is
@@ -190,11 +194,11 @@ def _prefilter(
             if target.exact is not None and data[start : start + length] != target.exact:
                 continue
             if target.layer is not None:
-                encoded.append(start)
+                (escaped if target.layer == ESCAPED else encoded).append(start)
                 continue
             bucket = context if target.is_context else anchors
             bucket.setdefault(target.rule_index, []).append(start)
-    return Hits(anchors, context, encoded)
+    return Hits(anchors, context, encoded, escaped)
 
 
 def _automaton_hits(
@@ -222,7 +226,11 @@ def _decoded_findings(
     (``"base64>percent"``), and the lines its window covers."""
     data = blob.data
     windows: list[tuple[int, int]] = []
+    previous = None
     for start, end in line_windows(data, positions, DECODE_LINES):
+        if (start, end) == previous:  # anchors on the same lines: the same window
+            continue
+        previous = (start, end)
         if escapes:  # a token split over concatenated literals is read to its last piece
             end = run_end(data, end)
         if windows and start <= windows[-1][1]:

@@ -326,9 +326,11 @@ class Gate:
         sensitive: Iterable[str],
         named: Iterable[tuple[Iterable[str], ValueRun, bool]] = (),
         starts: Iterable[tuple[bytes, bytes | None]] = (),
+        whole: Iterable[str] = (),
     ) -> Gate:
+        """``whole``: words that open the gate as they are, never covered by a substring they share."""
         exact = sorted(set(sensitive))
-        covers = cover_words(insensitive)
+        covers = tuple(sorted({*cover_words(insensitive), *(w.lower().encode("latin-1") for w in whole)}))
         # One group per shape. A secret's key names are covered as other words are ("secret" for
         # accesskeysecret and secret_key); a key-ID rule's words are kept as they are: a cover as short as
         # "access" (access_key, accesskey) would send every blob saying it to the run check.
@@ -462,14 +464,18 @@ class Spotter:
         gated: Iterable[bytes],
         extra: Iterable[bytes],
         run_min: int,
+        whole: Iterable[str] = (),
     ) -> Spotter:
+        """``whole``: words looked for as they are, never covered by a substring they share (an anchor's
+        character codes share ``,73,6`` with every column of numbers)."""
+        whole_words = sorted({w.lower() for w in whole})
         words = sorted({w.lower() for w in insensitive})
         gated_set = set(gated)
         extra_words = sorted({w.decode("latin-1") for w in extra if w not in gated_set})
-        lengths = [len(w) for w in words] + [len(w) for w in (*gated_set, *extra_words)]
+        lengths = [len(w) for w in (*words, *whole_words)] + [len(w) for w in (*gated_set, *extra_words)]
         every = tuple(sorted({*gated_set, *(w.encode("latin-1") for w in extra_words)}))
         return cls(
-            cover_words(words),
+            tuple(sorted({*cover_words(words), *(w.encode("latin-1") for w in whole_words)})),
             EncodedWords(ExactWords.build(extra_words), run_min),
             max([*lengths, 1]),
             words=every,

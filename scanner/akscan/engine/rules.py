@@ -162,6 +162,10 @@ class AnchorTarget:
     exact: bytes | None  # the anchor's case-sensitive bytes, or None when any case is accepted
     is_context: bool
     layer: str | None = None  # "base64": the anchor seen through an encoding; decode around the hit
+    # (ESCAPED: through text escapes or character codes; the text layers are decoded around it)
+
+
+ESCAPED = "escaped"
 
 
 @dataclass
@@ -389,7 +393,13 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
         automaton=_build_automaton(rules),
         digest=digest.hexdigest()[:16],
         by_id=by_id,
-        gate=Gate.build(insensitive, sensitive, named, starts=[(word, exact) for word, exact, _ in line_starts]),
+        gate=Gate.build(
+            insensitive,
+            sensitive,
+            named,
+            starts=[(word, exact) for word, exact, _ in line_starts],
+            whole=[form for r in gated for form in escaped_anchors(r)],
+        ),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
         line_starts=line_starts,
         file_context=FileContext.build([(i, r.file_names) for i, r in enumerate(rules) if r.file_names]),
@@ -417,6 +427,22 @@ def _encoded_anchors(rule: Rule, twice: bool = False) -> list[str]:
     return once + sorted({outer for inner in once for outer in base64_variants(inner)} - set(once))
 
 
+def escaped_anchors(rule: Rule) -> list[str]:
+    """The forms, lower case, a key-ID rule's anchors take when a key is hidden on purpose and the rule's
+    encoded forms open the gate (``base64_opens_gate``): JavaScript/JSON ``\\x``/``\\u`` escapes of every
+    character (an obfuscator's string table, ``'\\x41\\x4b\\x49\\x41…'``) and decimal character codes
+    (``String.fromCharCode(65,75,73,65, …)``, ``[76, 84, 65, 73, …]``)."""
+    if rule.kind != "key-id" or not rule.base64_opens_gate:
+        return []
+    forms: set[str] = set()
+    for anchor in rule.anchors[:1]:  # AKIA, not ASIA/ABIA/ACCA: each form is one more search of every blob
+        forms.add("".join(f"\\x{ord(c):02x}" for c in anchor))
+        forms.add("".join(f"\\u{ord(c):04x}" for c in anchor))
+        forms.add(",".join(str(ord(c)) for c in anchor))
+        forms.add(", ".join(str(ord(c)) for c in anchor))
+    return sorted(forms)
+
+
 def _gate_encoded_anchors(rule: Rule) -> list[str]:
     """The base64 forms of a rule's anchors that open the gate (``base64_opens_gate``): all of them, or with
     "start" the form each anchor takes at the start of an encoded value (one new letter, ``t`` of
@@ -440,7 +466,7 @@ def _spotter(rules: list[Rule], gated: list[bytes]) -> Spotter:
         elif rule.kind == "key-id":
             extra.update(v.encode("latin-1") for v in _encoded_anchors(rule, twice=True))
         # (a secret rule's case-sensitive anchors are the gate's own)
-    return Spotter.build(insensitive, gated, extra, RUN_MIN)
+    return Spotter.build(insensitive, gated, extra, RUN_MIN, whole=[f for r in rules for f in escaped_anchors(r)])
 
 
 def _build_automaton(rules: list[Rule]) -> Any:
@@ -456,6 +482,8 @@ def _build_automaton(rules: list[Rule]) -> Any:
         for variant in _encoded_anchors(rule, twice=True):
             target = AnchorTarget(index, variant.encode("latin-1"), False, LAYER)
             targets.setdefault(variant.lower(), []).append(target)
+        for form in escaped_anchors(rule):
+            targets.setdefault(form, []).append(AnchorTarget(index, None, False, ESCAPED))
     automaton = ahocorasick.Automaton()
     for word, entries in targets.items():
         automaton.add_word(word, (len(word), tuple(entries)))

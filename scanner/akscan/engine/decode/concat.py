@@ -78,7 +78,9 @@ def run_end(data: bytes, end: int, ceiling: int | None = None) -> int:
     """Where a window ending at ``end`` (a line end, or the end of ``data``) should end so that a run of
     concatenated lines crossing it is read whole: at most ``RUN_LINES`` lines and ``RUN_BYTES`` more."""
     top = min(len(data), end + RUN_BYTES if ceiling is None else min(ceiling, end + RUN_BYTES))
-    line_start = data.rfind(b"\n", 0, end) + 1
+    # Only the last TAIL bytes before a line's end are read: the search for its start need go no further
+    # (on a file that is one 4 MB line, a search back to its start from every window cost minutes).
+    line_start = data.rfind(b"\n", max(0, end - TAIL), end) + 1
     for _ in range(RUN_LINES):
         if end >= top:
             return top

@@ -69,6 +69,29 @@ def entities(text: bytes) -> bytes:
     return _ENTITY.sub(one, text)
 
 
+# A printable character's code (32-126), and a run of at least CHAR_CODES_MIN of them separated by commas (a
+# line break allowed after a comma: an array wrapped over lines), as String.fromCharCode(…) or a byte array
+# spells a key out.
+_CODE = rb"(?:3[2-9]|[4-9][0-9]|1[01][0-9]|12[0-6])"
+CHAR_CODES_MIN = 8
+_CHAR_CODES = re.compile(
+    rb"(?<![0-9.])" + _CODE + rb"(?:[ \t]*,[ \t\r\n]*" + _CODE + rb"){%d,}(?![0-9.])" % (CHAR_CODES_MIN - 1)
+)
+_NUMBER = re.compile(rb"[0-9]+")
+
+
+def char_codes(text: bytes) -> bytes:
+    """A run of character codes written as a quoted string of its characters, the run's line breaks kept
+    after it (later lines keep their numbers; the text only shrinks: each code took at least 3 bytes)."""
+
+    def one(match: re.Match[bytes]) -> bytes:
+        run = match.group(0)
+        spelled = bytes(int(number) for number in _NUMBER.findall(run))
+        return b'"' + spelled.replace(b'"', b"'").replace(b"\\", b"/") + b'"' + b"\n" * run.count(b"\n")
+
+    return _CHAR_CODES.sub(one, text)
+
+
 def quoted_printable(text: bytes) -> bytes:
     """Soft line breaks joined (the removed line ends are put back after the joined line, so later lines
     keep their numbers), then ``=XX`` bytes decoded."""
@@ -96,6 +119,7 @@ LAYERS = (
     (concat.NAME, concat.join),  # first: a value split over literals is joined before its escapes are read
     ("percent", percent),
     ("escape", string_escapes),
+    ("char-codes", char_codes),
     ("html", entities),
     ("quoted-printable", quoted_printable),
 )
@@ -104,7 +128,7 @@ LAYERS = (
 def unescape(window: bytes) -> tuple[bytes, str] | None:
     """``window`` with every kind of escape it holds decoded (up to ``MAX_ROUNDS`` rounds) and the chain of
     layers applied (``"percent>escape"``), or None when nothing changed."""
-    if not any(marker in window for marker in MARKERS):
+    if not any(marker in window for marker in MARKERS) and _CHAR_CODES.search(window) is None:
         return None
     applied: list[str] = []
     text = window
