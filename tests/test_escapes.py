@@ -253,7 +253,7 @@ def test_a_key_spelled_out_to_hide_it_is_found(template: str, ruleset: Ruleset, 
 def test_a_run_of_character_codes_at_its_edge(count: int) -> None:
     run = _codes("LTAI5tQ9xZ"[:count])
     decoded = char_codes(f"x = [{run}];".encode())
-    assert (decoded == b'x = ["' + "LTAI5tQ9xZ"[:count].encode() + b'"];') is (count >= CHAR_CODES_MIN)
+    assert (decoded == b"x = [" + "LTAI5tQ9xZ"[:count].encode() + b"];") is (count >= CHAR_CODES_MIN)
 
 
 def test_numbers_that_are_no_character_codes_are_left_alone(ruleset: Ruleset) -> None:
@@ -262,3 +262,21 @@ def test_numbers_that_are_no_character_codes_are_left_alone(ruleset: Ruleset) ->
     rows = "\n".join(f"65,75,73,65,{n},{n + 300},7,1999" for n in range(40))
     assert scan_text(rows + "\n", ruleset) == []
     assert char_codes(b"pixels = [65,75,73,65, 300, 5]") == b"pixels = [65,75,73,65, 300, 5]"
+
+
+def test_a_row_of_scores_is_no_array_of_codes(ruleset: Ruleset) -> None:
+    """A CSV whose row of scores happens to spell AKIA and 16 capitals: no bracket opens it, so it is not
+    read as character codes (it had been reported as an AWS key)."""
+    row = "st012,65,75,73,65,80,80,74,67,69,68,88,75,88,73,80,87,70,81,65,71"
+    assert scan_text("id,s1,s2,s3\n" + row + "\n", ruleset) == []
+
+
+def test_an_unrelated_array_of_codes_moves_no_other_finding(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A greeting spelled in codes on the line of an escaped pair: the pair keeps its place and its layer
+    (the codes spell no anchor, so the window is not read as codes)."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    escaped = secret.replace("/", "\\u002f").replace("+", "\\u002b")
+    text = f'var hi = String.fromCharCode({_codes("hello, world")}); id="{key_id}"; secret="{escaped}";\n'
+    [finding] = scan_text(text, ruleset)
+    assert (finding.key_id, finding.location.column) == (key_id, text.index(key_id) + 1)
+    assert "char-codes" not in (finding.encoding or "")

@@ -156,3 +156,14 @@ def test_a_hex_digest_beside_a_ucloud_public_key_is_no_private_key(line: str, ru
     text = f"env:\n  UCLOUD_PUBLIC_KEY: {public}\n" + line.format(h=digest) + "\n"
     found = [f for f in scan_text(text, ruleset) if f.provider == "ucloud"]
     assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, public, None)]
+
+
+def test_md5_values_under_alibabas_names_are_no_jd_cloud_pair(ruleset: Ruleset) -> None:
+    """accessKeyId/accessKeySecret holding upper-case md5s, with no JD Cloud word near: not JD Cloud's old
+    keys (the name is Alibaba's, used by many services); with a jdcloud-oss endpoint beside them they are."""
+    rng = random.Random(71)
+    key_id, secret = _text(rng, 32, "0123456789ABCDEF"), _text(rng, 32, "0123456789ABCDEF")
+    text = f'accessKeyId: "{key_id}"\naccessKeySecret: "{secret}"\n'
+    assert [f for f in scan_text(text, ruleset) if f.provider == "jdcloud"] == []
+    found = scan_text(text + "endpoint: s3.cn-north-1.jdcloud-oss.com\n", ruleset)
+    assert [(f.provider, f.kind, f.key_id, f.secret) for f in found] == [("jdcloud", Kind.PAIR, key_id, secret)]

@@ -69,27 +69,37 @@ def entities(text: bytes) -> bytes:
     return _ENTITY.sub(one, text)
 
 
-# A printable character's code (32-126), and a run of at least CHAR_CODES_MIN of them separated by commas (a
-# line break allowed after a comma: an array wrapped over lines), as String.fromCharCode(…) or a byte array
-# spells a key out.
-_CODE = rb"(?:3[2-9]|[4-9][0-9]|1[01][0-9]|12[0-6])"
+# Character codes spell a key out (String.fromCharCode(…), a byte array): a run of at least CHAR_CODES_MIN
+# codes of printable characters (32-126), comma-separated (a line break allowed after a comma: an array
+# wrapped over lines), right after an opening bracket or parenthesis: a row of a CSV of numbers is no array.
+# Candidates are found with one character class (a repeated group kept backtracking state for every code:
+# 100 bytes of memory per byte of input) and checked code by code.
 CHAR_CODES_MIN = 8
-_CHAR_CODES = re.compile(
-    rb"(?<![0-9.])" + _CODE + rb"(?:[ \t]*,[ \t\r\n]*" + _CODE + rb"){%d,}(?![0-9.])" % (CHAR_CODES_MIN - 1)
-)
-_NUMBER = re.compile(rb"[0-9]+")
+_CODE_RUN = re.compile(rb"(?<=[\[({])[ \t\r\n]{0,8}[0-9][0-9 \t\r\n,]*[0-9]")
+_CODE_SPLIT = re.compile(rb"[ \t]*,[ \t\r\n]*")
+# A window is read as character codes only when one of the spelled anchors (LTAI, AKIA, AKID:
+# akscan.engine.rules.escaped_anchors) is in it: an unrelated array elsewhere must not move its line's
+# columns under a key found by another layer.
+_CODE_ANCHOR = re.compile(rb"(?:76|65)[ \t]*,[ \t]*(?:84|75)[ \t]*,[ \t]*(?:65|73)[ \t]*,[ \t]*(?:73|65|68)")
 
 
 def char_codes(text: bytes) -> bytes:
-    """A run of character codes written as a quoted string of its characters, the run's line breaks kept
-    after it (later lines keep their numbers; the text only shrinks: each code took at least 3 bytes)."""
+    """Each run of character codes written as its characters, in place of its first code (columns of what
+    the run spells start where it starts), the run's line breaks kept after it: later lines keep their
+    numbers, and the text only shrinks (each code took at least 3 bytes)."""
+    if _CODE_ANCHOR.search(text) is None:
+        return text
 
     def one(match: re.Match[bytes]) -> bytes:
         run = match.group(0)
-        spelled = bytes(int(number) for number in _NUMBER.findall(run))
-        return b'"' + spelled.replace(b'"', b"'").replace(b"\\", b"/") + b'"' + b"\n" * run.count(b"\n")
+        lead = len(run) - len(run.lstrip())
+        parts = _CODE_SPLIT.split(run[lead:])
+        if len(parts) < CHAR_CODES_MIN or not all(p.isdigit() and 32 <= int(p) <= 126 for p in parts):
+            return run
+        spelled = bytes(int(p) for p in parts).replace(b"\\", b"/")
+        return run[:lead] + spelled + b"\n" * run.count(b"\n", lead)
 
-    return _CHAR_CODES.sub(one, text)
+    return _CODE_RUN.sub(one, text)
 
 
 def quoted_printable(text: bytes) -> bytes:
@@ -128,7 +138,7 @@ LAYERS = (
 def unescape(window: bytes) -> tuple[bytes, str] | None:
     """``window`` with every kind of escape it holds decoded (up to ``MAX_ROUNDS`` rounds) and the chain of
     layers applied (``"percent>escape"``), or None when nothing changed."""
-    if not any(marker in window for marker in MARKERS) and _CHAR_CODES.search(window) is None:
+    if not any(marker in window for marker in MARKERS) and _CODE_ANCHOR.search(window) is None:
         return None
     applied: list[str] = []
     text = window
