@@ -590,32 +590,10 @@ def test_a_rule_can_say_its_pairs_are_never_sent(tmp_path: Path, sts: Emulator, 
     """A user's rule for keys the provider's STS does not know (an internal gateway's, shaped like Alibaba
     pairs) says so with `unverifiable`: `--verify` sends nothing and reports the rule's reason. The same
     pair under the bundled rule is asked (control)."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "gw.toml").write_text("""
-[[rules]]
-id = "acme-gateway-key"
-provider = "alibaba"
-kind = "key-id"
-anchors = ["GWAK"]
-anchors_case_sensitive = true
-pattern = '(GWAK[A-Za-z0-9]{20})'
-pair = { secret = "acme-gateway-secret" }
-unverifiable = "an ACME gateway key, which Alibaba STS does not know"
-description = "d"
-remediation = "r"
-
-[[rules]]
-id = "acme-gateway-secret"
-provider = "alibaba"
-kind = "secret"
-pattern = '(?<![A-Za-z0-9])([A-Za-z0-9]{30})(?![A-Za-z0-9])'
-description = "d"
-remediation = "r"
-""")
+    rules = _gateway_rules(tmp_path / "rules", True)
     src = tmp_path / "src"
     src.mkdir()
-    gateway_id, secret = "GWAK" + keys.alibaba_id()[4:24], keys.alibaba_secret()
+    gateway_id, secret = _gateway_pair(keys)
     (src / "gw.py").write_text(f'GW_KEY = "{gateway_id}"\nGW_SECRET = "{secret}"\n')
     result = run_akscan(
         "scan", str(src), "--rules", str(rules), "--format", "json", "--verify", "--endpoint", f"alibaba={sts.url}"
