@@ -218,7 +218,9 @@ def test_bare_anchors_in_a_bundle_are_not_decoded_around(
 
     calls: list[int] = []
     real = detect_module.unescape
-    monkeypatch.setattr(detect_module, "unescape", lambda window: calls.append(len(window)) or real(window))
+    monkeypatch.setattr(
+        detect_module, "unescape", lambda window, **options: calls.append(len(window)) or real(window, **options)
+    )
     filler = "x" * (detect_module.ESCAPE_REACH + 8)
     bundle = "".join(f'var g{i}=window.GOOGLE_TAG_{i};{filler};n{i}="a"+"b";{filler};' for i in range(300))
     assert scan_text(bundle + "\n", ruleset) == []

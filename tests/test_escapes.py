@@ -280,3 +280,26 @@ def test_an_unrelated_array_of_codes_moves_no_other_finding(ruleset: Ruleset, ke
     [finding] = scan_text(text, ruleset)
     assert (finding.key_id, finding.location.column) == (key_id, text.index(key_id) + 1)
     assert "char-codes" not in (finding.encoding or "")
+
+
+def test_a_users_rule_spelled_in_codes_is_read(keys: FakeKeys) -> None:
+    """The spelled forms come from the rules: a user's key-ID rule whose encoded forms open the gate is read
+    from character codes as the bundled ones are (no list of prefixes in the decoding layer)."""
+    from akscan.engine.rules import load_ruleset
+
+    table = {
+        "id": "acme-key",
+        "provider": "acme",
+        "kind": "key-id",
+        "anchors": ["GWAK"],
+        "anchors_case_sensitive": True,
+        "base64_opens_gate": True,
+        "pattern": "(GWAK[A-Z0-9]{16})",
+        "description": "d",
+        "remediation": "r",
+        "lone_severity": "low",
+    }
+    ruleset = load_ruleset(inline=((table, "config.toml"),))
+    key_id = "GWAK" + "".join(keys.random.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(16))
+    text = f"const K = String.fromCharCode({_codes(key_id)});\n"
+    assert [f.key_id for f in scan_text(text, ruleset) if f.rule_id == "acme-key"] == [key_id]

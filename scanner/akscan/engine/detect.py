@@ -124,7 +124,10 @@ def detect(
         # until its characters are.
         positions += hits.escaped
         if positions:
-            found = _merge(found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True))
+            spelled = sorted(hits.escaped)
+            found = _merge(
+                found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True, spelled=spelled)
+            )
     return found
 
 
@@ -219,12 +222,15 @@ def _decoded_findings(
     slow_rules: set[str] | None,
     escapes: bool = False,
     opaque: list[tuple[int, int]] | None = None,
+    spelled: list[int] | None = None,
 ) -> list[Decoded]:
     """Rewrite the lines around each hit with their base64 values (or, with ``escapes``, their text
     escapes: akscan.engine.decode.escapes) decoded, and scan that text: lines keep their numbers, so findings
     point at the encoded value's line. Each finding records the chain of layers, outermost first
-    (``"base64>percent"``), and the lines its window covers."""
+    (``"base64>percent"``), and the lines its window covers. ``spelled``: where key-ID anchors are spelled as
+    character codes or escapes (sorted); a window holding one is read as character codes too."""
     data = blob.data
+    spelled = spelled or []
     windows: list[tuple[int, int]] = []
     for start, end in line_windows(data, positions, DECODE_LINES):
         if windows and start <= windows[-1][1]:
@@ -246,7 +252,8 @@ def _decoded_findings(
     found: list[Decoded] = []
     for start, end in windows:
         if escapes:
-            decoded = unescape(data[start:end])
+            spelled_here = bisect.bisect_left(spelled, start) < bisect.bisect_left(spelled, end)
+            decoded = unescape(data[start:end], codes=spelled_here)
             if decoded is None:
                 continue
             text, layer = decoded

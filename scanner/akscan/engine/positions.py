@@ -62,7 +62,10 @@ def line_windows(data: bytes, positions: list[int], lines: int) -> list[tuple[in
     """``line_window(data, p, p, lines)`` for every one of ``positions`` (sorted), by bisecting the blob's
     newlines found once: a search per position from each to its window's ends cost the whole line each
     time, and a file that is one long line of anchors (``QUtJR QUtJR …``) made that quadratic (10 s per
-    MB)."""
+    MB). A few positions (the usual case) are each searched from as before: listing every newline of a large
+    blob costs more than a few bounded searches."""
+    if len(positions) <= FEW_POSITIONS:
+        return [line_window(data, position, position, lines) for position in sorted(positions)]
     newlines = [match.start() for match in _NEWLINE.finditer(data)]
     count, size = len(newlines), len(data)
     windows: list[tuple[int, int]] = []
@@ -84,6 +87,7 @@ def line_windows(data: bytes, positions: list[int], lines: int) -> list[tuple[in
 
 
 _NEWLINE = re.compile(rb"\n")
+FEW_POSITIONS = 16
 
 
 class Positions:

@@ -448,7 +448,9 @@ def _gate_encoded_anchors(rule: Rule) -> list[str]:
     "start" the form each anchor takes at the start of an encoded value (one new letter, ``t`` of
     ``QUtJQ``, where every alignment of AKIA and AKID would add three)."""
     if rule.base64_opens_gate == "start":
-        return [base64_variants(anchor)[0] for anchor in rule.anchors if rule.kind == "key-id"]
+        if rule.kind != "key-id" or not rule.anchors_case_sensitive:
+            return []
+        return [base64_variants(anchor)[0] for anchor in rule.anchors]
     return _encoded_anchors(rule)
 
 

@@ -77,18 +77,12 @@ def entities(text: bytes) -> bytes:
 CHAR_CODES_MIN = 8
 _CODE_RUN = re.compile(rb"(?<=[\[({])[ \t\r\n]{0,8}[0-9][0-9 \t\r\n,]*[0-9]")
 _CODE_SPLIT = re.compile(rb"[ \t]*,[ \t\r\n]*")
-# A window is read as character codes only when one of the spelled anchors (LTAI, AKIA, AKID:
-# akscan.engine.rules.escaped_anchors) is in it: an unrelated array elsewhere must not move its line's
-# columns under a key found by another layer.
-_CODE_ANCHOR = re.compile(rb"(?:76|65)[ \t]*,[ \t]*(?:84|75)[ \t]*,[ \t]*(?:65|73)[ \t]*,[ \t]*(?:73|65|68)")
 
 
 def char_codes(text: bytes) -> bytes:
     """Each run of character codes written as its characters, in place of its first code (columns of what
     the run spells start where it starts), the run's line breaks kept after it: later lines keep their
     numbers, and the text only shrinks (each code took at least 3 bytes)."""
-    if _CODE_ANCHOR.search(text) is None:
-        return text
 
     def one(match: re.Match[bytes]) -> bytes:
         run = match.group(0)
@@ -135,16 +129,20 @@ LAYERS = (
 )
 
 
-def unescape(window: bytes) -> tuple[bytes, str] | None:
+def unescape(window: bytes, codes: bool = False) -> tuple[bytes, str] | None:
     """``window`` with every kind of escape it holds decoded (up to ``MAX_ROUNDS`` rounds) and the chain of
-    layers applied (``"percent>escape"``), or None when nothing changed."""
-    if not any(marker in window for marker in MARKERS) and _CODE_ANCHOR.search(window) is None:
+    layers applied (``"percent>escape"``), or None when nothing changed. Character codes only with
+    ``codes``: where a key-ID anchor is spelled in them (the caller knows where, from the rules); an
+    unrelated array must not move its line's columns under a key another layer found."""
+    if not codes and not any(marker in window for marker in MARKERS):
         return None
     applied: list[str] = []
     text = window
     for _ in range(MAX_ROUNDS):
         changed = False
         for name, decode in LAYERS:
+            if decode is char_codes and not codes:
+                continue
             decoded = decode(text)
             if decoded != text:
                 text = decoded
