@@ -62,6 +62,7 @@ SHAPES: dict[str, list[Shape]] = {
     "huawei-apig-app-secret": [draw(HEX, 32), draw(ALNUM, 40), draw(HEX, 64)],
     "qiniu-access-key": [draw(URLSAFE, 40)],
     "qiniu-context-access-key": [draw(URLSAFE, 40)],
+    "qiniu-shaped-access-key": [draw(URLSAFE, 40)],
     "qiniu-secret-key": [draw(URLSAFE, 40)],
     "qiniu-upload-token": [draw(URLSAFE, 40)],
     "volcengine-access-key": [draw(URLSAFE, 43, "AKLT"), draw(URLSAFE, 43, "AKTP")],
