@@ -35,6 +35,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-legacy-named-pair": [draw(ALNUM, 16)],
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
+    "aws-legacy-access-key": [lambda rng: draw("0123456789", 1)(rng) + draw(UPPER_DIGITS, 19)(rng)],
     "aws-secret-access-key": [draw(BASE64, 40)],
     "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
