@@ -24,14 +24,18 @@ URLSAFE = string.ascii_letters + string.digits + "-_"
 
 
 def _qiniu_value(rng: random.Random) -> str:
-    return "".join(rng.choice(URLSAFE) for _ in range(40))
+    """Letters and digits only (8% of Qiniu pairs): with a `_` or `-` the pair is Qiniu's by its shape alone
+    (qiniu-shaped-access-key), name or no name; these tests are about what the name decides."""
+    return "".join(rng.choice(URLSAFE[:62]) for _ in range(40))
 
 
 def _config(ak: str, sk: str) -> str:
+    # ak/sk: an access-key name beside a 40-character run opens the gate (for qiniu-shaped-access-key), and
+    # these tests need a file that nothing but its name puts in Qiniu's context.
     return (
         "defaults: &defaults\n"
-        f"  access_key: '{ak}'\n"
-        f"  secret_key: '{sk}'\n"
+        f"  ak: '{ak}'\n"
+        f"  sk: '{sk}'\n"
         "  bucket: 'photos'\n"
         "  domain: 'cdn.example.test'\n\n"
         "development:\n  <<: *defaults\n\nproduction:\n  <<: *defaults\n"

@@ -49,6 +49,8 @@ class Hits:
     # Where a key-ID anchor is written as text escapes or character codes (``\x41\x4b\x49\x41``,
     # ``String.fromCharCode(65,75,73,65, …)``): the text layers are decoded around them.
     escaped: list[int] = field(default_factory=list)
+    # Rules whose context is the file's own name (akscan.engine.filecontext): their anchors are stand-ins.
+    by_file_name: frozenset[int] = frozenset()
 
 
 def valid_value(rule: Rule, value: str) -> bool:
@@ -153,10 +155,29 @@ class CandidateFinder:
                     continue
                 if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
                     continue
+                if (
+                    rule.kind == "key-id"
+                    and positions is None
+                    and not rule.anchors_in_value
+                    and self._vouched_only_by_itself(index, anchors, start, match.end(1))
+                ):
+                    continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 commented = self.positions.commented(start)
                 found[start] = Candidate(index, value, start, match.end(1), name=name, commented=commented)
         return list(found.values())
+
+    def _vouched_only_by_itself(self, index: int, anchors: list[int], start: int, end: int) -> bool:
+        """Whether every context word the rule saw near a value lies inside the value, past its start: a random key that
+        spells "KS3" (Kingsoft's word) is no Kingsoft key by that (an S3-compatible service's
+        X24ZT2BTKS33VGMAJNP3 was read as KS3's). ``anchors`` is sorted; a file named for the provider is in
+        its context wherever its stand-in anchors fall."""
+        if index in self.hits.by_file_name:
+            return False
+        window = self.ruleset.rules[index].window
+        lo = bisect.bisect_left(anchors, start - window)
+        hi = bisect.bisect_right(anchors, end + window)
+        return all(start < at < end for at in anchors[lo:hi])  # a value may start with its word (UCloud's)
 
     def around_hints(self, hints: tuple[str, ...], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The parts of ``spans`` where a match can be: from ``HINT_BEFORE`` bytes before each hint word

@@ -76,6 +76,7 @@ def detect(
     for index in named:
         spaced = range(0, max(reach, 0), max(ruleset.rules[index].window, 1))
         hits.anchors[index] = sorted({*hits.anchors.get(index, []), *spaced})
+    hits.by_file_name = frozenset(named)
     found: list[Finding] = []
     encoded = hits.encoded
     opaque: list[tuple[int, int]] = []  # the session tokens reported with their keys (sorted spans)
