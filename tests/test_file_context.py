@@ -30,8 +30,8 @@ def _qiniu_value(rng: random.Random) -> str:
 
 
 def _config(ak: str, sk: str) -> str:
-    # ak/sk: an access-key name beside a 40-character run opens the gate (for qiniu-shaped-access-key), and
-    # these tests need a file that nothing but its name puts in Qiniu's context.
+    # ak/sk in YAML: an access-key name (or a Java `ak =`) beside a 40-character run opens the gate (for
+    # qiniu-shaped-access-key), and these tests need a file that nothing but its name puts in Qiniu's context.
     return (
         "defaults: &defaults\n"
         f"  ak: '{ak}'\n"

@@ -211,3 +211,53 @@ def test_a_volcengine_secret_is_what_an_encoder_writes(value: str, written_by_an
     from akscan.engine.filters import base64_length
 
     assert base64_length(value) is written_by_an_encoder
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("ModifyDBInstanceConnectionMode", "capitalised words"),  # an API action, 30 letters
+        ("DescribeInstanceAttributeList", "capitalised words"),
+        ("getInstanceAttributeFromConfig", "capitalised words"),  # camel case
+        ("xF3_internal_service_rotation_key_v2_dev", "words joined by underscores"),
+    ],
+)
+def test_names_made_of_words_are_not_keys(value: str, reason: str) -> None:
+    assert reason in (placeholder_reason(value) or "")
+
+
+def test_an_api_action_beside_an_id_is_not_its_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """An API reference's sample request: the action's name has the secret's length and letters (it had been
+    paired with the ID, a wrong pair); the ID is reported alone."""
+    key_id = keys.alibaba_id(16)
+    text = f"https://rds.aliyuncs.com/?Action=ModifyDBInstanceConnectionMode\n&AccessKeyId={key_id}\n"
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, None)]
+
+
+def test_random_values_are_not_read_as_words() -> None:
+    """Capitalised words are a shape chance almost never makes: none of 20,000 random values of letters and
+    digits (an Alibaba secret's shape; letters-only values, 0.5% of them, match about once in 20,000)."""
+    import random
+    import string
+
+    rng = random.Random(5)
+    for _ in range(20_000):
+        value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(30))
+        assert "capitalised words" not in (placeholder_reason(value) or ""), value
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("LTAIVfujrzJcihIU", False), ("DescribeInstanceAttribute", False), ("DescribeInstanceAttributeList", True)],
+)
+def test_a_name_needs_four_capitalised_words(value: str, words: bool) -> None:
+    """An ID's prefix reads as an acronym: a real key of two or three words is no name (CAMEL_WORDS_MIN - 1)."""
+    assert ("capitalised words" in (placeholder_reason(value) or "")) == words
+
+
+def test_a_stand_in_built_on_the_documented_example_is_no_key(ruleset: Ruleset) -> None:
+    text = 'System.put_env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7HOSTVAR")\n'
+    assert scan_text(text, ruleset) == []
+    assert [f.key_id for f in scan_text(text.replace("AKIAIOSFODNN7", "AKIAIOSFODNM7"), ruleset)] == [
+        "AKIAIOSFODNM7HOSTVAR"
+    ]

@@ -125,6 +125,9 @@ KNOWN_EXAMPLES = frozenset(
 # the same length (20 upper-case letters and digits, the shortest) is that close to one with odds of about
 # 1 in 10^20.
 EXAMPLE_EDITS = 4
+# The head of AWS's documented example ID: tests build their own stand-ins on it (AKIAIOSFODNN7HOSTVAR in an
+# env-scrubbing test); a random key starts so once in 32^9.
+EXAMPLE_HEADS = ("AKIAIOSFODNN7",)
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
@@ -137,6 +140,16 @@ DOCUMENTED_IDS = frozenset(
 # AKLT_MUST_NOT_LEAK_akid, YOUR_ACCESS_KEY_ID: two capitalised words between underscores are a name someone
 # typed (random base64url shows it once in ~10^5 64-character values: tests/test_floors.py).
 _WORDS_JOINED = re.compile(r"_[A-Z]{2,}_[A-Z]{2,}_")
+# Three lower-case words joined by underscores (internal_service_rotation_key: a made-up value, a name).
+_SNAKE_WORDS = re.compile(r"(?:[a-z]{3,}_){3}")
+# Nothing but capitalised words and short acronyms: an API's action or a class name
+# (ModifyDBInstanceConnectionMode, paired as an ID's secret in an API reference's sample request). A random
+# value of letters and digits is made so about never: every capital followed by two lower-case letters and a
+# vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000).
+# At least this many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
+CAMEL_WORDS_MIN = 4
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
+_CAMEL_WORDS = re.compile(r"(?:[a-z]{2,})?(?:[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}|[A-Z]{2,4}(?=[A-Z][a-z]|$))+")
 # A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
 _DIGIT_TAIL = re.compile(r"(?<![0-9])[0-9]{16,}$")  # the lookbehind: one try per run, not one per digit
 DIGIT_TAIL_HEAD = 8  # what must stand before it for the tail to be set aside
@@ -211,6 +224,8 @@ def placeholder_reason(value: str) -> str | None:
         return "a documented example key"
     if any(_edited(value, example) for example in _EXAMPLES_BY_LENGTH.get(len(value), ())):
         return "a documented example key, edited"
+    if value.startswith(EXAMPLE_HEADS):
+        return "built on a documented example key"
     tail = _DIGIT_TAIL.search(value)
     if tail is not None and tail.start() >= DIGIT_TAIL_HEAD:
         # UCloud's classic public key ends in ~22 issued digits: chance repeats digits there (111, 0000)
@@ -220,8 +235,10 @@ def placeholder_reason(value: str) -> str | None:
     for word in PLACEHOLDER_WORDS:
         if word in lowered and (len(word) > SHORT_WORD or _stands_out(lowered, word)):
             return f"contains {word!r}"
-    if _WORDS_JOINED.search(value):
+    if _WORDS_JOINED.search(value) or _SNAKE_WORDS.search(value):
         return "words joined by underscores"
+    if _CAMEL_WORDS.fullmatch(value) and len(_CAPITALISED.findall(value)) >= CAMEL_WORDS_MIN:
+        return "capitalised words (a name, not a key)"
     if has_long_repeat(value):
         return "repeated characters"
     if has_sequence(value):
