@@ -261,3 +261,11 @@ def test_a_stand_in_built_on_the_documented_example_is_no_key(ruleset: Ruleset) 
     assert [f.key_id for f in scan_text(text.replace("AKIAIOSFODNN7", "AKIAIOSFODNM7"), ruleset)] == [
         "AKIAIOSFODNM7HOSTVAR"
     ]
+
+
+@pytest.mark.parametrize(("runs", "masked"), [(2, False), (3, True)])  # MASK_RUNS
+def test_a_key_overwritten_with_xs_is_masked(runs: int, masked: bool) -> None:
+    value = "AKIDf9NL2Rxx1LNxxqmSr0s7aoZ3Q8wGNDbc"  # two runs: chance, once in ~10^6 values
+    if runs == 3:
+        value = value.replace("Q8w", "XXX")
+    assert ("masked" in (placeholder_reason(value) or "")) == masked

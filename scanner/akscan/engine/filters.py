@@ -146,6 +146,10 @@ _SNAKE_WORDS = re.compile(r"(?:[a-z]{3,}_){3}")
 # (ModifyDBInstanceConnectionMode, paired as an ID's secret in an API reference's sample request). A random
 # value of letters and digits is made so about never: every capital followed by two lower-case letters and a
 # vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000).
+# Runs of two or more x's, this many: characters overwritten by hand (AKIDf9NL2Rxx1LNxxqmSr0sxxoZ3XXXGNDxx in a
+# report quoting a key); a random value shows one such run in a thousand.
+_MASK_RUNS = re.compile(r"[xX]{2,}")
+MASK_RUNS = 3
 # At least this many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
 CAMEL_WORDS_MIN = 4
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
@@ -237,6 +241,8 @@ def placeholder_reason(value: str) -> str | None:
             return f"contains {word!r}"
     if _WORDS_JOINED.search(value) or _SNAKE_WORDS.search(value):
         return "words joined by underscores"
+    if len(_MASK_RUNS.findall(value)) >= MASK_RUNS:
+        return "masked with x"
     if _CAMEL_WORDS.fullmatch(value) and len(_CAPITALISED.findall(value)) >= CAMEL_WORDS_MIN:
         return "capitalised words (a name, not a key)"
     if has_long_repeat(value):
