@@ -147,9 +147,10 @@ _SNAKE_WORDS = re.compile(r"(?:[a-z]{3,}_){3}")
 # value of letters and digits is made so about never: every capital followed by two lower-case letters and a
 # vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000).
 # Runs of two or more x's, this many: characters overwritten by hand (AKIDf9NL2Rxx1LNxxqmSr0sxxoZ3XXXGNDxx in a
-# report quoting a key); a random value shows one such run in a thousand.
+# report quoting a key: five). A random base64 character pair is one in a thousand; three of them in one
+# value cost 0.01-0.03% of random 40-88 character keys (benchmarks/floors.py), four about never.
 _MASK_RUNS = re.compile(r"[xX]{2,}")
-MASK_RUNS = 3
+MASK_RUNS = 4
 # At least this many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
 CAMEL_WORDS_MIN = 4
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
