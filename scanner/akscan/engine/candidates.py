@@ -38,6 +38,12 @@ _SECRET_HINT = LazyPattern(rb"secret|private_?key|(?<![a-z0-9])(?:sk|ak_secret|a
 _BASE64_FILL = re.compile(r"[+/]{4,}|A{4,}")
 
 
+# A context word this short can turn up inside a random value; a run of key characters this long is one.
+SHORT_WORD = 4
+VALUE_RUN = 16
+_KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")  # no "=": it binds a name to a value
+
+
 @dataclass
 class Hits:
     """Where the prefilter's automaton saw each rule's words: anchors and context words by rule index,
@@ -168,16 +174,46 @@ class CandidateFinder:
         return list(found.values())
 
     def _vouched_only_by_itself(self, index: int, anchors: list[int], start: int, end: int) -> bool:
-        """Whether every context word the rule saw near a value lies inside the value, past its start: a random key that
-        spells "KS3" (Kingsoft's word) is no Kingsoft key by that (an S3-compatible service's
-        X24ZT2BTKS33VGMAJNP3 was read as KS3's). ``anchors`` is sorted; a file named for the provider is in
-        its context wherever its stand-in anchors fall."""
+        """Whether every context word the rule saw near a value is no context: inside the value, past its start
+        (a random ID that spells "KS3", Kingsoft's word, is no Kingsoft key by that: an S3-compatible service's
+        X24ZT2BTKS33VGMAJNP3 was read as KS3's), or a short word in the middle of another long run of key
+        characters (the secret beside it spelling "Ks3"). ``anchors`` is sorted; a file named for the provider
+        is in its context wherever its stand-in anchors fall."""
         if index in self.hits.by_file_name:
             return False
-        window = self.ruleset.rules[index].window
-        lo = bisect.bisect_left(anchors, start - window)
-        hi = bisect.bisect_right(anchors, end + window)
-        return all(start < at < end for at in anchors[lo:hi])  # a value may start with its word (UCloud's)
+        rule = self.ruleset.rules[index]
+        lo = bisect.bisect_left(anchors, start - rule.window)
+        hi = bisect.bisect_right(anchors, end + rule.window)
+        for at in anchors[lo:hi]:
+            if start < at < end:  # a value may start with its word (UCloud's)
+                continue
+            if self._short_word_inside_a_run(rule, at):
+                continue
+            return False
+        return True
+
+    def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
+        """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at
+        least ``VALUE_RUN`` of them in all, a digit among them: chance made it inside a random value (0.07% of
+        40-character secrets spell "ks3"). A word that starts its run is a name (Ks3Client, KS3_ACCESS_KEY),
+        and so is one inside a name (DefaultBceCredentials). Bounded: the run is followed at most
+        ``VALUE_RUN`` characters each way."""
+        lowered = self.lowered
+        word = next((w for w in rule.anchors if lowered.startswith(w.lower().encode("latin-1"), at)), "")
+        if not word or len(word) > SHORT_WORD:
+            return False
+        before = 0
+        while before < VALUE_RUN and at - before > 0 and lowered[at - before - 1] in _KEY_CHARACTERS:
+            before += 1
+        if before == 0:
+            return False
+        after, stop = at + len(word), min(len(lowered), at + len(word) + VALUE_RUN)
+        while after < stop and lowered[after] in _KEY_CHARACTERS:
+            after += 1
+        run = lowered[at - before : after]
+        # A digit: a random run has one (99.97% of 40-character secrets); a camel-case name around the word
+        # (DefaultBceCredentials) has none, and is context.
+        return len(run) >= VALUE_RUN and any(48 <= byte <= 57 for byte in run)
 
     def around_hints(self, hints: tuple[str, ...], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The parts of ``spans`` where a match can be: from ``HINT_BEFORE`` bytes before each hint word

@@ -240,7 +240,7 @@ def placeholder_reason(value: str) -> str | None:
     for word in PLACEHOLDER_WORDS:
         if word in lowered and (len(word) > SHORT_WORD or _stands_out(lowered, word)):
             return f"contains {word!r}"
-    if _WORDS_JOINED.search(value) or _SNAKE_WORDS.search(value):
+    if _WORDS_JOINED.search(value) or (_SNAKE_WORDS.search(value) and "@" not in value):  # an e-mail's name
         return "words joined by underscores"
     if len(_MASK_RUNS.findall(value)) >= MASK_RUNS:
         return "masked with x"
