@@ -170,3 +170,19 @@ def test_md5_values_under_alibabas_names_are_no_jd_cloud_pair(ruleset: Ruleset) 
     assert [f for f in scan_text(text, ruleset) if f.provider == "jdcloud"] == []
     found = scan_text(text + "endpoint: s3.cn-north-1.jdcloud-oss.com\n", ruleset)
     assert [(f.provider, f.kind, f.key_id, f.secret) for f in found] == [("jdcloud", Kind.PAIR, key_id, secret)]
+
+
+@pytest.mark.parametrize("length", [3999, 4000, 4001, 7999, 8000, 8001])
+def test_a_huawei_security_token_is_read_whole(length: int, ruleset: Ruleset) -> None:
+    """Huawei's temporary tokens (MII…, PKI-signed) run to ~5,000 characters in IoTDA's samples; the token
+    was cut at 4,000. Read whole up to 8,000, with the Python SDK's .with_security_token(…)."""
+    rng = random.Random(length)
+    ak = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(20))
+    sk = _text(rng, 40)
+    token = "MIIO" + _text(rng, length - 4, string.ascii_letters + string.digits + "-_")
+    text = (
+        "from huaweicloudsdkcore.auth.credentials import BasicCredentials\n"
+        f'credentials = BasicCredentials(ak="{ak}", sk="{sk}").with_security_token("{token}")\n'
+    )
+    findings = [f for f in scan_text(text, ruleset) if f.key_id == ak]
+    assert [(f.secret, f.security_token) for f in findings] == [(sk, token[:8000])]  # past 8,000: its head
