@@ -51,6 +51,7 @@ SHAPES: dict[str, list[Shape]] = {
     "huawei-access-key": [draw(UPPER_DIGITS, 20)],
     "huawei-context-access-key": [draw(UPPER_DIGITS, 20)],
     "huawei-prefixed-access-key": [draw(UPPER_DIGITS, 16, prefix="HPUA")],
+    "huawei-credentials-csv": [draw(UPPER_DIGITS, 20)],
     "huawei-secret-key": [draw(ALNUM, 40)],
     "huawei-argument-access-key": [draw(UPPER_DIGITS, 20)],
     "huawei-obs-authorization": [draw(UPPER_DIGITS, 20)],
