@@ -67,3 +67,24 @@ def test_a_providers_word_spelled_inside_a_random_value_is_no_context(where: str
     assert [f.rule_id for f in scan_text(text, ruleset) if f.provider == "kingsoft"] == []
     named = f"// ks3 storage\n{text}"
     assert [f.key_id for f in scan_text(named, ruleset) if f.provider == "kingsoft"] == [key_id]
+
+
+def test_each_word_is_judged_once_per_blob(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file of name-bound values, each line also holding "ks3" inside a random run: every value
+    walking every word of its window made 1 MB take 14 s. Each word is judged once, whatever the values."""
+    from akscan.engine import candidates
+
+    calls: list[int] = []
+    judge = candidates.CandidateFinder._short_word_inside_a_run
+
+    def counted(self: candidates.CandidateFinder, rule: object, at: int) -> bool:
+        calls.append(at)
+        return judge(self, rule, at)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(candidates.CandidateFinder, "_short_word_inside_a_run", counted)
+    rng = random.Random(7)
+    lines = [
+        f'ak = "{_pair(rng, ALNUM)[0][:19]}A" x9{_pair(rng, ALNUM)[1][:6]}ks3{"Q7vX2mK9pR4t"}1\n' for _ in range(300)
+    ]
+    assert [f for f in scan_text("".join(lines), ruleset) if f.provider == "kingsoft"] == []
+    assert calls and len(calls) == len(set(calls)) <= 300

@@ -106,6 +106,7 @@ class CandidateFinder:
         self.skipped_off: set[str] = set()  # rules not run on this blob: switched off after an earlier timeout
         # IDs another rule read at the same place, nearer its words (by_nearest_context): start -> them
         self.shadowed: dict[int, list[Candidate]] = {}
+        self._context_words: dict[int, list[int]] = {}  # by rule: its anchors that are context (sorted)
 
     def key_ids(self) -> list[Candidate]:
         """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
@@ -178,19 +179,21 @@ class CandidateFinder:
         (a random ID that spells "KS3", Kingsoft's word, is no Kingsoft key by that: an S3-compatible service's
         X24ZT2BTKS33VGMAJNP3 was read as KS3's), or a short word in the middle of another long run of key
         characters (the secret beside it spelling "Ks3"). ``anchors`` is sorted; a file named for the provider
-        is in its context wherever its stand-in anchors fall."""
+        is in its context wherever its stand-in anchors fall. Each anchor is judged once per blob, and each
+        value by bisection: a hostile file of 18,000 such lines took 14 s per MB when every value walked
+        every anchor in its window."""
         if index in self.hits.by_file_name:
             return False
-        rule = self.ruleset.rules[index]
-        lo = bisect.bisect_left(anchors, start - rule.window)
-        hi = bisect.bisect_right(anchors, end + rule.window)
-        for at in anchors[lo:hi]:
-            if start < at < end:  # a value may start with its word (UCloud's)
-                continue
-            if self._short_word_inside_a_run(rule, at):
-                continue
-            return False
-        return True
+        context = self._context_words.get(index)
+        if context is None:
+            rule = self.ruleset.rules[index]
+            context = [at for at in anchors if not self._short_word_inside_a_run(rule, at)]
+            self._context_words[index] = context
+        window = self.ruleset.rules[index].window
+        near = bisect.bisect_right(context, end + window) - bisect.bisect_left(context, start - window)
+        # strictly inside the value: a value may start with its word (UCloud's ucloud<e-mail><digits>)
+        inside = bisect.bisect_left(context, end) - bisect.bisect_right(context, start)
+        return near - max(inside, 0) == 0
 
     def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
         """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at

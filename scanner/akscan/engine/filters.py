@@ -142,16 +142,16 @@ DOCUMENTED_IDS = frozenset(
 _WORDS_JOINED = re.compile(r"_[A-Z]{2,}_[A-Z]{2,}_")
 # Three lower-case words joined by underscores (internal_service_rotation_key: a made-up value, a name).
 _SNAKE_WORDS = re.compile(r"(?:[a-z]{3,}_){3}")
-# Nothing but capitalised words and short acronyms: an API's action or a class name
-# (ModifyDBInstanceConnectionMode, paired as an ID's secret in an API reference's sample request). A random
-# value of letters and digits is made so about never: every capital followed by two lower-case letters and a
-# vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000).
 # Runs of two or more x's, this many: characters overwritten by hand (AKIDf9NL2Rxx1LNxxqmSr0sxxoZ3XXXGNDxx in a
 # report quoting a key: five). A random base64 character pair is one in a thousand; three of them in one
 # value cost 0.01-0.03% of random 40-88 character keys (benchmarks/floors.py), four about never.
 _MASK_RUNS = re.compile(r"[xX]{2,}")
 MASK_RUNS = 4
-# At least this many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
+# Nothing but capitalised words and short acronyms: an API's action or a class name
+# (ModifyDBInstanceConnectionMode, paired as an ID's secret in an API reference's sample request). A random
+# value of letters and digits is made so about never: every capital followed by two lower-case letters and a
+# vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000), and at least this
+# many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
 CAMEL_WORDS_MIN = 4
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
 _CAMEL_WORDS = re.compile(r"(?:[a-z]{2,})?(?:[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}|[A-Z]{2,4}(?=[A-Z][a-z]|$))+")
