@@ -312,7 +312,7 @@ class CandidateFinder:
         before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]
         if _SECRET_HINT.get().search(before):
             return True
-        return any(word.encode() in before for word in rule.context_words)
+        return any(word.encode("latin-1") in before for word in rule.context_words)
 
     def tokens_near(self, ids: list[Candidate]) -> dict[int, list[Candidate]]:
         """Session tokens, looked for (their anchors with ``bytes.find``, not the automaton) only near a

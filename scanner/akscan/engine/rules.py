@@ -509,6 +509,28 @@ def _str_list(entry: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _as_bytes_text(words: tuple[str, ...], where: str, case_sensitive: bool) -> tuple[str, ...]:
+    """Words as the engine holds them: one character per byte (latin-1), since the gate, the spotter and
+    the automaton all search bytes. A word in another script (百度, 阿里云: the provider named only in a
+    Chinese comment) becomes its UTF-8 bytes. Such a word must be case-insensitive and keep its bytes under
+    ``str.lower`` (CJK's UTF-8 bytes do): the engine lowers words as text and blobs as bytes, which agree
+    only on ASCII; a case-sensitive word's bytes would also join the gate's reduced alphabet, which every
+    blob in that script would then keep."""
+    out = []
+    for word in words:
+        if word.isascii():
+            out.append(word)
+            continue
+        as_bytes = (word if case_sensitive else word.lower()).encode("utf-8").decode("latin-1")
+        if case_sensitive or as_bytes.lower() != as_bytes:
+            raise RuleError(
+                f"{where}: anchor {word!r}: a word outside ASCII must be case-insensitive and in a script"
+                " without case (Chinese, Japanese, Korean)"
+            )
+        out.append(as_bytes)
+    return tuple(out)
+
+
 def _severity(value: Any, where: str) -> Severity:
     try:
         return Severity.parse(str(value))
@@ -542,8 +564,9 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
                 " use (?:…) for the others, or (?|…|…) for alternatives that each capture the value)"
             )
     _check_values(entry, where)
-    anchors = _str_list(entry, "anchors", source)
-    context_words = _str_list(entry, "context_words", source)
+    case_sensitive = bool(entry.get("anchors_case_sensitive", False))
+    anchors = _as_bytes_text(_str_list(entry, "anchors", source), where, case_sensitive)
+    context_words = _as_bytes_text(_str_list(entry, "context_words", source), where, False)
     if kind != "secret" and not anchors:
         raise RuleError(f"{where}: a {kind} rule needs anchors for the prefilter")
     for word in anchors + context_words:
@@ -561,7 +584,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
             raise RuleError(f'{where}: hint {word!r} is too short: hints are words a match holds ("ak", "access")')
     context_pattern = None
     if context_words:
-        words = b"|".join(re.escape(w.lower().encode("utf-8")) for w in context_words)
+        words = b"|".join(re.escape(w.lower().encode("latin-1")) for w in context_words)
         context_pattern = LazyPattern(rb"(?i:" + words + rb")" + CONTEXT_GLUE + pattern.source)
     pair = None
     if "pair" in entry:
@@ -575,7 +598,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         title=entry.get("title", rule_id),
         pattern=pattern,
         anchors=anchors,
-        anchors_case_sensitive=bool(entry.get("anchors_case_sensitive", False)),
+        anchors_case_sensitive=case_sensitive,
         min_entropy=float(entry.get("min_entropy", 0.0)),  # no floor unless the rule sets one
         context_words=context_words,
         context_pattern=context_pattern,
