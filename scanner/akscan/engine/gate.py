@@ -404,9 +404,29 @@ class Gate:
 PREFIX = 3
 
 
+class _OutsideAscii:
+    """Covers outside ASCII (a provider's name in Chinese, as its UTF-8 bytes), searched together: most
+    blobs of code are pure ASCII, which ``bytes.isascii`` tells ~25x faster than one ``find`` pass, and
+    hold none of them; only the others pay a pass per word (a regex alternation of them is slower still)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: list[bytes]) -> None:
+        self.words = tuple(words)
+
+    def search(self, haystack: bytes) -> bytes | None:
+        if haystack.isascii():
+            return None
+        return next((word for word in self.words if word in haystack), None)
+
+
 def _occurrences(haystack: bytes, needle: Any) -> Iterator[tuple[int, int]]:
     """(start, length) of each occurrence of a substring, or of each match of a cover pattern."""
-    if isinstance(needle, bytes):
+    if isinstance(needle, _OutsideAscii):
+        if not haystack.isascii():
+            for word in needle.words:
+                yield from _occurrences(haystack, word)
+    elif isinstance(needle, bytes):
         position = haystack.find(needle)
         while position >= 0:
             yield position, len(needle)
@@ -420,9 +440,11 @@ def _grouped(covers: tuple[bytes, ...]) -> tuple[Any, ...]:
     import re
 
     groups: dict[bytes, list[bytes]] = {}
+    outside = [cover for cover in covers if not cover.isascii()]
     for cover in covers:
-        groups.setdefault(cover[:PREFIX], []).append(cover)
-    searches: list[Any] = []
+        if cover.isascii():
+            groups.setdefault(cover[:PREFIX], []).append(cover)
+    searches: list[Any] = [_OutsideAscii(outside)] if outside else []
     for prefix, members in groups.items():
         if len(members) == 1 or len(prefix) < PREFIX:
             searches.extend(members)
