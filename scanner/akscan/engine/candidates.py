@@ -81,6 +81,14 @@ def valid_value(rule: Rule, value: str) -> bool:
     return looks_random(value, rule.min_entropy, 1)
 
 
+def _places(haystack: bytes, needle: bytes) -> Iterator[int]:
+    """Where ``needle`` starts in ``haystack``, each occurrence."""
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
+
+
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for lo, hi in sorted(spans):
@@ -107,6 +115,7 @@ class CandidateFinder:
         # IDs another rule read at the same place, nearer its words (by_nearest_context): start -> them
         self.shadowed: dict[int, list[Candidate]] = {}
         self._context_words: dict[int, list[int]] = {}  # by rule: its anchors that are context (sorted)
+        self._other_products: dict[int, list[int]] = {}  # by rule: where its not_near words are (sorted)
 
     def key_ids(self) -> list[Candidate]:
         """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
@@ -169,6 +178,8 @@ class CandidateFinder:
                     and self._vouched_only_by_itself(index, anchors, start, match.end(1))
                 ):
                     continue
+                if rule.not_near and self._near_another_product(index, start, match.end(1)):
+                    continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 commented = self.positions.commented(start)
                 found[start] = Candidate(index, value, start, match.end(1), name=name, commented=commented)
@@ -194,6 +205,17 @@ class CandidateFinder:
         # strictly inside the value: a value may start with its word (UCloud's ucloud<e-mail><digits>)
         inside = bisect.bisect_left(context, end) - bisect.bisect_right(context, start)
         return near - max(inside, 0) == 0
+
+    def _near_another_product(self, index: int, start: int, end: int) -> bool:
+        """Whether one of the rule's ``not_near`` words is within its reach of a value. The words are
+        found once per blob (a pass each over the lowered bytes), each value judged by bisection."""
+        places = self._other_products.get(index)
+        rule = self.ruleset.rules[index]
+        if places is None:
+            places = sorted(at for word in rule.not_near for at in _places(self.lowered, word.encode("latin-1")))
+            self._other_products[index] = places
+        reach = rule.not_near_bytes
+        return bisect.bisect_right(places, end + reach) > bisect.bisect_left(places, start - reach)
 
     def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
         """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at

@@ -98,6 +98,10 @@ KNOWN_EXAMPLES = frozenset(
         # Volcengine's signing documentation (docs/6369/67269 and 67270), copied into signers' test vectors.
         "AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg",
         "WkRZeE1EQmxPVGhsWWpWak5HVmtNbUUxTXpZeU9UVXlOMlE1TmpZeVlqTQ==",
+        # and the pair of its API reference's Authorization example (Credential=…/20201230/cn-north-1/iam/request),
+        # which signers' tests ("fake_aksk") and copied samples use as keys.
+        "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE",
+        "TnpCak5XWXpZV1U0WkRaaE5ERmxaR0ZpTmpjeVkyUXlZek0wTWpJMU1qWQ==",
         # Kingsoft Cloud's signature demo (IAM CreateUser, 2021-08-12T02:47:36Z), copied into signers' tests.
         "AKLTXQVF0pOmS6aahIrD5r0B3Q",
         "OMovU5PTLh6y9E9Ioe3K411jt99VqyQSBXgAcDYlo49R3lvUIzb6e/efZCFDmtFlzw==",

@@ -63,6 +63,8 @@ _RULE_KEYS = {
     "temporary_remediation",
     "temporary_prefixes",
     "unverifiable",
+    "not_near",
+    "not_near_bytes",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -154,6 +156,11 @@ class Rule:
     # know, such as Tencent's API gateway keys): set, a pair is never sent and is reported "unverifiable"
     # with this reason. Empty: the provider's verifier decides.
     unverifiable: str = ""
+    # Words (lower case) that say a value of this shape is another product's: a key-ID candidate with one
+    # of them within ``not_near_bytes`` is not this rule's (Baidu Maps' browser keys, ``ak=`` beside
+    # api.map.baidu.com, are no Baidu AI Cloud AccessKeys).
+    not_near: tuple[str, ...] = ()
+    not_near_bytes: int = 2000
 
 
 @dataclass(frozen=True)
@@ -522,9 +529,10 @@ def _as_bytes_text(words: tuple[str, ...], where: str, case_sensitive: bool) -> 
             out.append(word)
             continue
         as_bytes = (word if case_sensitive else word.lower()).encode("utf-8").decode("latin-1")
-        if case_sensitive or as_bytes.lower() != as_bytes:
+        cased = any(c.lower() != c or c.upper() != c for c in word if not c.isascii())  # Ä, full-width Ａ
+        if case_sensitive or cased or as_bytes.lower() != as_bytes:
             raise RuleError(
-                f"{where}: anchor {word!r}: a word outside ASCII must be case-insensitive and in a script"
+                f"{where}: {word!r}: a rule word outside ASCII must be case-insensitive and in a script"
                 " without case (Chinese, Japanese, Korean)"
             )
         out.append(as_bytes)
@@ -573,6 +581,14 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         if len(word) < 3:
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
     hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
+    not_near = _as_bytes_text(_str_list(entry, "not_near", source), where, False)
+    not_near_bytes = entry.get("not_near_bytes", 2000)
+    if not_near and kind != "key-id":
+        raise RuleError(f"{where}: not_near is for key-ID rules")
+    if not isinstance(not_near_bytes, int) or not 0 < not_near_bytes <= 10_000:
+        raise RuleError(f"{where}: not_near_bytes must be a whole number of bytes from 1 to 10000")
+    if any(len(word) < 3 for word in not_near):
+        raise RuleError(f"{where}: a not_near word must have at least 3 characters")
     file_names = _str_list(entry, "file_names", source)
     if file_names and (kind != "key-id" or entry.get("anchors_case_sensitive", False)):
         raise RuleError(f"{where}: file_names is for key-ID rules read by context words (case-insensitive anchors)")
@@ -620,6 +636,8 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         fallback=bool(entry.get("fallback", False)),
         file_names=file_names,
         unverifiable=_unverifiable(entry, where),
+        not_near=tuple(word.lower() for word in not_near),
+        not_near_bytes=not_near_bytes,
         **optional,
     )
 
