@@ -272,3 +272,15 @@ def test_a_key_overwritten_with_xs_is_masked(runs: int, masked: bool) -> None:
     if runs == 5:
         value = value.replace("Dbc", "Dxx")
     assert ("masked" in (placeholder_reason(value) or "")) == masked
+
+
+@pytest.mark.parametrize(
+    ("tail", "masked"),
+    [("xx", False), ("xxx", True), ("XXX", True), ("xXx", False), ("xxxQ", False)],
+)
+def test_a_key_whose_end_is_blanked_with_x_is_masked(tail: str, masked: bool) -> None:
+    """A shared key with its last characters overwritten (AKLT…Dwxxx): three x's end it. Two end one
+    random base64 value in 4,096, and a mixed-case xXx is chance; a run inside the value is judged as any."""
+    head = "AKLTZYSaLxY7AUDyKVBnZ6Z6LydkAgaqHvXhFSnjKMDw"
+    value = head[: 47 - len(tail)] + tail
+    assert (placeholder_reason(value) is not None) is masked, value

@@ -81,6 +81,10 @@ def valid_value(rule: Rule, value: str) -> bool:
     return looks_random(value, rule.min_entropy, 1)
 
 
+# A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key.
+_CUT_SHORT = (b"..", "\u2026".encode())
+
+
 def _places(haystack: bytes, needle: bytes) -> Iterator[int]:
     """Where ``needle`` starts in ``haystack``, each occurrence."""
     at = haystack.find(needle)
@@ -168,6 +172,8 @@ class CandidateFinder:
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
                 if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
+                    continue
+                if self.data.startswith(_CUT_SHORT, match.end(1)):
                     continue
                 if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
                     continue
@@ -303,7 +309,11 @@ class CandidateFinder:
                 # A lone secret has only its key name to vouch for it: it is reported alone only with all
                 # three classes (see run); two do for a pair by names, where an ID's name vouches too.
                 start = match.start(1)
-                if valid_value(rule, value) and not self.positions.in_escape(start):
+                if (
+                    valid_value(rule, value)
+                    and not self.positions.in_escape(start)
+                    and not self.data.startswith(_CUT_SHORT, match.end(1))
+                ):
                     name = binding_name(self.data, start)
                     commented = self.positions.commented(start)
                     found.append(
@@ -321,7 +331,12 @@ class CandidateFinder:
                 value = match.group(1).decode("latin-1")
                 start = match.start(1)
                 positions = self.positions
-                if valid_value(rule, value) and not positions.in_escape(start) and not positions.in_url_path(start):
+                if (
+                    valid_value(rule, value)
+                    and not positions.in_escape(start)
+                    and not positions.in_url_path(start)
+                    and not self.data.startswith(_CUT_SHORT, match.end(1))
+                ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
                     commented = positions.commented(start)

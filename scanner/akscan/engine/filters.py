@@ -248,6 +248,8 @@ def placeholder_reason(value: str) -> str | None:
         return "words joined by underscores"
     if len(_MASK_RUNS.findall(value)) >= MASK_RUNS:
         return "masked with x"
+    if value.endswith(("xxx", "XXX")):  # a shared key with its tail blanked (AKLT…Dwxxx); chance: 1 in 131,072
+        return "its end masked with x"
     if _CAMEL_WORDS.fullmatch(value) and len(_CAPITALISED.findall(value)) >= CAMEL_WORDS_MIN:
         return "capitalised words (a name, not a key)"
     if has_long_repeat(value):
