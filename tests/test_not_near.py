@@ -83,6 +83,9 @@ _BASE = {
         ({"not_near": ["maps"], "not_near_bytes": 0}, "from 1 to 10000"),
         ({"not_near": ["maps"], "not_near_bytes": 10_001}, "from 1 to 10000"),
         ({"not_near": ["Ärger"]}, "outside ASCII must be case-insensitive"),
+        ({"kind": "secret", "anchors": [], "yields_to": ["minio"]}, "yields_to is for key-ID rules"),
+        ({"anchors_case_sensitive": True, "yields_to": ["minio"]}, "yields_to is for key-ID rules"),
+        ({"yields_to": ["s3"]}, "at least 3 characters"),
     ],
 )
 def test_not_near_is_checked_when_rules_load(extra: dict[str, object], message: str) -> None:

@@ -88,3 +88,35 @@ def test_each_word_is_judged_once_per_blob(ruleset: Ruleset, monkeypatch: pytest
     ]
     assert [f for f in scan_text("".join(lines), ruleset) if f.provider == "kingsoft"] == []
     assert calls and len(calls) == len(set(calls)) <= 300
+
+
+# A cloud's word nearby, but a store's name nearer: a comment listing the clouds a project supports above its
+# MinIO block, a MinIO client class that pings www.baidu.com to check the network.
+NEARER_A_STORE = {
+    "a list of clouds above a minio block": "# supported: aliyun oss, tencent cos, huawei obs, qiniu kodo,"
+    " kingsoft ks3, minio\nstorage:\n  type: minio\n  access-key: {id}\n  secret-key: {secret}\n",
+    "a minio client that pings baidu": 'public class MinioConfig {{\n    private String accessKey = "{id}";\n'
+    '    private String secretKey = "{secret}";\n    // health check: ping https://www.baidu.com\n}}\n',
+    "ceph beside a huawei note": "# migrated from huawei obs last year\n\n\n\n\n\n\n\n\n[ceph]\n"
+    "ak = {id}\nsk = {secret}\n",
+}
+# The cloud's word nearer than a store's: its block, with a MinIO block further on, is still the cloud's.
+NEARER_THE_CLOUD = {
+    "huawei": "obs:\n  endpoint: obs.cn-north-4.myhuaweicloud.com\n  ak: {id}\n  sk: {secret}\n"
+    "minio:\n  endpoint: http://127.0.0.1:9000\n  access-key: minioadmin\n",
+    "kingsoft": "# ks3 (kingsoft)\nks3:\n  ak: {id}\n  sk: {secret}\n\n# local dev\nminio:\n  endpoint: http://minio:9000\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(NEARER_A_STORE))
+def test_a_store_named_nearer_than_the_cloud_makes_the_pair_no_clouds(layout: str, ruleset: Ruleset) -> None:
+    key_id, secret = _pair(random.Random(layout), ALNUM)
+    text = NEARER_A_STORE[layout].format(id=key_id, secret=secret)
+    assert [(f.rule_id, f.key_id) for f in scan_text(text, ruleset)] == [], text
+
+
+@pytest.mark.parametrize("provider", sorted(NEARER_THE_CLOUD))
+def test_the_cloud_named_nearer_keeps_its_pair(provider: str, ruleset: Ruleset) -> None:
+    key_id, secret = _pair(random.Random(provider), ALNUM)
+    text = NEARER_THE_CLOUD[provider].format(id=key_id, secret=secret)
+    assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(provider, key_id, secret)]

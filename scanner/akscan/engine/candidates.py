@@ -85,6 +85,12 @@ def valid_value(rule: Rule, value: str) -> bool:
 _CUT_SHORT = (b"..", "\u2026".encode())
 
 
+def _distance(sorted_places: list[int], at: int) -> float:
+    """Bytes from ``at`` to the nearest of ``sorted_places`` (infinite when there is none)."""
+    i = bisect.bisect_left(sorted_places, at)
+    return min((abs(sorted_places[j] - at) for j in (i - 1, i) if 0 <= j < len(sorted_places)), default=float("inf"))
+
+
 def _places(haystack: bytes, needle: bytes) -> Iterator[int]:
     """Where ``needle`` starts in ``haystack``, each occurrence."""
     at = haystack.find(needle)
@@ -120,6 +126,7 @@ class CandidateFinder:
         self.shadowed: dict[int, list[Candidate]] = {}
         self._context_words: dict[int, list[int]] = {}  # by rule: its anchors that are context (sorted)
         self._other_products: dict[int, list[int]] = {}  # by rule: where its not_near words are (sorted)
+        self._other_services: dict[int, list[int]] = {}  # by rule: where its yields_to words are (sorted)
 
     def key_ids(self) -> list[Candidate]:
         """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
@@ -186,6 +193,8 @@ class CandidateFinder:
                     continue
                 if rule.not_near and self._near_another_product(index, start, match.end(1)):
                     continue
+                if rule.yields_to and positions is None and self._nearer_another_service(index, anchors, start):
+                    continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 commented = self.positions.commented(start)
                 found[start] = Candidate(index, value, start, match.end(1), name=name, commented=commented)
@@ -222,6 +231,19 @@ class CandidateFinder:
             self._other_products[index] = places
         reach = rule.not_near_bytes
         return bisect.bisect_right(places, end + reach) > bisect.bisect_left(places, start - reach)
+
+    def _nearer_another_service(self, index: int, anchors: list[int], start: int) -> bool:
+        """Whether one of the rule's ``yields_to`` words (another service's name) is nearer the value than
+        any of its own words: a MinIO block in a config whose comment lists the clouds it supports. A file
+        named for the provider keeps its values (its name is the nearest word)."""
+        if index in self.hits.by_file_name:
+            return False
+        places = self._other_services.get(index)
+        if places is None:
+            rule = self.ruleset.rules[index]
+            places = sorted(at for word in rule.yields_to for at in _places(self.lowered, word.encode("latin-1")))
+            self._other_services[index] = places
+        return _distance(places, start) < _distance(anchors, start)
 
     def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
         """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at

@@ -65,6 +65,7 @@ _RULE_KEYS = {
     "unverifiable",
     "not_near",
     "not_near_bytes",
+    "yields_to",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -161,6 +162,10 @@ class Rule:
     # api.map.baidu.com, are no Baidu AI Cloud AccessKeys).
     not_near: tuple[str, ...] = ()
     not_near_bytes: int = 2000
+    # Words (lower case) of services that issue keys of this rule's shape and have no rule of their own
+    # (MinIO, Ceph: any S3-compatible store's 20/40 pair): a key-ID candidate nearer one of them than any
+    # of the rule's own words is theirs, not this provider's.
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -589,6 +594,11 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         raise RuleError(f"{where}: not_near_bytes must be a whole number of bytes from 1 to 10000")
     if any(len(word) < 3 for word in not_near):
         raise RuleError(f"{where}: a not_near word must have at least 3 characters")
+    yields_to = _as_bytes_text(_str_list(entry, "yields_to", source), where, False)
+    if yields_to and (kind != "key-id" or case_sensitive):
+        raise RuleError(f"{where}: yields_to is for key-ID rules read by context words (case-insensitive anchors)")
+    if any(len(word) < 3 for word in yields_to):
+        raise RuleError(f"{where}: a yields_to word must have at least 3 characters")
     file_names = _str_list(entry, "file_names", source)
     if file_names and (kind != "key-id" or entry.get("anchors_case_sensitive", False)):
         raise RuleError(f"{where}: file_names is for key-ID rules read by context words (case-insensitive anchors)")
@@ -638,6 +648,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         unverifiable=_unverifiable(entry, where),
         not_near=tuple(word.lower() for word in not_near),
         not_near_bytes=not_near_bytes,
+        yields_to=tuple(word.lower() for word in yields_to),
         **optional,
     )
 
