@@ -15,6 +15,7 @@ import pytest
 from akscan.engine.rules import load_ruleset
 from tests.conftest import run_akscan, scan_text
 from tests.keys import FakeKeys
+from tests.test_rule_config import CUSTOM
 
 RULESET = load_ruleset()
 CHINESE = [(rule, word) for rule in RULESET.rules for word in rule.anchors if not word.isascii()]
@@ -132,41 +133,35 @@ def test_a_chinese_name_opens_either_gate_engine(engine: str, monkeypatch: pytes
         assert (found == [("qiniu-context-access-key", key_id)]) == wanted, found
 
 
-CUSTOM = """
-[[custom_rules]]
-id = "acme-key"
-provider = "acme"
-kind = "key-id"
-anchors = [{anchor}]
-{sensitive}
-pattern = '(?:key[ \\t]*=[ \\t]*")([A-Za-z0-9]{{24}})'
-min_entropy = 3.0
-lone_severity = "high"
-description = "ACME API key"
-remediation = "Revoke it in the ACME console."
-"""
+def _custom_rule(anchor: str, sensitive: bool = False) -> str:
+    """test_rule_config's custom rule, anchored on ``anchor`` (a TOML string) and reading ``key = "…"``."""
+    return (
+        CUSTOM.replace('anchors = ["ACME_"]', f"anchors = [{anchor}]")
+        .replace("anchors_case_sensitive = true", f"anchors_case_sensitive = {str(sensitive).lower()}")
+        .replace("pattern = '(ACME_[A-Za-z0-9]{24})'", "pattern = '(?:key[ \\t]*=[ \\t]*\")([A-Za-z0-9]{24})'")
+    )
 
 
 def test_a_users_rule_may_name_a_provider_in_chinese(tmp_path: Path, keys: FakeKeys) -> None:
-    (tmp_path / ".akscan.toml").write_text(CUSTOM.format(anchor='"艾克米云"', sensitive=""), encoding="utf-8")
+    (tmp_path / ".akscan.toml").write_text(_custom_rule('"艾克米云"'), encoding="utf-8")
     (tmp_path / "named.py").write_text('# 艾克米云\nkey = "Zx8Qp2Lm4Nv6Bc1Df3Gh5Jk7"\n', encoding="utf-8")
     (tmp_path / "unnamed.py").write_text('# 云\nkey = "Yw7Rp3Kn5Mb8Xc2Vf4Gt6Hj9"\n', encoding="utf-8")
     result = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
     assert result.code == 1, result.err
     found = [(f["rule_id"], f["path"]) for f in json.loads(result.out)["findings"]]
-    assert found == [("acme-key", "named.py")]
+    assert found == [("acme-token", "named.py")]
 
 
 @pytest.mark.parametrize(
     ("anchor", "sensitive"),
     [
-        ('"Schlüssel"', ""),  # a script with case: byte-wise lowering would miss SCHLÜSSEL
-        ('"ＡＫ腾讯"', ""),  # full-width capitals: lowered to ａｋ, never the text as written
-        ('"艾克米云"', "anchors_case_sensitive = true"),  # its bytes would join the gate's reduced alphabet
+        ('"Schlüssel"', False),  # a script with case: byte-wise lowering would miss SCHLÜSSEL
+        ('"ＡＫ腾讯"', False),  # full-width capitals: lowered to ａｋ, never the text as written
+        ('"艾克米云"', True),  # its bytes would join the gate's reduced alphabet
     ],
 )
-def test_a_word_the_engine_cannot_match_is_refused_in_one_line(tmp_path: Path, anchor: str, sensitive: str) -> None:
-    (tmp_path / ".akscan.toml").write_text(CUSTOM.format(anchor=anchor, sensitive=sensitive), encoding="utf-8")
+def test_a_word_the_engine_cannot_match_is_refused_in_one_line(tmp_path: Path, anchor: str, sensitive: bool) -> None:
+    (tmp_path / ".akscan.toml").write_text(_custom_rule(anchor, sensitive), encoding="utf-8")
     (tmp_path / "a.py").write_text("x = 1\n")
     result = run_akscan("scan", ".", cwd=tmp_path)
     assert result.code == 2, result.out
