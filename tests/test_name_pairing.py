@@ -224,3 +224,15 @@ def test_a_settings_tables_rows_pair_far_apart(ruleset: Ruleset, keys: FakeKeys)
     rows.append(f"INSERT INTO `t_param` VALUES ('44', 'aliyunAccessKeySecret', '{secret}', '', 'oss');")
     findings = scan_text("\n".join(rows) + "\n", ruleset)
     assert [(f.kind, f.key_id, f.secret) for f in findings] == [(Kind.PAIR, key_id, secret)]
+
+
+@pytest.mark.parametrize("swapped", [True, False])
+def test_swapped_names_still_pair(swapped: bool, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """`secretAccessKey: "AKIA…"` over `accessKeyId: "<secret>"`: the author swapped the names, the pair is
+    leaked all the same. A secret named as an ID pairs only with an ID named as a secret: beside an ID
+    under its own name it is another key's ID (two signed URLs side by side), never this one's secret."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    id_name, secret_name = ("secretAccessKey", "accessKeyId") if swapped else ("accessKeyId", "accessKeyId2")
+    text = f'aws.config.update({{\n    {id_name}: "{key_id}",\n    {secret_name}: "{secret}",\n}});\n'
+    found = [(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.key_id == key_id]
+    assert found == ([(key_id, secret)] if swapped else [(key_id, None)]), text

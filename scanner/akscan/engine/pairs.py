@@ -51,14 +51,17 @@ def choose_pairs(
             for s in map(
                 _unnamed_by_ids(id_values), finder.secrets_in(secret_index, [(lo, hi) for _, lo, hi in wanted])
             )
-            if not taken.overlaps(s.start, s.end) and not _named_as_id(s) and s.value not in id_values
+            if not taken.overlaps(s.start, s.end) and s.value not in id_values
         ]
         starts = [s.start for s in secrets]
         for id_candidate, lo, hi in wanted:
             near = []
             named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
+            swapped = _named_as_secret(id_candidate)
             for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                 secret = secrets[position]
+                if _named_as_id(secret) and not swapped:
+                    continue
                 if secret.end <= hi and not (named and _contradict(id_candidate, secret)):
                     near.append((id_candidate, secret, _cost(positions, id_candidate, secret)))
             # Only an ID's few nearest secrets compete for it: a far one it could only get once its
@@ -213,6 +216,12 @@ def _named_as_id(secret: Candidate) -> bool:
     """A value its name calls an ID and nothing else (``AWSAccessKeyId=`` in a signed URL, ``access_key_id =``)
     is another key's ID, never this one's secret: two presigned URLs side by side are not a pair."""
     return bool(secret.name) and names_an_id(secret.name) and not names_a_secret(secret.name)
+
+
+def _named_as_secret(id_candidate: Candidate) -> bool:
+    """An ID its name calls a secret and nothing else (``secretAccessKey: "AKIA…"``): the names were
+    swapped, so the secret beside it may be named as an ID (``accessKeyId: "<secret>"``) and still be its."""
+    return bool(id_candidate.name) and names_a_secret(id_candidate.name) and not names_an_id(id_candidate.name)
 
 
 def _contradict(id_candidate: Candidate, secret: Candidate) -> bool:
