@@ -161,6 +161,7 @@ def test_a_ucloud_public_keys_issued_digits_are_not_judged_as_typed(tail: str, r
         "AKLT_MUST_NOT_LEAK_akid",  # a test's sentinel
         "AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg",  # Volcengine's signing documentation
         "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE",  # its API reference's Authorization example
+        "AKIDz8krbsJ5nIspXsMhVUWqbXI0ZvKYjIbX",  # Tencent's v1 signature example's head, the rest typed
         "AKLTXQVF0pOmS6aahIrD5r0B3Q",  # Kingsoft Cloud's signature demo
     ],
 )

@@ -129,9 +129,10 @@ KNOWN_EXAMPLES = frozenset(
 # the same length (20 upper-case letters and digits, the shortest) is that close to one with odds of about
 # 1 in 10^20.
 EXAMPLE_EDITS = 4
-# The head of AWS's documented example ID: tests build their own stand-ins on it (AKIAIOSFODNN7HOSTVAR in an
-# env-scrubbing test); a random key starts so once in 32^9.
-EXAMPLE_HEADS = ("AKIAIOSFODNN7",)
+# The heads of documented example IDs: tests build their own stand-ins on them (AKIAIOSFODNN7HOSTVAR in an
+# env-scrubbing test; a Spring @Value default keeping the first 12 characters of Tencent's v1 signature
+# example, AKIDz8krbsJ5…, the rest typed); a random key starts so once in 32^9 (AWS), 62^8 (Tencent).
+EXAMPLE_HEADS = ("AKIAIOSFODNN7", "AKIDz8krbsJ5")
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
