@@ -120,3 +120,11 @@ def test_the_cloud_named_nearer_keeps_its_pair(provider: str, ruleset: Ruleset) 
     key_id, secret = _pair(random.Random(provider), ALNUM)
     text = NEARER_THE_CLOUD[provider].format(id=key_id, secret=secret)
     assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(provider, key_id, secret)]
+
+
+def test_a_clouds_word_spelled_inside_the_value_is_not_the_nearest(ruleset: Ruleset) -> None:
+    """A random ID that spells "KS3" is not Kingsoft's nearest word: with Kingsoft named far above and MinIO
+    just beside the pair, the pair is MinIO's (measured from the value, "ks3" inside it would always win)."""
+    key_id, secret = "X24ZT2BTKS33VGMAJNP3", _pair(random.Random(3), ALNUM)[1]
+    text = "# ks3 bucket (old)\n" + "\n" * 30 + f"minio:\n  ak: {key_id}\n  sk: {secret}\n"
+    assert [(f.rule_id, f.key_id) for f in scan_text(text, ruleset)] == [], text

@@ -193,7 +193,11 @@ class CandidateFinder:
                     continue
                 if rule.not_near and self._near_another_product(index, start, match.end(1)):
                     continue
-                if rule.yields_to and positions is None and self._nearer_another_service(index, anchors, start):
+                if (
+                    rule.yields_to
+                    and positions is None
+                    and self._nearer_another_service(index, anchors, start, match.end(1))
+                ):
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 commented = self.positions.commented(start)
@@ -210,40 +214,54 @@ class CandidateFinder:
         every anchor in its window."""
         if index in self.hits.by_file_name:
             return False
-        context = self._context_words.get(index)
-        if context is None:
-            rule = self.ruleset.rules[index]
-            context = [at for at in anchors if not self._short_word_inside_a_run(rule, at)]
-            self._context_words[index] = context
+        context = self._context(index, anchors)
         window = self.ruleset.rules[index].window
         near = bisect.bisect_right(context, end + window) - bisect.bisect_left(context, start - window)
         # strictly inside the value: a value may start with its word (UCloud's ucloud<e-mail><digits>)
         inside = bisect.bisect_left(context, end) - bisect.bisect_right(context, start)
         return near - max(inside, 0) == 0
 
-    def _near_another_product(self, index: int, start: int, end: int) -> bool:
-        """Whether one of the rule's ``not_near`` words is within its reach of a value. The words are
-        found once per blob (a pass each over the lowered bytes), each value judged by bisection."""
-        places = self._other_products.get(index)
-        rule = self.ruleset.rules[index]
+    def _context(self, index: int, anchors: list[int]) -> list[int]:
+        """The rule's anchors that are context (sorted), judged once per blob."""
+        context = self._context_words.get(index)
+        if context is None:
+            rule = self.ruleset.rules[index]
+            context = [at for at in anchors if not self._short_word_inside_a_run(rule, at)]
+            self._context_words[index] = context
+        return context
+
+    def _places_of(self, cache: dict[int, list[int]], index: int, words: tuple[str, ...]) -> list[int]:
+        """Where a rule's ``not_near`` or ``yields_to`` words are in the blob (sorted): a pass per word over the
+        lowered bytes, once per blob; each value is then judged by bisection."""
+        places = cache.get(index)
         if places is None:
-            places = sorted(at for word in rule.not_near for at in _places(self.lowered, word.encode("latin-1")))
-            self._other_products[index] = places
+            places = sorted(at for word in words for at in _places(self.lowered, word.encode("latin-1")))
+            cache[index] = places
+        return places
+
+    def _near_another_product(self, index: int, start: int, end: int) -> bool:
+        """Whether one of the rule's ``not_near`` words is within its reach of a value."""
+        rule = self.ruleset.rules[index]
+        places = self._places_of(self._other_products, index, rule.not_near)
         reach = rule.not_near_bytes
         return bisect.bisect_right(places, end + reach) > bisect.bisect_left(places, start - reach)
 
-    def _nearer_another_service(self, index: int, anchors: list[int], start: int) -> bool:
+    def _nearer_another_service(self, index: int, anchors: list[int], start: int, end: int) -> bool:
         """Whether one of the rule's ``yields_to`` words (another service's name) is nearer the value than
-        any of its own words: a MinIO block in a config whose comment lists the clouds it supports. A file
-        named for the provider keeps its values (its name is the nearest word)."""
+        any of its own context words (not one spelled inside the value): a MinIO block in a config whose
+        comment lists the clouds it supports. A file named for the provider keeps its values (its name is the
+        nearest word)."""
         if index in self.hits.by_file_name:
             return False
-        places = self._other_services.get(index)
-        if places is None:
-            rule = self.ruleset.rules[index]
-            places = sorted(at for word in rule.yields_to for at in _places(self.lowered, word.encode("latin-1")))
-            self._other_services[index] = places
-        return _distance(places, start) < _distance(anchors, start)
+        places = self._places_of(self._other_services, index, self.ruleset.rules[index].yields_to)
+        context = self._context(index, anchors)
+        before = bisect.bisect_right(context, start) - 1  # at or before the value's start
+        after = bisect.bisect_left(context, end)  # at or past its end (words strictly inside it are no context)
+        own = min(
+            start - context[before] if before >= 0 else float("inf"),
+            context[after] - start if after < len(context) else float("inf"),
+        )
+        return _distance(places, start) < own
 
     def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
         """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at

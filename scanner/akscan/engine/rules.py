@@ -590,7 +590,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     not_near_bytes = entry.get("not_near_bytes", 2000)
     if not_near and kind != "key-id":
         raise RuleError(f"{where}: not_near is for key-ID rules")
-    if not isinstance(not_near_bytes, int) or not 0 < not_near_bytes <= 10_000:
+    if isinstance(not_near_bytes, bool) or not isinstance(not_near_bytes, int) or not 0 < not_near_bytes <= 10_000:
         raise RuleError(f"{where}: not_near_bytes must be a whole number of bytes from 1 to 10000")
     if any(len(word) < 3 for word in not_near):
         raise RuleError(f"{where}: a not_near word must have at least 3 characters")
