@@ -36,6 +36,12 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
     "aws-secret-access-key": [draw(BASE64, 40)],
+    "aws-ses-smtp-credentials": [draw(BASE32_AWS, 16, "AKIA")],
+    # The version byte (4; 2 before 2019) then 32 bytes of HMAC, base64: the byte fixes 1½ characters.
+    "aws-ses-smtp-password": [
+        lambda rng: "B" + rng.choice("ABCDEFGHIJKLMNOP") + draw(BASE64, 42)(rng),
+        lambda rng: "A" + rng.choice("ghijklmnopqrstuv") + draw(BASE64, 42)(rng),
+    ],
     "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
     "tencent-gateway-key": [draw(ALNUM, 36, "AKID"), draw(ALNUM, 35, "AKID")],

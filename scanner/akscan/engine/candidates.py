@@ -305,7 +305,8 @@ class CandidateFinder:
         """One ID per value position: where several providers' rules read the same value (a 20-character
         upper-case AK, a 32-hex key: shapes with no prefix of their own), the provider whose anchor — its
         SDK call, import, endpoint or config block — is nearest decides; on a tie, the rule listed first. A
-        fallback rule (shape only) reads a value only where no other rule does."""
+        fallback rule (shape only) reads a value only where no other rule does, and a second-look rule
+        only where no other does or, shadowed here, once the others left the ID without a partner."""
         if len(ids) < 2:
             return ids
         best: dict[int, tuple[bool, int, int, Candidate]] = {}
@@ -315,7 +316,9 @@ class CandidateFinder:
             positions = ordered[candidate.rule]
             at = bisect.bisect_left(positions, candidate.start)
             near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
-            score = (rules[candidate.rule].fallback, min(near) if near else 0, candidate.rule)
+            rule = rules[candidate.rule]
+            # A second-look rule reads only what the others leave unpaired (akscan.engine.pairs).
+            score = (rule.fallback or rule.second_look, min(near) if near else 0, candidate.rule)
             current = best.get(candidate.start)
             if current is None or score < current[:3]:
                 best[candidate.start] = (*score, candidate)

@@ -29,21 +29,54 @@ def choose_pairs(
 ) -> tuple[list[Pair], set[tuple[int, int]]]:
     """The pairs of the blob, and those among them whose ID had another secret as good (the assignment
     had to guess: the finding says so)."""
-    rules, positions = finder.ruleset.rules, finder.positions
     id_spans = sorted((c.start, c.end) for c in ids)
     # A "token" that holds a key ID whole (``token = 'bce-v3/ALTAK-…/<secret>;<session token>'``, read by
     # another provider's `token =` rule) is a composite of the credential, not a token beside it: the
     # secret inside it stays free for the ID.
     kept = [(t.start, t.end) for ts in tokens.values() for t in ts if not _holds_id(id_spans, t)]
     taken = _Spans(id_spans + kept)
+    # An ID written again where no rule reads it (a commented copy in other quotes) is no one's secret.
+    id_values = {c.value for c in ids}
+    edges = _edges(finder, ids, taken, id_values)
+    pairs = assign(edges)
+    ambiguous = _ambiguous(edges, pairs)
+    pairs += far_pairs(finder.ruleset, ids, lone_secrets, pairs)
+    pairs += _second_looks(finder, ids, pairs, taken, id_values)
+    return pairs, ambiguous
+
+
+def _second_looks(
+    finder: CandidateFinder, ids: list[Candidate], pairs: list[Pair], taken: _Spans, id_values: set[str]
+) -> list[Pair]:
+    """IDs left without a partner, read again by the rules that take an ID only with a partner of their
+    own (``second_look``: an AWS key ID as the user name of SES SMTP credentials, beside its SMTP password,
+    which no secret access key rule reads). The first reading keeps every ID it paired."""
+    rules = finder.ruleset.rules
+    paired = {c.value for pair in pairs for c in pair}
+    readers = [
+        other
+        for c in ids
+        if c.value not in paired
+        for other in finder.shadowed.get(c.start, ())
+        if rules[other.rule].second_look
+    ]
+    if not readers:
+        return []
+    used = {secret.start for _, secret in pairs}
+    return assign([edge for edge in _edges(finder, readers, taken, id_values) if edge[1].start not in used])
+
+
+def _edges(
+    finder: CandidateFinder, ids: list[Candidate], taken: _Spans, id_values: set[str]
+) -> list[tuple[Candidate, Candidate, float]]:
+    """Each ID's few nearest secrets of the kind its rule pairs with, within its window, with their costs."""
+    rules, positions = finder.ruleset.rules, finder.positions
     looking: dict[int, list[tuple[Candidate, int, int]]] = {}  # secret rule -> (ID, its window)
     for id_candidate in ids:
         pair = rules[id_candidate.rule].pair
         if pair is not None:
             lo, hi = positions.pair_window(id_candidate.start, id_candidate.end, pair.lines, pair.bytes)
             looking.setdefault(finder.ruleset.by_id[pair.secret], []).append((id_candidate, lo, hi))
-    # An ID written again where no rule reads it (a commented copy in other quotes) is no one's secret.
-    id_values = {c.value for c in ids}
     edges = []
     for secret_index, wanted in looking.items():
         secrets = [
@@ -68,10 +101,7 @@ def choose_pairs(
             # neighbours are taken is a likelier mispairing than a lone ID (and a dense export would
             # otherwise feed the assignment a dozen edges per row).
             edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
-    pairs = assign(edges)
-    ambiguous = _ambiguous(edges, pairs)
-    pairs += far_pairs(finder.ruleset, ids, lone_secrets, pairs)
-    return pairs, ambiguous
+    return edges
 
 
 def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:

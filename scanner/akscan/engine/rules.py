@@ -66,6 +66,7 @@ _RULE_KEYS = {
     "not_near",
     "not_near_bytes",
     "yields_to",
+    "second_look",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -166,6 +167,10 @@ class Rule:
     # (MinIO, Ceph: any S3-compatible store's 20/40 pair): a key-ID candidate nearer one of them than any
     # of the rule's own words is theirs, not this provider's.
     yields_to: tuple[str, ...] = ()
+    # A key-ID rule that takes only the IDs every other rule left without a partner, and only with a partner
+    # of its own: an ID shared with another rule's shape, told apart by what is written beside it (an AWS
+    # key ID as the user name of SES SMTP credentials, beside the SMTP password). Never reports an ID alone.
+    second_look: bool = False
 
 
 @dataclass(frozen=True)
@@ -616,6 +621,9 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if "pair" in entry:
         pair = _pairing(entry["pair"], where)
     lone = entry.get("lone_severity")
+    second_look = bool(entry.get("second_look", False))
+    if second_look and (kind != "key-id" or pair is None or lone is not None):
+        raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
     optional = {"window": entry["window"]} if "window" in entry else {}
     return Rule(
         id=rule_id,
@@ -649,6 +657,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         not_near=tuple(word.lower() for word in not_near),
         not_near_bytes=not_near_bytes,
         yields_to=tuple(word.lower() for word in yields_to),
+        second_look=second_look,
         **optional,
     )
 
@@ -776,7 +785,7 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
     window = entry.get("window", 80)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RuleError(f"{where}: window must be a whole number of at least 1, not {window!r}")
-    for flag in ("anchors_case_sensitive", "anchors_in_value", "fallback", "allow_hex"):
+    for flag in ("anchors_case_sensitive", "anchors_in_value", "fallback", "allow_hex", "second_look"):
         if flag in entry and not isinstance(entry[flag], bool):
             raise RuleError(f"{where}: {flag} must be true or false")
     if "base64_opens_gate" in entry and not (
