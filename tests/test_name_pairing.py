@@ -75,6 +75,56 @@ def test_far_pairs_need_unambiguous_names(ruleset: Ruleset, keys: FakeKeys) -> N
     assert _pairs(scan_text(text, ruleset)) == {(ids[0], secrets[0]), (ids[1], secrets[1])}
 
 
+def _s3cfg(key_id: str, secret: str, token: str = "", gap: int = 60) -> str:
+    """An s3cmd configuration as `s3cmd --configure` writes it: settings in alphabetical order, so the
+    access key and its session token stand at the top and the secret key some sixty lines below."""
+    filler = "".join(f"setting_{n:02d} = {n}\n" for n in range(gap))
+    return f"[default]\naccess_key = {key_id}\naccess_token = {token}\n{filler}secret_key = {secret}\n"
+
+
+def test_an_s3cmd_configuration_pairs_its_far_secret_key(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    (finding,) = scan_text(_s3cfg(key_id, secret), ruleset)
+    assert (finding.kind, finding.key_id, finding.secret) == (Kind.PAIR, key_id, secret)
+    rng = random.Random(3)
+    token = "IQoJb3JpZ2luX2Vj" + "".join(rng.choice(string.ascii_letters + "+/") for _ in range(300))
+    temporary = keys.aws_id("ASIA")
+    (finding,) = scan_text(_s3cfg(temporary, secret, token), ruleset)
+    assert (finding.kind, finding.key_id, finding.secret, finding.security_token) == (
+        Kind.STS,
+        temporary,
+        secret,
+        token,
+    )
+
+
+def test_a_far_secret_key_pairs_only_when_it_is_the_one(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Two secret-named values of the shape, two IDs, a name that says another service's, an ID no name
+    calls an access key, or a secret past the reach: the ID stays alone."""
+    key_id, secret, other = keys.aws_id(), keys.aws_secret(), keys.aws_secret()
+    two_secrets = _s3cfg(key_id, secret) + f"backup_secret_key = {other}\n"
+    two_ids = f"access_key = {keys.aws_id()}\n" + _s3cfg(key_id, secret)
+    minio = (
+        _s3cfg(key_id, secret).replace("secret_key =", "minio_secret_key =").replace("access_key =", "aws_access_key =")
+    )
+    unnamed = _s3cfg(key_id, secret).replace("access_key =", "user =")
+    for text in (two_secrets, two_ids, minio, unnamed):
+        assert _pairs(scan_text(text, ruleset)) == set(), text
+
+
+@pytest.mark.parametrize(("extra", "paired"), [(-1, True), (0, True), (1, False)])
+def test_the_far_secrets_reach_at_its_edge(ruleset: Ruleset, keys: FakeKeys, extra: int, paired: bool) -> None:
+    """The secret must end within FAR_REACH bytes of the ID's end: at the limit it pairs, one byte past it
+    the ID stays alone."""
+    from akscan.engine.pairs import FAR_REACH
+
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    tail = f"secret_key = {secret}\n"
+    pad = FAR_REACH - (1 + 1 + len("secret_key = ") + len(secret)) + extra
+    text = f"access_key = {key_id}\n" + "#" * pad + "\n" + tail
+    assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) == paired
+
+
 # -- the property ---------------------------------------------------------------------------------------
 def _layout(kind: str, pairs: list[tuple[str, str, str]], rng: random.Random) -> str:
     """Pairs (service, id, secret) written the way ``kind`` says, in a shuffled order."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +21,12 @@ from tests.sts_emulator import Emulator
 RULES = load_ruleset()
 
 
+_DRAWS = random.Random(16)  # seeded: a run draws the same values every time
+
+
 def smtp_password(version: int = 4) -> str:
     """What the SES console derives: a version byte (4 today, 2 before 2019), then 32 bytes of HMAC."""
-    return base64.b64encode(bytes([version]) + secrets.token_bytes(32)).decode()
+    return base64.b64encode(bytes([version]) + _DRAWS.randbytes(32)).decode()
 
 
 def test_the_user_name_and_password_are_one_finding(keys: FakeKeys) -> None:
@@ -110,10 +113,94 @@ def test_the_pairing_window_at_its_edge(keys: FakeKeys, gap: int, paired: bool) 
 def test_a_hostile_file_of_ids_and_passwords_stays_bounded(keys: FakeKeys) -> None:
     """Thousands of IDs and passwords: each ID weighs only its few nearest passwords (one assignment), so
     every line pairs with its neighbour and the file is read once."""
-    rows = [(keys.aws_id(), smtp_password()) for _ in range(2000)]
-    text = "".join(f"u={key_id} p={password}\n" for key_id, password in rows)
+    from akscan.engine.candidates import valid_value
+
+    rng = random.Random(2000)
+    made = [(keys.aws_id(), base64.b64encode(bytes([4]) + rng.randbytes(32)).decode()) for _ in range(2000)]
+    # The password's floor turns away about one random value in 10,000 (benchmarks/README.md).
+    rows = [row for row in made if valid_value(RULES.rule("aws-ses-smtp-password"), row[1])]
+    assert len(rows) >= 1990
+    text = "".join(f"smtp_u={key_id} p={password}\n" for key_id, password in rows)
     found = scan_text(text, RULES)
     assert {(f.key_id, f.secret) for f in found} == set(rows)
+
+
+def test_no_mail_word_near_no_smtp_credentials(keys: FakeKeys) -> None:
+    """A compressed EC public key (0x02 then 32 bytes: always A[g-v]…) beside an access key ID in a JSON
+    document that says nothing of mail is no SMTP password: the ID is reported alone."""
+    key_id, value = keys.aws_id(), smtp_password(2)
+    found = scan_text(f'{{"key": "{value}",\n"access_key_id": "{key_id}"}}\n', RULES)
+    assert [(f.rule_id, f.kind) for f in found] == [("aws-access-key", Kind.KEY_ID)]
+
+
+@pytest.mark.parametrize(("extra", "paired"), [(-1, True), (0, True), (1, False)])
+def test_the_mail_word_at_the_edge_of_its_reach(keys: FakeKeys, extra: int, paired: bool) -> None:
+    """``needs_near_bytes`` (1500) from the ID's start back to the word's start: within, the pair is SMTP
+    credentials; a byte farther, the ID is the access key's alone."""
+    key_id, password = keys.aws_id(), smtp_password()
+    head = "# smtp\n"
+    # The word starts at 2, the ID at len(head) + pad + len("user = "): 1500 + extra bytes apart.
+    pad = 1500 + extra + 2 - len(head) - len("user = ")
+    text = head + "#" * (pad - 1) + "\n" + f"user = {key_id}\npass = {password}\n"
+    found = [f.rule_id for f in scan_text(text, RULES)]
+    assert found == (["aws-ses-smtp-credentials"] if paired else ["aws-access-key"]), found
+
+
+def test_a_decoded_secret_access_key_keeps_the_id_from_the_smtp_password(keys: FakeKeys) -> None:
+    """A Terraform state written as JSON escapes its secret's slash (``\\/``): the raw text cannot read the
+    secret, its decoded layer can. The ID is the access key's pair, once: not also SMTP credentials with the
+    password the raw text showed beside it."""
+    key_id, password = keys.aws_id(), smtp_password()
+    secret = keys.aws_secret()[:20] + "/" + keys.aws_secret()[:19]
+    escaped = secret.replace("/", "\\/")
+    text = f'{{"id": "{key_id}", "secret": "{escaped}", "ses_smtp_password_v4": "{password}"}}\n'
+    found = [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, RULES)]
+    assert found == [("aws-access-key", key_id, secret)], found
+
+
+def test_a_password_beside_another_keys_pair_stays_with_it(keys: FakeKeys) -> None:
+    """One line, two keys: the first with its secret and SMTP password (a compact Terraform state), the
+    second without a secret. The password is nearer the first key: the second stays alone."""
+    first, secret, password, second = keys.aws_id(), keys.aws_secret(), smtp_password(), keys.aws_id()
+    text = f'smtp_creds = [("{first}", "{secret}", "{password}"), ("{second}",)]\n'
+    found = {(f.rule_id, f.key_id, f.secret) for f in scan_text(text, RULES)}
+    assert found == {("aws-access-key", first, secret), ("aws-access-key", second, None)}
+
+
+def test_interleaved_smtp_credentials_pair_by_their_names(keys: FakeKeys) -> None:
+    """``SMTP_USER_EU``, ``SMTP_USER_US``, ``SMTP_PASS_EU``, ``SMTP_PASS_US``: smtp is shared, eu and us
+    tell them apart (the nearest password of each user is the other region's)."""
+    eu, us = (keys.aws_id(), smtp_password()), (keys.aws_id(), smtp_password())
+    text = f"SMTP_USER_EU={eu[0]}\nSMTP_USER_US={us[0]}\nSMTP_PASS_EU={eu[1]}\nSMTP_PASS_US={us[1]}\n"
+    assert {(f.key_id, f.secret) for f in scan_text(text, RULES)} == {eu, us}
+
+
+def test_an_id_with_two_passwords_as_good_is_said_to_be_a_guess(keys: FakeKeys) -> None:
+    key_id = keys.aws_id()
+    [finding] = scan_text(f'Mailer("{key_id}", "{smtp_password()}", "{smtp_password()}")  # smtp\n', RULES)
+    assert (finding.rule_id, finding.confidence) == ("aws-ses-smtp-credentials", "low")
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        'disable_rules = ["aws-ses-smtp-credentials"]',
+        'disable_rules = ["aws-ses-smtp-password"]',
+        'enable_rules = ["aws-access-key", "aws-secret-access-key", "aws-session-token"]',
+    ],
+)
+def test_turned_off_the_smtp_rule_leaves_the_id_to_the_access_key(tmp_path: Path, keys: FakeKeys, setting: str) -> None:
+    """A configuration that turns the SMTP rules off (or lists the rules it wants, written before they
+    existed) still reports the ID: as the access key alone, as before, not dropped with the SMTP pair."""
+    key_id = keys.aws_id()
+    (tmp_path / "mail.env").write_text(f"SMTP_USERNAME={key_id}\nSMTP_PASSWORD={smtp_password()}\n")
+    (tmp_path / ".akscan.toml").write_text(setting + "\n")
+    result = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
+    found = [(f["rule_id"], f["kind"], f["key_id"]) for f in json.loads(result.out)["findings"]]
+    assert found == [("aws-access-key", "key-id", key_id)], result.err
+    (tmp_path / ".akscan.toml").write_text("")
+    again = run_akscan("scan", ".", "--format", "json", cwd=tmp_path)
+    assert [f["rule_id"] for f in json.loads(again.out)["findings"]] == ["aws-ses-smtp-credentials"]
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +255,24 @@ def test_a_second_look_rule_is_checked(tmp_path: Path, change: str, message: str
         load_ruleset([tmp_path])
     result = run_akscan("scan", str(tmp_path), "--rules", str(tmp_path))
     assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('needs_near = ["ab"]', "a needs_near word must have at least 3 characters"),
+        ('needs_near = ["mail"]\nneeds_near_bytes = 0', "needs_near_bytes must be a whole number"),
+        ('needs_near = ["mail"]\nneeds_near_bytes = 10001', "needs_near_bytes must be a whole number"),
+        ('needs_near = ["mail"]\nneeds_near_bytes = true', "needs_near_bytes must be a whole number"),
+    ],
+)
+def test_needs_near_is_checked(tmp_path: Path, lines: str, message: str) -> None:
+    rule = (
+        '[[rules]]\nid = "acme-key"\nprovider = "acme"\nkind = "key-id"\nanchors = ["ACME"]\nlone_severity = "low"\n'
+        f'pattern = \'(ACME[0-9]{{8}})\'\ndescription = "d"\nremediation = "r"\n{lines}\n'
+    )
+    (tmp_path / "acme.toml").write_text(rule)
+    with pytest.raises(RuleError, match=message):
+        load_ruleset((tmp_path,))
+    (tmp_path / "acme.toml").write_text(rule.replace(lines, 'needs_near = ["mail"]\nneeds_near_bytes = 10000'))
+    assert load_ruleset((tmp_path,)).rule("acme-key").needs_near_bytes == 10000

@@ -55,6 +55,7 @@ class Scanner:
         inline = tuple((rule, f"{self.config.source} [[custom_rules]]") for rule in self.config.custom_rules)
         self.ruleset = load_ruleset(tuple(Path(r) for r in rules) + self.config.rule_dirs, inline=inline)
         self.config.rule_settings.check_rule_ids((r.id for r in self.ruleset.rules), self.config.source or "config")
+        self.ruleset.leave_unread(self.config.rule_settings.is_on)
         self.content = ContentOptions(
             archives=archives, line_allow=self.config.rule_settings.line_lists, inline_markers=inline_markers
         )

@@ -108,6 +108,7 @@ def prepare(flags: Flags, anchor: Path) -> RunConfig:
     inline = tuple((rule, f"{config.source} [[custom_rules]]") for rule in config.custom_rules)
     ruleset = load_ruleset(tuple(Path(d) for d in flags.rule_dirs) + config.rule_dirs, inline=inline)
     config.rule_settings.check_rule_ids((rule.id for rule in ruleset.rules), config.source or "config")
+    ruleset.leave_unread(config.rule_settings.is_on)
     baseline_file = flags.baseline or (str(config.baseline) if config.baseline else None)
     default_baseline = None
     if baseline_file is None and not flags.no_config:

@@ -127,12 +127,14 @@ class CandidateFinder:
         self._context_words: dict[int, list[int]] = {}  # by rule: its anchors that are context (sorted)
         self._other_products: dict[int, list[int]] = {}  # by rule: where its not_near words are (sorted)
         self._other_services: dict[int, list[int]] = {}  # by rule: where its yields_to words are (sorted)
+        self._own_words: dict[int, list[int]] = {}  # by rule: where its needs_near words are (sorted)
 
     def key_ids(self) -> list[Candidate]:
         """Every key ID the anchored rules find, one rule per value position (the nearest provider's)."""
         ids: list[Candidate] = []
         for index in self.hits.anchors:
-            if self.ruleset.rules[index].kind == "key-id":
+            rule = self.ruleset.rules[index]
+            if rule.kind == "key-id" and rule.id not in self.ruleset.unread:
                 ids.extend(self.anchored(index))
         return self.by_nearest_context(ids)
 
@@ -193,6 +195,8 @@ class CandidateFinder:
                     continue
                 if rule.not_near and self._near_another_product(index, start, match.end(1)):
                     continue
+                if rule.needs_near and not self._near_own_words(index, start, match.end(1)):
+                    continue
                 if (
                     rule.yields_to
                     and positions is None
@@ -231,8 +235,8 @@ class CandidateFinder:
         return context
 
     def _places_of(self, cache: dict[int, list[int]], index: int, words: tuple[str, ...]) -> list[int]:
-        """Where a rule's ``not_near`` or ``yields_to`` words are in the blob (sorted): a pass per word over the
-        lowered bytes, once per blob; each value is then judged by bisection."""
+        """Where a rule's ``not_near``, ``yields_to`` or ``needs_near`` words are in the blob (sorted): a pass
+        per word over the lowered bytes, once per blob; each value is then judged by bisection."""
         places = cache.get(index)
         if places is None:
             places = sorted(at for word in words for at in _places(self.lowered, word.encode("latin-1")))
@@ -244,6 +248,13 @@ class CandidateFinder:
         rule = self.ruleset.rules[index]
         places = self._places_of(self._other_products, index, rule.not_near)
         reach = rule.not_near_bytes
+        return bisect.bisect_right(places, end + reach) > bisect.bisect_left(places, start - reach)
+
+    def _near_own_words(self, index: int, start: int, end: int) -> bool:
+        """Whether one of the rule's ``needs_near`` words is within its reach of a value."""
+        rule = self.ruleset.rules[index]
+        places = self._places_of(self._own_words, index, rule.needs_near)
+        reach = rule.needs_near_bytes
         return bisect.bisect_right(places, end + reach) > bisect.bisect_left(places, start - reach)
 
     def _nearer_another_service(self, index: int, anchors: list[int], start: int, end: int) -> bool:

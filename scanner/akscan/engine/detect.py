@@ -95,7 +95,7 @@ def detect(
         if opaque and encoded:
             encoded = [p for p in encoded if not _inside(opaque, p)]
     if encoded and depth < MAX_DEPTH:
-        found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules, opaque=opaque))
+        found = _merge(found, _decoded_findings(blob, encoded, ruleset, depth, slow_rules, opaque=opaque), ruleset)
     if (hits.anchors or hits.escaped) and depth < MAX_DEPTH:
         # Around key-ID anchors only (rare): a secret stored escaped next to a plain ID (%2B in a URL,
         # \u002b in JSON-in-JSON, &#43; in HTML, a quoted-printable soft break in an email).
@@ -127,7 +127,9 @@ def detect(
         if positions:
             spelled = sorted(hits.escaped)
             found = _merge(
-                found, _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True, spelled=spelled)
+                found,
+                _decoded_findings(blob, positions, ruleset, depth, slow_rules, escapes=True, spelled=spelled),
+                ruleset,
             )
     return found
 
@@ -278,19 +280,24 @@ def _decoded_findings(
     return found
 
 
-def _merge(plain: list[Finding], decoded: list[Decoded]) -> list[Finding]:
+def _merge(plain: list[Finding], decoded: list[Decoded], ruleset: Ruleset) -> list[Finding]:
     """The findings of a blob and of its decoded layers. A key the raw text showed alone (an ID next to a
     secret escaped as ``%2F…``) and a decoded layer showed whole is reported once, as the whole. A key
     both show in the same window is reported once: a join moves a value to the line its literal starts
-    on, so the same key can come back from the layer on a line of its own."""
+    on, so the same key can come back from the layer on a line of its own. An ID one layer pairs under its
+    first rule is no second-look rule's in the other (the raw text's SES pair of an ID whose secret access
+    key only the decoded layer reads)."""
     findings = [f for f, _, _ in decoded]
     whole_ids = {f.key_id for f in findings if f.key_id and f.secret}
     whole_secrets = {f.secret for f in findings if f.key_id and f.secret}
+    second = ruleset.second_look_ids
+    first_ids = {f.key_id for f in findings if f.key_id and f.secret and f.rule_id not in second}
     plain = [
         f
         for f in plain
         if not (f.kind == Kind.KEY_ID and f.key_id in whole_ids)
         and not (f.kind == Kind.SECRET and f.secret in whole_secrets)
+        and not (f.rule_id in second and f.key_id in first_ids)
     ]
     # A session token split over concatenated literals: the raw text holds its first piece, the joined
     # layer the whole token; the same pair is reported once, with the whole token.
@@ -326,12 +333,14 @@ def _merge(plain: list[Finding], decoded: list[Decoded]) -> list[Finding]:
     # a few lines up) shows alone the key the raw text shows whole.
     plain_ids = {f.key_id for f in plain if f.key_id and f.secret}
     plain_secrets = {f.secret for f in plain if f.key_id and f.secret}
+    plain_first = {f.key_id for f in plain if f.key_id and f.secret and f.rule_id not in second}
     merged = plain + [
         f
         for f, lo, hi in decoded
         if not shown.overlaps(f, lo, hi)
         and not (f.kind == Kind.KEY_ID and f.key_id in plain_ids)
         and not (f.kind == Kind.SECRET and f.secret in plain_secrets)
+        and not (f.rule_id in second and f.key_id in plain_first)
     ]
     merged.sort(key=lambda f: (f.location.offset, f.rule_id))
     return merged

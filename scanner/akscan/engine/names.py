@@ -221,11 +221,13 @@ def agreement(id_name: str, secret_name: str) -> int:
 
 
 def _agree(left: frozenset[str], right: frozenset[str]) -> int:
+    """Shared words with one side adding more (``OSS`` and ``OSS_PROD``) decide nothing; each side adding
+    its own (``SMTP_USER_EU`` and ``SMTP_PASS_US``: smtp shared, eu against us) is a contradiction."""
     if not left or not right:
         return 0
     if left == right:
         return 1
-    return 0 if left & right else -1
+    return 0 if left & right and (left <= right or right <= left) else -1
 
 
 def names_an_id(name: str) -> bool:

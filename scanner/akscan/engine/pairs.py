@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder
-from akscan.engine.names import agreement, names_a_secret, names_an_id
+from akscan.engine.names import agreement, names_a_secret, names_an_id, qualifiers, words
 from akscan.engine.pairing import Candidate, assign, pair_cost
 from akscan.engine.positions import Positions
 from akscan.engine.rules import Ruleset
@@ -41,16 +41,71 @@ def choose_pairs(
     pairs = assign(edges)
     ambiguous = _ambiguous(edges, pairs)
     pairs += far_pairs(finder.ruleset, ids, lone_secrets, pairs)
-    pairs += _second_looks(finder, ids, pairs, taken, id_values)
-    return pairs, ambiguous
+    pairs += _named_far(finder, ids, pairs, taken, id_values)
+    second, unsure = _second_looks(finder, ids, pairs, taken, id_values)
+    return pairs + second, ambiguous | unsure
+
+
+# Bytes either side of a lone ID within which its one secret, bound to a secret's name, may stand: an s3cmd
+# configuration lists its settings alphabetically (access_key on line 2, secret_key on line 60).
+FAR_REACH = 32 * 1024
+
+
+def _named_far(
+    finder: CandidateFinder, ids: list[Candidate], pairs: list[Pair], taken: _Spans, id_values: set[str]
+) -> list[Pair]:
+    """The one lone ID of a rule whose IDs have a prefix of their own (AKIA…, LTAI…), bound to an access
+    key's name, with the one value of its secret's shape bound to a secret's name within ``FAR_REACH``
+    (`secret_key = …`: a name too plain to report a secret alone by, so far_pairs never saw it): paired
+    when the blob holds exactly one of each and the secret's name qualifies it no further than the ID's."""
+    rules = finder.ruleset.rules
+    paired = {c.value for pair in pairs for c in pair}
+    used = {secret.start for _, secret in pairs}
+    lone: dict[int, list[Candidate]] = {}
+    for candidate in ids:
+        if candidate.value not in paired:
+            lone.setdefault(candidate.rule, []).append(candidate)
+    found: list[Pair] = []
+    for rule_index, candidates in lone.items():
+        rule = rules[rule_index]
+        distinct = _first_by_value(iter(candidates))
+        if rule.pair is None or not rule.anchors_in_value or len(distinct) != 1:
+            continue
+        id_candidate = distinct[0]
+        if not _names_an_access_key(id_candidate.name):
+            continue
+        reach = [(max(0, id_candidate.start - FAR_REACH), id_candidate.end + FAR_REACH)]
+        secrets = _first_by_value(
+            s
+            for s in finder.secrets_in(finder.ruleset.by_id[rule.pair.secret], reach)
+            if s.start not in used
+            and s.value not in id_values
+            and s.value not in paired
+            and not taken.overlaps(s.start, s.end)
+            and s.name
+            and names_a_secret(s.name)
+            and not names_an_id(s.name)
+        )
+        # So far apart, the secret's name may say no more than the ID's (``minio_secret_key`` below an
+        # ``aws_access_key`` is another store's).
+        if len(secrets) == 1 and qualifiers(secrets[0].name) <= qualifiers(id_candidate.name):
+            found.append((id_candidate, secrets[0]))
+    return found
+
+
+def _names_an_access_key(name: str) -> bool:
+    """``access_key``, ``AWS_ACCESS_KEY_ID``, ``accessKeyId``: a name that says the value is a key's ID."""
+    return bool(name) and not names_a_secret(name) and (names_an_id(name) or "access" in "".join(words(name)))
 
 
 def _second_looks(
     finder: CandidateFinder, ids: list[Candidate], pairs: list[Pair], taken: _Spans, id_values: set[str]
-) -> list[Pair]:
+) -> tuple[list[Pair], set[tuple[int, int]]]:
     """IDs left without a partner, read again by the rules that take an ID only with a partner of their
     own (``second_look``: an AWS key ID as the user name of SES SMTP credentials, beside its SMTP password,
-    which no secret access key rule reads). The first reading keeps every ID it paired."""
+    which no secret access key rule reads). The first reading keeps every ID it paired, and every partner
+    nearer one of those IDs than the lone one (a Terraform key's SMTP password beside its own pair, on the
+    line a key without a secret follows). With the pairs whose ID had another partner as good."""
     rules = finder.ruleset.rules
     paired = {c.value for pair in pairs for c in pair}
     readers = [
@@ -61,9 +116,28 @@ def _second_looks(
         if rules[other.rule].second_look
     ]
     if not readers:
-        return []
+        return [], set()
     used = {secret.start for _, secret in pairs}
-    return assign([edge for edge in _edges(finder, readers, taken, id_values) if edge[1].start not in used])
+    kept = sorted((c.start, c.end) for pair in pairs for c in pair)
+    edges = [
+        edge
+        for edge in _edges(finder, readers, taken, id_values)
+        if edge[1].start not in used and not _nearer(kept, edge[1], _gap(edge[0].start, edge[0].end, edge[1]))
+    ]
+    chosen = assign(edges)
+    return chosen, _ambiguous(edges, chosen)
+
+
+def _gap(start: int, end: int, other: Candidate) -> int:
+    """Bytes between a span and a candidate (0 when they touch or overlap)."""
+    return max(other.start - end, start - other.end, 0)
+
+
+def _nearer(spans: list[tuple[int, int]], candidate: Candidate, gap: int) -> bool:
+    """Whether one of ``spans`` (sorted, the values of pairs already made) is strictly nearer ``candidate``
+    than ``gap``: its neighbours on either side, found by bisection."""
+    i = bisect.bisect_left(spans, (candidate.start, candidate.start))
+    return any(_gap(*spans[j], candidate) < gap for j in (i - 1, i) if 0 <= j < len(spans))
 
 
 def _edges(

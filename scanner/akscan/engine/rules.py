@@ -8,6 +8,7 @@ import functools
 import hashlib
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,8 @@ _RULE_KEYS = {
     "not_near_bytes",
     "yields_to",
     "second_look",
+    "needs_near",
+    "needs_near_bytes",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -171,6 +174,11 @@ class Rule:
     # of its own: an ID shared with another rule's shape, told apart by what is written beside it (an AWS
     # key ID as the user name of SES SMTP credentials, beside the SMTP password). Never reports an ID alone.
     second_look: bool = False
+    # Words (lower case) one of which must be within ``needs_near_bytes`` of a key-ID candidate for it to be
+    # this rule's (an SES SMTP user name beside "smtp" or "mail": a 44-character value of the password's
+    # shape beside any other AWS key ID is something else's).
+    needs_near: tuple[str, ...] = ()
+    needs_near_bytes: int = 2000
 
 
 @dataclass(frozen=True)
@@ -201,9 +209,29 @@ class Ruleset:
     # costs its limit once, not once per file). Per process, never pickled: each worker finds out itself.
     switched_off: set[str] = field(default_factory=set)
     file_context: FileContext = field(default_factory=lambda: FileContext(()))
+    # Second-look rules the user's settings turn off: not read at all (``leave_unread``).
+    unread: frozenset[str] = frozenset()
+
+    def leave_unread(self, is_on: Callable[[str], bool]) -> None:
+        """Second-look rules the settings turn off (or whose secret rule they turn off) are not read: the IDs
+        they would have taken stay the first rule's. Filtered out after the scan instead, an SES user name
+        would vanish with its pair where the access key alone was reported before. The digest says so (a
+        cached result of the other reading is not reused)."""
+        off = frozenset(
+            rule.id
+            for rule in self.rules
+            if rule.second_look and (not is_on(rule.id) or (rule.pair is not None and not is_on(rule.pair.secret)))
+        )
+        if off and off != self.unread:
+            self.unread = off
+            self.digest = hashlib.sha256(f"{self.digest}\0unread\0{','.join(sorted(off))}".encode()).hexdigest()[:16]
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.by_id[rule_id]]
+
+    @functools.cached_property
+    def second_look_ids(self) -> frozenset[str]:
+        return frozenset(rule.id for rule in self.rules if rule.second_look)
 
     @functools.cached_property
     def token_rules(self) -> tuple[int, ...]:
@@ -591,14 +619,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         if len(word) < 3:
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
     hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
-    not_near = _as_bytes_text(_str_list(entry, "not_near", source), where, False)
-    not_near_bytes = entry.get("not_near_bytes", 2000)
-    if not_near and kind != "key-id":
-        raise RuleError(f"{where}: not_near is for key-ID rules")
-    if isinstance(not_near_bytes, bool) or not isinstance(not_near_bytes, int) or not 0 < not_near_bytes <= 10_000:
-        raise RuleError(f"{where}: not_near_bytes must be a whole number of bytes from 1 to 10000")
-    if any(len(word) < 3 for word in not_near):
-        raise RuleError(f"{where}: a not_near word must have at least 3 characters")
+    not_near, not_near_bytes = _words_within(entry, "not_near", kind, where, source)
     yields_to = _as_bytes_text(_str_list(entry, "yields_to", source), where, False)
     if yields_to and (kind != "key-id" or case_sensitive):
         raise RuleError(f"{where}: yields_to is for key-ID rules read by context words (case-insensitive anchors)")
@@ -621,6 +642,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if "pair" in entry:
         pair = _pairing(entry["pair"], where)
     lone = entry.get("lone_severity")
+    needs_near, needs_near_bytes = _words_within(entry, "needs_near", kind, where, source)
     second_look = bool(entry.get("second_look", False))
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
@@ -658,8 +680,23 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         not_near_bytes=not_near_bytes,
         yields_to=tuple(word.lower() for word in yields_to),
         second_look=second_look,
+        needs_near=tuple(word.lower() for word in needs_near),
+        needs_near_bytes=needs_near_bytes,
         **optional,
     )
+
+
+def _words_within(entry: dict[str, Any], key: str, kind: str, where: str, source: str) -> tuple[tuple[str, ...], int]:
+    """A key-ID rule's ``not_near`` or ``needs_near`` words (held as bytes text) and their reach in bytes."""
+    found = _as_bytes_text(_str_list(entry, key, source), where, False)
+    reach = entry.get(f"{key}_bytes", 2000)
+    if found and kind != "key-id":
+        raise RuleError(f"{where}: {key} is for key-ID rules")
+    if isinstance(reach, bool) or not isinstance(reach, int) or not 0 < reach <= 10_000:
+        raise RuleError(f"{where}: {key}_bytes must be a whole number of bytes from 1 to 10000")
+    if any(len(word) < 3 for word in found):
+        raise RuleError(f"{where}: a {key} word must have at least 3 characters")
+    return found, reach
 
 
 def _unverifiable(entry: dict[str, Any], where: str) -> str:
