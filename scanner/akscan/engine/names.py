@@ -40,6 +40,7 @@ GENERIC = frozenset(
         "secret",
         "secrets",
         "secretkey",
+        "sercet",
         "secretid",
         "keyid",
         "keysecret",
@@ -131,7 +132,10 @@ GENERIC = frozenset(
 )
 # Name parts that mark the value as the ID half or the secret half.
 ID_WORDS = frozenset({"id", "ak", "akid", "keyid", "accesskeyid", "accessid", "secretid", "public", "publickey"})
-SECRET_WORDS = frozenset({"secret", "sk", "secretkey", "accesskeysecret", "accesssecret", "private", "privatekey"})
+# "sercet": written so often in real code (web_oss_sercet, 云存储Sercet) that it is read as what it means.
+SECRET_WORDS = frozenset(
+    {"secret", "sercet", "sk", "secretkey", "accesskeysecret", "accesssecret", "private", "privatekey"}
+)
 
 
 def binding_name(data: bytes, start: int) -> str:
@@ -148,8 +152,33 @@ def binding_name(data: bytes, start: int) -> str:
     match = _BOUND.search(before)
     if match and match.group("name").lower() == b"value":  # .NET appSettings: <add key="ak" value="…"/>
         keyed = _KEYED.search(before)
-        return keyed.group("name").decode("latin-1") if keyed else "value"
+        return keyed.group("name").decode("latin-1") if keyed else _sibling_name(data, line_start) or "value"
     return match.group("name").decode("latin-1") if match else ""
+
+
+# A settings row written as an element of fields, one a line: its name in a sibling field before the value
+# (FastAdmin's addon config.php: 'name' => 'accessKeySecret', 'title' => …, 'value' => '…'; a Laravel seeder's
+# 'sign' => "web_oss_key"; a JSON settings answer's "code": "…").
+SIBLING_REACH = 600
+_SIBLING = re.compile(
+    rb"""["'`]?(?i:name|sign|code|key|field)["'`]?[ \t]*(?:=>|:|=)[ \t]*["'`](?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,63})["'`]"""
+)
+_ANOTHER_VALUE = re.compile(rb"""["'`]?(?i:value)["'`]?[ \t]*(?:=>|:|=)""")
+
+
+def _sibling_name(data: bytes, line_start: int) -> str:
+    """The name a settings row gives its ``value`` field in a sibling field on a line above (within
+    ``SIBLING_REACH`` bytes, no other ``value`` field between: the previous row's name is not this one's),
+    when it names a credential."""
+    window = data[max(0, line_start - SIBLING_REACH) : line_start]
+    found = None
+    for found in _SIBLING.finditer(window):
+        pass
+    if found is None or _ANOTHER_VALUE.search(window, found.end()):
+        return ""
+    name = found.group("name").decode("latin-1")
+    named = words(name)
+    return name if names_an_id(name) or names_a_secret(name) or named[-1:] == ["key"] else ""
 
 
 def _row_name(before: bytes) -> str:

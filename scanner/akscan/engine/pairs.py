@@ -72,7 +72,7 @@ def _named_far(
         if rule.pair is None or not rule.anchors_in_value or len(distinct) != 1:
             continue
         id_candidate = distinct[0]
-        if not _names_an_access_key(id_candidate.name):
+        if not id_candidate.name:
             continue
         reach = [(max(0, id_candidate.start - FAR_REACH), id_candidate.end + FAR_REACH)]
         secrets = _first_by_value(
@@ -82,9 +82,7 @@ def _named_far(
             and s.value not in id_values
             and s.value not in paired
             and not taken.overlaps(s.start, s.end)
-            and s.name
-            and names_a_secret(s.name)
-            and not names_an_id(s.name)
+            and _far_partners(id_candidate.name, s.name)
         )
         # So far apart, the secret's name may say no more than the ID's (``minio_secret_key`` below an
         # ``aws_access_key`` is another store's).
@@ -93,9 +91,25 @@ def _named_far(
     return found
 
 
-def _names_an_access_key(name: str) -> bool:
-    """``access_key``, ``AWS_ACCESS_KEY_ID``, ``accessKeyId``: a name that says the value is a key's ID."""
-    return bool(name) and not names_a_secret(name) and (names_an_id(name) or "access" in "".join(words(name)))
+def _far_partners(id_name: str, secret_name: str) -> bool:
+    """Names that say, each on its own, which half it binds: an access key's ID (``access_key``,
+    ``accessKeyId``) and a secret (``secret_key``); or one name with its last word changed from an ID's to a
+    secret's (``app_id`` and ``app_key``, ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows)."""
+    if not secret_name or names_an_id(secret_name):
+        return False
+    if not names_a_secret(id_name) and names_a_secret(secret_name):
+        if names_an_id(id_name) or "access" in "".join(words(id_name)):
+            return True
+    id_words, secret_words = words(id_name), words(secret_name)
+    return (
+        len(id_words) == len(secret_words) >= 2
+        and id_words[:-1] == secret_words[:-1]
+        and (id_words[-1], secret_words[-1]) in _LAST_WORDS
+    )
+
+
+# An ID's last word, then its secret's, in names that differ in nothing else.
+_LAST_WORDS = frozenset({("id", "key"), ("id", "secret"), ("key", "secret"), ("key", "sercet"), ("ak", "sk")})
 
 
 def _second_looks(
