@@ -161,7 +161,8 @@ def binding_name(data: bytes, start: int) -> str:
 # 'sign' => "web_oss_key"; a JSON settings answer's "code": "…").
 SIBLING_REACH = 600
 _SIBLING = re.compile(
-    rb"""["'`]?(?i:name|sign|code|key|field)["'`]?[ \t]*(?:=>|:|=)[ \t]*["'`](?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,63})["'`]"""
+    rb"""["'`]?(?i:name|sign|code|key|field)["'`]?[ \t]*(?:=>|:|=)[ \t]*"""
+    rb"""["'`](?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,63})["'`]"""
 )
 _ANOTHER_VALUE = re.compile(rb"""["'`]?(?i:value)["'`]?[ \t]*(?:=>|:|=)""")
 
@@ -172,7 +173,7 @@ def _sibling_name(data: bytes, line_start: int) -> str:
     when it names a credential."""
     window = data[max(0, line_start - SIBLING_REACH) : line_start]
     found = None
-    for found in _SIBLING.finditer(window):
+    for found in _SIBLING.finditer(window):  # the last one: the nearest above  # noqa: B007
         pass
     if found is None or _ANOTHER_VALUE.search(window, found.end()):
         return ""

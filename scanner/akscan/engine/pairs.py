@@ -97,9 +97,9 @@ def _far_partners(id_name: str, secret_name: str) -> bool:
     secret's (``app_id`` and ``app_key``, ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows)."""
     if not secret_name or names_an_id(secret_name):
         return False
-    if not names_a_secret(id_name) and names_a_secret(secret_name):
-        if names_an_id(id_name) or "access" in "".join(words(id_name)):
-            return True
+    plainly = names_an_id(id_name) or "access" in "".join(words(id_name))
+    if plainly and not names_a_secret(id_name) and names_a_secret(secret_name):
+        return True
     id_words, secret_words = words(id_name), words(secret_name)
     return (
         len(id_words) == len(secret_words) >= 2
