@@ -125,6 +125,46 @@ def test_the_far_secrets_reach_at_its_edge(ruleset: Ruleset, keys: FakeKeys, ext
     assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) == paired
 
 
+def _row(name: str, value: str, sibling: str = "name") -> str:
+    """One element of a FastAdmin addon's config.php: the setting's name, its labels, then its value."""
+    return (
+        f"  array (\n    '{sibling}' => '{name}',\n    'title' => '{name}',\n    'type' => 'string',\n"
+        f"    'content' => \n    array (\n    ),\n    'value' => '{value}',\n    'rule' => 'required',\n  ),\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("id_name", "secret_name", "sibling"),
+    [
+        ("accessKeyId", "accessKeySecret", "name"),
+        ("app_id", "app_key", "name"),
+        ("web_oss_key", "web_oss_sercet", "sign"),
+    ],
+)
+def test_settings_rows_name_their_value_in_a_sibling_field(
+    ruleset: Ruleset, keys: FakeKeys, id_name: str, secret_name: str, sibling: str
+) -> None:
+    """Rows fifteen lines apart, each naming its value in a field above it: the ID and the secret pair by
+    those names, as far apart as they are."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = "return array (\n" + _row(id_name, key_id, sibling) + _row("bucket", "photos", sibling)
+    text += _row(secret_name, secret, sibling) + ");\n"
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}, text
+
+
+def test_a_rows_name_is_never_the_previous_rows(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A value with no name of its own in its row: the name above it belongs to the row before (another
+    ``value`` stands between), so the two are not paired by names."""
+    from akscan.engine.names import binding_name
+
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = _row("accessKeySecret", "placeholder-value") + f"  array (\n    'value' => '{secret}',\n  ),\n"
+    assert binding_name(text.encode(), text.index(secret)) == "value"
+    far = "return array (\n" + _row("accessKeyId", key_id) + _row("bucket", "photos") + "  array (\n"
+    far += "    'title' => 'x',\n" * 4 + f"    'value' => '{secret}',\n  ),\n);\n"
+    assert _pairs(scan_text(far, ruleset)) == set()
+
+
 # -- the property ---------------------------------------------------------------------------------------
 def _layout(kind: str, pairs: list[tuple[str, str, str]], rng: random.Random) -> str:
     """Pairs (service, id, secret) written the way ``kind`` says, in a shuffled order."""
