@@ -24,6 +24,19 @@ def draw(alphabet: str, length: int, prefix: str = "", suffix: str = "") -> Shap
     return lambda rng: prefix + "".join(rng.choice(alphabet) for _ in range(length)) + suffix
 
 
+def alibaba_sts_token(rng: random.Random) -> str:
+    """Base64 of the protobuf Alibaba's STS issues: version 2, a payload, a signature (tests/keys.py)."""
+    import base64
+
+    payload, signature = rng.randbytes(388), rng.randbytes(128)
+    return base64.b64encode(b"\x08\x02\x12\x84\x03" + payload + b"\x1a\x80\x01" + signature).decode()
+
+
+def tencent_session_token(rng: random.Random) -> str:
+    """Today's: 32 letters and digits, 40 hex digits, then a URL-safe run (the real ones in the corpus)."""
+    return draw(ALNUM, 32)(rng) + draw(HEX, 40)(rng) + draw(URLSAFE, 400)(rng)
+
+
 # rule id -> the shapes its values come in (one entry per format the cloud issues or issued)
 SHAPES: dict[str, list[Shape]] = {
     "alibaba-access-key": [draw(ALNUM, 20, "LTAI"), draw(ALNUM, 12, "LTAI")],
@@ -37,6 +50,13 @@ SHAPES: dict[str, list[Shape]] = {
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
     "aws-secret-access-key": [draw(BASE64, 40)],
     "aws-ses-smtp-credentials": [draw(BASE32_AWS, 16, "AKIA")],
+    # Session tokens: their fixed heads, then what follows them in the real ones (lengths of the corpus).
+    "aws-session-token": [draw(BASE64, 700, "IQoJb3JpZ2luX2Vj"), draw(BASE64, 300, "FwoGZXIvYXdzE")],
+    "alibaba-sts-security-token": [alibaba_sts_token],
+    "tencent-session-token": [tencent_session_token, draw(HEX, 40, suffix="30001")],
+    "baidu-security-token": [draw(BASE64, 460, "ZjkyZmQ2YmQxZTQ3NDcyNjk0ZTg1ZjYyYjlkZjNjODB8")],
+    "huawei-security-token": [draw(URLSAFE, 800, "gQpjbi1"), draw(URLSAFE, 800, "ggpjbi1")],
+    "volcengine-session-token": [draw(BASE64, 600, "STS2eyJ")],
     # The version byte (4; 2 before 2019) then 32 bytes of HMAC, base64: the byte fixes 1½ characters.
     "aws-ses-smtp-password": [
         lambda rng: "B" + rng.choice("ABCDEFGHIJKLMNOP") + draw(BASE64, 42)(rng),
@@ -107,14 +127,16 @@ SHAPES: dict[str, list[Shape]] = {
 def rejected(rule_id: str, count: int, seed: int = 0) -> tuple[int, int]:
     """(rejected, drawn): how many of ``count`` random values of each of the rule's shapes its floor and
     filters turn away."""
+    by_shape = rejected_by_shape(rule_id, count, seed)
+    return sum(by_shape), count * len(by_shape)
+
+
+def rejected_by_shape(rule_id: str, count: int, seed: int = 0) -> list[int]:
+    """How many of ``count`` random values of each of the rule's shapes, shape by shape, are turned away:
+    a shape the rule reads rarely must not hide behind a common one."""
     from akscan.engine.candidates import valid_value
     from akscan.engine.rules import load_ruleset
 
     rule = load_ruleset().rule(rule_id)
     rng = random.Random(seed)
-    drawn = turned_away = 0
-    for shape in SHAPES[rule_id]:
-        for _ in range(count):
-            drawn += 1
-            turned_away += not valid_value(rule, shape(rng))
-    return turned_away, drawn
+    return [sum(not valid_value(rule, shape(rng)) for _ in range(count)) for shape in SHAPES[rule_id]]

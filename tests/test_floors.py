@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from akscan.engine.rules import load_ruleset
-from tests.rule_shapes import SHAPES, rejected
+from tests.rule_shapes import SHAPES, rejected_by_shape
 
-VALUE_RULES = [r.id for r in load_ruleset().rules if r.kind in ("key-id", "secret")]
+VALUE_RULES = [r.id for r in load_ruleset().rules if r.kind in ("key-id", "secret", "token")]
 LIMIT = 0.01
 DRAWS = 3000
 
@@ -20,8 +20,10 @@ def test_every_value_rule_has_its_shape() -> None:
 
 @pytest.mark.parametrize("rule_id", VALUE_RULES)
 def test_no_floor_rejects_more_than_one_percent_of_its_own_shape(rule_id: str) -> None:
-    turned_away, drawn = rejected(rule_id, DRAWS, seed=len(rule_id))
-    assert turned_away / drawn <= LIMIT, f"{rule_id}: {turned_away} of {drawn} random values rejected"
+    """Shape by shape (Tencent's session tokens of today turned away 1.6% when their head was judged as a
+    value typed by hand, hidden under 1% beside the 45-hex tokens of old)."""
+    for index, turned_away in enumerate(rejected_by_shape(rule_id, DRAWS, seed=len(rule_id))):
+        assert turned_away / DRAWS <= LIMIT, f"{rule_id} shape {index}: {turned_away} of {DRAWS} rejected"
 
 
 def test_the_filters_do_reject_placeholders() -> None:

@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from akscan.engine.filters import TOKEN_PROOFS, VALIDATORS, is_hex, looks_random, placeholder_reason, token_as_sent
+from akscan.engine.filters import (
+    TOKEN_PROOFS,
+    VALIDATORS,
+    is_hex,
+    looks_random,
+    placeholder_reason,
+    shannon_entropy,
+    token_as_sent,
+)
 from akscan.engine.names import binding_name
 from akscan.engine.pairing import Candidate
 from akscan.engine.positions import Positions
@@ -69,11 +77,11 @@ def valid_value(rule: Rule, value: str) -> bool:
         if proof is not None and proof(value):
             return True
         head = _BASE64_FILL.sub("", value[:256])
-        if placeholder_reason(head[:64]) is not None:
+        if placeholder_reason(head[:64], typed=False) is not None:
             return False
         if rule.validator is not None:
             return VALIDATORS[rule.validator](value)
-        return looks_random(head, rule.min_entropy, 1)
+        return shannon_entropy(head) >= rule.min_entropy
     if rule.validator is not None and not VALIDATORS[rule.validator](value):
         return False
     if rule.kind == "secret":
