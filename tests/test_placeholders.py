@@ -182,6 +182,7 @@ def test_a_ucloud_public_keys_issued_digits_are_not_judged_as_typed(tail: str, r
         "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE",  # its API reference's Authorization example
         "AKIDz8krbsJ5nIspXsMhVUWqbXI0ZvKYjIbX",  # Tencent's v1 signature example's head, the rest typed
         "AKLTXQVF0pOmS6aahIrD5r0B3Q",  # Kingsoft Cloud's signature demo
+        "ucloududb@ucloud.cn1426152414000604875621",  # UCloud's database service signing its API reference
     ],
 )
 def test_sentinels_and_documented_demo_keys_are_not_keys(value: str, ruleset: Ruleset) -> None:

@@ -132,7 +132,9 @@ EXAMPLE_EDITS = 4
 # The heads of documented example IDs: tests build their own stand-ins on them (AKIAIOSFODNN7HOSTVAR in an
 # env-scrubbing test; a Spring @Value default keeping the first 12 characters of Tencent's v1 signature
 # example, AKIDz8krbsJ5…, the rest typed); a random key starts so once in 32^9 (AWS), 62^8 (Tencent).
-EXAMPLE_HEADS = ("AKIAIOSFODNN7", "AKIDz8krbsJ5")
+# UCloud's API reference answers with URLs signed by its own database service's key (ucloududb@ucloud.cn…,
+# a UDB backup's BackupPath): UCloud's, in its documentation, never a user's.
+EXAMPLE_HEADS = ("AKIAIOSFODNN7", "AKIDz8krbsJ5", "ucloududb@ucloud.cn")
 # Key IDs documentation shows in its signed examples without a secret (Baidu AI Cloud's bce-auth-v1
 # headers, on every API page): not reported alone. The same ID with its secret is still a pair: it was an
 # engineer's real key, and Baidu's own SDK tests hold it with its secret.
