@@ -62,6 +62,7 @@ SHAPES: dict[str, list[Shape]] = {
         lambda rng: "B" + rng.choice("ABCDEFGHIJKLMNOP") + draw(BASE64, 42)(rng),
         lambda rng: "A" + rng.choice("ghijklmnopqrstuv") + draw(BASE64, 42)(rng),
     ],
+    "tencent-masked-secret-id": [lambda rng: draw(ALNUM, 2, "AKID")(rng) + "…" + draw(ALNUM, 4)(rng)],
     "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
     "tencent-gateway-key": [draw(ALNUM, 36, "AKID"), draw(ALNUM, 35, "AKID")],

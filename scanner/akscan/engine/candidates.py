@@ -89,6 +89,17 @@ def valid_value(rule: Rule, value: str) -> bool:
     return looks_random(value, rule.min_entropy, 1)
 
 
+def _as_text(raw: bytes) -> str:
+    """A key ID as written: one character per byte (keys are ASCII), or UTF-8 where a rule reads more (a
+    SecretId masked with an ellipsis, AKIDyP…5cKq, is reported as the text shows it)."""
+    if raw.isascii():
+        return raw.decode("ascii")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 # A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key.
 _CUT_SHORT = (b"..", "\u2026".encode())
 
@@ -186,7 +197,7 @@ class CandidateFinder:
             spans = self.around_hints(rule.hints, spans)
         for lo, hi in spans:
             for match in self.matches(rule, rule.pattern, lo, hi):
-                value = match.group(1).decode("latin-1")
+                value = _as_text(match.group(1))
                 start = match.start(1)
                 if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
                     continue
