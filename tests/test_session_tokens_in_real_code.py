@@ -118,3 +118,32 @@ def test_an_unnamed_huawei_token_outside_the_call_is_not_the_pairs(ruleset: Rule
     )
     [finding] = scan_text(text, ruleset)
     assert (finding.key_id, finding.secret, finding.security_token) == (ak, sk, None)
+
+
+def _metadata_answer(keys: FakeKeys, token: str, width: int, indent: str = "") -> str:
+    """An ECS metadata answer as a terminal shows it: the token's line broken every ``width`` columns."""
+    line = f'  "SecurityToken" : "{token}",'
+    wrapped = "\n".join(indent + line[i : i + width] for i in range(0, len(line), width))
+    return (
+        f'{{\n  "AccessKeyId" : "STS.{keys.alibaba_id()[4:]}",\n'
+        f'  "AccessKeySecret" : "{keys.alibaba_secret()}{keys.alibaba_secret()[:14]}",\n'
+        f'  "Expiration" : "2025-01-13T15:30:13Z",\n{wrapped}\n  "Code" : "Success"\n}}\n'
+    )
+
+
+@pytest.mark.parametrize(("width", "indent"), [(208, ""), (80, ""), (120, "    ")])
+def test_an_alibaba_token_hard_wrapped_inside_its_quotes_is_read_whole(
+    ruleset: Ruleset, keys: FakeKeys, width: int, indent: str
+) -> None:
+    token = keys.sts_token()
+    [finding] = scan_text(_metadata_answer(keys, token, width, indent), ruleset)
+    assert finding.rule_id == "alibaba-sts-credentials" and finding.security_token == token
+
+
+def test_an_unquoted_or_closed_token_never_takes_the_next_line(ruleset: Ruleset, keys: FakeKeys) -> None:
+    token = keys.sts_token()
+    follow = "QmFzZTY0T25UaGVOZXh0TGluZUFsb25l"
+    for text in (f"security_token = {token}\n{follow}\n", f'"SecurityToken": "{token}",\n{follow}\n'):
+        answer = f"access_key_id = STS.{keys.alibaba_id()[4:]}\naccess_key_secret = {keys.alibaba_secret()}\n{text}"
+        [finding] = scan_text(answer, ruleset)
+        assert finding.security_token == token
