@@ -228,33 +228,38 @@ def test_verify_never_sends_an_smtp_password(tmp_path: Path, sts: Emulator, keys
     assert len(sts.log) >= 1
 
 
+_ACME_KEY = (
+    '[[rules]]\nid = "acme-key"\nprovider = "acme"\nkind = "key-id"\nanchors = ["ACME"]\n'
+    'pattern = \'(ACME[0-9]{8})\'\ndescription = "d"\nremediation = "r"\n'
+)
+_ACME_SECRET = (
+    '\n[[rules]]\nid = "acme-secret"\nprovider = "acme"\nkind = "secret"\npattern = \'([a-z]{20})\'\n'
+    'description = "d"\nremediation = "r"\n'
+)
+
+
+def _refused(folder: Path, rules: str, message: str) -> None:
+    """The rule file is refused as the library loads it and as the command line does: one line, exit 2."""
+    (folder / "acme.toml").write_text(rules)
+    with pytest.raises(RuleError, match=message):
+        load_ruleset((folder,))
+    result = run_akscan("scan", str(folder), "--rules", str(folder))
+    assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("lines", "message"),
     [
-        ('kind = "secret"', "second_look is for key-ID rules"),
+        ('kind = "secret"\npair = { secret = "acme-secret" }', "second_look is for key-ID rules"),
         ('pair = { secret = "acme-secret" }\nlone_severity = "low"', "no lone_severity"),
         ("", "with a pair"),
-        ('second_look = "yes"', "second_look must be true or false"),
+        ('second_look = "yes"\npair = { secret = "acme-secret" }', "second_look must be true or false"),
     ],
 )
-def test_a_second_look_rule_is_checked(tmp_path: Path, change: str, message: str) -> None:
-    rule = (
-        '[[rules]]\nid = "acme-key"\nprovider = "acme"\nkind = "key-id"\nanchors = ["ACME"]\n'
-        'pattern = \'(ACME[0-9]{8})\'\ndescription = "d"\nremediation = "r"\nsecond_look = true\n'
-    )
-    if change.startswith("kind"):
-        rule = rule.replace('kind = "key-id"', change) + 'pair = { secret = "acme-secret" }\n'
-    elif change.startswith("second_look"):
-        rule = rule.replace("second_look = true", change) + 'pair = { secret = "acme-secret" }\n'
-    else:
-        rule += change + "\n"
-    rule += '\n[[rules]]\nid = "acme-secret"\nprovider = "acme"\nkind = "secret"\npattern = \'([a-z]{20})\'\n'
-    rule += 'description = "d"\nremediation = "r"\n'
-    (tmp_path / "acme.toml").write_text(rule)
-    with pytest.raises(RuleError, match=message):
-        load_ruleset([tmp_path])
-    result = run_akscan("scan", str(tmp_path), "--rules", str(tmp_path))
-    assert result.code == 2 and message in result.err and len(result.err.strip().splitlines()) == 1
+def test_a_second_look_rule_is_checked(tmp_path: Path, lines: str, message: str) -> None:
+    rule = _ACME_KEY.replace('kind = "key-id"\n', "") if lines.startswith("kind") else _ACME_KEY
+    look = "" if lines.startswith("second_look") else "second_look = true\n"
+    _refused(tmp_path, rule + look + lines + "\n" + _ACME_SECRET, message)
 
 
 @pytest.mark.parametrize(
@@ -267,12 +272,7 @@ def test_a_second_look_rule_is_checked(tmp_path: Path, change: str, message: str
     ],
 )
 def test_needs_near_is_checked(tmp_path: Path, lines: str, message: str) -> None:
-    rule = (
-        '[[rules]]\nid = "acme-key"\nprovider = "acme"\nkind = "key-id"\nanchors = ["ACME"]\nlone_severity = "low"\n'
-        f'pattern = \'(ACME[0-9]{{8}})\'\ndescription = "d"\nremediation = "r"\n{lines}\n'
-    )
-    (tmp_path / "acme.toml").write_text(rule)
-    with pytest.raises(RuleError, match=message):
-        load_ruleset((tmp_path,))
-    (tmp_path / "acme.toml").write_text(rule.replace(lines, 'needs_near = ["mail"]\nneeds_near_bytes = 10000'))
+    rule = _ACME_KEY + 'lone_severity = "low"\n'
+    _refused(tmp_path, rule + lines + "\n", message)
+    (tmp_path / "acme.toml").write_text(rule + 'needs_near = ["mail"]\nneeds_near_bytes = 10000\n')
     assert load_ruleset((tmp_path,)).rule("acme-key").needs_near_bytes == 10000
