@@ -100,9 +100,9 @@ def test_an_s3cmd_configuration_pairs_its_far_secret_key(ruleset: Ruleset, keys:
 
 def test_a_far_secret_key_pairs_only_when_it_is_the_one(ruleset: Ruleset, keys: FakeKeys) -> None:
     """Two secret-named values of the shape, two IDs, a name that says another service's, an ID no name
-    calls an access key, or a secret past the reach: the ID stays alone."""
+    calls an access key: the ID stays alone."""
     key_id, secret, other = keys.aws_id(), keys.aws_secret(), keys.aws_secret()
-    two_secrets = _s3cfg(key_id, secret) + f"backup_secret_key = {other}\n"
+    two_secrets = _s3cfg(key_id, secret) + f"secret_key = {other}\n"
     two_ids = f"access_key = {keys.aws_id()}\n" + _s3cfg(key_id, secret)
     minio = (
         _s3cfg(key_id, secret).replace("secret_key =", "minio_secret_key =").replace("access_key =", "aws_access_key =")
@@ -110,6 +110,30 @@ def test_a_far_secret_key_pairs_only_when_it_is_the_one(ruleset: Ruleset, keys: 
     unnamed = _s3cfg(key_id, secret).replace("access_key =", "user =")
     for text in (two_secrets, two_ids, minio, unnamed):
         assert _pairs(scan_text(text, ruleset)) == set(), text
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        # another store's block, with its own access key, between them
+        "[aws]\naccess_key = {i}\n{filler}[minio]\naccess_key = minioadmin\nsecret_key = {s}\n",
+        # the ID's own secret read from elsewhere, and an application's secret far below
+        "aws: {{ accessKeyId: '{i}', secretAccessKey: process.env.AWS_SECRET }},\n{filler}"
+        "session: {{ secret: '{s}' }}\n",
+        # a bare SECRET_KEY (an application's) below an access key ID
+        "AWS_ACCESS_KEY_ID={i}\n{filler}SECRET_KEY={s}\n",
+        # another object of an array
+        '[\n  {{"service": "aws", "access_key": "{i}"}},\n{filler}  {{"service": "b2", "secret_key": "{s}"}}\n]\n',
+        # a YAML list's next item
+        "- name: aws\n  access_key: {i}\n{filler}- name: wasabi\n  secret_key: {s}\n",
+    ],
+)
+def test_a_far_secret_of_another_block_is_never_taken(ruleset: Ruleset, keys: FakeKeys, layout: str) -> None:
+    """Far apart, a secret is the ID's only when nothing says it is another's: no other key's name, no
+    section, list item or closed object between them, and a secret key's name, not any secret's."""
+    filler = "".join(f"  k{n}: v{n}\n" for n in range(12))
+    text = layout.format(i=keys.aws_id(), s=keys.aws_secret(), filler=filler)
+    assert _pairs(scan_text(text, ruleset)) == set(), text
 
 
 @pytest.mark.parametrize(("extra", "paired"), [(-1, True), (0, True), (1, False)])
@@ -163,6 +187,32 @@ def test_a_rows_name_is_never_the_previous_rows(ruleset: Ruleset, keys: FakeKeys
     far = "return array (\n" + _row("accessKeyId", key_id) + _row("bucket", "photos") + "  array (\n"
     far += "    'title' => 'x',\n" * 4 + f"    'value' => '{secret}',\n  ),\n);\n"
     assert _pairs(scan_text(far, ruleset)) == set()
+
+
+def test_a_rows_name_after_its_value_on_its_line_is_its_own(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``['value' => '…', 'name' => '…']``: the name after the value on its line is the row's; the row above
+    (closed before this one opens) lends it nothing."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = f"['value' => '{key_id}', 'name' => 'accessKeyId'],\n['value' => '{secret}', 'name' => 'accessKeySecret'],\n"
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
+
+
+def test_a_yaml_items_bare_name_is_its_own(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A Kubernetes env list: each item's bare ``name:`` names its ``value:``; an earlier item's secretKeyRef
+    key is not the name of the next item's value."""
+    from akscan.engine.names import binding_name
+
+    key_id, token = keys.aws_id(), keys.aws_secret()
+    filler = "".join(f"- name: SETTING_{n}\n  value: '{n}'\n" for n in range(6))
+    text = (
+        f'- name: "AWS_ACCESS_KEY_ID"\n  value: "{key_id}"\n- name: AWS_SECRET_ACCESS_KEY\n  valueFrom:\n'
+        f'    secretKeyRef:\n      name: aws\n      key: "secret_key"\n{filler}'
+        f'- name: SENTRY_AUTH_TOKEN\n  value: "{token}"\n'
+    )
+    data = text.encode()
+    assert binding_name(data, data.index(key_id.encode())) == "AWS_ACCESS_KEY_ID"
+    assert binding_name(data, data.index(token.encode())) == "value"  # its own name, no credential's
+    assert _pairs(scan_text(text, ruleset)) == set()
 
 
 # -- the property ---------------------------------------------------------------------------------------

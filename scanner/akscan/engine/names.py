@@ -152,7 +152,7 @@ def binding_name(data: bytes, start: int) -> str:
     match = _BOUND.search(before)
     if match and match.group("name").lower() == b"value":  # .NET appSettings: <add key="ak" value="…"/>
         keyed = _KEYED.search(before)
-        return keyed.group("name").decode("latin-1") if keyed else _sibling_name(data, line_start) or "value"
+        return keyed.group("name").decode("latin-1") if keyed else _sibling_name(data, start, line_start) or "value"
     return match.group("name").decode("latin-1") if match else ""
 
 
@@ -161,25 +161,53 @@ def binding_name(data: bytes, start: int) -> str:
 # 'sign' => "web_oss_key"; a JSON settings answer's "code": "…").
 SIBLING_REACH = 600
 _SIBLING = re.compile(
-    rb"""["'`]?(?i:name|sign|code|key|field)["'`]?[ \t]*(?:=>|:|=)[ \t]*"""
-    rb"""["'`](?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,63})["'`]"""
+    rb"""(?<![A-Za-z0-9_.\-])["'`]?(?i:name|sign|code|key|field)["'`]?[ \t]*(?:=>|:|=)[ \t]*"""
+    rb"""(?:["'`](?P<quoted>[A-Za-z_][A-Za-z0-9_.\-]{1,63})["'`]"""
+    rb"""|(?P<bare>[A-Za-z_][A-Za-z0-9_.\-]{1,63})(?=[ \t]*(?:[,}\]\r\n]|$)))"""
 )
-_ANOTHER_VALUE = re.compile(rb"""["'`]?(?i:value)["'`]?[ \t]*(?:=>|:|=)""")
+_ANOTHER_VALUE = re.compile(rb"""(?<![A-Za-z0-9_.\-])["'`]?(?i:value)["'`]?[ \t]*(?:=>|:|=)""")
+_LIST_ITEM = re.compile(rb"""\n[ \t]*-[ \t]""")  # a YAML list's next item
+_OPENS, _CLOSES = frozenset(b"([{"), frozenset(b")]}")
 
 
-def _sibling_name(data: bytes, line_start: int) -> str:
-    """The name a settings row gives its ``value`` field in a sibling field on a line above (within
-    ``SIBLING_REACH`` bytes, no other ``value`` field between: the previous row's name is not this one's),
-    when it names a credential."""
+def _sibling_name(data: bytes, start: int, line_start: int) -> str:
+    """The name a settings row gives its ``value`` field in a sibling field: after the value on its line
+    (``['value' => '…', 'name' => 'accessKeyId']``), else on a line above within ``SIBLING_REACH`` bytes,
+    in the same element (no other ``value`` field, no bracket closing the element, no next list item
+    between: the previous row's name is not this one's); when it names a credential."""
+    line_end = data.find(b"\n", start)
+    after = data[start : line_end if line_end >= 0 else len(data)]
+    same_line = _SIBLING.search(after)
+    if same_line is not None:
+        return _credential_name(same_line) if not leaves_element(after[: same_line.start()]) else ""
     window = data[max(0, line_start - SIBLING_REACH) : line_start]
     found = None
     for found in _SIBLING.finditer(window):  # the last one: the nearest above  # noqa: B007
         pass
-    if found is None or _ANOTHER_VALUE.search(window, found.end()):
+    if found is None:
         return ""
-    name = found.group("name").decode("latin-1")
-    named = words(name)
-    return name if names_an_id(name) or names_a_secret(name) or named[-1:] == ["key"] else ""
+    tail = window[found.end() :]
+    if _ANOTHER_VALUE.search(tail) or _LIST_ITEM.search(tail) or leaves_element(tail):
+        return ""
+    return _credential_name(found)
+
+
+def leaves_element(text: bytes) -> bool:
+    """Whether ``text`` closes a bracket it did not open (the sibling's element ends before the value)."""
+    depth = 0
+    for byte in text:
+        if byte in _OPENS:
+            depth += 1
+        elif byte in _CLOSES:
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _credential_name(match: re.Match[bytes]) -> str:
+    name = (match.group("quoted") or match.group("bare")).decode("latin-1")
+    return name if names_an_id(name) or names_a_secret(name) or words(name)[-1:] == ["key"] else ""
 
 
 def _row_name(before: bytes) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder
-from akscan.engine.names import agreement, names_a_secret, names_an_id, qualifiers, words
+from akscan.engine.names import agreement, leaves_element, names_a_secret, names_an_id, qualifiers, words
 from akscan.engine.pairing import Candidate, assign, pair_cost
 from akscan.engine.positions import Positions
 from akscan.engine.rules import Ruleset
@@ -37,13 +38,17 @@ def choose_pairs(
     taken = _Spans(id_spans + kept)
     # An ID written again where no rule reads it (a commented copy in other quotes) is no one's secret.
     id_values = {c.value for c in ids}
-    edges = _edges(finder, ids, taken, id_values)
+    # Second-look rules take part only once the others have chosen (see _second_looks).
+    first = [c for c in ids if not finder.ruleset.rules[c.rule].second_look]
+    edges = _edges(finder, first, taken, id_values)
     pairs = assign(edges)
     ambiguous = _ambiguous(edges, pairs)
-    pairs += far_pairs(finder.ruleset, ids, lone_secrets, pairs)
-    pairs += _named_far(finder, ids, pairs, taken, id_values)
+    pairs += far_pairs(finder.ruleset, first, lone_secrets, pairs)
+    # A partner of the ID's own kind beside it (an SES user name's SMTP password) before a far one.
     second, unsure = _second_looks(finder, ids, pairs, taken, id_values)
-    return pairs + second, ambiguous | unsure
+    pairs += second
+    pairs += _named_far(finder, first, pairs, taken, id_values)
+    return pairs, ambiguous | unsure
 
 
 # Bytes either side of a lone ID within which its one secret, bound to a secret's name, may stand: an s3cmd
@@ -85,27 +90,82 @@ def _named_far(
             and _far_partners(id_candidate.name, s.name)
         )
         # So far apart, the secret's name may say no more than the ID's (``minio_secret_key`` below an
-        # ``aws_access_key`` is another store's).
-        if len(secrets) == 1 and qualifiers(secrets[0].name) <= qualifiers(id_candidate.name):
+        # ``aws_access_key`` is another store's), and no other key's name may stand between them (a MinIO
+        # block's own ``access_key = minioadmin`` above its ``secret_key``; the ID's own
+        # ``secretAccessKey: process.env…``).
+        # Names by convention only (access_key … secret_key) bind halves of one element, with no other key's
+        # name between: an array's next object, a block closed between them, is another's ({"service":
+        # "backblaze", "secret_key": …}). Names of one stem (accessKeyId … accessKeySecret) say so anywhere.
+        if (
+            len(secrets) == 1
+            and qualifiers(secrets[0].name) <= qualifiers(id_candidate.name)
+            and (
+                _far_partners(id_candidate.name, secrets[0].name) == "stem"
+                or not (
+                    _another_key_between(finder.positions.data, id_candidate, secrets[0])
+                    or _closes_between(finder.positions.data, id_candidate, secrets[0])
+                )
+            )
+        ):
             found.append((id_candidate, secrets[0]))
     return found
 
 
-def _far_partners(id_name: str, secret_name: str) -> bool:
-    """Names that say, each on its own, which half it binds: an access key's ID (``access_key``,
-    ``accessKeyId``) and a secret (``secret_key``); or one name with its last word changed from an ID's to a
-    secret's (``app_id`` and ``app_key``, ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows)."""
-    if not secret_name or names_an_id(secret_name):
-        return False
-    plainly = names_an_id(id_name) or "access" in "".join(words(id_name))
-    if plainly and not names_a_secret(id_name) and names_a_secret(secret_name):
+# A name bound to a value on a line (``name = …``, ``"name": …``, ``'name' => …``), at the line's start.
+_BOUND_NAME = re.compile(rb"""(?m)^[ \t]*[-{\[(,]?[ \t]*["'`]?([A-Za-z_][A-Za-z0-9_.\-]*)["'`]?[ \t]*(?:=>|[:=])""")
+# A section of its own: an INI header, a YAML list item.
+_SECTION = re.compile(rb"""(?m)^[ \t]*(?:\[[^\]\n]{1,80}\][ \t]*$|-[ \t])""")
+
+
+def _closes_between(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
+    """Whether a bracket the first value's element did not open closes before the second value."""
+    first, second = sorted((id_candidate, secret), key=lambda c: c.start)
+    return leaves_element(data[first.end : second.start])
+
+
+def _another_key_between(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
+    """Whether, between a far ID and the secret it would take, a name binds another key's half (an ID's,
+    an access key's, a secret's: a session token's aside) or a new section begins."""
+    first, second = sorted((id_candidate, secret), key=lambda c: c.start)
+    # From the end of the first value's line to the start of the second's (its own name is on its line).
+    lo = data.find(b"\n", first.end, second.start)
+    hi = data.rfind(b"\n", first.end, second.start)
+    between = data[lo:hi] if 0 <= lo < hi else b""
+    if _SECTION.search(between):
         return True
+    for match in _BOUND_NAME.finditer(between):
+        name = match.group(1).decode("latin-1")
+        parts = words(name)
+        joined = "".join(parts)
+        keyish = any(word in joined for word in ("key", "secret", "access")) or {"ak", "sk"} & set(parts)
+        if "token" not in joined and keyish and (names_an_id(name) or names_a_secret(name) or "access" in joined):
+            return True
+    return False
+
+
+def _far_partners(id_name: str, secret_name: str) -> str:
+    """How two names far apart say they are one key's halves, or "": "stem", one name with its last word
+    changed from an ID's to a secret's (``app_id`` and ``app_key``, ``accessKeyId`` and ``accessKeySecret``,
+    ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows); "plain", an access key's ID and its
+    secret key by their conventional names (``access_key`` and ``secret_key`` with the same prefix, or any
+    access-key name and a secret's that says access: ``SECRET_ACCESS_KEY``), never any secret's name
+    (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``)."""
+    if not secret_name or names_an_id(secret_name) or names_a_secret(id_name):
+        return ""
     id_words, secret_words = words(id_name), words(secret_name)
-    return (
+    if (
         len(id_words) == len(secret_words) >= 2
         and id_words[:-1] == secret_words[:-1]
         and (id_words[-1], secret_words[-1]) in _LAST_WORDS
-    )
+    ):
+        return "stem"
+    id_joined, secret_joined = "".join(id_words), "".join(secret_words)
+    if not (names_an_id(id_name) or "access" in id_joined) or "secret" not in secret_joined:
+        return ""
+    if "access" in secret_joined:
+        return "plain"
+    conventional = id_words[-2:] == ["access", "key"] and secret_words[-2:] == ["secret", "key"]
+    return "plain" if conventional and id_words[:-2] == secret_words[:-2] else ""
 
 
 # An ID's last word, then its secret's, in names that differ in nothing else.
@@ -122,7 +182,10 @@ def _second_looks(
     line a key without a secret follows). With the pairs whose ID had another partner as good."""
     rules = finder.ruleset.rules
     paired = {c.value for pair in pairs for c in pair}
-    readers = [
+    # The IDs only a second-look rule reads (a masked SecretId), and those another rule read first and left
+    # alone (an AWS key ID, shadowed here by SES's reading of it).
+    readers = [c for c in ids if rules[c.rule].second_look and c.value not in paired]
+    readers += [
         other
         for c in ids
         if c.value not in paired
