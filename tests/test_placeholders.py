@@ -212,6 +212,18 @@ def test_a_run_typed_on_the_home_row_is_a_placeholder(value: str, typed: bool) -
     assert (placeholder_reason(value) == "typed on the home row") is typed
 
 
+@pytest.mark.parametrize(
+    ("value", "walked"),
+    [
+        ("kL9vQmXn2pRtYuIoP4sD6fGhJ8aZcVbN0eWxQ3rT", True),  # rtyuiop: seven keys along the top row
+        ("kL9vQmXn2pLkJhGfD4sD6fGhJ8aZcVbN0eWxQ3rT", True),  # lkjhgfd: backwards along the home row
+        ("kL9vQmXn2pRtYuI0P4sD6fGhJ8aZcVbN0eWxQ3rT", False),  # rtyui then a digit: five, not six
+    ],
+)
+def test_a_secret_typed_along_a_keyboard_row_is_a_placeholder(value: str, walked: bool) -> None:
+    assert (placeholder_reason(value) == "typed along a keyboard row") == walked
+
+
 def test_a_made_up_sts_answer_on_the_home_row_is_not_reported(ruleset: Ruleset) -> None:
     text = (
         '"policy": {\n    "AccessKeyId":"LTAI4FjgXD3yFJUaasdasd",\n    "AccessKeySecret":"LTAI4FjgXD3yFJJKasdad",\n'

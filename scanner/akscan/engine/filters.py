@@ -184,6 +184,26 @@ def has_mash(value: str) -> bool:
     return False
 
 
+# Six keys in a row along a keyboard's row, either way, any case (kL9vQmXn2pRtYuIoP…: a test's "realistic"
+# secret typed along the top row): a random base64 value does it about once in 10^8.
+WALK = 6
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEXT_KEY = {row[i]: row[i + 1] for row in _ROWS for i in range(len(row) - 1)}
+_NEXT_KEY_BACK = {row[i + 1]: row[i] for row in _ROWS for i in range(len(row) - 1)}
+
+
+def has_keyboard_walk(value: str) -> bool:
+    """Whether ``WALK`` letters in a row follow one another along a keyboard row (either way, any case)."""
+    lowered = value.lower()
+    for following in (_NEXT_KEY, _NEXT_KEY_BACK):
+        run = 1
+        for before, after in zip(lowered, lowered[1:], strict=False):
+            run = run + 1 if following.get(before) == after else 1
+            if run >= WALK:
+                return True
+    return False
+
+
 FRAGMENT = 3  # a three-character fragment found this many times in one value was typed, not drawn
 FRAGMENT_TIMES = 4
 
@@ -267,6 +287,8 @@ def placeholder_reason(value: str, typed: bool = True) -> str | None:
         return None
     if any("s" in run.group() for run in _HOME_ROW.finditer(value)):
         return "typed on the home row"
+    if has_keyboard_walk(value):
+        return "typed along a keyboard row"
     if repeated_fragment(value):
         return "a fragment typed over and over"
     # Hex (after any prefix such as JDC_, or before a short tail: JSS secrets are 32 hex and 8 letters or
