@@ -7,6 +7,7 @@ import binascii
 import functools
 import itertools
 import json
+import itertools
 import math
 import re
 from collections import Counter
@@ -197,7 +198,7 @@ def has_keyboard_walk(value: str) -> bool:
     lowered = value.lower()
     for following in (_NEXT_KEY, _NEXT_KEY_BACK):
         run = 1
-        for before, after in zip(lowered, lowered[1:], strict=False):
+        for before, after in itertools.pairwise(lowered):
             run = run + 1 if following.get(before) == after else 1
             if run >= WALK:
                 return True
