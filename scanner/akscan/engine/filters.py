@@ -7,7 +7,6 @@ import binascii
 import functools
 import itertools
 import json
-import itertools
 import math
 import re
 from collections import Counter
