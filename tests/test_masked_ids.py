@@ -49,6 +49,24 @@ def test_a_whole_id_keeps_its_own_rule(keys: FakeKeys) -> None:
     assert (finding.rule_id, finding.key_id) == ("tencent-secret-id", key_id)
 
 
+@pytest.mark.parametrize("masked", ["AKIDab…cd", "{head}…{tail}"])
+def test_a_masked_id_never_takes_a_whole_ids_secret(keys: FakeKeys, masked: str) -> None:
+    """The whole ID, then a masked one (another key's, or its own as a console shows it), then the secret:
+    the whole pair is reported, as before the masked rule; the masked ID takes nothing."""
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    shown = masked.format(head=key_id[:6], tail=key_id[-4:])
+    found = scan_text(f"SecretId: {key_id}\nSecretId: {shown}\nSecretKey: {secret}\n", RULES)
+    assert [(f.rule_id, f.kind, f.key_id, f.secret) for f in found] == [
+        ("tencent-secret-id", Kind.PAIR, key_id, secret)
+    ]
+
+
+def test_a_masked_id_beside_any_32_characters_is_no_pair(keys: FakeKeys) -> None:
+    """An ETag or a commit ID beside a masked ID in a log: no secret key's name near, nothing reported."""
+    text = f"auth AKIDxy***z9 etag={keys.tencent_secret()}\ncommit AKIDab...cd {keys.tencent_secret()}\n"
+    assert scan_text(text, RULES) == []
+
+
 def test_verify_sends_nothing_and_json_keeps_the_id_as_written(tmp_path: Path, keys: FakeKeys) -> None:
     head, secret = keys.tencent_id(), keys.tencent_secret()
     masked = head[:6] + "…" + head[-4:]
