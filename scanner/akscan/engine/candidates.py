@@ -89,6 +89,42 @@ def valid_value(rule: Rule, value: str) -> bool:
     return looks_random(value, rule.min_entropy, 1)
 
 
+# Lines a session token may be hard-wrapped over inside its quotes, and the indentation of each.
+WRAP_LINES, WRAP_INDENT = 64, 16
+_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-%")
+
+
+def wrapped_end(data: bytes, start: int, end: int) -> int:
+    """Where a session token ends, read through hard wraps inside its quotes (a terminal's copy of a metadata
+    answer breaks it every 208 columns with no indentation, a PDF's at its page width): only a token that
+    opened a quote and runs to its line's end, each wrapped line the token's characters alone, and only up to
+    its closing quote within ``WRAP_LINES`` lines (an unquoted token, one closed on its line, or a quote never
+    closed keeps its first line: base64 lines below it are someone else's)."""
+    quote = data[start - 1] if start > 0 else 0
+    if quote not in (0x22, 0x27):  # " '
+        return end
+    at = end
+    for _ in range(WRAP_LINES):
+        if data.startswith(b"\r\n", at):
+            at += 2
+        elif data.startswith(b"\n", at):
+            at += 1
+        else:
+            return end
+        indent = at
+        while indent < at + WRAP_INDENT and indent < len(data) and data[indent] in (0x20, 0x09):
+            indent += 1
+        run = indent
+        while run < len(data) and data[run] in _TOKEN_BYTES:
+            run += 1
+        if run == indent:
+            return end
+        if run < len(data) and data[run] == quote:
+            return run
+        at = run
+    return end
+
+
 def _as_text(raw: bytes) -> str:
     """A key ID as written: one character per byte (keys are ASCII), or UTF-8 where a rule reads more (a
     SecretId masked with an ellipsis, AKIDyP…5cKq, is reported as the text shows it)."""
@@ -197,11 +233,13 @@ class CandidateFinder:
             spans = self.around_hints(rule.hints, spans)
         for lo, hi in spans:
             for match in self.matches(rule, rule.pattern, lo, hi):
-                value = _as_text(match.group(1))
-                start = match.start(1)
+                start, end = match.start(1), match.end(1)
+                if rule.kind == "token":
+                    end = wrapped_end(self.data, start, end)
+                value = _as_text(self.data[start:end])
                 if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
                     continue
-                if self.data.startswith(_CUT_SHORT, match.end(1)):
+                if self.data.startswith(_CUT_SHORT, end):
                     continue
                 if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
                     continue
@@ -224,7 +262,7 @@ class CandidateFinder:
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
                 commented = self.positions.commented(start)
-                found[start] = Candidate(index, value, start, match.end(1), name=name, commented=commented)
+                found[start] = Candidate(index, value, start, end, name=name, commented=commented)
         return list(found.values())
 
     def _vouched_only_by_itself(self, index: int, anchors: list[int], start: int, end: int) -> bool:
