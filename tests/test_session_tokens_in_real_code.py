@@ -143,7 +143,7 @@ def test_an_alibaba_token_hard_wrapped_inside_its_quotes_is_read_whole(
 def test_an_unquoted_or_closed_token_never_takes_the_next_line(ruleset: Ruleset, keys: FakeKeys) -> None:
     token = keys.sts_token()
     follow = "QmFzZTY0T25UaGVOZXh0TGluZUFsb25l"
-    never_closed = f'"SecurityToken": "{token}\n{follow}\n{follow}\n'
+    never_closed = f'"SecurityToken": "{token}\n{follow}\n{follow}, "next": 1\n'
     two_unquoted = f"security_token:\n{token}\n{token[:40]}{follow}\n"
     layouts = (f"security_token = {token}\n{follow}\n", f'"SecurityToken": "{token}",\n{follow}\n', never_closed)
     for text in (*layouts, two_unquoted):
