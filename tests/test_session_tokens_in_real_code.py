@@ -9,6 +9,7 @@ import base64
 import pytest
 
 from akscan.engine.rules import Ruleset
+from akscan.model import Kind
 from tests.conftest import scan_text
 from tests.keys import ALNUM, FakeKeys
 
@@ -150,3 +151,21 @@ def test_an_unquoted_or_closed_token_never_takes_the_next_line(ruleset: Ruleset,
         answer = f"access_key_id = STS.{keys.alibaba_id()[4:]}\naccess_key_secret = {keys.alibaba_secret()}\n{text}"
         [finding] = scan_text(answer, ruleset)
         assert finding.security_token == token
+
+
+@pytest.mark.parametrize(
+    ("token", "temporary"),
+    [
+        ("4b1f0d8e2a9c7e5b3d1f0a8c6e4b2d0f9a7c5e3b30001", True),  # the STS answers of old: 40 hex and a tail
+        ("Pq7wwwZr2kkkLm9tttXc4bbbNv1yyyHs3dddJd5fffGq2", False),  # 45, not hex: a web app's, or planted
+        ("Xk3Qp9Lm2Vb7Nc4Hd8Tf1Rz6Wy5Js0Ga", False),  # 32: no Tencent token's length
+    ],
+)
+def test_a_tencent_session_token_has_its_clouds_shape(
+    ruleset: Ruleset, keys: FakeKeys, token: str, temporary: bool
+) -> None:
+    """Under a name as plain as ``token``, only the shapes Tencent's STS issues make a pair temporary: a
+    token of another shape planted beside a long-term pair must not lower its severity."""
+    text = f'SecretId = "{keys.tencent_id()}"\nSecretKey = "{keys.tencent_secret()}"\ntoken = "{token}"\n'
+    [finding] = scan_text(text, ruleset)
+    assert (finding.kind == Kind.STS) == temporary

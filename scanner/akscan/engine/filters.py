@@ -427,6 +427,20 @@ def base64_length(value: str) -> bool:
 VOLCENGINE_HEX_LEAD = 8
 VOLCENGINE_BODY = 40
 # Token validators that, when they say yes, stand for the placeholder tests (akscan.engine.candidates).
+# Tencent's session tokens: 40 hex digits and a 5-digit tail in the STS answers of the 36-character-ID era
+# (41-48 in all, hex), hundreds of URL-safe characters today (171 the shortest in the corpus). Anything
+# between, under a name as plain as "token", is a web app's (a planted one beside a long-term pair would
+# make it temporary, its severity lower).
+TENCENT_TOKEN_OLD = range(40, 49)
+TENCENT_TOKEN_MIN = 120
+
+
+def tencent_session_token(value: str) -> bool:
+    if len(value) in TENCENT_TOKEN_OLD:
+        return is_hex(value)
+    return len(value) >= TENCENT_TOKEN_MIN and shannon_entropy(value[:256]) >= 3.0
+
+
 TOKEN_PROOFS: dict[str, Callable[[str], bool]] = {"volcengine-sts-token": volcengine_sts_token}
 
 VALIDATORS: dict[str, Callable[[str], bool]] = {
@@ -436,4 +450,5 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "volcengine-id": volcengine_id,
     # Any other Volcengine token (the dotted TOS one) is judged as every token is.
     "volcengine-sts-token": lambda value: True,
+    "tencent-session-token": lambda value: tencent_session_token(value),
 }
