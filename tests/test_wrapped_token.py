@@ -23,9 +23,10 @@ def _wrapped(token: str, width: int, indent: str = "        ") -> str:
     return ("\n" + indent).join(token[i : i + width] for i in range(0, len(token), width))
 
 
-@pytest.mark.parametrize(("width", "joined"), [(60, True), (76, True), (119, True), (120, True), (121, False)])
+@pytest.mark.parametrize(("width", "joined"), [(60, True), (76, True), (120, True), (121, True), (208, True)])
 def test_a_hard_wrapped_token_is_joined(ruleset: Ruleset, keys: FakeKeys, width: int, joined: bool) -> None:
-    """Renderers wrap at 60-100 characters; lines of up to 120 are joined, longer ones are no wrap."""
+    """Renderers wrap at 60-100 characters, a terminal at its width (208 in a real write-up): every width is
+    joined, inside the token's quotes up to the closing one."""
     key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(width)
     text = (
         '{\n    "Credentials": {\n'
@@ -54,3 +55,15 @@ def test_an_unquoted_token_takes_no_next_line(ruleset: Ruleset, keys: FakeKeys, 
     )
     (finding,) = scan_text(text, ruleset)
     assert finding.security_token == token
+
+
+@pytest.mark.parametrize(("indent", "joined"), [(15, True), (16, True), (17, False)])
+def test_a_wraps_indentation_at_its_edge(ruleset: Ruleset, keys: FakeKeys, indent: int, joined: bool) -> None:
+    """Up to WRAP_INDENT (16) blanks before each wrapped line: a renderer's; more is no continuation."""
+    key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(indent)
+    text = (
+        f'"AccessKeyId": "{key_id}",\n"SecretAccessKey": "{secret}",\n'
+        f'"SessionToken": "{_wrapped(token, 70, " " * indent)}",\n'
+    )
+    (finding,) = scan_text(text, ruleset)
+    assert (finding.security_token == token) is joined
