@@ -215,19 +215,6 @@ def test_a_yaml_items_bare_name_is_its_own(ruleset: Ruleset, keys: FakeKeys) -> 
     assert _pairs(scan_text(text, ruleset)) == set()
 
 
-def test_pairs_written_as_columns_pair_by_their_columns(ruleset: Ruleset, keys: FakeKeys) -> None:
-    """Two environments' keys side by side in trailing comments (a Go config struct): the IDs on one line,
-    the secrets on the next, each under its own ID. By bytes, the second ID (at the end of its line) is
-    nearer the first secret (at the start of the next); by columns, each secret is under its own."""
-    ids = [keys.alibaba_id() for _ in range(2)]
-    secrets = [keys.alibaba_secret() for _ in range(2)]
-    text = (
-        f'\tAccessKeyId     string `c:"ossAccessKeyId"`     //{ids[0]},\t{ids[1]}\n'
-        f'\tAccessKeySecret string `c:"ossAccessKeySecret"` //{secrets[0]},\t{secrets[1]}\n'
-    )
-    assert _pairs(scan_text(text, ruleset)) == set(zip(ids, secrets, strict=True))
-
-
 # -- the property ---------------------------------------------------------------------------------------
 def _layout(kind: str, pairs: list[tuple[str, str, str]], rng: random.Random) -> str:
     """Pairs (service, id, secret) written the way ``kind`` says, in a shuffled order."""

@@ -67,3 +67,28 @@ def test_a_wraps_indentation_at_its_edge(ruleset: Ruleset, keys: FakeKeys, inden
     )
     (finding,) = scan_text(text, ruleset)
     assert (finding.security_token == token) is joined
+
+
+def test_a_name_on_the_next_line_is_no_wrap(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A token whose quote was left open, then the next setting (``AWS_SECRET_ACCESS_KEY="…"``): the name
+    and its value are not the token's; it keeps its first line."""
+    key_id, secret, token = keys.aws_id("ASIA"), keys.aws_secret(), _token(3)
+    for following in (f'AWS_SECRET_ACCESS_KEY="{secret}"', f'aws_secret_access_key={secret}"'):
+        text = f'AWS_ACCESS_KEY_ID="{key_id}"\nAWS_SESSION_TOKEN="{token}\n{following}\n'
+        found = [f.security_token for f in scan_text(text, ruleset) if f.security_token]
+        assert found == [token], following
+
+
+def test_padding_then_the_quote_on_a_line_of_its_own(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A wrap that leaves the padding, or the closing quote, alone on the last line is still the token's."""
+    key_id, secret = keys.aws_id("ASIA"), keys.aws_secret()
+    token = base64.b64encode(b"!\n\torigin_ec" + random.Random(5).randbytes(301)).decode()
+    body, padding = token.rstrip("="), token[len(token.rstrip("=")) :]
+    assert padding == "=="
+    for last in (f'\n    {padding}",', f'{padding}\n    ",'):
+        text = (
+            f'"AccessKeyId": "{key_id}",\n"SecretAccessKey": "{secret}",\n'
+            f'"SessionToken": "{_wrapped(body, 70, "    ")}{last}\n'
+        )
+        (finding,) = scan_text(text, ruleset)
+        assert finding.security_token == token, last

@@ -91,38 +91,43 @@ def valid_value(rule: Rule, value: str) -> bool:
 
 # Lines a session token may be hard-wrapped over inside its quotes, and the indentation of each.
 WRAP_LINES, WRAP_INDENT = 64, 16
-_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-%")
+# A wrapped line: a newline, indentation, the token's characters, and "=" only as padding at its end; or
+# the closing quote alone on a line of its own.
+_WRAP_LINE = re.compile(rb"\r?\n[ \t]{0,%d}([A-Za-z0-9+/_\-%%]*)(=*)" % WRAP_INDENT)
+_QUOTE_LINE = re.compile(rb"\r?\n[ \t]{0,%d}([\"'])" % WRAP_INDENT)
+# A wrapped line this long holds a digit (a random base64 line of 16 lacks one once in 16); a name does not
+# (AWS_SECRET_ACCESS_KEY=" on the line after a token whose quote was left open).
+NAMELIKE = 16
 
 
 def wrapped_end(data: bytes, start: int, end: int) -> int:
     """Where a session token ends, read through hard wraps inside its quotes (a terminal's copy of a metadata
     answer breaks it every 208 columns with no indentation, a PDF's at its page width): only a token that
-    opened a quote and runs to its line's end, each wrapped line the token's characters alone, and only up to
-    its closing quote within ``WRAP_LINES`` lines (an unquoted token, one closed on its line, or a quote never
-    closed keeps its first line: base64 lines below it are someone else's)."""
-    quote = data[start - 1] if start > 0 else 0
-    if quote not in (0x22, 0x27):  # " '
+    opened a quote and runs to its line's end, each wrapped line the token's characters alone ("=" only as
+    its padding, at the end), and only up to that quote within ``WRAP_LINES`` lines (an unquoted token, one
+    closed on its line, a quote never closed, or a next line that names something keeps its first line)."""
+    quote = data[start - 1] if start > 0 else -1
+    if quote not in (0x22, 0x27):
         return end
     at = end
     for _ in range(WRAP_LINES):
-        if data.startswith(b"\r\n", at):
-            at += 2
-        elif data.startswith(b"\n", at):
-            at += 1
-        else:
-            return end
-        indent = at
-        while indent < at + WRAP_INDENT and indent < len(data) and data[indent] in (0x20, 0x09):
-            indent += 1
-        run = indent
-        while run < len(data) and data[run] in _TOKEN_BYTES:
-            run += 1
-        if run == indent:
-            return end
-        if run < len(data) and data[run] == quote:
-            return run
-        at = run
+        line = _WRAP_LINE.match(data, at)
+        if line is not None and not (line.group(1) or line.group(2)):
+            line = None  # an empty line
+        if line is None or (len(line.group(1)) >= NAMELIKE and not any(48 <= c <= 57 for c in line.group(1))):
+            return at if at > end and _closes(data, at, quote) else end
+        at = line.end()
+        if at < len(data) and data[at] == quote:
+            return at
+        if line.group(2):  # padding ends the token: its quote must follow, here or on the next line
+            return at if _closes(data, at, quote) else end
     return end
+
+
+def _closes(data: bytes, at: int, quote: int) -> bool:
+    """Whether the closing quote stands alone at the start of the next line."""
+    line = _QUOTE_LINE.match(data, at)
+    return line is not None and line.group(1)[0] == quote
 
 
 def _as_text(raw: bytes) -> str:

@@ -185,7 +185,7 @@ def has_mash(value: str) -> bool:
 
 
 # Six keys in a row along a keyboard's row, either way, any case (kL9vQmXn2pRtYuIoP…: a test's "realistic"
-# secret typed along the top row): a random base64 value does it about once in 10^8.
+# secret typed along the top row): a random 40-character base64 value does it about once in 1.4 million.
 WALK = 6
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEXT_KEY = {row[i]: row[i + 1] for row in _ROWS for i in range(len(row) - 1)}
@@ -431,7 +431,7 @@ VOLCENGINE_BODY = 40
 # (41-48 in all, hex), hundreds of URL-safe characters today (171 the shortest in the corpus). Anything
 # between, under a name as plain as "token", is a web app's (a planted one beside a long-term pair would
 # make it temporary, its severity lower).
-TENCENT_TOKEN_OLD = range(40, 49)
+TENCENT_TOKEN_OLD = range(41, 49)
 TENCENT_TOKEN_MIN = 120
 
 

@@ -42,15 +42,8 @@ class Candidate:
 Edge = tuple[Candidate, Candidate, float]
 
 
-def pair_cost(
-    id_candidate: Candidate, secret: Candidate, lines_between: int, columns_apart: int | None = None
-) -> float:
-    """Lines apart, then bytes apart on one line, or columns apart across lines (``columns_apart``): two
-    pairs written as columns (``//ID1,  ID2`` over ``//S1,  S2``) pair by their columns, not by the bytes
-    from the end of one line to the start of the next, which favour the ID at the end of the line."""
+def pair_cost(id_candidate: Candidate, secret: Candidate, lines_between: int) -> float:
     gap = secret.start - id_candidate.end if secret.start >= id_candidate.end else id_candidate.start - secret.end
-    if lines_between and columns_apart is not None:
-        gap = columns_apart
     cost = lines_between * LINE_COST + max(gap, 0) * BYTE_COST
     if secret.context:
         cost -= CONTEXT_BONUS

@@ -262,16 +262,7 @@ def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> f
         # (a SECRET_KEY on the next line, another key's) is the ID's partner before the one glued to it.
         return GLUED
     lines = data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
-    if not lines:
-        return pair_cost(id_candidate, secret, 0)
-    return pair_cost(id_candidate, secret, lines, abs(_column(data, secret.start) - _column(data, id_candidate.start)))
-
-
-COLUMN_REACH = 4096  # a column is counted this far back at most: a minified line is not walked per edge
-
-
-def _column(data: bytes, offset: int) -> int:
-    return offset - max(data.rfind(b"\n", max(0, offset - COLUMN_REACH), offset), offset - COLUMN_REACH - 1)
+    return pair_cost(id_candidate, secret, lines)
 
 
 def _glued(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
