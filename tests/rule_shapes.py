@@ -95,6 +95,7 @@ SHAPES: dict[str, list[Shape]] = {
     "qiniu-upload-token": [draw(URLSAFE, 40)],
     "qiniu-download-url-key": [draw(URLSAFE, 40)],
     "volcengine-access-key": [draw(URLSAFE, 43, "AKLT"), draw(URLSAFE, 43, "AKTP")],
+    "byteplus-access-key": [draw(URLSAFE, 43, "AKAP"), draw(URLSAFE, 43, "AKAP")],
     "volcengine-secret-key": [draw(BASE64, 58, suffix="=="), draw(BASE64, 64), draw(BASE64, 86, suffix="==")],
     "kingsoft-access-key": [draw(URLSAFE, 22, "AKLT")],
     "kingsoft-ks3-access-key": [draw(BASE64, 20)],
