@@ -188,20 +188,23 @@ def has_mash(value: str) -> bool:
 # secret typed along the top row): a random 40-character base64 value does it about once in 1.4 million.
 WALK = 6
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_NEXT_KEY = {row[i]: row[i + 1] for row in _ROWS for i in range(len(row) - 1)}
-_NEXT_KEY_BACK = {row[i + 1]: row[i] for row in _ROWS for i in range(len(row) - 1)}
+# Every run of WALK keys along a row, both ways, as one case-insensitive alternation: searched at C speed
+# (a Python walk over every secret's characters cost 3% of a dense export's scan).
+_WALKS = re.compile(
+    "(?i:"
+    + "|".join(
+        sorted(
+            {row[i : i + WALK] for row in _ROWS for i in range(len(row) - WALK + 1)}
+            | {row[::-1][i : i + WALK] for row in _ROWS for i in range(len(row) - WALK + 1)}
+        )
+    )
+    + ")"
+)
 
 
 def has_keyboard_walk(value: str) -> bool:
     """Whether ``WALK`` letters in a row follow one another along a keyboard row (either way, any case)."""
-    lowered = value.lower()
-    for following in (_NEXT_KEY, _NEXT_KEY_BACK):
-        run = 1
-        for before, after in itertools.pairwise(lowered):
-            run = run + 1 if following.get(before) == after else 1
-            if run >= WALK:
-                return True
-    return False
+    return _WALKS.search(value) is not None
 
 
 FRAGMENT = 3  # a three-character fragment found this many times in one value was typed, not drawn

@@ -175,8 +175,10 @@ def _sibling_name(data: bytes, start: int, line_start: int) -> str:
     (``['value' => '…', 'name' => 'accessKeyId']``), else on a line above within ``SIBLING_REACH`` bytes,
     in the same element (no other ``value`` field, no bracket closing the element, no next list item
     between: the previous row's name is not this one's); when it names a credential."""
-    line_end = data.find(b"\n", start)
-    after = data[start : line_end if line_end >= 0 else len(data)]
+    # Up to the line's end, at most SIBLING_REACH bytes: a one-line export of 40,000 rows must not be copied
+    # to its end for every value in it.
+    line_end = data.find(b"\n", start, start + SIBLING_REACH)
+    after = data[start : line_end if line_end >= 0 else start + SIBLING_REACH]
     same_line = _SIBLING.search(after)
     if same_line is not None:
         return _credential_name(same_line) if not leaves_element(after[: same_line.start()]) else ""
@@ -192,16 +194,17 @@ def _sibling_name(data: bytes, start: int, line_start: int) -> str:
     return _credential_name(found)
 
 
+_BRACKETS = re.compile(rb"[()\[\]{}]")
+
+
 def leaves_element(text: bytes) -> bool:
-    """Whether ``text`` closes a bracket it did not open (the sibling's element ends before the value)."""
+    """Whether ``text`` closes a bracket it did not open (the sibling's element ends before the value). Only
+    the brackets are visited (found by a regex): a value's every byte is not walked in Python."""
     depth = 0
-    for byte in text:
-        if byte in _OPENS:
-            depth += 1
-        elif byte in _CLOSES:
-            depth -= 1
-            if depth < 0:
-                return True
+    for bracket in _BRACKETS.finditer(text):
+        depth += 1 if bracket.group()[0] in _OPENS else -1
+        if depth < 0:
+            return True
     return False
 
 

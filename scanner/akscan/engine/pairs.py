@@ -238,13 +238,15 @@ def _edges(
             if not taken.overlaps(s.start, s.end) and s.value not in id_values
         ]
         starts = [s.start for s in secrets]
+        # Judged once per secret, not once per ID that sees it (a dense export: each secret in a dozen windows).
+        named_as_ids = {s.start for s in secrets if _named_as_id(s)}
         for id_candidate, lo, hi in wanted:
             near = []
             named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
             swapped = _named_as_secret(id_candidate)
             for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                 secret = secrets[position]
-                if _named_as_id(secret) and not swapped:
+                if secret.start in named_as_ids and not swapped:
                     continue
                 if secret.end <= hi and not (named and _contradict(id_candidate, secret)):
                     near.append((id_candidate, secret, _cost(positions, id_candidate, secret)))
