@@ -50,6 +50,8 @@ def test_an_s3_compatible_pair_is_no_clouds(layout: str, secret_alphabet: str, r
         key_id, secret = _pair(rng, secret_alphabet)
         findings = scan_text(LAYOUTS[layout].format(id=key_id, secret=secret), ruleset)
         assert [(f.rule_id, f.provider) for f in findings if f.key_id == key_id] == [], layout
+        if layout == "aws names for a ceph endpoint":  # nor its secret alone: the endpoint says whose it is
+            assert [(f.rule_id, f.secret) for f in findings] == [], layout
 
 
 @pytest.mark.parametrize("where", ["id", "secret"])
@@ -128,3 +130,104 @@ def test_a_clouds_word_spelled_inside_the_value_is_not_the_nearest(ruleset: Rule
     key_id, secret = "X24ZT2BTKS33VGMAJNP3", _pair(random.Random(3), ALNUM)[1]
     text = "# ks3 bucket (old)\n" + "\n" * 30 + f"minio:\n  ak: {key_id}\n  sk: {secret}\n"
     assert [(f.rule_id, f.key_id) for f in scan_text(text, ruleset)] == [], text
+
+
+# A lone secret under AWS's names and the endpoint setting of its store (a Django app's Ceph bucket, a MinIO
+# behind velero): the store's, not AWS's. Eight lines either side is one settings block (``ENDPOINT_LINES``).
+CEPH_SETTINGS = "ACCESS_ID = '{id}'\nSECRET_ACCESS_KEY = '{secret}'\n{gap}{endpoint}\n"
+
+
+def _lone_secret_findings(text: str, ruleset: Ruleset) -> list[tuple[str, str | None]]:
+    return [(f.rule_id, f.secret) for f in scan_text(text, ruleset)]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        'ENDPOINT_URL = "https://s3-west.nrp-nautilus.io"',
+        "endpoint_url = http://rgw.internal:7480",
+        "host_base = minio.internal:9000",
+        "AWS_S3_ENDPOINT_URL = 'https://s3.wasabisys.com'",
+        "velero_storage_s3url: http://minio.minio.svc.cluster.local:9000",
+        "S3_ENDPOINT=s3.eu-central-1.linodeobjects.com",
+    ],
+)
+def test_a_lone_aws_secret_beside_another_stores_endpoint_is_not_awss(endpoint: str, ruleset: Ruleset) -> None:
+    key_id, secret = _pair(random.Random(endpoint), ALNUM + "+/")
+    key_id = key_id[:4] + "0" + key_id[5:]  # a store's ID (0 is not base32: no AWS ID)
+    text = CEPH_SETTINGS.format(id=key_id, secret=secret, gap="", endpoint=endpoint)
+    assert _lone_secret_findings(text, ruleset) == []
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        'ENDPOINT_URL = "https://s3.us-west-2.amazonaws.com"',
+        "endpoint_url = https://s3.cn-north-1.amazonaws.com.cn",
+        "host_base = s3.amazonaws.com",
+        "ENDPOINT_URL = config.endpoint",  # code: names no host
+        "AWS_S3_ENDPOINT_URL = os.environ['S3_ENDPOINT']",
+        'EMAIL_HOST = "smtp.example.org"',  # another service's host, not the store's
+        'DATABASE_URL = "postgres://db.example.org:5432/app"',
+        "endpoint = localhost",
+    ],
+)
+def test_a_lone_aws_secret_beside_awss_endpoint_or_none_is_reported(endpoint: str, ruleset: Ruleset) -> None:
+    _, secret = _pair(random.Random(endpoint), ALNUM + "+/")
+    text = CEPH_SETTINGS.format(id="", secret=secret, gap="", endpoint=endpoint)
+    assert _lone_secret_findings(text, ruleset) == [("aws-secret-access-key", secret)]
+
+
+@pytest.mark.parametrize(("lines_between", "reported"), [(6, False), (7, False), (8, True)])
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_the_endpoint_counts_within_eight_lines(
+    lines_between: int, reported: bool, where: str, ruleset: Ruleset
+) -> None:
+    """The endpoint on the 7th or 8th line from the secret counts; on the 9th it is another block's."""
+    _, secret = _pair(random.Random(lines_between), ALNUM + "+/")
+    endpoint = 'ENDPOINT_URL = "https://rgw.example.org"\n'
+    filler = "".join(f"SETTING_{n} = {n}\n" for n in range(lines_between))
+    line = f"SECRET_ACCESS_KEY = '{secret}'\n"
+    text = endpoint + filler + line if where == "above" else line + filler + endpoint
+    expected = [("aws-secret-access-key", secret)] if reported else []
+    assert _lone_secret_findings(text, ruleset) == expected
+
+
+def test_an_aws_pair_beside_another_stores_endpoint_is_still_awss(ruleset: Ruleset) -> None:
+    """An AKIA ID is AWS's wherever it is pointed: the endpoint silences only a secret alone."""
+    rng = random.Random(1)
+    key_id = "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+    _, secret = _pair(random.Random(2), ALNUM + "+/")
+    text = CEPH_SETTINGS.format(id=key_id, secret=secret, gap="", endpoint="endpoint_url = http://rgw.internal:7480")
+    assert [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("aws-access-key", key_id, secret)]
+
+
+_LONE_SECRET = {"kind": "secret", "anchors": [], "lone_severity": "low"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"own_hosts": ["example.org"]}, "own_hosts is for secret rules with a lone_severity"),
+        ({"kind": "secret", "anchors": [], "own_hosts": ["example.org"]}, "own_hosts is for secret rules"),
+        ({**_LONE_SECRET, "own_hosts": ["Example.org"]}, "lower-case domain"),
+        ({**_LONE_SECRET, "own_hosts": ["localhost"]}, "lower-case domain"),
+        ({**_LONE_SECRET, "own_hosts": ["*.example.org"]}, "lower-case domain"),
+    ],
+)
+def test_own_hosts_is_checked_when_rules_load(extra: dict[str, object], message: str) -> None:
+    from akscan.engine.rules import RuleError, compile_rules
+
+    base = {
+        "id": "acme",
+        "provider": "acme",
+        "kind": "key-id",
+        "anchors": ["acme"],
+        "pattern": "(?:key=)([A-Za-z0-9]{24})",
+        "description": "d",
+        "remediation": "r",
+    }
+    with pytest.raises(RuleError, match=message):
+        compile_rules([({**base, **extra}, "test", True)])
+    good = {**base, "kind": "secret", "anchors": [], "lone_severity": "low", "own_hosts": ["store.example.org"]}
+    assert compile_rules([(good, "test", True)]).rules[0].own_hosts == ("store.example.org",)

@@ -70,6 +70,7 @@ _RULE_KEYS = {
     "second_look",
     "needs_near",
     "needs_near_bytes",
+    "own_hosts",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -179,6 +180,11 @@ class Rule:
     # shape beside any other AWS key ID is something else's).
     needs_near: tuple[str, ...] = ()
     needs_near_bytes: int = 2000
+    # Hosts (lower case) of the provider's own endpoints, for a secret rule whose names other services reuse
+    # (S3-compatible stores under AWS's names): a lone secret beside an endpoint setting that names another
+    # host (``ENDPOINT_URL = "https://rgw.example.org"``) is that store's, not reported as this provider's
+    # (``akscan.engine.endpoints``). A pair (an AKIA ID beside it) is still this provider's.
+    own_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -646,6 +652,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     second_look = bool(entry.get("second_look", False))
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
+    own_hosts = _own_hosts(entry, kind, lone, where, source)
     optional = {"window": entry["window"]} if "window" in entry else {}
     return Rule(
         id=rule_id,
@@ -682,6 +689,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         second_look=second_look,
         needs_near=tuple(word.lower() for word in needs_near),
         needs_near_bytes=needs_near_bytes,
+        own_hosts=own_hosts,
         **optional,
     )
 
@@ -697,6 +705,21 @@ def _words_within(entry: dict[str, Any], key: str, kind: str, where: str, source
     if any(len(word) < 3 for word in found):
         raise RuleError(f"{where}: a {key} word must have at least 3 characters")
     return found, reach
+
+
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)+")
+
+
+def _own_hosts(entry: dict[str, Any], kind: str, lone: object, where: str, source: str) -> tuple[str, ...]:
+    """A secret rule's ``own_hosts``: lower-case domain names (``amazonaws.com``), for rules that report secrets
+    alone."""
+    hosts = _str_list(entry, "own_hosts", source)
+    if hosts and (kind != "secret" or lone is None):
+        raise RuleError(f"{where}: own_hosts is for secret rules with a lone_severity")
+    for host in hosts:
+        if not _HOST.fullmatch(host):
+            raise RuleError(f"{where}: own_hosts entry {host!r} must be a lower-case domain name (amazonaws.com)")
+    return hosts
 
 
 def _unverifiable(entry: dict[str, Any], where: str) -> str:
