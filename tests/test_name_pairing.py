@@ -239,10 +239,26 @@ def _layout(kind: str, pairs: list[tuple[str, str, str]], rng: random.Random) ->
         return "\n".join(lines) + "\n"
     if kind == "secret-first":
         return "".join(f"AccessKeySecret: {k}\nAccessKeyId: {i}\n---\n" for _, i, k in pairs)
+    if kind == "columns":  # environments side by side in trailing comments: IDs on a line, secrets below
+        ids, secrets = ",\t".join(i for _, i, _ in pairs), ",\t".join(k for _, _, k in pairs)
+        return f'\tAccessKeyId     string `c:"id"`     //{ids}\n\tAccessKeySecret string `c:"secret"` //{secrets}\n'
+    if kind == "columns-secrets-above":
+        ids, secrets = "  ".join(i for _, i, _ in pairs), "  ".join(k for _, _, k in pairs)
+        return f"# secrets: {secrets}\n# ids:     {ids}\n"
     raise AssertionError(kind)
 
 
-LAYOUTS = ["call", "consecutive", "json", "ini", "csv", "named-shuffled", "secret-first"]
+LAYOUTS = [
+    "call",
+    "consecutive",
+    "json",
+    "ini",
+    "csv",
+    "named-shuffled",
+    "secret-first",
+    "columns",
+    "columns-secrets-above",
+]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -376,3 +392,28 @@ def test_swapped_names_still_pair(swapped: bool, ruleset: Ruleset, keys: FakeKey
     text = f'aws.config.update({{\n    {id_name}: "{key_id}",\n    {secret_name}: "{secret}",\n}});\n'
     found = [(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.key_id == key_id]
     assert found == ([(key_id, secret)] if swapped else [(key_id, None)]), text
+
+
+def test_columns_of_two_providers_pair_each_with_its_own(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A row of an AWS and an Alibaba ID over their secrets in the other order: each ID's partner is the secret
+    of its own kind, wherever it stands in the row below (a row is counted per kind of secret)."""
+    aws_id, aws_secret = keys.aws_id(), keys.aws_secret()
+    ali_id, ali_secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = f"# keys:    {aws_id}  {ali_id}\n# secrets: {ali_secret}  {aws_secret}\n"
+    assert _pairs(scan_text(text, ruleset)) == {(aws_id, aws_secret), (ali_id, ali_secret)}
+
+
+@pytest.mark.parametrize("second_row", ["three secrets", "an ID among the secrets", "a secret among the IDs"])
+def test_rows_that_are_no_columns_pair_by_distance(second_row: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Two IDs over a row that is not theirs alone (one secret more, another ID in it, or a secret on the
+    IDs' own row) are no columns: the usual pairing decides, and never pairs a value twice."""
+    id1, id2, id3 = keys.alibaba_id(), keys.alibaba_id(), keys.alibaba_id()
+    s1, s2, s3 = keys.alibaba_secret(), keys.alibaba_secret(), keys.alibaba_secret()
+    rows = {
+        "three secrets": f"// {id1}, {id2}\n// {s1}, {s2}, {s3}\n",
+        "an ID among the secrets": f"// {id1}, {id2}\n// {s1}, {id3}, {s2}\n",
+        "a secret among the IDs": f"// {id1}, {id2}, {s3}\n// {s1}, {s2}\n",
+    }
+    found = _pairs(scan_text(rows[second_row], ruleset))
+    ids, secrets = [i for i, _ in found], [k for _, k in found]
+    assert len(ids) == len(set(ids)) and len(secrets) == len(set(secrets)) and found

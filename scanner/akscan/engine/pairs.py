@@ -238,6 +238,7 @@ def _edges(
             if not taken.overlaps(s.start, s.end) and s.value not in id_values
         ]
         starts = [s.start for s in secrets]
+        column = _columns(positions.data, [c for c, _, _ in wanted], secrets)
         # Judged once per secret, not once per ID that sees it (a dense export: each secret in a dozen windows).
         named_as_ids = {s.start for s in secrets if _named_as_id(s)}
         for id_candidate, lo, hi in wanted:
@@ -248,6 +249,8 @@ def _edges(
                 secret = secrets[position]
                 if secret.start in named_as_ids and not swapped:
                     continue
+                if column and not column.get((id_candidate.start, secret.start), True):
+                    continue  # another column's
                 if secret.end <= hi and not (named and _contradict(id_candidate, secret)):
                     near.append((id_candidate, secret, _cost(positions, id_candidate, secret)))
             # Only an ID's few nearest secrets compete for it: a far one it could only get once its
@@ -255,6 +258,47 @@ def _edges(
             # otherwise feed the assignment a dozen edges per row).
             edges.extend(heapq.nsmallest(EDGES_PER_ID, near, key=lambda edge: edge[2]))
     return edges
+
+
+# The longest line read as a row of columns: a row is a few values (a minified file's one line is none, and
+# finding its start for each of its values would read it again per value).
+COLUMN_LINE = 1000
+
+
+def _line_start(data: bytes, offset: int) -> int | None:
+    """Where the line holding ``offset`` starts, if it starts within COLUMN_LINE bytes before it."""
+    lo = max(0, offset - COLUMN_LINE)
+    start = data.rfind(b"\n", lo, offset) + 1
+    return start if start or lo == 0 else None
+
+
+def _columns(data: bytes, ids: list[Candidate], secrets: list[Candidate]) -> dict[tuple[int, int], bool]:
+    """Two or more IDs on a line and as many secrets on the line next to it, with no secret on the IDs' line
+    nor ID on the secrets' (two environments' pairs written as columns: ``//ID1, ID2`` over ``//S1, S2``):
+    (ID start, secret start) -> whether they share a column. The n-th ID's partner there is the n-th secret,
+    never another (by bytes, the first line's last ID is nearest the next line's first secret)."""
+    line_ids: dict[int | None, dict[int, Candidate]] = {}
+    line_secrets: dict[int | None, list[int]] = {}
+    for id_candidate in ids:
+        line_ids.setdefault(_line_start(data, id_candidate.start), {})[id_candidate.start] = id_candidate
+    for secret in secrets:
+        line_secrets.setdefault(_line_start(data, secret.start), []).append(secret.start)
+    column: dict[tuple[int, int], bool] = {}
+    for line, found in line_ids.items():
+        if line is None or len(found) < 2 or line in line_secrets:
+            continue
+        row = sorted(found)
+        neighbours = [] if line == 0 else [_line_start(data, line - 1)]
+        end_of_line = data.find(b"\n", found[row[-1]].end, found[row[-1]].end + COLUMN_LINE)
+        if end_of_line >= 0:
+            neighbours.append(end_of_line + 1)
+        for other in neighbours:
+            below = sorted(set(line_secrets.get(other, []))) if other is not None else []
+            if len(below) == len(row) and other not in line_ids:
+                for i, id_start in enumerate(row):
+                    for j, secret_start in enumerate(below):
+                        column[(id_start, secret_start)] = i == j
+    return column
 
 
 def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:
