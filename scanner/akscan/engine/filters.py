@@ -122,6 +122,10 @@ KNOWN_EXAMPLES = frozenset(
         # the SK the docs mask (MFyfvK41ba2giqM7**********…) as the Java SDK's signer test spells it out.
         "QTWAOYTTINDUT2QVKYUC",
         "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+        # Baidu AI Cloud's authentication documentation (the bce-auth-v1 worked example), copied into the SDKs'
+        # signer tests and signing samples.
+        "0b0f67dfb88244b289b72b142befad0c",
+        "bad522c2126a4618a8125f4b6cf6356f",
     }
 )
 # A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a
