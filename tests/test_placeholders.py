@@ -224,6 +224,28 @@ def test_a_secret_typed_along_a_keyboard_row_is_a_placeholder(value: str, walked
     assert (placeholder_reason(value) == "typed along a keyboard row") == walked
 
 
+@pytest.mark.parametrize(
+    ("value", "counted"),
+    [
+        ("AKIDvBDyVmna9TadcS4YzfBZmkU5TbX12345", True),  # a real ID's end overwritten in a test
+        ("AKIDvBDyVmna9TadcS4YzfBZmkU5TbX56789", True),
+        ("AKIDvBDyVmna9TadcS4YzfBZmkU5TbX1234", False),  # four counted up: chance (1 in 10^7)
+        ("AKIDvBDyVmna9TadcS4YzfBZmkU5TbX12354", False),
+        ("AKIDvBDyVmna9Tad12345YzfBZmkU5TbXq7", False),  # inside the value, not at its end
+    ],
+)
+def test_a_key_ending_in_digits_counted_up_is_a_placeholder(value: str, counted: bool) -> None:
+    assert (placeholder_reason(value) == "ends in digits counted up") is counted
+
+
+def test_a_terraform_test_with_its_keys_ends_overwritten_is_not_reported(ruleset: Ruleset) -> None:
+    text = (
+        'data "tencentcloud_dts_migrate_db_instances" "x" {\n  tmp_secret_id = "AKIDvBDyVmna9TadcS4YzfBZmkU5TbX12345"\n'
+        '  tmp_secret_key = "ZswjGWWHm24qMeiX6QUJsELDpC12345"\n  tmp_token = "JOqqCPVuWdNZvlVDLxxx"\n}\n'
+    )
+    assert scan_text(text, ruleset) == []
+
+
 def test_a_made_up_sts_answer_on_the_home_row_is_not_reported(ruleset: Ruleset) -> None:
     text = (
         '"policy": {\n    "AccessKeyId":"LTAI4FjgXD3yFJUaasdasd",\n    "AccessKeySecret":"LTAI4FjgXD3yFJJKasdad",\n'
