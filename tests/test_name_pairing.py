@@ -417,3 +417,29 @@ def test_rows_that_are_no_columns_pair_by_distance(second_row: str, ruleset: Rul
     found = _pairs(scan_text(rows[second_row], ruleset))
     ids, secrets = [i for i, _ in found], [k for _, k in found]
     assert len(ids) == len(set(ids)) and len(secrets) == len(set(secrets)) and found
+
+
+# Two rows of values where the names or the words, not the columns, say which goes with which (an attacker's
+# read of the first column pairing, which forced them by position): each is paired as its names say.
+NAMED_ROWS = {
+    "rotation note": "Rotated access key {a1} -> {a2} (2024-05-02)\nNew secret: {s2}   (old secret {s1} deleted)\n",
+    "docker -e over two lines": "docker run -e AWS_ACCESS_KEY_ID={a1} -e BACKUP_AWS_ACCESS_KEY_ID={a2} \\\n"
+    "  -e BACKUP_AWS_SECRET_ACCESS_KEY={s2} -e AWS_SECRET_ACCESS_KEY={s1} myimage\n",
+    "terraform maps": 'access_keys = {{ prod = "{a1}", dev = "{a2}" }}\n'
+    'secret_keys = {{ dev = "{s2}", prod = "{s1}" }}\n',
+    "python tuples": 'prod_id, test_id = "{a1}", "{a2}"\ntest_secret, prod_secret = "{s2}", "{s1}"\n',
+}
+
+
+@pytest.mark.parametrize("layout", sorted(NAMED_ROWS))
+def test_rows_told_apart_by_names_are_no_columns(layout: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    a1, a2, s1, s2 = keys.aws_id(), keys.aws_id(), keys.aws_secret(), keys.aws_secret()
+    text = NAMED_ROWS[layout].format(a1=a1, a2=a2, s1=s1, s2=s2)
+    assert _pairs(scan_text(text, ruleset)) == {(a1, s1), (a2, s2)}
+
+
+def test_three_columns_under_a_header_pair_by_column(ruleset: Ruleset, keys: FakeKeys) -> None:
+    ids = [keys.aws_id() for _ in range(3)]
+    secrets = [keys.aws_secret() for _ in range(3)]
+    text = f"#         prod  staging  dev\n# id:     {'  '.join(ids)}\n# secret: {'  '.join(secrets)}\n"
+    assert _pairs(scan_text(text, ruleset)) == set(zip(ids, secrets, strict=True))

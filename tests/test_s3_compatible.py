@@ -231,3 +231,79 @@ def test_own_hosts_is_checked_when_rules_load(extra: dict[str, object], message:
         compile_rules([({**base, **extra}, "test", True)])
     good = {**base, "kind": "secret", "anchors": [], "lone_severity": "low", "own_hosts": ["store.example.org"]}
     assert compile_rules([(good, "test", True)]).rules[0].own_hosts == ("store.example.org",)
+
+
+# Lines near a real AWS secret that name no store's address for it (an attacker's read of the first version):
+# other services' endpoints, AWS's own switches, code, a comment, an endpoint commented out beside a live
+# secret, another block's endpoint, and a few bytes planted after the secret.
+NO_STORES_ENDPOINT = {
+    "otel collector": "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317",
+    "elasticsearch": "ELASTICSEARCH_ENDPOINT = 'https://search.example.org:9243'",
+    "dynamodb local": "DYNAMODB_ENDPOINT=http://localhost:8000",
+    "fips switch": 'AWS_USE_FIPS_ENDPOINT="true"',
+    "sts regional": 'AWS_STS_REGIONAL_ENDPOINTS: "regional"',
+    "endpoint type": "endpointType: 'REGIONAL'",
+    "a word": '"endpoint": "primary"',
+    "code": "endpoint: this.config.s3.endpoint,",
+    "comment": "# API endpoint: https://api.example.com/v1",
+    "commented out": "# AWS_ENDPOINT_URL=http://localhost:9000",
+    "a lambda url": 'AWS_ENDPOINT_URL = "https://abc123.lambda-url.us-east-1.on.aws"',
+    "planted after the secret": " #s3url='a.b.c'",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(NO_STORES_ENDPOINT))
+def test_a_line_that_names_no_stores_address_keeps_the_secret(layout: str, ruleset: Ruleset) -> None:
+    _, secret = _pair(random.Random(layout), ALNUM + "+/")
+    line = NO_STORES_ENDPOINT[layout]
+    text = (
+        f"AWS_SECRET_ACCESS_KEY={secret}{line}\n"
+        if line.startswith(" ")
+        else f"AWS_SECRET_ACCESS_KEY={secret}\n{line}\n"
+    )
+    assert _lone_secret_findings(text, ruleset) == [("aws-secret-access-key", secret)]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "amazon:\n  service: S3\n  secret_access_key: {secret}\n  region: us-east-1\n\n"
+        'minio:\n  service: S3\n  endpoint: "http://minio:9000"\n',
+        "services:\n  app:\n    environment:\n      - AWS_SECRET_ACCESS_KEY={secret}\n"
+        "  minio:\n    environment:\n      - MINIO_ENDPOINT=http://minio:9000\n",
+        "[aws]\naws_secret_access_key = {secret}\n[minio]\nendpoint_url = http://minio:9000\n",
+    ],
+    ids=["rails storage", "compose services", "ini sections"],
+)
+def test_another_blocks_endpoint_keeps_the_secret(layout: str, ruleset: Ruleset) -> None:
+    _, secret = _pair(random.Random(layout), ALNUM + "+/")
+    assert _lone_secret_findings(layout.format(secret=secret), ruleset) == [("aws-secret-access-key", secret)]
+
+
+def test_the_same_blocks_endpoint_in_yaml_silences_it(ruleset: Ruleset) -> None:
+    _, secret = _pair(random.Random(5), ALNUM + "+/")
+    text = f'minio:\n  service: S3\n  secret_access_key: {secret}\n  endpoint: "http://minio:9000"\n'
+    assert _lone_secret_findings(text, ruleset) == []
+
+
+def test_endpoint_settings_are_read_once_per_blob(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dump of a thousand lone secrets reads the blob's endpoint settings once, not once per secret."""
+    from akscan.engine import endpoints
+
+    calls: list[int] = []
+    pattern = endpoints._SETTING
+
+    class Counted:
+        def finditer(self, data: bytes) -> object:
+            calls.append(len(data))
+            return pattern.finditer(data)
+
+    monkeypatch.setattr(endpoints, "_SETTING", Counted())
+    rng = random.Random(9)
+    secrets = [_pair(rng, ALNUM + "+/")[1] for _ in range(1000)]
+    dump = "".join(f'AWS_SECRET_ACCESS_KEY="{secret}"\n' for secret in secrets)
+    alone = {found for _, found in _lone_secret_findings(dump, ruleset)}
+    calls.clear()
+    beside = {found for _, found in _lone_secret_findings(dump + "S3_ENDPOINT_URL=https://rgw.example.org\n", ruleset)}
+    assert alone - beside == alone & set(secrets[-8:])  # the eight lines above the endpoint are the store's
+    assert len(calls) == 1

@@ -20,7 +20,7 @@ from akscan.engine.decode.base64_layer import LAYER, MAX_DEPTH, rewrite
 from akscan.engine.decode.concat import run_end
 from akscan.engine.decode.escapes import MARKERS as ESCAPE_MARKERS
 from akscan.engine.decode.escapes import unescape
-from akscan.engine.endpoints import another_stores_endpoint
+from akscan.engine.endpoints import EndpointSettings
 from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent, volcengine_sts_document
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
@@ -477,12 +477,16 @@ class _Matcher:
                 remediation = rule.temporary_remediation or TEMPORARY_REMEDIATION
                 finding = dataclasses.replace(finding, remediation=remediation, expires_at=expires_at)
             findings.append(finding)
+        endpoints: EndpointSettings | None = None  # found on the first lone secret that asks
         for secret in lone_secrets:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
-            if rule.own_hosts and another_stores_endpoint(self.data, secret.start, secret.end, rule.own_hosts):
-                continue  # a Ceph or MinIO secret under AWS's names, beside its store's endpoint
+            if rule.own_hosts:
+                if endpoints is None:
+                    endpoints = EndpointSettings(self.data, finder.lowered, self.positions.commented)
+                if endpoints.another_stores(secret.start, secret.end, rule.own_hosts):
+                    continue  # a Ceph or MinIO secret under AWS's names, beside its store's endpoint
             paired_secrets.add(secret.value)
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -273,32 +274,72 @@ def _line_start(data: bytes, offset: int) -> int | None:
 
 
 def _columns(data: bytes, ids: list[Candidate], secrets: list[Candidate]) -> dict[tuple[int, int], bool]:
-    """Two or more IDs on a line and as many secrets on the line next to it, with no secret on the IDs' line
-    nor ID on the secrets' (two environments' pairs written as columns: ``//ID1, ID2`` over ``//S1, S2``):
-    (ID start, secret start) -> whether they share a column. The n-th ID's partner there is the n-th secret,
-    never another (by bytes, the first line's last ID is nearest the next line's first secret)."""
-    line_ids: dict[int | None, dict[int, Candidate]] = {}
-    line_secrets: dict[int | None, list[int]] = {}
+    """Two or more IDs on a line and as many secrets on the line next to it, nothing but separators between the
+    values of each row, and neither row beside another row of values (two environments' pairs written as
+    columns: ``//ID1,<TAB>ID2`` over ``//S1,<TAB>S2``): (ID start, secret start) -> whether they share a
+    column. The n-th ID's partner there is the n-th secret, never another (by bytes, the first line's last ID
+    is nearest the next line's first secret). Rows whose values are bound to names (``-e A=… -e B=…``, a map,
+    ``prod_id, test_id = …``) or told apart by words (``old secret …``) are left to the names and distances."""
+    line_ids: dict[int | None, list[Candidate]] = {}
+    line_secrets: dict[int | None, list[Candidate]] = {}
     for id_candidate in ids:
-        line_ids.setdefault(_line_start(data, id_candidate.start), {})[id_candidate.start] = id_candidate
+        line_ids.setdefault(_line_start(data, id_candidate.start), []).append(id_candidate)
     for secret in secrets:
-        line_secrets.setdefault(_line_start(data, secret.start), []).append(secret.start)
+        line_secrets.setdefault(_line_start(data, secret.start), []).append(secret)
     column: dict[tuple[int, int], bool] = {}
     for line, found in line_ids.items():
         if line is None or len(found) < 2 or line in line_secrets:
             continue
-        row = sorted(found)
-        neighbours = [] if line == 0 else [_line_start(data, line - 1)]
-        end_of_line = data.find(b"\n", found[row[-1]].end, found[row[-1]].end + COLUMN_LINE)
-        if end_of_line >= 0:
-            neighbours.append(end_of_line + 1)
-        for other in neighbours:
-            below = sorted(set(line_secrets.get(other, []))) if other is not None else []
-            if len(below) == len(row) and other not in line_ids:
-                for i, id_start in enumerate(row):
-                    for j, secret_start in enumerate(below):
-                        column[(id_start, secret_start)] = i == j
+        row = _row(data, line, found)
+        if row is None:
+            continue
+        above = _line_start(data, line - 1) if line else None
+        end_of_line = data.find(b"\n", row[-1].end, row[-1].end + COLUMN_LINE)
+        below = end_of_line + 1 if end_of_line >= 0 else None
+        sides = (
+            (below, above, _line_after(data, below)),
+            (above, below, _line_start(data, above - 1) if above else None),
+        )
+        for other, far, beyond in sides:
+            if other is None or other in line_ids:
+                continue
+            partners = _row(data, other, line_secrets.get(other, []))
+            if partners is None or len(partners) != len(row):
+                continue
+            # Not two rows of a larger grid (prod IDs, dev IDs, prod secrets, dev secrets): the far sides of both
+            # rows hold none of these values.
+            if any(place in line_ids or place in line_secrets for place in (far, beyond) if place is not None):
+                continue
+            for i, id_candidate in enumerate(row):
+                for j, secret in enumerate(partners):
+                    column[(id_candidate.start, secret.start)] = i == j
     return column
+
+
+# Between two values of one row: separators only (commas, spaces, tabs, pipes, quotes, an arrow).
+_SEPARATORS = re.compile(rb"""[\s,;|'"`/>\-]*""")
+# A row's head that assigns several names at once (``prod_id, test_id = ``): its values have names, in order.
+_NAMES_ASSIGNED = re.compile(rb"[A-Za-z_][\w.]*[ \t]*,[ \t]*[A-Za-z_][\w.]*[ \t]*(?::=|=|:)")
+
+
+def _row(data: bytes, line: int, values: list[Candidate]) -> list[Candidate] | None:
+    """The values of a line in order, when they stand as a row: distinct, separators only between them, and
+    the line's head assigning no list of names. None otherwise."""
+    row = sorted({c.start: c for c in values}.values(), key=lambda c: c.start)
+    if not row or _NAMES_ASSIGNED.search(data, line, row[0].start):
+        return None
+    for left, right in itertools.pairwise(row):
+        if left.end > right.start or not _SEPARATORS.fullmatch(data, left.end, right.start):
+            return None
+    return row
+
+
+def _line_after(data: bytes, line: int | None) -> int | None:
+    """Where the line after the one starting at ``line`` starts (within COLUMN_LINE bytes)."""
+    if line is None:
+        return None
+    end = data.find(b"\n", line, line + COLUMN_LINE)
+    return end + 1 if end >= 0 else None
 
 
 def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> float:
