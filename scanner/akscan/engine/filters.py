@@ -291,7 +291,7 @@ def placeholder_reason(value: str, typed: bool = True) -> str | None:
         return "repeated characters"
     if has_sequence(value):
         return "sequential characters"
-    if _COUNTED_END.search(value):  # AKIDvBDy…X12345: a real key's end overwritten (chance: 1 in 10^8)
+    if _COUNTED_END.search(value):  # AKIDvBDy…X12345: an end overwritten (chance 1 in 10^8; hex 1 in 175,000)
         return "ends in digits counted up"
     if not typed:
         return None

@@ -267,8 +267,18 @@ def _unglued(word: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def qualifiers(name: str, acronyms: bool = True) -> frozenset[str]:
     """What a name says beyond "credential": ``OSS_ACCESS_KEY_ID`` → {oss}, ``prodAccessKeyId`` → {prod},
-    ``APISECRET`` → {} (like ``API_SECRET``)."""
-    return frozenset(w for word in words(name, acronyms) for w in _unglued(word) if w not in GENERIC and len(w) > 1)
+    ``APISECRET`` → {} (like ``API_SECRET``), ``API_KEY2`` → {#2}: the number that ends a name counts (two
+    apps' ``API_KEY1``/``SECRET_KEY1`` and ``API_KEY2``/``SECRET_KEY2``), one inside it does not (S3, EC2)."""
+    found = {w for word in words(name, acronyms) for w in _unglued(word) if w not in GENERIC and len(w) > 1}
+    number = _ENDING_NUMBER.search(name)
+    if number is not None:
+        found.discard(number.group(1))
+        found.add("#" + number.group(1).lstrip("0"))
+    return frozenset(found)
+
+
+# A number that ends a name, after its last word (``KEY2``, ``key_2``): which of several it is.
+_ENDING_NUMBER = re.compile(r"(?<=[A-Za-z_\-.])([0-9]{1,3})$")
 
 
 def agreement(id_name: str, secret_name: str) -> int:
