@@ -47,6 +47,7 @@ ENGINE_MODULES = (
     "engine/names.py",
     "engine/delta.py",
     "engine/filecontext.py",
+    "engine/endpoints.py",
     "config/excludes.py",
     "config/rule_settings.py",
     "model.py",
