@@ -42,3 +42,24 @@ def test_the_start_form_inside_a_binary_blob_is_no_key(ruleset: Ruleset, keys: F
     """QUtJQ where an image's base64 happens to hold it: the gate opens, the decoded layer finds no text."""
     raw = b"AKIA" + bytes(keys.random.getrandbits(8) for _ in range(300))
     assert scan_text(f'icon = "data:image/png;base64,{base64.b64encode(raw).decode()}"\n', ruleset) == []
+
+
+def _signature(head: int, text: bytes, seed: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    return base64.b64encode(bytes(rng.randrange(256) for _ in range(head)) + text).decode()
+
+
+def test_a_signatures_text_after_its_mac_is_read(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Tencent VOD's upload signature: base64 of HMAC-SHA1's 20 bytes and the text it signs, which holds the
+    SecretId. Decoded past the MAC, the ID is reported (alone: the signature holds no secret)."""
+    from akscan.engine.decode.base64_layer import decode_run
+
+    key_id = keys.tencent_id()
+    text = f"secretId={key_id}&currentTimeStamp=1595817623&expireTime=1595990423&random=515260854".encode()
+    for head in (20, 32):  # HMAC-SHA1, HMAC-SHA256
+        for seed in range(20):
+            assert text in (decode_run(_signature(head, text, seed).encode()) or b"")
+    source = f'// the secretKey stays on the server\nString signature = "{_signature(20, text, 1)}";\n'
+    assert [(f.rule_id, f.key_id) for f in scan_text(source, ruleset)] == [("tencent-secret-id", key_id)]

@@ -213,6 +213,20 @@ def test_a_run_typed_on_the_home_row_is_a_placeholder(value: str, typed: bool) -
 
 
 @pytest.mark.parametrize(
+    ("value", "typed"),
+    [
+        ("AKIALKSFDJKGIOURTJ7H", True),  # eight across both halves of the row
+        ("TiKladfjkdfwe+14sdjf56dsjfshz56sfjshgwn7", True),
+        ("AKIAQLKSFDJKIOURTJ7H", False),  # seven: chance
+        ("AKIAQLKSF2JKGIOURTJ7", False),  # broken by a digit
+        ("53d0d53cb83f5435baadaadadaff8c0e", False),  # hex digits only (a, d, f)
+    ],
+)
+def test_eight_home_row_letters_in_a_row_are_typed(value: str, typed: bool) -> None:
+    assert (placeholder_reason(value) == "typed on the home row") is typed
+
+
+@pytest.mark.parametrize(
     ("value", "walked"),
     [
         ("kL9vQmXn2pRtYuIoP4sD6fGhJ8aZcVbN0eWxQ3rT", True),  # rtyuiop: seven keys along the top row

@@ -46,6 +46,11 @@ _SEQUENCE_SOURCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponm
 # resting on the keyboard. Random values do it about once in 50,000 (tests/test_floors.py).
 # With an s in it: a, d and f are hex digits, and a UUID or a digest runs five of them by chance.
 _HOME_ROW = re.compile(r"[asdf]{5,}")
+# Eight letters in a row from the whole home row, all of one case (AKIALKSFDJKGIOURTJ7H, "TiKladfjkdfwe…": a
+# hand mashing both halves of the row): random 16 base32 characters show it once in ~4,000, 40 of base64
+# once in ~150,000 (either case mixed in, once in ~1,100: four real keys of the corpus).
+# At least one of them no hex digit: a hex value's a, d and f run by chance (53d0d…baadaadadaff8c0e).
+_HOME_ROW_BOTH_HANDS = re.compile(r"(?=[adf]{0,7}[ghjkls])[asdfghjkl]{8}|(?=[ADF]{0,7}[GHJKLS])[ASDFGHJKL]{8}")
 
 
 def shannon_entropy(value: str) -> float:
@@ -126,6 +131,12 @@ KNOWN_EXAMPLES = frozenset(
         # signer tests and signing samples.
         "0b0f67dfb88244b289b72b142befad0c",
         "bad522c2126a4618a8125f4b6cf6356f",
+        # The STS answer Alibaba's OSS mobile SDK samples show their app server returning (copied into apps'
+        # comments and READMEs), and Tencent COS's v4 signature walkthrough (appid 200001, bucket newbucket).
+        "STS.iA645eTOXEqP3cg3VeHf",
+        "rV3VQrpFQ4BsyHSAvi5NVLpPIVffDJv4LojUBZCf",
+        "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv",
+        "bLcPnl88WU30VY57ipRhSePfPdOfSruK",
     }
 )
 # A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a
@@ -146,6 +157,8 @@ DOCUMENTED_IDS = frozenset(
     {
         "46bd9968a6194b4bbdf0341f2286ccce",
         "dfa51215af4a47c086cbf77d1479c07d",  # the JSS SDK document's presigned URI (bucketname/key, 2013)
+        "AKIDlfdHxN0ntSVt4KPH0xXWnGl21UUFNoO5",  # Tencent's bare-metal API reference (SecretId=… on each example)
+        "LTAIJPXxMLocA0fD",  # OSS API reference's signed requests (Authorization: OSS LTAIJPXx…:…)
     }
 )
 # AKLT_MUST_NOT_LEAK_akid, YOUR_ACCESS_KEY_ID: two capitalised words between underscores are a name someone
@@ -295,7 +308,7 @@ def placeholder_reason(value: str, typed: bool = True) -> str | None:
         return "ends in digits counted up"
     if not typed:
         return None
-    if any("s" in run.group() for run in _HOME_ROW.finditer(value)):
+    if any("s" in run.group() for run in _HOME_ROW.finditer(value)) or _HOME_ROW_BOTH_HANDS.search(value):
         return "typed on the home row"
     if has_keyboard_walk(value):
         return "typed along a keyboard row"

@@ -49,14 +49,25 @@ def _printable(data: bytes) -> bool:
     return text >= len(data) * 0.9
 
 
+# A signature's MAC before the text it signs, in one base64 value: HMAC-SHA1's 20 bytes (Tencent VOD's upload
+# signature: base64(HMAC-SHA1 + "secretId=AKID…&currentTimeStamp=…")) or HMAC-SHA256's 32.
+SIGNED_HEADS = (20, 32)
+
+
 def decode_run(run: bytes) -> bytes | None:
-    """The text a base64 run encodes, or None when it is not base64 of printable text."""
+    """The text a base64 run encodes (after a MAC that heads it, if any), or None when it is not base64 of
+    printable text."""
     padded = run + b"=" * (-len(run) % 4)
     try:
         decoded = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    return decoded if _printable(decoded) else None
+    if _printable(decoded):
+        return decoded
+    for head in SIGNED_HEADS:
+        if len(decoded) >= head + RUN_MIN and _printable(decoded[head:]) and b"=" in decoded[head:]:
+            return decoded[head:]
+    return None
 
 
 def _value_in(run: bytes) -> tuple[bytes, bytes] | None:
