@@ -46,11 +46,10 @@ _SEQUENCE_SOURCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "zyxwvutsrqponm
 # resting on the keyboard. Random values do it about once in 50,000 (tests/test_floors.py).
 # With an s in it: a, d and f are hex digits, and a UUID or a digest runs five of them by chance.
 _HOME_ROW = re.compile(r"[asdf]{5,}")
-# Eight letters in a row from the whole home row, all of one case (AKIALKSFDJKGIOURTJ7H, "TiKladfjkdfwe…": a
-# hand mashing both halves of the row): random 16 base32 characters show it once in ~4,000, 40 of base64
-# once in ~150,000 (either case mixed in, once in ~1,100: four real keys of the corpus).
-# At least one of them no hex digit: a hex value's a, d and f run by chance (53d0d…baadaadadaff8c0e).
-_HOME_ROW_BOTH_HANDS = re.compile(r"(?=[adf]{0,7}[ghjkls])[asdfghjkl]{8}|(?=[ADF]{0,7}[GHJKLS])[ASDFGHJKL]{8}")
+# Eight lower-case letters in a row from the whole home row, one of them no hex digit ("TiKladfjkdfwe…": a
+# hand mashing both halves of the row): 40 random base64 characters show it once in ~150,000. Not upper case:
+# 16 random base32 characters (an AWS key ID's) show eight such capitals once in ~4,000, too many real keys.
+_HOME_ROW_BOTH_HANDS = re.compile(r"(?=[adf]{0,7}[ghjkls])[asdfghjkl]{8}")
 
 
 def shannon_entropy(value: str) -> float:
