@@ -38,10 +38,6 @@ EXPIRY_REACH = 4000  # bytes either side of a temporary ID where its Expiration 
 ESCAPE_REACH = 64  # an escape or a join this near an anchor that read no key is worth decoding its lines for
 # ``"Expiration": "2026-11-29T12:00:00Z"``, ``expiration = 2026-11-29 12:00:00+00:00``, ``<Expiration>…``.
 # Or as seconds since the epoch, as Tencent's STS answers write it: ``"ExpiredTime": 1735531292``.
-# The lines either side of a lone secret (at most MADE_UP_BYTES bytes) where a made-up ID makes it the other
-# half of a made-up pair: the ID is named on the line above or below, in a JSON answer two lines away.
-MADE_UP_LINES = 3
-MADE_UP_BYTES = 600
 _EXPIRATION = LazyPattern(
     rb"""(?i)expir(?:ation|es?_?at|y|ed_?time)["'>]?\s*[:=]?\s*["']?"""
     rb"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?|1\d{9}(?![\d.]))"
@@ -408,7 +404,6 @@ class _Matcher:
         self.data = data
         self.finder = CandidateFinder(self.positions, lowered, ruleset, hits)
         self.token_spans: list[tuple[int, int]] = []  # the session tokens reported with their keys
-        self._made_up: dict[bytes, list[int]] = {}  # by made_up_ids pattern: where its IDs start (sorted)
 
     @property
     def slow(self) -> set[str]:
@@ -492,25 +487,10 @@ class _Matcher:
                     endpoints = EndpointSettings(self.data, finder.lowered, self.positions.commented)
                 if endpoints.another_stores(secret.start, secret.end, rule.own_hosts):
                     continue  # a Ceph or MinIO secret under AWS's names, beside its store's endpoint
-            if rule.made_up_ids is not None and self._beside_made_up_id(rule.made_up_ids, secret):
-                continue  # a write-up's invented pair: its ID is none the provider issues
             paired_secrets.add(secret.value)
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))
         return findings
-
-    def _beside_made_up_id(self, pattern: LazyPattern, secret: Candidate) -> bool:
-        """Whether an ID no issuer makes (``made_up_ids``) stands within MADE_UP_LINES lines of the secret. The
-        blob is searched once per pattern (a dump of lone secrets asks once per secret), then bisected."""
-        places = self._made_up.get(pattern.source)
-        if places is None:
-            places = self._made_up[pattern.source] = [m.start() for m in pattern.finditer(self.data, 0, len(self.data))]
-        if not places:
-            return False
-        lo, hi = line_window(self.data, secret.start, secret.end, MADE_UP_LINES)
-        lo, hi = max(lo, secret.start - MADE_UP_BYTES), min(hi, secret.end + MADE_UP_BYTES)
-        at = bisect.bisect_left(places, lo)
-        return at < len(places) and places[at] < hi
 
     def _expiration(self, id_candidate: Candidate, lines: int) -> str | None:
         """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,

@@ -71,7 +71,6 @@ _RULE_KEYS = {
     "needs_near",
     "needs_near_bytes",
     "own_hosts",
-    "made_up_ids",
 }
 _PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
 
@@ -186,10 +185,6 @@ class Rule:
     # host (``ENDPOINT_URL = "https://rgw.example.org"``) is that store's, not reported as this provider's
     # (``akscan.engine.endpoints``). A pair (an AKIA ID beside it) is still this provider's.
     own_hosts: tuple[str, ...] = ()
-    # A secret rule's pattern of IDs no issuer makes, written as the provider's (AKIA…/ASIA… with 0, 1, 8 or 9,
-    # which base32 has not): a lone secret within MADE_UP_LINES lines of one belongs to a made-up pair (a
-    # write-up's invented IMDS answer, a docs page's example), not reported.
-    made_up_ids: LazyPattern | None = None
 
 
 @dataclass(frozen=True)
@@ -658,7 +653,6 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
     own_hosts = _own_hosts(entry, kind, lone, where, source)
-    made_up_ids = _made_up_ids(entry, kind, lone, where, validate)
     optional = {"window": entry["window"]} if "window" in entry else {}
     return Rule(
         id=rule_id,
@@ -696,7 +690,6 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         needs_near=tuple(word.lower() for word in needs_near),
         needs_near_bytes=needs_near_bytes,
         own_hosts=own_hosts,
-        made_up_ids=made_up_ids,
         **optional,
     )
 
@@ -727,25 +720,6 @@ def _own_hosts(entry: dict[str, Any], kind: str, lone: object, where: str, sourc
         if not _HOST.fullmatch(host):
             raise RuleError(f"{where}: own_hosts entry {host!r} must be a lower-case domain name (amazonaws.com)")
     return hosts
-
-
-def _made_up_ids(entry: dict[str, Any], kind: str, lone: object, where: str, validate: bool) -> LazyPattern | None:
-    """A secret rule's ``made_up_ids`` pattern (a user's checked for cost and compiled now)."""
-    source = entry.get("made_up_ids")
-    if source is None:
-        return None
-    if not isinstance(source, str) or kind != "secret" or lone is None:
-        raise RuleError(f"{where}: made_up_ids is a pattern (a string) for secret rules with a lone_severity")
-    pattern = LazyPattern(source.encode("utf-8"))
-    if validate:
-        import regex
-
-        _check_cost(pattern.source, where)
-        try:
-            pattern.get()
-        except regex.error as exc:
-            raise RuleError(f"{where}: bad made_up_ids pattern: {exc}") from exc
-    return pattern
 
 
 def _unverifiable(entry: dict[str, Any], where: str) -> str:
