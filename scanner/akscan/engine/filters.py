@@ -307,7 +307,9 @@ def placeholder_reason(value: str, typed: bool = True) -> str | None:
         return "ends in digits counted up"
     if not typed:
         return None
-    if any("s" in run.group() for run in _HOME_ROW.finditer(value)) or _HOME_ROW_BOTH_HANDS.search(value):
+    if any("s" in run.group() for run in _HOME_ROW.finditer(value)) or (
+        _HOME_ROW_BOTH_HANDS.search(value) and not value.islower()  # lower case only: 1 in ~5,500 random
+    ):
         return "typed on the home row"
     if has_keyboard_walk(value):
         return "typed along a keyboard row"

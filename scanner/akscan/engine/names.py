@@ -107,7 +107,6 @@ GENERIC = frozenset(
         "ram",
         "user",
         "username",  # ALIYUN_USERNAME beside ALIYUN_ACR_PASSWORD: a registry login's halves
-        "login",
         # UCloud's halves are the public and the private key
         "public",
         "private",
