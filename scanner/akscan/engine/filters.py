@@ -178,8 +178,9 @@ MASK_RUNS = 4
 CAMEL_WORDS_MIN = 4
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
 _CAMEL_WORDS = re.compile(r"(?:[a-z]{2,})?(?:[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}|[A-Z]{2,4}(?=[A-Z][a-z]|$))+")
-# A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
+# Five digits counted up at a value's end: a real key's tail overwritten by hand (AKIDvBDy…X12345).
 _COUNTED_END = re.compile(r"(?:01234|12345|23456|34567|45678|56789)$")
+# A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
 _DIGIT_TAIL = re.compile(r"(?<![0-9])[0-9]{16,}$")  # the lookbehind: one try per run, not one per digit
 DIGIT_TAIL_HEAD = 8  # what must stand before it for the tail to be set aside
 HEX_HEAD = 32  # a value starting with this many hex digits is hex-made (random base64: 1 in 10^14)

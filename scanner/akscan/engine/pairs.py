@@ -280,6 +280,8 @@ def _columns(data: bytes, ids: list[Candidate], secrets: list[Candidate]) -> dic
     column. The n-th ID's partner there is the n-th secret, never another (by bytes, the first line's last ID
     is nearest the next line's first secret). Rows whose values are bound to names (``-e A=… -e B=…``, a map,
     ``prod_id, test_id = …``) or told apart by words (``old secret …``) are left to the names and distances."""
+    if len(ids) < 2 or len(secrets) < 2:
+        return {}  # most blobs: one ID, no row to find (this runs for every blob with an ID)
     line_ids: dict[int | None, list[Candidate]] = {}
     line_secrets: dict[int | None, list[Candidate]] = {}
     for id_candidate in ids:

@@ -65,8 +65,10 @@ def decode_run(run: bytes) -> bytes | None:
     if _printable(decoded):
         return decoded
     for head in SIGNED_HEADS:
-        if len(decoded) >= head + RUN_MIN and _printable(decoded[head:]) and b"=" in decoded[head:]:
-            return decoded[head:]
+        tail = decoded[head:]
+        # Cheap tests first: an image's bytes fail on their first 64 before the count over all of them.
+        if len(tail) >= RUN_MIN and b"=" in tail and _printable(tail[:64]) and _printable(tail):
+            return tail
     return None
 
 
