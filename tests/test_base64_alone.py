@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from akscan.engine.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
@@ -63,3 +65,40 @@ def test_a_signatures_text_after_its_mac_is_read(ruleset: Ruleset, keys: FakeKey
             assert text in (decode_run(_signature(head, text, seed).encode()) or b"")
     source = f'// the secretKey stays on the server\nString signature = "{_signature(20, text, 1)}";\n'
     assert [(f.rule_id, f.key_id) for f in scan_text(source, ruleset)] == [("tencent-secret-id", key_id)]
+
+
+def _vod_signature(key_id: str, head: int, seed: int, before: str = "") -> str:
+    text = f"{before}secretId={key_id}&currentTimeStamp=1636096412&expireTime=1636182812&random=1982978116"
+    return _signature(head, text.encode(), seed)
+
+
+@pytest.mark.parametrize("head", [20, 32])
+def test_a_signature_alone_in_a_file_opens_the_gate(ruleset: Ruleset, keys: FakeKeys, head: int) -> None:
+    """An app's setSignature with a pasted VOD upload signature and not one other word the gate knows: the
+    form ``secretId=AKID`` takes after the MAC (``signature_opens_gate``) lets the file in, for every MAC."""
+    key_id = keys.tencent_id()
+    for seed in range(12):
+        source = f'videoUpload.setSignature("{_vod_signature(key_id, head, seed)}")\n'
+        assert ruleset.gate.scan(source.encode()).open, seed
+        assert [(f.rule_id, f.key_id) for f in scan_text(source, ruleset)] == [("tencent-secret-id", key_id)]
+
+
+@pytest.mark.parametrize("head", range(17, 24))
+def test_which_alignments_open_the_gate(ruleset: Ruleset, keys: FakeKeys, head: int) -> None:
+    """The form is the one a 20- or 32-byte MAC leaves (``secretId=`` at offset 2 of 3); at offset 0 the ID
+    starts a base64 group and its start form (``QUtJR``) opens the gate; at offset 1 nothing does (no MAC
+    writes it, and a search for it would cost every blob)."""
+    key_id = keys.tencent_id()
+    source = f'videoUpload.setSignature("{_vod_signature(key_id, head, 3)}")\n'
+    assert ruleset.gate.scan(source.encode()).open == (head % 3 != 1)
+
+
+def test_a_signature_whose_text_starts_otherwise_may_stay_closed(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Known limit: a signed text that does not begin with ``secretId=`` can put the ID at offset 1 of 3 (here
+    after a 17-byte ``vodSubAppId=1500&``), which opens no gate in a file saying nothing else; beside any word
+    the gate knows it is decoded and found."""
+    key_id = keys.tencent_id()
+    signature = _vod_signature(key_id, 20, 5, before="vodSubAppId=1500&")
+    assert not ruleset.gate.scan(f'setSignature("{signature}")\n'.encode()).open
+    opened = f'// tencent vod: the secret_key stays on the server\nsetSignature("{signature}")\n'
+    assert [f.key_id for f in scan_text(opened, ruleset)] == [key_id]

@@ -361,7 +361,12 @@ def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
 
     spelled = {form.encode() for rule in RULESET.rules for form in escaped_anchors(rule)}
     assert len(spelled) == 12  # LTAI, AKIA, AKID: \x, \u, and codes with and without spaces
-    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled
+    # and the base64 forms a signature's MAC leaves its signed text's first name and an anchor in
+    from akscan.engine.rules import signature_forms
+
+    signed = {form.lower().encode() for rule in RULESET.rules for form in signature_forms(rule)}
+    assert signed == {b"zzwnyzxrjzd1bs0le", b"zzwnyzxrjzd1js0le"}  # secretId=AKID, secretId=IKID
+    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled | signed
 
 
 def test_a_chunk_that_begins_mid_line_has_no_line_start() -> None:
