@@ -102,3 +102,41 @@ def test_a_signature_whose_text_starts_otherwise_may_stay_closed(ruleset: Rulese
     assert not ruleset.gate.scan(f'setSignature("{signature}")\n'.encode()).open
     opened = f'// tencent vod: the secret_key stays on the server\nsetSignature("{signature}")\n'
     assert [f.key_id for f in scan_text(opened, ruleset)] == [key_id]
+
+
+def _upload_auth(keys: FakeKeys, separators: tuple[str, str] = (",", ":")) -> tuple[str, str, str]:
+    import json
+
+    key_id, secret, token = keys.sts_id(), keys.sts_secret(), keys.sts_token()
+    answer = {"SecurityToken": token, "AccessKeyId": key_id, "AccessKeySecret": secret, "Expiration": "3600"}
+    return key_id, secret, _b64(json.dumps(answer, separators=separators))
+
+
+def test_a_vod_upload_auth_alone_in_a_file_is_a_triple(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Alibaba VOD's UploadAuth (a sample response pasted in a comment): base64 of JSON that starts
+    '{"SecurityToken":"CAIS…'. That start's form opens the gate (``base64_heads``); decoded, the triple."""
+    key_id, secret, auth = _upload_auth(keys)
+    source = f'        //{{"VideoId":"8594a98b0a1d40d3",\n        // "UploadAuth":"{auth}",\n'
+    assert ruleset.gate.scan(source.encode()).open
+    [finding] = scan_text(source, ruleset)
+    found = (finding.kind, finding.key_id, finding.secret, finding.encoding)
+    assert found == ("sts-credentials", key_id, secret, "base64")
+
+
+def test_the_heads_form_opens_only_at_a_values_start(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """The form is that of the value's first characters: the same JSON after one more byte (another encoder's
+    space after the colon) or behind a prefix shifts every character and opens nothing by itself."""
+    _, _, spaced = _upload_auth(keys, separators=(", ", ": "))
+    assert not ruleset.gate.scan(f'auth = "{spaced}"\n'.encode()).open
+    _, _, compact = _upload_auth(keys)
+    shifted = _b64("x" + base64.b64decode(compact).decode())
+    assert not ruleset.gate.scan(f'auth = "{shifted}"\n'.encode()).open
+    assert ruleset.gate.scan(f'auth = "{compact}"\n'.encode()).open
+
+
+def test_an_upload_address_alone_opens_nothing(ruleset: Ruleset) -> None:
+    """The UploadAddress beside it (base64 of the bucket and endpoint) holds no key and opens no gate."""
+    address = _b64('{"Endpoint":"https://oss-cn-shanghai.aliyuncs.com","Bucket":"in-2018","FileName":"video/a.mp4"}')
+    source = f'// "UploadAddress":"{address}",\n'
+    assert not ruleset.gate.scan(source.encode()).open
+    assert scan_text(source, ruleset) == []

@@ -215,6 +215,8 @@ def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
         ('confidence = "high"', "unknown key(s) confidence"),
         ("unverifiable = true", "unverifiable is a key-ID rule's one-line reason"),
         ('base64_opens_gate = "middle"', 'base64_opens_gate must be true, false or "start"'),
+        ('base64_heads = ["{"]', "base64_heads must be a list of ASCII texts of at least 6 characters"),
+        ("base64_heads = [7]", "base64_heads must be a list of ASCII texts of at least 6 characters"),
         ("signature_opens_gate = 3", "signature_opens_gate must be the name the signed text starts with"),
         ('signature_opens_gate = "secretId="', "signature_opens_gate needs a key-id rule with case-sensitive anchors"),
         (f'unverifiable = "{"x" * 301}"', "unverifiable is a key-ID rule's one-line reason"),

@@ -366,7 +366,12 @@ def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
 
     signed = {form.lower().encode() for rule in RULESET.rules for form in signature_forms(rule)}
     assert signed == {b"zzwnyzxrjzd1bs0le", b"zzwnyzxrjzd1js0le"}  # secretId=AKID, secretId=IKID
-    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled | signed
+    # and the base64 form of what an issued value starts with (Alibaba VOD's UploadAuth)
+    from akscan.engine.rules import head_forms
+
+    heads = {form.lower().encode() for rule in RULESET.rules for form in head_forms(rule)}
+    assert heads == {b"eyjtzwn1cml0evrva2vuijoiq0fju"}
+    assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled | signed | heads
 
 
 def test_a_chunk_that_begins_mid_line_has_no_line_start() -> None:

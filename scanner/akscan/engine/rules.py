@@ -49,6 +49,7 @@ _RULE_KEYS = {
     "hints",
     "base64_opens_gate",
     "signature_opens_gate",
+    "base64_heads",
     "pattern",
     "min_entropy",
     "context_words",
@@ -146,6 +147,10 @@ class Rule:
     # value (Tencent VOD's upload signature: HMAC-SHA1 + "secretId=AKID…&currentTimeStamp=…"): that name and
     # each anchor, in the form they take there, open the gate (``signature_forms``).
     signature_opens_gate: str = ""
+    # What the text of a base64 value holding this rule's key begins with, fixed by the service that issues it
+    # (Alibaba VOD's UploadAuth and PlayAuth: '{"SecurityToken":"CAIS…'): its form at a value's start opens
+    # the gate, where the ID's own forms lie deep inside the value at any alignment.
+    base64_heads: tuple[str, ...] = ()
     allow_hex: bool = False  # a secret made only of hex digits is still this rule's (Baidu's 32-hex SK)
     temporary_remediation: str = ""  # what to do when the pair is found with its token (temporary)
     temporary_prefixes: tuple[str, ...] = ()  # IDs that are temporary by their prefix alone (AWS's ASIA)
@@ -454,7 +459,7 @@ def compile_rules(raw: list[tuple[dict[str, Any], str, bool]]) -> Ruleset:
             sensitive,
             named,
             starts=[(word, exact) for word, exact, _ in line_starts],
-            whole=[form for r in gated for form in (*escaped_anchors(r), *signature_forms(r))],
+            whole=[form for r in gated for form in (*escaped_anchors(r), *signature_forms(r), *head_forms(r))],
         ),
         spotter=_spotter(rules, [w.encode("latin-1") for w in sensitive]),
         line_starts=line_starts,
@@ -511,6 +516,12 @@ def signature_forms(rule: Rule) -> list[str]:
         return []
     alignments = {head % 3 for head in SIGNED_HEADS}
     return sorted({base64_variants(name + anchor)[shift] for anchor in rule.anchors for shift in alignments})
+
+
+def head_forms(rule: Rule) -> list[str]:
+    """The base64 forms ``base64_heads`` names: each text as a value's first characters encode it
+    (``eyJTZWN1cml0eVRva2VuIjoiQ0FJU`` for '{"SecurityToken":"CAIS')."""
+    return sorted({base64_variants(text)[0] for text in rule.base64_heads})
 
 
 def _gate_encoded_anchors(rule: Rule) -> list[str]:
@@ -695,6 +706,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         source=source,
         base64_opens_gate=entry.get("base64_opens_gate", False),
         signature_opens_gate=str(entry.get("signature_opens_gate", "")),
+        base64_heads=_str_list(entry, "base64_heads", source),
         allow_hex=bool(entry.get("allow_hex", False)),
         temporary_remediation=str(entry.get("temporary_remediation", "")),
         temporary_prefixes=_str_list(entry, "temporary_prefixes", source),
@@ -872,6 +884,9 @@ def _check_values(entry: dict[str, Any], where: str) -> None:
         isinstance(entry["base64_opens_gate"], bool) or entry["base64_opens_gate"] == "start"
     ):
         raise RuleError(f'{where}: base64_opens_gate must be true, false or "start"')
+    heads = entry.get("base64_heads", [])
+    if not isinstance(heads, list) or any(not isinstance(t, str) or len(t) < 6 or not t.isascii() for t in heads):
+        raise RuleError(f"{where}: base64_heads must be a list of ASCII texts of at least 6 characters")
     if "signature_opens_gate" in entry:
         name = entry["signature_opens_gate"]
         if not isinstance(name, str) or not name or not name.isascii():
