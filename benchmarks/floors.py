@@ -28,14 +28,14 @@ def corpus(root: Path) -> tuple[int, int, int, int]:
     ruleset = load_ruleset()
     total = found = 0
     for case in positives(root):
-        findings = scan(case.file, ruleset)
+        findings = scan(case.file, ruleset, case.scanned_as)
         for credential in case.credentials:
             total += 1
             found += any(matches(credential, f) for f in findings)
     files = false = 0
     for case in negatives(root):
         files += 1
-        findings = scan(case.file, ruleset)
+        findings = scan(case.file, ruleset, case.scanned_as)
         own = [f for f in findings if case.other_provider is None or f.provider == case.provider]
         false += sorted(f.rule_id for f in own) != sorted(case.known_false if case.other_provider is None else ())
     return total, found, files, false

@@ -57,6 +57,9 @@ def _config(ak: str, sk: str) -> str:
         ("ks3.yml", "kingsoft"),
         ("config\\baidu.ini", "baidu"),
         ("archive.zip!config/jdcloud.yml", "jdcloud"),
+        ("config/aip.php", "baidu"),  # a three-letter stem: a code file right inside a config folder
+        ("app\\Config\\bos.php", "baidu"),
+        ("archive.zip!conf/ks3.js", "kingsoft"),
     ],
 )
 def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str, ruleset: Ruleset) -> None:
@@ -79,6 +82,11 @@ def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str,
         "static/bos.js",
         "notes/huawei.md",  # docs and pages are not configs
         "qiniu.test.js",  # a test's name says what it tests
+        "aip.php",  # a three-letter stem in code outside a config folder (the folder only says "config")
+        "config/sub/aip.php",
+        "myconfig/aip.php",
+        "config/aip.md",
+        "config/obs.c",
     ],
 )
 def test_other_names_are_not(name: str, ruleset: Ruleset) -> None:
@@ -93,6 +101,19 @@ def test_the_name_alone_makes_the_pair_a_qiniu_pair(ruleset: Ruleset) -> None:
     assert scan_text(text, ruleset, path="config/storage.yml") == []
     findings = scan_text(text, ruleset, path="config/qiniu.yml")
     assert [(f.provider, f.kind, f.key_id, f.secret) for f in findings] == [("qiniu", Kind.PAIR, ak, sk)]
+
+
+def test_a_laravel_config_array_is_baidus_by_its_path(ruleset: Ruleset) -> None:
+    """config/aip.php returns the Baidu AI app's keys and names nothing else; the same array elsewhere is
+    nobody's (harvested: fixtures/realworld/baidu, scanned under the path it had)."""
+    rng = random.Random(4)
+    api_key = "".join(rng.choice(URLSAFE[:62]) for _ in range(24))
+    secret = "".join(rng.choice(URLSAFE[:62]) for _ in range(32))
+    text = f"<?php\n\n    return  [\n        'APP_ID' => 10688030,\n        'API_KEY' => '{api_key}',\n"
+    text += f"        'SECRET_KEY' => '{secret}'\n    ];"
+    assert scan_text(text, ruleset, path="app/aip.php") == []
+    found = scan_text(text, ruleset, path="config/aip.php")
+    assert [(f.provider, f.key_id, f.secret) for f in found] == [("baidu", api_key, secret)]
 
 
 def test_every_part_of_a_long_named_file_is_in_context(ruleset: Ruleset) -> None:

@@ -34,6 +34,9 @@ class Case:
     origin: str
     other_provider: str | None = None  # a near miss for this provider that is another provider's real key
     known_false: tuple[str, ...] = ()  # rules known to report this near miss (reviewed, listed in the manifest)
+    # The path the file had in its repository, when it is what says whose keys they are (Laravel's config/aip.php):
+    # a real scan reads it, so the test scans under it. Otherwise the fixture's own name.
+    scanned_as: str = ""
 
 
 def _manifests(root: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -42,7 +45,13 @@ def _manifests(root: Path) -> list[tuple[Path, dict[str, Any]]]:
 
 def positives(root: Path = CORPUS) -> list[Case]:
     return [
-        Case(folder.name, folder / case["file"], tuple(case["credentials"]), case.get("origin", ""))
+        Case(
+            folder.name,
+            folder / case["file"],
+            tuple(case["credentials"]),
+            case.get("origin", ""),
+            scanned_as=case.get("scanned_as", ""),
+        )
         for folder, manifest in _manifests(root)
         for case in manifest.get("cases", [])
     ]
@@ -63,9 +72,9 @@ def negatives(root: Path = CORPUS) -> list[Case]:
     ]
 
 
-def scan(path: Path, ruleset: Ruleset) -> list[Finding]:
+def scan(path: Path, ruleset: Ruleset, scanned_as: str = "") -> list[Finding]:
     data = path.read_bytes()
-    found = scan_bytes(data, path.name, "file", ruleset, ScanStats(), ContentOptions())
+    found = scan_bytes(data, scanned_as or path.name, "file", ruleset, ScanStats(), ContentOptions())
     assert found is not None, "every corpus file fits one chunk"
     return found
 
@@ -114,7 +123,7 @@ def _id(case: Case) -> str:
 
 @pytest.mark.parametrize("case", positives(), ids=_id)
 def test_every_real_credential_is_found_whole(case: Case, ruleset: Ruleset) -> None:
-    findings = scan(case.file, ruleset)
+    findings = scan(case.file, ruleset, case.scanned_as)
     for credential in case.credentials:
         shown = {k: (v[:10] + "…" if isinstance(v, str) and len(v) > 12 else v) for k, v in credential.items()}
         assert any(matches(credential, f) for f in findings), (
@@ -160,6 +169,15 @@ def test_no_source_file_is_counted_twice() -> None:
                 if found:
                     seen[(folder.name, role, found.group(1))] += 1
     assert [key for key, count in seen.items() if count > 1] == []
+
+
+def test_a_path_scanned_as_is_the_origins_own() -> None:
+    """``scanned_as`` lets a case be read under the path it had: that path must be the one its origin names
+    (no path invented to make a case pass)."""
+    cases = [case for case in positives() if case.scanned_as]
+    assert cases, "the corpus keeps at least one case its path decides (config/aip.php)"
+    for case in cases:
+        assert f" {case.scanned_as}@" in case.origin, (case.file.name, case.scanned_as, case.origin)
 
 
 SAME_SOURCE = 0.8  # this share of a file's lines found in another: a window of one source file

@@ -9,7 +9,10 @@ Only the base name counts: the provider's word with the words config files add a
 (``application-qiniu.yml``, ``qiniu_config.py``, ``QiniuOssConfig.java``), and a config or code extension.
 Never a path component (a checkout of a provider's SDK lives under a folder of its name), never docs, pages
 or C sources (``huawei.md``, OBS Studio's ``obs.c``), never a test's name (``qiniu.test.js``: a fixture
-says what it tests). A stem of three letters or fewer (``obs``, ``bos``, ``ks3``) names only a config file.
+says what it tests). A stem of three letters or fewer (``obs``, ``bos``, ``ks3``) names only a config file:
+one with a config extension, or a code file right inside a ``config`` folder (Laravel's and ThinkPHP's
+``config/aip.php``, which returns the Baidu AI app's keys in an array naming nothing else). That folder is
+the only path component read, and only as a kind of file, never as a provider's word.
 
 Read without a regex (compiling one cost the pre-commit hook ~3 ms of its ~150): two letters turn nearly
 every name away (~0.3 µs); the few left are taken apart by hand.
@@ -99,6 +102,7 @@ _CODE = frozenset(
     ]
 )
 _SECOND = frozenset(["example", "sample", "bak", "dist", "local"])  # qiniu.yml.example
+_CONFIG_FOLDERS = frozenset(["config", "configs", "conf"])  # a code file right inside one is a config file
 SHORT = 3
 _STEM = re.compile(r"[a-z0-9]{2,20}")
 
@@ -128,14 +132,16 @@ class FileContext:
             name = name[max(name.rfind("\\"), name.rfind("!")) + 1 :]
         if name[:2].lower() not in self.starts:
             return ()
-        return self._by_name(name.lower())
+        folder = path[: len(path) - len(name)].rstrip("/\\")
+        folder = folder[max(folder.rfind("/"), folder.rfind("\\"), folder.rfind("!")) + 1 :].lower()
+        return self._by_name(name.lower(), folder in _CONFIG_FOLDERS)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - a ruleset's context lives as long as the process
-    def _by_name(self, name: str) -> tuple[int, ...]:
+    def _by_name(self, name: str, in_config_folder: bool = False) -> tuple[int, ...]:
         stem, dot, extension = name.rpartition(".")
         if dot and extension in _SECOND:
             stem, dot, extension = stem.rpartition(".")
-        config = extension in _CONFIG
+        config = extension in _CONFIG or (in_config_folder and extension in _CODE)
         if not dot or not (config or extension in _CODE):
             return ()
         candidates = [stem]
