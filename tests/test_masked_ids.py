@@ -77,3 +77,29 @@ def test_verify_sends_nothing_and_json_keeps_the_id_as_written(tmp_path: Path, k
     [finding] = json.loads(result.out)["findings"]
     assert (finding["key_id"], finding["verification"]["status"]) == (masked, "unverifiable")
     assert secret not in result.out
+
+
+@pytest.mark.parametrize("cut", ["...", "…", ".."])
+def test_an_id_of_its_only_length_before_an_ellipsis_is_whole(keys: FakeKeys, cut: str) -> None:
+    """A boto3 answer printed with its secret and token cut ('SecretKey': '1eT2u/i/…...') and its AccessKeyId
+    left whole: AWS IDs have one length (20), so an ellipsis after 20 cuts nothing. One character less is a
+    head cut short; a 20-character head of a longer value cannot match (the ID reads no 21st character)."""
+    key_id = keys.aws_id("ASIA")
+    secret_head = keys.aws_secret()[:20]
+    text = f"{{'Credentials': {{'AccessKeyId': '{key_id}{cut}', 'SecretKey': '{secret_head}{cut}'}}}}\n"
+    assert [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, RULES)] == [("aws-access-key", key_id, None)]
+    assert scan_text(f"'AccessKeyId': '{key_id[:19]}{cut}'\n", RULES) == []
+    assert scan_text(f"'AccessKeyId': '{key_id}A{cut}'\n", RULES) == []
+
+
+def test_a_head_of_a_rule_with_many_lengths_is_still_cut_short(keys: FakeKeys) -> None:
+    """Tencent's SecretId reads 34-36 characters, Volcengine's AKLT many: before an ellipsis any of them is a
+    head shown in a docs table, not a key."""
+    from akscan.engine.rules import whole_width
+
+    assert scan_text(f"SecretId: {keys.tencent_id()}...\n", RULES) == []
+    assert whole_width(RULES.rule("tencent-secret-id").pattern.source.decode()) == 0
+    assert whole_width(RULES.rule("aws-access-key").pattern.source.decode()) == 20
+    assert whole_width("(?<![A-Z])(AK(?:IA|ID)[A-Z2-7]{16})") == 20  # alternatives of one length
+    assert whole_width("(AKIA[A-Z2-7]{16}|ASIA[A-Z2-7]{17})") == 0
+    assert whole_width(r"(\p{Lu}{20})") == 0  # regex-only syntax: no width

@@ -23,7 +23,7 @@ from akscan.engine.filters import (
 from akscan.engine.names import binding_name
 from akscan.engine.pairing import Candidate
 from akscan.engine.positions import Positions
-from akscan.engine.rules import LazyPattern, Rule, Ruleset
+from akscan.engine.rules import LazyPattern, Rule, Ruleset, whole_length
 
 # Seconds one regex call may take. Built-in rules run in microseconds on their small windows; a
 # user's rule that backtracks catastrophically is cut off here and reported.
@@ -141,7 +141,8 @@ def _as_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-# A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key.
+# A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key;
+# but not one of the only length its prefixed rule reads (``whole_length``: AWS's 20 are the whole ID).
 _CUT_SHORT = (b"..", "\u2026".encode())
 
 
@@ -256,7 +257,7 @@ class CandidateFinder:
                 value = _as_text(self.data[start:end])
                 if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
                     continue
-                if self.data.startswith(_CUT_SHORT, end):
+                if self.data.startswith(_CUT_SHORT, end) and end - start != whole_length(rule):
                     continue
                 if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
                     continue
