@@ -154,3 +154,18 @@ def test_far_pairing_reads_at_most_far_most_names(count: int, paired: bool) -> N
     whole = set(pairs) <= found
     assert whole == paired
     assert {f[0] for f in found} >= {i for i, _ in pairs}  # every ID is reported, paired or not
+
+
+def test_a_qianfan_key_with_its_secret_masked_takes_no_other_services_key(keys: FakeKeys) -> None:
+    """A .env listing several services: ``APPBUILDER_TOKEN=bce-v3/ALTAK-…/<secret masked with X>`` a few lines
+    below another service's 32-character key. The slot after the ID is its secret's, whatever it holds: the ID
+    is alone, and the other key stays the other service's (here no finding of its own)."""
+    key_id = "ALTAK-" + keys.alibaba_secret()[:21]
+    other = keys.alibaba_secret()[:30] + "Qz"
+    text = f"# 零一万物\nYI_KEY={other}\n\n# 千帆AppBuilder\nAPPBUILDER_TOKEN=bce-v3/{key_id}/24a428924XXXXXXXf80XXXXXXXXX\n"
+    [finding] = scan_text(text, RULES)
+    assert (finding.rule_id, finding.key_id, finding.secret) == ("baidu-access-key", key_id, None)
+    whole = keys.alibaba_secret()[:30] + "Wx"
+    text = text.replace("24a428924XXXXXXXf80XXXXXXXXX", whole)
+    [finding] = scan_text(text, RULES)
+    assert (finding.key_id, finding.secret) == (key_id, whole)  # its own slot, when it holds one, still pairs

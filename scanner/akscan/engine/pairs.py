@@ -246,8 +246,11 @@ def _edges(
             near = []
             named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
             swapped = _named_as_secret(id_candidate)
+            composite = _composite(positions.data, id_candidate)
             for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                 secret = secrets[position]
+                if composite and not _glued(positions.data, id_candidate, secret):
+                    continue  # its own slot holds its secret (masked, or cut): no other value is
                 if secret.start in named_as_ids and not swapped:
                     continue
                 if column and not column.get((id_candidate.start, secret.start), True):
@@ -352,6 +355,15 @@ def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> f
         return GLUED
     lines = data.count(b"\n", min(id_candidate.end, secret.start), max(id_candidate.start, secret.end))
     return pair_cost(id_candidate, secret, lines)
+
+
+def _composite(data: bytes, id_candidate: Candidate) -> bool:
+    """Whether the ID is written inside a Qianfan API key, ``bce-v3/<ID>/<secret>``: the slot after it is its
+    secret's, whatever it holds. With that slot masked (``bce-v3/ALTAK-…/24a4289XXXXXXX``) the ID is alone,
+    not the partner of another service's key a few lines away (a ``.env`` listing several)."""
+    return data[id_candidate.end : id_candidate.end + 1] == b"/" and (
+        data[max(0, id_candidate.start - 7) : id_candidate.start] == b"bce-v3/"
+    )
 
 
 def _glued(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
