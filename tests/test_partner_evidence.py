@@ -162,10 +162,11 @@ def test_a_qianfan_key_with_its_secret_masked_takes_no_other_services_key(keys: 
     is alone, and the other key stays the other service's (here no finding of its own)."""
     key_id = "ALTAK-" + keys.alibaba_secret()[:21]
     other = keys.alibaba_secret()[:30] + "Qz"
-    text = f"# 零一万物\nYI_KEY={other}\n\n# 千帆AppBuilder\nAPPBUILDER_TOKEN=bce-v3/{key_id}/24a428924XXXXXXXf80XXXXXXXXX\n"
+    masked = "24a428924XXXXXXXf80XXXXXXXXX"
+    text = f"# 零一万物\nYI_KEY={other}\n\n# 千帆AppBuilder\nAPPBUILDER_TOKEN=bce-v3/{key_id}/{masked}\n"
     [finding] = scan_text(text, RULES)
     assert (finding.rule_id, finding.key_id, finding.secret) == ("baidu-access-key", key_id, None)
     whole = keys.alibaba_secret()[:30] + "Wx"
-    text = text.replace("24a428924XXXXXXXf80XXXXXXXXX", whole)
+    text = text.replace(masked, whole)
     [finding] = scan_text(text, RULES)
     assert (finding.key_id, finding.secret) == (key_id, whole)  # its own slot, when it holds one, still pairs
