@@ -94,6 +94,7 @@ SHAPES: dict[str, list[Shape]] = {
     "qiniu-secret-key": [draw(URLSAFE, 40)],
     "qiniu-upload-token": [draw(URLSAFE, 40)],
     "qiniu-download-url-key": [draw(URLSAFE, 40)],
+    "qiniu-management-token": [draw(URLSAFE, 40)],
     "volcengine-access-key": [draw(URLSAFE, 43, "AKLT"), draw(URLSAFE, 43, "AKTP")],
     "byteplus-access-key": [draw(URLSAFE, 43, "AKAP"), draw(URLSAFE, 43, "AKAP")],
     "volcengine-secret-key": [draw(BASE64, 58, suffix="=="), draw(BASE64, 64), draw(BASE64, 86, suffix="==")],

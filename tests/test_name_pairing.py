@@ -443,3 +443,58 @@ def test_three_columns_under_a_header_pair_by_column(ruleset: Ruleset, keys: Fak
     secrets = [keys.aws_secret() for _ in range(3)]
     text = f"#         prod  staging  dev\n# id:     {'  '.join(ids)}\n# secret: {'  '.join(secrets)}\n"
     assert _pairs(scan_text(text, ruleset)) == set(zip(ids, secrets, strict=True))
+
+
+def _urlsafe(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(string.ascii_letters + string.digits + "-_") for _ in range(n))
+
+
+@pytest.mark.parametrize(("id_name", "secret_name"), [("qiniuak", "qiniusk"), ("QNAK", "QNSK"), ("qiniuAk", "qiniuSk")])
+def test_qiniu_names_glued_to_the_provider_pair(ruleset: Ruleset, id_name: str, secret_name: str) -> None:
+    """``String qiniuak = "…"; String qiniusk = "…";`` in an upload helper, ``QNAK``/``QNSK`` in a controller:
+    AK/SK glued to the provider's name (or Qiniu's QN) are the pair, not two names that contradict."""
+    rng = random.Random(id_name)
+    ak, sk = _urlsafe(rng, 40), _urlsafe(rng, 40)
+    text = f'    private static String {id_name} = "{ak}";\n    private static String {secret_name} = "{sk}";\n'
+    found = scan_text(text, ruleset)
+    assert [(f.provider, f.key_id, f.secret) for f in found] == [("qiniu", ak, sk)]
+
+
+def test_a_provider_glued_to_ak_is_one_qualifier_not_a_long_word() -> None:
+    """``qiniuak`` reads qiniu + ak; a longer word merely ending so (``outbreak``, ``asterisk``) stays whole."""
+    assert agreement("qiniuak", "qiniusk") >= 0
+    assert agreement("outbreak", "asterisk") < 0
+
+
+@pytest.mark.parametrize("signature", ["ed5ccd667678292a08dae1828710b4ef4bb57085", "ndLjX2BnJZnSkj2USsM7kg2gpMN="])
+def test_a_value_named_signature_is_no_secret(ruleset: Ruleset, signature: str) -> None:
+    """An API reference's request: ``"PublicKey":…, "Signature":"<40 hex>"``. A signature or digest, spelled as
+    one (hex digits, or base64 with its padding), is what a key makes, never the key: the public key is
+    alone, not paired with its request's signature."""
+    rng = random.Random(signature)
+    public = _urlsafe(rng, 42).replace("-", "A").replace("_", "b")
+    text = (
+        f'-d \'{{"Action":"DescribeUHostInstance",\n "PublicKey":"{public}",\n "Signature":"{signature}"}}\' # ucloud\n'
+    )
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(public, None)]
+
+
+def test_a_secret_under_a_signature_name_but_not_spelled_as_one_still_pairs(ruleset: Ruleset) -> None:
+    """An OBS config whose author named the SK after what it makes (``signature: '<40 letters and digits>'``):
+    no digest is spelled so, and the pair stands."""
+    rng = random.Random(7)
+    ak = "HPUA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    sk = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
+    text = f"  // const obsConfig = {{\n  //   accessKeyId: '{ak}', // AK\n  //   signature: '{sk}', // 签名\n"
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(ak, sk)]
+
+
+def test_hex_digits_only_are_no_ucloud_public_key(ruleset: Ruleset) -> None:
+    """An SDK test's profile of 32 hex digits under public_key/private_key (ucloud-sdk-go's test fixtures): no
+    UCloud public key is hex digits only; the same names with a key of UCloud's shape still pair."""
+    rng = random.Random(3)
+    hexes = ["".join(rng.choice("0123456789abcdef") for _ in range(32)) for _ in range(2)]
+    text = '[{{"public_key": "{}", "private_key": "{}", "profile": "ucloud"}}]\n'
+    assert scan_text(text.format(*hexes), ruleset) == []
+    public = _urlsafe(rng, 42).replace("-", "A").replace("_", "b")
+    assert [f.key_id for f in scan_text(text.format(public, hexes[1]), ruleset)] == [public]

@@ -158,6 +158,8 @@ DOCUMENTED_IDS = frozenset(
         "dfa51215af4a47c086cbf77d1479c07d",  # the JSS SDK document's presigned URI (bucketname/key, 2013)
         "AKIDlfdHxN0ntSVt4KPH0xXWnGl21UUFNoO5",  # Tencent's bare-metal API reference (SecretId=… on each example)
         "LTAIJPXxMLocA0fD",  # OSS API reference's signed requests (Authorization: OSS LTAIJPXx…:…)
+        # UCloud's API reference: every JSON request example's PublicKey (DescribeUHostInstance, DescribeVMInstance)
+        "SI3zdT8g1tMInvahPNkckt3Ul8Pq+krxm+yT8MSK7Sd81nWxFOKxdw==",
     }
 )
 # AKLT_MUST_NOT_LEAK_akid, YOUR_ACCESS_KEY_ID: two capitalised words between underscores are a name someone
@@ -473,6 +475,8 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "base64-length": base64_length,
     "random-base64": random_base64,
     "volcengine-id": volcengine_id,
+    # A value of hex digits only is a digest or a test's dummy, never this rule's (UCloud's public keys).
+    "not-hex": lambda value: not is_hex(value),
     # Any other Volcengine token (the dotted TOS one) is judged as every token is.
     "volcengine-sts-token": lambda value: True,
     "tencent-session-token": lambda value: tencent_session_token(value),

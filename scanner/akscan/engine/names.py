@@ -252,6 +252,8 @@ _GLUED = (
 # A short word (``risk``, ``task``) is unglued too: that only makes names agree more, never contradict.
 _GLUED_HALVES = ("ak", "sk")
 _SHORT_QUALIFIER = range(2, 5)
+# Or glued to a provider's or store's name of any length (``qiniuak``/``qiniusk`` in an upload helper).
+_PROVIDER_HEADS = frozenset(["qiniu", "aliyun", "alibaba", "huawei", "baidu", "tencent", "ucloud", "ksyun", "volc"])
 
 
 def _unglued(word: str) -> list[str]:
@@ -260,7 +262,7 @@ def _unglued(word: str) -> list[str]:
             return [*_unglued(word[: -len(suffix)]), suffix]
     for half in _GLUED_HALVES:
         head = word[: -len(half)]
-        if word.endswith(half) and len(head) in _SHORT_QUALIFIER and head.isalpha():
+        if word.endswith(half) and ((len(head) in _SHORT_QUALIFIER and head.isalpha()) or head in _PROVIDER_HEADS):
             return [head, half]
     return [word]
 

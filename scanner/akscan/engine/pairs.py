@@ -241,7 +241,7 @@ def _edges(
         starts = [s.start for s in secrets]
         column = _columns(positions.data, [c for c, _, _ in wanted], secrets)
         # Judged once per secret, not once per ID that sees it (a dense export: each secret in a dozen windows).
-        named_as_ids = {s.start for s in secrets if _named_as_id(s)}
+        named_as_ids = {s.start for s in secrets if _named_as_id(s) or _named_as_digest(s)}
         for id_candidate, lo, hi in wanted:
             near = []
             named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
@@ -498,6 +498,23 @@ def _named_as_id(secret: Candidate) -> bool:
     """A value its name calls an ID and nothing else (``AWSAccessKeyId=`` in a signed URL, ``access_key_id =``)
     is another key's ID, never this one's secret: two presigned URLs side by side are not a pair."""
     return bool(secret.name) and names_an_id(secret.name) and not names_a_secret(secret.name)
+
+
+# Names of what a key computes, never of a key: a request's Signature, a file's hash or ETag.
+DIGEST_WORDS = frozenset({"signature", "hash", "digest", "checksum", "etag", "md5", "sha1", "sha256", "fingerprint"})
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _named_as_digest(secret: Candidate) -> bool:
+    """A value its name calls a signature or a digest and nothing that is a secret, spelled as digests are
+    (hex digits, or base64 with its padding): ``"Signature":"ed5c…"`` beside a PublicKey in an API reference's
+    request, 40 hex digits like a UCloud PrivateKey, is the output of a key, never the key. ``sign_secret``,
+    ``hash_key`` still name secrets; 40 letters and digits of both cases under ``signature:`` (an OBS config
+    whose author named the SK after what it makes) is no digest's spelling, and stays a secret."""
+    if not secret.name or not (secret.value.endswith("=") or set(secret.value.encode()) <= _HEX):
+        return False
+    parts = set(words(secret.name))
+    return bool(parts & DIGEST_WORDS) and not names_a_secret(secret.name) and "key" not in parts
 
 
 def _named_as_secret(id_candidate: Candidate) -> bool:
