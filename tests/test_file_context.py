@@ -59,7 +59,7 @@ def _config(ak: str, sk: str) -> str:
         ("archive.zip!config/jdcloud.yml", "jdcloud"),
         ("config/aip.php", "baidu"),  # a three-letter stem: a code file right inside a config folder
         ("app\\Config\\bos.php", "baidu"),
-        ("archive.zip!conf/ks3.js", "kingsoft"),
+        ("archive.zip!conf/ks3.php", "kingsoft"),
     ],
 )
 def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str, ruleset: Ruleset) -> None:
@@ -87,6 +87,9 @@ def test_a_file_named_for_a_provider_is_in_its_context(name: str, provider: str,
         "myconfig/aip.php",
         "config/aip.md",
         "config/obs.c",
+        "config/obs.js",  # other code in a config folder: an OBS Studio uploader's settings
+        "config/bos.ts",
+        "config/aip.py",
     ],
 )
 def test_other_names_are_not(name: str, ruleset: Ruleset) -> None:
@@ -114,6 +117,20 @@ def test_a_laravel_config_array_is_baidus_by_its_path(ruleset: Ruleset) -> None:
     assert scan_text(text, ruleset, path="app/aip.php") == []
     found = scan_text(text, ruleset, path="config/aip.php")
     assert [(f.provider, f.key_id, f.secret) for f in found] == [("baidu", api_key, secret)]
+
+
+def test_a_word_in_the_file_comes_before_the_files_name(ruleset: Ruleset) -> None:
+    """config/obs.php holding a key whose file says Baidu's endpoint (bcebos.com) one line below: the name puts the
+    file in Huawei's context, but a rule with its own word in the file reading the same ID decides."""
+    rng = random.Random(11)
+    ak = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(20))
+    sk = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
+    text = (
+        f"<?php\nreturn [\n    'ak' => '{ak}',\n    'sk' => '{sk}',\n    'endpoint' => 'https://bj.bcebos.com',\n];\n"
+    )
+    assert {f.provider for f in scan_text(text, ruleset, path="config/obs.php")} == {"baidu"}
+    alone = text.replace("https://bj.bcebos.com", "https://obs.example.test")
+    assert {f.provider for f in scan_text(alone, ruleset, path="config/obs.php")} == {"huawei"}
 
 
 def test_every_part_of_a_long_named_file_is_in_context(ruleset: Ruleset) -> None:

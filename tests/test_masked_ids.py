@@ -92,6 +92,15 @@ def test_an_id_of_its_only_length_before_an_ellipsis_is_whole(keys: FakeKeys, cu
     assert scan_text(f"'AccessKeyId': '{key_id}A{cut}'\n", RULES) == []
 
 
+@pytest.mark.parametrize(
+    "line", ["ASIAKLMNEPQRTVWYGDHF...\tsignal peptide\n", "region: ASIANDEVELOPMENTBANK... (cut)\n"]
+)
+def test_a_run_of_capitals_cut_at_twenty_is_no_id(line: str) -> None:
+    """A protein sequence shown as its first 20 residues, a log's long name cut to 20: shaped like an AWS ID
+    before an ellipsis, but bound to no name that calls it one. Still a head cut short."""
+    assert scan_text(line, RULES) == []
+
+
 def test_a_head_of_a_rule_with_many_lengths_is_still_cut_short(keys: FakeKeys) -> None:
     """Tencent's SecretId reads 34-36 characters, Volcengine's AKLT many: before an ellipsis any of them is a
     head shown in a docs table, not a key."""

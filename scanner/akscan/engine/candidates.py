@@ -20,7 +20,7 @@ from akscan.engine.filters import (
     shannon_entropy,
     token_as_sent,
 )
-from akscan.engine.names import binding_name
+from akscan.engine.names import binding_name, names_an_id
 from akscan.engine.pairing import Candidate
 from akscan.engine.positions import Positions
 from akscan.engine.rules import LazyPattern, Rule, Ruleset, whole_length
@@ -65,6 +65,9 @@ class Hits:
     escaped: list[int] = field(default_factory=list)
     # Rules whose context is the file's own name (akscan.engine.filecontext): their anchors are stand-ins.
     by_file_name: frozenset[int] = frozenset()
+    # Those of them with no word of their own in the file: the name alone puts them there, and any rule with
+    # a word in the file reading the same value (Baidu's bcebos.com below a key in config/obs.py) comes first.
+    by_name_only: frozenset[int] = frozenset()
 
 
 def valid_value(rule: Rule, value: str) -> bool:
@@ -257,7 +260,7 @@ class CandidateFinder:
                 value = _as_text(self.data[start:end])
                 if start in found or not valid_value(rule, value) or self.positions.in_escape(start):
                     continue
-                if self.data.startswith(_CUT_SHORT, end) and end - start != whole_length(rule):
+                if self.data.startswith(_CUT_SHORT, end) and not self._whole_before_ellipsis(rule, start, end):
                     continue
                 if rule.kind == "key-id" and self.positions.inside_base64(start, match.end(1)):
                     continue
@@ -389,7 +392,7 @@ class CandidateFinder:
         only where no other does or, shadowed here, once the others left the ID without a partner."""
         if len(ids) < 2:
             return ids
-        best: dict[int, tuple[bool, int, int, Candidate]] = {}
+        best: dict[int, tuple[bool, float, int, Candidate]] = {}
         ordered = {rule: sorted(self.hits.anchors.get(rule, [])) for rule in {c.rule for c in ids}}
         rules = self.ruleset.rules
         for candidate in ids:
@@ -397,8 +400,9 @@ class CandidateFinder:
             at = bisect.bisect_left(positions, candidate.start)
             near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
             rule = rules[candidate.rule]
+            distance = float("inf") if candidate.rule in self.hits.by_name_only else min(near) if near else 0
             # A second-look rule reads only what the others leave unpaired (akscan.engine.pairs).
-            score = (rule.fallback or rule.second_look, min(near) if near else 0, candidate.rule)
+            score = (rule.fallback or rule.second_look, distance, candidate.rule)
             current = best.get(candidate.start)
             if current is None or score < current[:3]:
                 best[candidate.start] = (*score, candidate)
@@ -467,6 +471,12 @@ class CandidateFinder:
                         Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
                     )
         return found
+
+    def _whole_before_ellipsis(self, rule: Rule, start: int, end: int) -> bool:
+        """An ID of its prefixed rule's only length, bound to a name that calls it an ID (``'AccessKeyId':
+        'ASIA…LLSB...'`` in an answer printed with its secret cut): whole. Any longer run of capitals cut at
+        that length (a protein sequence, a log's names) looks the same, and has no such name."""
+        return end - start == whole_length(rule) and names_an_id(binding_name(self.data, start))
 
     def has_context(self, rule: Rule, start: int) -> bool:
         before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]

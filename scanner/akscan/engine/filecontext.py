@@ -10,9 +10,10 @@ Only the base name counts: the provider's word with the words config files add a
 Never a path component (a checkout of a provider's SDK lives under a folder of its name), never docs, pages
 or C sources (``huawei.md``, OBS Studio's ``obs.c``), never a test's name (``qiniu.test.js``: a fixture
 says what it tests). A stem of three letters or fewer (``obs``, ``bos``, ``ks3``) names only a config file:
-one with a config extension, or a code file right inside a ``config`` folder (Laravel's and ThinkPHP's
-``config/aip.php``, which returns the Baidu AI app's keys in an array naming nothing else). That folder is
-the only path component read, and only as a kind of file, never as a provider's word.
+one with a config extension, or a PHP file right inside a ``config`` folder (Laravel's and ThinkPHP's
+``config/aip.php`` returns the Baidu AI app's keys in an array naming nothing else: those frameworks' config
+files are PHP). That folder is the only path component read, and only as a kind of file, never as a
+provider's word. Other code in a config folder is not (``config/obs.js``: an OBS Studio uploader's settings).
 
 Read without a regex (compiling one cost the pre-commit hook ~3 ms of its ~150): two letters turn nearly
 every name away (~0.3 µs); the few left are taken apart by hand.
@@ -102,7 +103,8 @@ _CODE = frozenset(
     ]
 )
 _SECOND = frozenset(["example", "sample", "bak", "dist", "local"])  # qiniu.yml.example
-_CONFIG_FOLDERS = frozenset(["config", "configs", "conf"])  # a code file right inside one is a config file
+_CONFIG_FOLDERS = frozenset(["config", "configs", "conf"])  # a PHP file right inside one is a config file
+_CONFIG_CODE = frozenset(["php"])
 SHORT = 3
 _STEM = re.compile(r"[a-z0-9]{2,20}")
 
@@ -141,7 +143,7 @@ class FileContext:
         stem, dot, extension = name.rpartition(".")
         if dot and extension in _SECOND:
             stem, dot, extension = stem.rpartition(".")
-        config = extension in _CONFIG or (in_config_folder and extension in _CODE)
+        config = extension in _CONFIG or (in_config_folder and extension in _CONFIG_CODE)
         if not dot or not (config or extension in _CODE):
             return ()
         candidates = [stem]
