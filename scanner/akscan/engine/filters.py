@@ -136,6 +136,9 @@ KNOWN_EXAMPLES = frozenset(
         "rV3VQrpFQ4BsyHSAvi5NVLpPIVffDJv4LojUBZCf",
         "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv",
         "bLcPnl88WU30VY57ipRhSePfPdOfSruK",
+        # COS's request-signature test vector (KeyTime 1480932292;1481012292, testbucket-125000000), which the
+        # C, Go, Rust and Python SDKs' signing tests and their copies use as the SecretKey.
+        "AKIDZfbOA78asKUYBcXFrJD0a1ICvR98JM",
     }
 )
 # A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a
