@@ -119,18 +119,23 @@ def test_a_laravel_config_array_is_baidus_by_its_path(ruleset: Ruleset) -> None:
     assert [(f.provider, f.key_id, f.secret) for f in found] == [("baidu", api_key, secret)]
 
 
-def test_a_word_in_the_file_comes_before_the_files_name(ruleset: Ruleset) -> None:
-    """config/obs.php holding a key whose file says Baidu's endpoint (bcebos.com) one line below: the name puts the
-    file in Huawei's context, but a rule with its own word in the file reading the same ID decides."""
-    rng = random.Random(11)
+def test_another_providers_words_below_do_not_take_a_named_files_pair(ruleset: Ruleset) -> None:
+    """config/huawei.yml: the pair at the top, then a backup block of Baidu's (its endpoint and its own 32-hex
+    secret) or a disabled Baidu section 2 KB lower. The name keeps the pair Huawei's, whole: a rule that lets
+    any word of another provider in the file outrank the name turned the pair into a lone Baidu ID, or paired
+    the Huawei ID with Baidu's secret (an attacker's read; the name's stand-in anchors stay near every value)."""
+    rng = random.Random(12)
     ak = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(20))
     sk = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
-    text = (
-        f"<?php\nreturn [\n    'ak' => '{ak}',\n    'sk' => '{sk}',\n    'endpoint' => 'https://bj.bcebos.com',\n];\n"
-    )
-    assert {f.provider for f in scan_text(text, ruleset, path="config/obs.php")} == {"baidu"}
-    alone = text.replace("https://bj.bcebos.com", "https://obs.example.test")
-    assert {f.provider for f in scan_text(alone, ruleset, path="config/obs.php")} == {"huawei"}
+    hexes = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    top = f"storage:\n  access_key: {ak}\n  secret_key: {sk}\n"
+    for below in (
+        f"bos_backup:\n  endpoint: https://bj.bcebos.com\n  secret_key: {hexes}\n",
+        "".join(f"  # option {n}: lorem ipsum dolor sit amet consectetur\n" for n in range(40))
+        + "# baidu:\n#   endpoint: https://bj.bcebos.com\n",
+    ):
+        found = scan_text(top + below, ruleset, path="config/huawei.yml")
+        assert [(f.provider, f.key_id, f.secret) for f in found] == [("huawei", ak, sk)]
 
 
 def test_every_part_of_a_long_named_file_is_in_context(ruleset: Ruleset) -> None:

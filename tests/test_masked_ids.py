@@ -112,3 +112,21 @@ def test_a_head_of_a_rule_with_many_lengths_is_still_cut_short(keys: FakeKeys) -
     assert whole_width("(?<![A-Z])(AK(?:IA|ID)[A-Z2-7]{16})") == 20  # alternatives of one length
     assert whole_width("(AKIA[A-Z2-7]{16}|ASIA[A-Z2-7]{17})") == 0
     assert whole_width(r"(\p{Lu}{20})") == 0  # regex-only syntax: no width
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "access_key: {id}..\nsecret_key: {secret}\n",  # a name that does not say "ID"
+        "I set my key to {id}… and the secret to {secret}\n",  # prose: the ellipsis is punctuation
+        "export AWS_ACCESS_KEY={id}...\nexport AWS_SECRET_ACCESS_KEY={secret}\n",
+    ],
+)
+def test_an_id_with_a_digit_before_an_ellipsis_keeps_its_pair(keys: FakeKeys, template: str) -> None:
+    """A whole ID holding a digit (96% of random AWS IDs) is no cut run of letters, whatever its name: an
+    ellipsis after it must not silence it or its pair (an attacker's read of the name-only rule)."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    while not any(c.isdigit() for c in key_id[4:]):
+        key_id = keys.aws_id()
+    found = scan_text(template.format(id=key_id, secret=secret), RULES)
+    assert [(f.key_id, f.secret) for f in found] == [(key_id, secret)]

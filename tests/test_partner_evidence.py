@@ -170,3 +170,16 @@ def test_a_qianfan_key_with_its_secret_masked_takes_no_other_services_key(keys: 
     text = text.replace(masked, whole)
     [finding] = scan_text(text, RULES)
     assert (finding.key_id, finding.secret) == (key_id, whole)  # its own slot, when it holds one, still pairs
+
+
+def test_a_qianfan_key_with_json_escaped_slashes_is_read_as_one(keys: FakeKeys) -> None:
+    """``"bce-v3\\/ALTAK-…\\/<masked>"`` in a JSON file beside another service's secret: the escaped slashes are
+    the same composite, so the ID stays alone (it took the WeChat secret); with its slot whole it pairs."""
+    key_id = "ALTAK-" + keys.alibaba_secret()[:21]
+    wechat = keys.alibaba_secret()[:30] + "Qz"
+    text = '{"qianfan_key":"bce-v3\\/' + key_id + '\\/8b25d0dbXXXXXXXXXXXXXXXX","wechat_app_secret":"' + wechat + '"}\n'
+    [finding] = scan_text(text, RULES)
+    assert (finding.key_id, finding.secret) == (key_id, None)
+    whole = keys.alibaba_secret()[:30] + "Wx"
+    [finding] = scan_text(text.replace("8b25d0dbXXXXXXXXXXXXXXXX", whole), RULES)
+    assert (finding.key_id, finding.secret) == (key_id, whole)

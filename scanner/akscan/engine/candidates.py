@@ -65,9 +65,6 @@ class Hits:
     escaped: list[int] = field(default_factory=list)
     # Rules whose context is the file's own name (akscan.engine.filecontext): their anchors are stand-ins.
     by_file_name: frozenset[int] = frozenset()
-    # Those of them with no word of their own in the file: the name alone puts them there, and any rule with
-    # a word in the file reading the same value (Baidu's bcebos.com below a key in config/obs.py) comes first.
-    by_name_only: frozenset[int] = frozenset()
 
 
 def valid_value(rule: Rule, value: str) -> bool:
@@ -392,7 +389,7 @@ class CandidateFinder:
         only where no other does or, shadowed here, once the others left the ID without a partner."""
         if len(ids) < 2:
             return ids
-        best: dict[int, tuple[bool, float, int, Candidate]] = {}
+        best: dict[int, tuple[bool, int, int, Candidate]] = {}
         ordered = {rule: sorted(self.hits.anchors.get(rule, [])) for rule in {c.rule for c in ids}}
         rules = self.ruleset.rules
         for candidate in ids:
@@ -400,9 +397,8 @@ class CandidateFinder:
             at = bisect.bisect_left(positions, candidate.start)
             near = [abs(positions[i] - candidate.start) for i in (at - 1, at) if 0 <= i < len(positions)]
             rule = rules[candidate.rule]
-            distance = float("inf") if candidate.rule in self.hits.by_name_only else min(near) if near else 0
             # A second-look rule reads only what the others leave unpaired (akscan.engine.pairs).
-            score = (rule.fallback or rule.second_look, distance, candidate.rule)
+            score = (rule.fallback or rule.second_look, min(near) if near else 0, candidate.rule)
             current = best.get(candidate.start)
             if current is None or score < current[:3]:
                 best[candidate.start] = (*score, candidate)
@@ -473,10 +469,13 @@ class CandidateFinder:
         return found
 
     def _whole_before_ellipsis(self, rule: Rule, start: int, end: int) -> bool:
-        """An ID of its prefixed rule's only length, bound to a name that calls it an ID (``'AccessKeyId':
-        'ASIA…LLSB...'`` in an answer printed with its secret cut): whole. Any longer run of capitals cut at
-        that length (a protein sequence, a log's names) looks the same, and has no such name."""
-        return end - start == whole_length(rule) and names_an_id(binding_name(self.data, start))
+        """An ID of its prefixed rule's only length before an ellipsis (``'AccessKeyId': 'ASIA…LLSB...'`` in an
+        answer printed with its secret cut; ``my key is AKIA…7QZ… and``): whole when it holds a digit (96% of
+        random AWS IDs do; a protein or DNA sequence, a log's long name cut at that length, never) or its name
+        calls it an ID."""
+        if end - start != whole_length(rule):
+            return False
+        return any(48 <= byte <= 57 for byte in self.data[start:end]) or names_an_id(binding_name(self.data, start))
 
     def has_context(self, rule: Rule, start: int) -> bool:
         before = self.lowered[max(0, start - CONTEXT_LOOKBEHIND) : start]

@@ -74,7 +74,6 @@ def detect(
     # file is small, and a hostile one named qiniu.yml must not make the rule read megabytes of `ak=` lines
     # (long enough to trip the rule's time limit, which switches it off for the rest of the scan).
     reach = min(len(data), NAMED_REACH - blob.offset_base)
-    hits.by_name_only = frozenset(index for index in named if not hits.anchors.get(index))
     for index in named:
         spaced = range(0, max(reach, 0), max(ruleset.rules[index].window, 1))
         hits.anchors[index] = sorted({*hits.anchors.get(index, []), *spaced})

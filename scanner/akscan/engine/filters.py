@@ -161,6 +161,8 @@ DOCUMENTED_IDS = frozenset(
         "dfa51215af4a47c086cbf77d1479c07d",  # the JSS SDK document's presigned URI (bucketname/key, 2013)
         "AKIDlfdHxN0ntSVt4KPH0xXWnGl21UUFNoO5",  # Tencent's bare-metal API reference (SecretId=… on each example)
         "LTAIJPXxMLocA0fD",  # OSS API reference's signed requests (Authorization: OSS LTAIJPXx…:…)
+        # Qiniu's API reference: the AccessKey of its management-token examples (Authorization: Qiniu j853F3bL…:…)
+        "j853F3bLkWl59I5BOkWm6q1Z1mZClpr9Z9CLfDE0",
         # UCloud's API reference: every JSON request example's PublicKey (DescribeUHostInstance, DescribeVMInstance)
         "SI3zdT8g1tMInvahPNkckt3Ul8Pq+krxm+yT8MSK7Sd81nWxFOKxdw==",
     }

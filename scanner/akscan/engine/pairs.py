@@ -361,20 +361,21 @@ def _composite(data: bytes, id_candidate: Candidate) -> bool:
     """Whether the ID is written inside a Qianfan API key, ``bce-v3/<ID>/<secret>``: the slot after it is its
     secret's, whatever it holds. With that slot masked (``bce-v3/ALTAK-…/24a4289XXXXXXX``) the ID is alone,
     not the partner of another service's key a few lines away (a ``.env`` listing several)."""
-    return data[id_candidate.end : id_candidate.end + 1] == b"/" and (
-        data[max(0, id_candidate.start - 7) : id_candidate.start] == b"bce-v3/"
-    )
+    for slash in (b"/", b"\\/"):  # JSON may escape its slashes: bce-v3\/ALTAK-…\/<secret>
+        if data.startswith(slash, id_candidate.end) and data.endswith(b"bce-v3" + slash, 0, id_candidate.start):
+            return True
+    return False
 
 
 def _glued(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
     """Whether the secret is written into one token with its ID in a form that says so: a Qianfan API key
     (``bce-v3/<ID>/<secret>``) or a URL's user information (``scheme://<ID>:<secret>@host``). Any other
     ID:junk is just text beside the ID: written before a named secret, it must not take the ID from it."""
-    if secret.start != id_candidate.end + 1:
+    if secret.start - id_candidate.end not in (1, 2):
         return False
     glue = data[id_candidate.end : secret.start]
-    if glue == b"/":
-        return data[max(0, id_candidate.start - 7) : id_candidate.start] == b"bce-v3/"
+    if glue in (b"/", b"\\/"):
+        return data.endswith(b"bce-v3" + glue, 0, id_candidate.start)
     return (
         glue == b":"
         and data[max(0, id_candidate.start - 3) : id_candidate.start] == b"://"
