@@ -498,3 +498,17 @@ def test_hex_digits_only_are_no_ucloud_public_key(ruleset: Ruleset) -> None:
     assert scan_text(text.format(*hexes), ruleset) == []
     public = _urlsafe(rng, 42).replace("-", "A").replace("_", "b")
     assert [f.key_id for f in scan_text(text.format(public, hexes[1]), ruleset)] == [public]
+
+
+@pytest.mark.parametrize(
+    ("id_name", "secret_name"),
+    [("ID de clave de acceso", "Clave de acceso secreta"), ("id-chave-acesso", "chave-secreta")],
+)
+def test_the_consoles_words_in_spanish_and_portuguese_pair(
+    ruleset: Ruleset, keys: FakeKeys, id_name: str, secret_name: str
+) -> None:
+    """A README copying the console in Spanish (``ID de clave de acceso: AKIA…`` over ``Clave de acceso secreta:
+    …``): the words name the two halves of one key, they are no qualifiers that contradict each other."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    text = f"{id_name}: {key_id}\n{secret_name}: {secret}\nuser: bi_specialist_s3\n"
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]

@@ -136,6 +136,9 @@ KNOWN_EXAMPLES = frozenset(
         "rV3VQrpFQ4BsyHSAvi5NVLpPIVffDJv4LojUBZCf",
         "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv",
         "bLcPnl88WU30VY57ipRhSePfPdOfSruK",
+        # IBM Cloud Object Storage's docs: the second profile of their aws configure example ([profile pool2])
+        "N67W90RKLCWOLPSKN8W8",
+        "RlfTDyqPg0WnY/PWdxMEe/gjuG7QRckynofRMwwR",
         # COS's request-signature test vector (KeyTime 1480932292;1481012292, testbucket-125000000), which the
         # C, Go, Rust and Python SDKs' signing tests and their copies use as the SecretKey.
         "AKIDZfbOA78asKUYBcXFrJD0a1ICvR98JM",

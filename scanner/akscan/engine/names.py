@@ -129,6 +129,15 @@ GENERIC = frozenset(
         "jdc",
         "google",
         "gcp",
+        # the console's words in Spanish and Portuguese ("ID de clave de acceso", "Clave de acceso secreta",
+        # "id-chave-acesso", "chave-secreta"): the same two halves, not two services
+        "clave",
+        "llave",
+        "acceso",
+        "secreta",
+        "secreto",
+        "chave",
+        "acesso",
     )
 )
 # Name parts that mark the value as the ID half or the secret half.
