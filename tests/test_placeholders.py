@@ -353,3 +353,22 @@ def test_a_key_whose_end_is_blanked_with_x_is_masked(tail: str, masked: bool) ->
     head = "AKLTZYSaLxY7AUDyKVBnZ6Z6LydkAgaqHvXhFSnjKMDw"
     value = head[: 47 - len(tail)] + tail
     assert (placeholder_reason(value) is not None) is masked, value
+
+
+def test_a_url_path_beside_a_signed_requests_public_key_is_no_secret(ruleset: Ruleset) -> None:
+    """A JS list of UCloud API URLs signed with a PublicKey, then the app's own API paths
+    (``/bc_explorer/loan/getPendingTxCount``: a UCloud private key's alphabet reads ``/`` and ``_``): the key is
+    alone, not paired with a path. A value starting with a slash that holds another and a digit is still read."""
+    import random
+    import string
+
+    rng = random.Random(5)
+    public = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40)) + "=="
+    urls = f"const u = 'http://api.ucloud.cn/?Action=DescribeUHostInstance&PublicKey={public}&Signature=c1e2ffe1';\n"
+    paths = "const a = '/bc_explorer/loan/getPendingTxCount';\nconst b = '/bc_explorer/loan/getAvgTxPerBlock';\n"
+    assert [(f.key_id, f.secret) for f in scan_text(urls + paths, ruleset)] == [(public, None)]
+    from akscan.engine.candidates import _a_path
+
+    assert _a_path("/bc_explorer/loan/getPendingTxCount")
+    assert not _a_path("/bc_explorer/loan/getPendingTxCount2")
+    assert not _a_path("bc_explorer/loan/getPendingTxCount")  # one slash-led segment at least
