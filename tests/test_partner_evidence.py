@@ -183,3 +183,20 @@ def test_a_qianfan_key_with_json_escaped_slashes_is_read_as_one(keys: FakeKeys) 
     whole = keys.alibaba_secret()[:30] + "Wx"
     [finding] = scan_text(text.replace("8b25d0dbXXXXXXXXXXXXXXXX", whole), RULES)
     assert (finding.key_id, finding.secret) == (key_id, whole)
+
+
+def test_an_id_inside_a_baidu_request_signature_takes_no_neighbouring_hex(keys: FakeKeys) -> None:
+    """A README table of signed BOS record links: ``| <32-hex record id> | https://….bcebos.com/…?authorization=
+    bce-auth-v1/ALTAK…/<time>/-1/host/<signature> |``. The ID signed the request; the record ids in the next
+    column are no secrets of it (three wrong pairs in a harvested file)."""
+    key_id = "ALTAK" + keys.alibaba_secret()[:21]
+    rows = []
+    for n in range(3):
+        record = "".join(keys.random.choice("0123456789abcdef") for _ in range(32))
+        signature = "".join(keys.random.choice("0123456789abcdef") for _ in range(64))
+        rows.append(
+            f"| {record} | https://apollo.bj.bcebos.com/r/{record}.record?authorization=bce-auth-v1/{key_id}"
+            f"/2024-10-28T06%3A27%3A5{n}Z/-1/host/{signature} |\n"
+        )
+    found = scan_text("".join(rows), RULES)
+    assert {(f.key_id, f.secret) for f in found} == {(key_id, None)}

@@ -358,13 +358,20 @@ def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> f
 
 
 def _composite(data: bytes, id_candidate: Candidate) -> bool:
-    """Whether the ID is written inside a Qianfan API key, ``bce-v3/<ID>/<secret>``: the slot after it is its
-    secret's, whatever it holds. With that slot masked (``bce-v3/ALTAK-…/24a4289XXXXXXX``) the ID is alone,
-    not the partner of another service's key a few lines away (a ``.env`` listing several)."""
+    """Whether the ID is written inside a Qianfan API key, ``bce-v3/<ID>/<secret>``, whose slot after it is its
+    secret's whatever it holds, or inside a Baidu request signature. With that slot masked
+    (``bce-v3/ALTAK-…/24a4289XXXXXXX``) the ID is alone, not the partner of another service's key a few lines
+    away (a ``.env`` listing several)."""
     for slash in (b"/", b"\\/"):  # JSON may escape its slashes: bce-v3\/ALTAK-…\/<secret>
         if data.startswith(slash, id_candidate.end) and data.endswith(b"bce-v3" + slash, 0, id_candidate.start):
             return True
-    return False
+    # And inside a request signed with it (authorization=bce-auth-v1/<ID>/<time>/…/<signature>): the slots after
+    # it hold a time and a signature, never its secret; the 32 hex digits of a record id in the next column of a
+    # table were taken for it.
+    return any(data.endswith(head, 0, id_candidate.start) for head in _SIGNED_HEADS)
+
+
+_SIGNED_HEADS = (b"bce-auth-v1/", b"bce-auth-v1%2F", b"bce-auth-v1%2f")
 
 
 def _glued(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
