@@ -372,3 +372,19 @@ def test_a_url_path_beside_a_signed_requests_public_key_is_no_secret(ruleset: Ru
     assert _a_path("/bc_explorer/loan/getPendingTxCount")
     assert not _a_path("/bc_explorer/loan/getPendingTxCount2")
     assert not _a_path("bc_explorer/loan/getPendingTxCount")  # one slash-led segment at least
+
+
+@pytest.mark.parametrize("name", ["{hex}.png", "{hex}.jpg", "{hex}.mp4"])
+def test_a_file_name_is_no_secret_beside_an_id(ruleset: Ruleset, keys: FakeKeys, name: str) -> None:
+    """A signed US3 URL's file of 32 hex digits beside its public key (a UCloud private key reads 32 hex
+    digits): a value followed by a media or document file's extension is a file's name, never the ID's
+    secret. A secret beside the same public key still pairs."""
+    import string
+
+    hexes = "".join(keys.random.choice("0123456789abcdef") for _ in range(32))
+    public = "".join(keys.random.choice(string.ascii_letters + string.digits) for _ in range(40)) + "=="
+    text = f'# ucloud\npublic_key = "{public}"\nfile = "{name.format(hex=hexes)}"\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(public, None)]
+    secret = keys.aws_secret()
+    text += f'private_key = "{secret}"\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(public, secret)]

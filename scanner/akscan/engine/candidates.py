@@ -150,6 +150,12 @@ def _as_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+# A value followed by a media or document file's extension is that file's name (``<32 hex>.png``, an upload's
+# object key ``gz0122/21/27/<hex>.png``), never the secret beside an ID. Lower case, then no letter or digit.
+_FILE_EXTENSION = re.compile(
+    rb"\.(?:png|jpe?g|gif|webp|bmp|svg|ico|mp[34]|mov|avi|pdf|docx?|xlsx?|apk|zip)(?![A-Za-z0-9])"
+)
+
 # A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key;
 # but not one of the only length its prefixed rule reads (``whole_length``: AWS's 20 are the whole ID).
 _CUT_SHORT = (b"..", "\u2026".encode())
@@ -468,6 +474,7 @@ class CandidateFinder:
                     and not positions.in_escape(start)
                     and not positions.in_url_path(start)
                     and not self.data.startswith(_CUT_SHORT, match.end(1))
+                    and _FILE_EXTENSION.match(self.data, match.end(1)) is None
                 ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
