@@ -136,6 +136,9 @@ KNOWN_EXAMPLES = frozenset(
         "rV3VQrpFQ4BsyHSAvi5NVLpPIVffDJv4LojUBZCf",
         "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv",
         "bLcPnl88WU30VY57ipRhSePfPdOfSruK",
+        # The COS STS SDK's README: the answer it prints (expiredTime 1545306616), copied into apps' docs.
+        "AKIDq9bhO815EteWwntqvvzOeSTONZ4knQgr",
+        "GJz0iUp5eCeidvqnXoFGfm6Leq28t1NX",
         # IBM Cloud Object Storage's docs: the second profile of their aws configure example ([profile pool2])
         "N67W90RKLCWOLPSKN8W8",
         "RlfTDyqPg0WnY/PWdxMEe/gjuG7QRckynofRMwwR",
