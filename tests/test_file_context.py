@@ -273,3 +273,18 @@ def test_a_blob_cached_clean_under_another_name_is_read_again(tmp_path: Path) ->
     assert found() == [ak]
     assert found() == [ak]  # the unchanged repository's shortcut keeps it
     assert found("--no-unreachable") == [ak]
+
+
+def test_huaweis_generic_php_names_need_their_secret_below(ruleset: Ruleset) -> None:
+    """A Laravel config array ``'key' => <20>, 'secret' => <40>`` beside OBS's endpoint is Huawei's pair; a
+    switch inventory's ``'key' => '<20-character serial>'`` in a file naming Huawei (no secret below) is
+    nothing (an attacker's read)."""
+    rng = random.Random(13)
+    ak = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(20))
+    sk = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
+    config = f"<?php\nreturn [\n    'key' => '{ak}',\n    'secret' => '{sk}',\n"
+    config += "    'endpoint' => 'https://obs.ap-southeast-3.myhuaweicloud.com',\n];\n"
+    assert [(f.provider, f.key_id, f.secret) for f in scan_text(config, ruleset)] == [("huawei", ak, sk)]
+    inventory = "<?php\n// Inventory of Huawei switches in rack A\n$devices = [\n"
+    inventory += f"    ['key' => '{ak}', 'model' => 'S5735-L24T4S-A1', 'rack' => 'A1'],\n];\n"
+    assert scan_text(inventory, ruleset) == []

@@ -200,3 +200,18 @@ def test_an_id_inside_a_baidu_request_signature_takes_no_neighbouring_hex(keys: 
         )
     found = scan_text("".join(rows), RULES)
     assert {(f.key_id, f.secret) for f in found} == {(key_id, None)}
+
+
+def test_a_named_secret_above_a_signed_request_still_pairs_with_its_id(keys: FakeKeys) -> None:
+    """A debug script: ``BCE_SECRET_KEY=<32 hex>`` above a curl of a BOS URL signed ``bce-auth-v1/<AK>/…``. Inside
+    a signed request the ID takes no unnamed neighbour (a table's record ids), but a value its name calls a
+    secret is its partner (an attacker's read: the named secret had disappeared)."""
+    hexes = ["".join(keys.random.choice("0123456789abcdef") for _ in range(32)) for _ in range(2)]
+    signature = "".join(keys.random.choice("0123456789abcdef") for _ in range(64))
+    text = (
+        "#!/bin/sh\n# debug a BOS presigned download (baidu bce)\n"
+        f"BCE_SECRET_KEY={hexes[1]}\n"
+        f'curl "https://b.bj.bcebos.com/r.csv?authorization=bce-auth-v1/{hexes[0]}/2024-01-01T00:00:00Z/1800/host/'
+        f'{signature}"\n'
+    )
+    assert [(f.key_id, f.secret) for f in scan_text(text, RULES)] == [(hexes[0], hexes[1])]

@@ -388,3 +388,12 @@ def test_a_file_name_is_no_secret_beside_an_id(ruleset: Ruleset, keys: FakeKeys,
     secret = keys.aws_secret()
     text += f'private_key = "{secret}"\n'
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(public, secret)]
+
+
+def test_an_extension_planted_after_a_named_secret_does_not_hide_it(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``SecretKey: <32>.zip``: a value its name calls a secret stays the ID's partner whatever follows it (an
+    attacker's read: the ID took the token below instead, and the secret was gone)."""
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    token = keys.tencent_secret()
+    text = f"SecretId: {key_id}\nSecretKey: {secret}.zip\nToken: {token}\n"
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]

@@ -20,7 +20,7 @@ from akscan.engine.filters import (
     shannon_entropy,
     token_as_sent,
 )
-from akscan.engine.names import binding_name, names_an_id
+from akscan.engine.names import binding_name, names_a_secret, names_an_id
 from akscan.engine.pairing import Candidate
 from akscan.engine.positions import Positions
 from akscan.engine.rules import LazyPattern, Rule, Ruleset, whole_length
@@ -474,7 +474,7 @@ class CandidateFinder:
                     and not positions.in_escape(start)
                     and not positions.in_url_path(start)
                     and not self.data.startswith(_CUT_SHORT, match.end(1))
-                    and _FILE_EXTENSION.match(self.data, match.end(1)) is None
+                    and not self._a_file_name(start, match.end(1))
                 ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
@@ -483,6 +483,14 @@ class CandidateFinder:
                         Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
                     )
         return found
+
+    def _a_file_name(self, start: int, end: int) -> bool:
+        """A value followed by a media or document file's extension, under no name that calls it a secret: a
+        file's name. ``SecretKey: <value>.zip`` (text planted after a secret) keeps the secret its name says."""
+        if _FILE_EXTENSION.match(self.data, end) is None:
+            return False
+        name = binding_name(self.data, start)
+        return not (name and names_a_secret(name))
 
     def _whole_before_ellipsis(self, rule: Rule, start: int, end: int) -> bool:
         """An ID of its prefixed rule's only length before an ellipsis (``'AccessKeyId': 'ASIA…LLSB...'`` in an

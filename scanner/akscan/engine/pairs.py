@@ -249,8 +249,14 @@ def _edges(
             composite = _composite(positions.data, id_candidate)
             for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                 secret = secrets[position]
-                if composite and not _glued(positions.data, id_candidate, secret):
-                    continue  # its own slot holds its secret (masked, or cut): no other value is
+                # Its own slot holds its secret (masked, or cut): no other value is; inside a signed request only a
+                # value its name calls a secret is (BCE_SECRET_KEY above a curl of it).
+                if (
+                    composite
+                    and not _glued(positions.data, id_candidate, secret)
+                    and (composite == "slot" or not (secret.name and names_a_secret(secret.name)))
+                ):
+                    continue
                 if secret.start in named_as_ids and not swapped:
                     continue
                 if column and not column.get((id_candidate.start, secret.start), True):
@@ -357,18 +363,18 @@ def _cost(positions: Positions, id_candidate: Candidate, secret: Candidate) -> f
     return pair_cost(id_candidate, secret, lines)
 
 
-def _composite(data: bytes, id_candidate: Candidate) -> bool:
+def _composite(data: bytes, id_candidate: Candidate) -> str:
     """Whether the ID is written inside a Qianfan API key, ``bce-v3/<ID>/<secret>``, whose slot after it is its
     secret's whatever it holds, or inside a Baidu request signature. With that slot masked
     (``bce-v3/ALTAK-…/24a4289XXXXXXX``) the ID is alone, not the partner of another service's key a few lines
     away (a ``.env`` listing several)."""
     for slash in (b"/", b"\\/"):  # JSON may escape its slashes: bce-v3\/ALTAK-…\/<secret>
         if data.startswith(slash, id_candidate.end) and data.endswith(b"bce-v3" + slash, 0, id_candidate.start):
-            return True
+            return "slot"
     # And inside a request signed with it (authorization=bce-auth-v1/<ID>/<time>/…/<signature>): the slots after
     # it hold a time and a signature, never its secret; the 32 hex digits of a record id in the next column of a
-    # table were taken for it.
-    return any(data.endswith(head, 0, id_candidate.start) for head in _SIGNED_HEADS)
+    # table were taken for it. A value named as a secret beside it still pairs ("signed").
+    return "signed" if any(data.endswith(head, 0, id_candidate.start) for head in _SIGNED_HEADS) else ""
 
 
 _SIGNED_HEADS = (b"bce-auth-v1/", b"bce-auth-v1%2F", b"bce-auth-v1%2f")
