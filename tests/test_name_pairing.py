@@ -512,3 +512,20 @@ def test_the_consoles_words_in_spanish_and_portuguese_pair(
     key_id, secret = keys.aws_id(), keys.aws_secret()
     text = f"{id_name}: {key_id}\n{secret_name}: {secret}\nuser: bi_specialist_s3\n"
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+
+
+@pytest.mark.parametrize(
+    ("id_name", "other_name"),
+    [("ACCESS_KEY_ID", "SECRET_KEY_WEBHOOK"), ("CLAVE_ACCESO_ID", "CLAVE_SECRETA_WEBHOOK")],
+)
+def test_an_unqualified_id_prefers_an_unqualified_secret(
+    ruleset: Ruleset, keys: FakeKeys, id_name: str, other_name: str
+) -> None:
+    """``SECRET_KEY=…`` two lines above ``ACCESS_KEY_ID=AKID…`` and, right below it, ``SECRET_KEY_WEBHOOK=…``: the
+    webhook's secret names something the ID's name does not, so the nearer-by-a-line secret is not preferred
+    over the unqualified one (an attacker's read). Alone, a qualified secret still pairs."""
+    key_id, secret, webhook = keys.tencent_id(), keys.tencent_secret(), keys.tencent_secret()
+    text = f"# tencentcloud\nSECRET_KEY={secret}\n\n{id_name}={key_id}\n{other_name}={webhook}\n"
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+    alone = f"# tencentcloud\n{id_name}={key_id}\n{other_name}={webhook}\n"
+    assert [(f.key_id, f.secret) for f in scan_text(alone, ruleset)] == [(key_id, webhook)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from akscan.engine.names import agreement
+from akscan.engine.names import agreement, qualifiers
 
 LINE_COST = 120.0  # one line apart costs as much as 120 bytes on the same line
 BYTE_COST = 0.1
@@ -18,6 +18,10 @@ WRONG_DIRECTION = 40.0  # added to edges that go against the direction the layou
 # Names that qualify both halves the same way (OSS_…_ID with OSS_…_SECRET) pull a pair together by almost
 # a line (names that contradict each other never make an edge at all: akscan.engine.detect).
 NAME_AGREES = -100.0
+# A secret whose name adds a qualifier an unqualified ID's name lacks (``SECRET_KEY_WEBHOOK`` under
+# ``ACCESS_KEY_ID``) may be another thing's: an unqualified secret a line or two farther (``SECRET_KEY``) is
+# likelier the ID's. Alone, it still pairs.
+ONE_SIDED = 2.0 * LINE_COST
 # An ID on a commented-out line and a secret on a live one (or the reverse, or commented out once and
 # twice) belong to different pairs far more often than not: the old pair kept in a comment above the new
 # one. Worth a line and a half.
@@ -47,8 +51,12 @@ def pair_cost(id_candidate: Candidate, secret: Candidate, lines_between: int) ->
     cost = lines_between * LINE_COST + max(gap, 0) * BYTE_COST
     if secret.context:
         cost -= CONTEXT_BONUS
-    if id_candidate.name and secret.name and agreement(id_candidate.name, secret.name) > 0:
-        cost += NAME_AGREES
+    if id_candidate.name and secret.name:
+        agreed = agreement(id_candidate.name, secret.name)
+        if agreed > 0:
+            cost += NAME_AGREES
+        elif agreed == 0 and not qualifiers(id_candidate.name) and qualifiers(secret.name):
+            cost += ONE_SIDED
     if id_candidate.commented != secret.commented:
         cost += COMMENT_MISMATCH
     return cost
