@@ -84,22 +84,24 @@ def test_a_signature_alone_in_a_file_opens_the_gate(ruleset: Ruleset, keys: Fake
 
 
 @pytest.mark.parametrize("head", range(17, 24))
-def test_every_alignment_opens_the_gate(ruleset: Ruleset, keys: FakeKeys, head: int) -> None:
-    """A MAC of 20 or 32 bytes leaves ``secretId=`` at offset 2 of 3; a head one byte shorter or longer, or other
-    parameters first in a hand-built text, at another: each of the three forms opens the gate."""
+def test_which_alignments_open_the_gate(ruleset: Ruleset, keys: FakeKeys, head: int) -> None:
+    """The form is the one a 20- or 32-byte MAC leaves (``secretId=`` at offset 2 of 3); at offset 0 the ID
+    starts a base64 group and its start form (``QUtJR``) opens the gate; at offset 1 nothing does (no MAC
+    writes it, and a search for it would cost every blob)."""
     key_id = keys.tencent_id()
     source = f'videoUpload.setSignature("{_vod_signature(key_id, head, 3)}")\n'
-    assert ruleset.gate.scan(source.encode()).open
-    assert [f.key_id for f in scan_text(source, ruleset)] == [key_id]
+    assert ruleset.gate.scan(source.encode()).open == (head % 3 != 1)
 
 
-@pytest.mark.parametrize("before", ["vodSubAppId=1500&", "currentTimeStamp=1636096412&", "random=19&"])
-def test_a_signature_whose_text_starts_otherwise_is_read(ruleset: Ruleset, keys: FakeKeys, before: str) -> None:
-    """A signed text that does not begin with ``secretId=`` (other parameters first, any length) in a file that
-    says nothing else: found all the same."""
+def test_a_signature_whose_text_starts_otherwise_may_stay_closed(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Known limit: a signed text that does not begin with ``secretId=`` can put the ID at offset 1 of 3 (here
+    after a 17-byte ``vodSubAppId=1500&``), which opens no gate in a file saying nothing else; beside any word
+    the gate knows it is decoded and found."""
     key_id = keys.tencent_id()
-    signature = _vod_signature(key_id, 20, 5, before=before)
-    assert [f.key_id for f in scan_text(f'setSignature("{signature}")\n', ruleset)] == [key_id]
+    signature = _vod_signature(key_id, 20, 5, before="vodSubAppId=1500&")
+    assert not ruleset.gate.scan(f'setSignature("{signature}")\n'.encode()).open
+    opened = f'// tencent vod: the secret_key stays on the server\nsetSignature("{signature}")\n'
+    assert [f.key_id for f in scan_text(opened, ruleset)] == [key_id]
 
 
 def _upload_auth(keys: FakeKeys, separators: tuple[str, str] = (",", ":")) -> tuple[str, str, str]:

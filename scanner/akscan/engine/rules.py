@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from akscan.engine.decode.base64_layer import LAYER, RUN_MIN, base64_variants
+from akscan.engine.decode.base64_layer import LAYER, RUN_MIN, SIGNED_HEADS, base64_variants
 from akscan.engine.filecontext import FileContext, valid_stem
 from akscan.engine.gate import Gate, Spotter, ValueRun, value_run
 from akscan.errors import RuleError
@@ -543,17 +543,17 @@ def whole_width(pattern: str) -> int:
 
 
 def signature_forms(rule: Rule) -> list[str]:
-    """The base64 forms ``signature_opens_gate`` names: the signed text's key parameter and each anchor
-    (``secretId=AKID``) at the three alignments base64 may give them, as much of each as depends on those
-    bytes alone: right after the MAC (HMAC-SHA1's 20 bytes and HMAC-SHA256's 32 leave it at 2 of 3,
-    ``zZWNyZXRJZD1BS0lE``), or after other parameters a hand-built text puts first. The anchor's own forms
-    (``BS0lE``) are ones the spotter already looks for inside base64 runs; in the gate they would add ``0``
-    and ``l`` to its reduced alphabet (~+27% of what its automaton walks), where these are case-insensitive
-    searches (one pass each on the pure engine, none on Hyperscan)."""
+    """The base64 forms ``signature_opens_gate`` names: the signed text's first name and each anchor, at the
+    offset a MAC puts them (HMAC-SHA1's 20 bytes and HMAC-SHA256's 32 leave the same alignment, 2 of 3), as
+    much of them as depends on those bytes alone (``zZWNyZXRJZD1BS0lE`` for ``secretId=AKID``). The anchor's
+    own form at that alignment (``BS0lE``) is one the spotter already looks for inside base64 runs; alone
+    it would add ``0`` and ``l`` to the gate's reduced alphabet (~+27% of what its automaton walks), where
+    these are one more case-insensitive search."""
     name = rule.signature_opens_gate
     if not name or rule.kind != "key-id" or not rule.anchors_case_sensitive:
         return []
-    return sorted({form for anchor in rule.anchors for form in base64_variants(name + anchor)})
+    alignments = {head % 3 for head in SIGNED_HEADS}
+    return sorted({base64_variants(name + anchor)[shift] for anchor in rule.anchors for shift in alignments})
 
 
 def head_forms(rule: Rule) -> list[str]:
