@@ -397,3 +397,19 @@ def test_an_extension_planted_after_a_named_secret_does_not_hide_it(ruleset: Rul
     token = keys.tencent_secret()
     text = f"SecretId: {key_id}\nSecretKey: {secret}.zip\nToken: {token}\n"
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+
+
+def test_a_run_after_an_encoded_plus_is_no_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A request's params: a percent-encoded base64 device id (``e1BQ%2BYSBw…%2B<32 letters and digits>%2B…``)
+    beside ``"secretId":"AKID…"``: the run between two encoded '+' is the rest of that value, not the ID's
+    secret. A secret after an encoded '=' (``secretKey%3D…``) is still read."""
+    import string
+
+    key_id = keys.tencent_id()
+    run = "".join(keys.random.choice(string.ascii_letters + string.digits) for _ in range(33))
+    device = f"e1BQ%2BYSBw%2BLg%2BHBUe7lyIsQDSYUigpwm3%2B{run}%2BdPIH0SUIagSjRz1bUg%3D%3D"
+    text = f'let params = ["deviceId":"{device}","secretId":"{key_id}","sign":"sfsfsfsfs"]\n'
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, None)]
+    secret = keys.tencent_secret()
+    signed = f"https://example.com/?secretId%3D{key_id}%26secretKey%3D{secret}%26t%3D1\n"
+    assert [(f.key_id, f.secret) for f in scan_text(signed, ruleset)] == [(key_id, secret)]

@@ -156,6 +156,11 @@ _FILE_EXTENSION = re.compile(
     rb"\.(?:png|jpe?g|gif|webp|bmp|svg|ico|mp[34]|mov|avi|pdf|docx?|xlsx?|apk|zip)(?![A-Za-z0-9])"
 )
 
+# A value right after a percent-encoded '+' or '/' is the rest of a longer base64 value (a device id
+# ``e1BQ%2BYSBw…%2BpBPw5E…%2B…``; an AWS secret's tail after its encoded '+'), never a secret of its own: the
+# percent layer reads the value whole.
+_ENCODED_BASE64_CHARS = frozenset([b"%2B", b"%2b", b"%2F", b"%2f"])
+
 # A value followed by an ellipsis is shown cut short (a docs table's `AKLTFKO4JYVkFXDiOUWr...`): a head, no key;
 # but not one of the only length its prefixed rule reads (``whole_length``: AWS's 20 are the whole ID).
 _CUT_SHORT = (b"..", "\u2026".encode())
@@ -475,6 +480,7 @@ class CandidateFinder:
                     and not positions.in_url_path(start)
                     and not self.data.startswith(_CUT_SHORT, match.end(1))
                     and not self._a_file_name(start, match.end(1))
+                    and self.data[max(0, start - 3) : start] not in _ENCODED_BASE64_CHARS
                 ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
