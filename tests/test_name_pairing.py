@@ -529,3 +529,22 @@ def test_an_unqualified_id_prefers_an_unqualified_secret(
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
     alone = f"# tencentcloud\n{id_name}={key_id}\n{other_name}={webhook}\n"
     assert [(f.key_id, f.secret) for f in scan_text(alone, ruleset)] == [(key_id, webhook)]
+
+
+def test_names_inside_an_escaped_json_string_are_read(ruleset: Ruleset) -> None:
+    """A Java test holding a JSON answer in a string literal (``"  \\"requestId\\": \\"<32 hex>\\",\\n" +``) beside a
+    JD Cloud key ID: the value's name is read through the escaped quotes, and a request id is no secret."""
+    from akscan.engine.names import binding_name
+
+    line = b'        "    \\"requestId\\": \\"99ece9d883481755a930ec82cd410ed1\\",\\n" +'
+    assert binding_name(line, line.find(b"99ece")) == "requestId"
+    rng = random.Random(9)
+    key_id = "JDC_" + "".join(rng.choice("0123456789ABCDEF") for _ in range(28))
+    request = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    text = (
+        'String body = "{\\n" +\n'
+        f'    "  \\"url\\": \\"http://s3.cn-north-1.jdcloud-oss.com/a.jpg?AWSAccessKeyId={key_id}&Expires=1\\",\\n" +\n'
+        f'    "  \\"requestId\\": \\"{request}\\"\\n" +\n'
+        '    "}";\n'
+    )
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, None)]

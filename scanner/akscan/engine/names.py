@@ -15,7 +15,8 @@ import re
 LOOKBEHIND = 96
 # Between a name and its value: optional closing quote, then an assignment (=, :, =>, :=, ?=, or the
 # '>' closing an XML element), then optional spaces and an opening quote.
-_BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*["'`]?$""")
+# A JSON text inside a string literal escapes its quotes (``"{\"requestId\": \"…\"}"``): read through them.
+_BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)\\?["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*\\?["'`]?$""")
 # A key/value element (.NET's appSettings, many XML configs): the name is the key attribute's.
 _KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)["']\s+(?i:value)\s*=\s*["']?$""")
 # A row's name: a quoted word (letters, _ . -) and a comma right before the value's opening quote.
@@ -154,7 +155,7 @@ def binding_name(data: bytes, start: int) -> str:
     before = data[max(line_start, start - LOOKBEHIND) : start]
     # Most values in a credentials export or a call are not assigned: no assignment right before them,
     # no regex (a CSV of 100,000 pairs would otherwise pay one search per value).
-    tail = before.rstrip(b" \t\"'`")[-1:]
+    tail = before.rstrip(b" \t\"'`\\")[-1:]
     if tail == b"," and before[-1:] in (b'"', b"'", b"`"):
         return _row_name(before)
     if tail not in (b"=", b":", b">"):
