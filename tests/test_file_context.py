@@ -119,6 +119,29 @@ def test_a_laravel_config_array_is_baidus_by_its_path(ruleset: Ruleset) -> None:
     assert [(f.provider, f.key_id, f.secret) for f in found] == [("baidu", api_key, secret)]
 
 
+@pytest.mark.parametrize("argument", [".", "./", "aip.php", "../{folder}/aip.php", "BIG"])
+def test_a_config_folder_counts_when_the_scan_runs_inside_it(tmp_path: Path, argument: str) -> None:
+    """``cd config && akscan scan .`` reports aip.php with no folder in its path: the folder it lies in still
+    makes it a config file (it was lost, and the pair with it). BIG: past one chunk, the streaming path."""
+    rng = random.Random(9)
+    api_key = "".join(rng.choice(URLSAFE[:62]) for _ in range(24))
+    secret = "".join(rng.choice(URLSAFE[:62]) for _ in range(32))
+    text = f"<?php\n\n    return  [\n        'APP_ID' => 10688030,\n        'API_KEY' => '{api_key}',\n"
+    text += f"        'SECRET_KEY' => '{secret}'\n    ];\n"
+    if argument == "BIG":
+        text += "// " + "x" * 100 + "\n" * 1 + ("// padding line of a long generated config file\n" * 40_000)
+        argument = "."
+    for folder, expected in (("config", [("baidu", api_key, secret)]), ("app", [])):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "aip.php").write_text(text)
+        run = run_akscan(
+            "scan", "--format", "json", "--no-redact", argument.format(folder=folder), cwd=tmp_path / folder
+        )
+        found = [(f["provider"], f["key_id"], f["secret"]) for f in json.loads(run.out)["findings"]]
+        assert found == expected, (folder, run.err)
+        assert run.code == (1 if expected else 0)
+
+
 def test_another_providers_words_below_do_not_take_a_named_files_pair(ruleset: Ruleset) -> None:
     """config/huawei.yml: the pair at the top, then a backup block of Baidu's (its endpoint and its own 32-hex
     secret) or a disabled Baidu section 2 KB lower. The name keeps the pair Huawei's, whole: a rule that lets

@@ -45,6 +45,9 @@ class Origin:
     source: str = "file"  # file | stdin | git | staged | commit-message
     blob_id: str | None = None
     decoded: str | None = None  # how the bytes were decoded before scanning, e.g. "utf-16"
+    # The name of the folder holding the file when ``path`` does not show it (``akscan scan .`` run inside
+    # config/ reports aip.php): the folder is part of what makes a file a provider's config.
+    folder: str | None = None
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def detect(
     if opening is None:
         opening = ruleset.gate.scan(data)
     # A file in a rule's context by its own name (config/qiniu.yml): see akscan.engine.filecontext.
-    named = ruleset.file_context.rules_for(blob.origin.path) if depth == 0 else ()
+    named = ruleset.file_context.rules_for(blob.origin.path, blob.origin.folder) if depth == 0 else ()
     # Decoded layers skip the gate: their text was made by decoding around an anchor already seen.
     if depth == 0 and not opening.open and not named:
         return []

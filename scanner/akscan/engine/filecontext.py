@@ -127,16 +127,18 @@ class FileContext:
         starts = frozenset(word[:2] for word in (*ordered, *_PREFIXES)) if ordered else frozenset()
         return cls(tuple((stem, tuple(rules_of[stem])) for stem in ordered), starts)
 
-    def rules_for(self, path: str) -> tuple[int, ...]:
-        """The rules whose context the file at ``path`` is in by its name (most files: none)."""
+    def rules_for(self, path: str, folder: str | None = None) -> tuple[int, ...]:
+        """The rules whose context the file at ``path`` is in by its name (most files: none); ``folder``: the
+        name of the folder holding it, when the path does not show it."""
         name = path[path.rfind("/") + 1 :]
         if "\\" in name or "!" in name:  # a Windows path, an archive's member
             name = name[max(name.rfind("\\"), name.rfind("!")) + 1 :]
         if name[:2].lower() not in self.starts:
             return ()
-        folder = path[: len(path) - len(name)].rstrip("/\\")
-        folder = folder[max(folder.rfind("/"), folder.rfind("\\"), folder.rfind("!")) + 1 :].lower()
-        return self._by_name(name.lower(), folder in _CONFIG_FOLDERS)
+        if folder is None:
+            folder = path[: len(path) - len(name)].rstrip("/\\")
+            folder = folder[max(folder.rfind("/"), folder.rfind("\\"), folder.rfind("!")) + 1 :]
+        return self._by_name(name.lower(), folder.lower() in _CONFIG_FOLDERS)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - a ruleset's context lives as long as the process
     def _by_name(self, name: str, in_config_folder: bool = False) -> tuple[int, ...]:

@@ -190,6 +190,7 @@ def scan_content(
     options: ContentOptions,
     reopen: Callable[[], BinaryIO] | None = None,
     size: int | None = None,
+    folder: str | None = None,
 ) -> list[Finding]:
     """Every stage for one blob's bytes, read from ``handle`` in bounded chunks. An archive is scanned
     raw and then member by member; its members are read again from ``reopen()`` when given (a file on
@@ -197,7 +198,7 @@ def scan_content(
     spool = _Spool(handle, options.limits.total_limit) if options.archives and reopen is None else None
     heads: list[bytes] = []
     reader = cast(BinaryIO, spool) if spool is not None else handle
-    chunks = _tap_head(stream_chunks(reader, display, stats, source), heads)
+    chunks = _tap_head(stream_chunks(reader, display, stats, source, folder=folder), heads)
     findings = scan_chunks(chunks, ruleset, stats, options.line_allow, options.inline_markers)
     if not options.archives or not heads or archive_kind(heads[0]) is None:
         if spool is not None:
@@ -236,6 +237,7 @@ def scan_bytes(
     stats: ScanStats,
     options: ContentOptions,
     opening: Opening | None = None,
+    folder: str | None = None,
 ) -> list[Finding] | None:
     """``scan_content`` for bytes already held whole that fit one chunk — nearly every file and git blob —
     without its layers of streams and generators (~15 µs a file: a tenth of a directory scan's CPU). None
@@ -252,10 +254,10 @@ def scan_bytes(
     archive = options.archives and archive_kind(data[:512]) is not None
     if opening is None:  # the caller's verdict on these same bytes, when it has one
         opening = ruleset.gate.scan(data)
-    if not opening.open and not archive and not ruleset.file_context.rules_for(display):
+    if not opening.open and not archive and not ruleset.file_context.rules_for(display, folder):
         return []  # what detect would say, without building a blob for it: most blobs stop here
     best: dict[tuple[str, int], Finding] = {}
-    blob = Blob(data, Origin(display, source))
+    blob = Blob(data, Origin(display, source, folder=folder))
     for finding in scan_blob(blob, ruleset, stats, options.line_allow, opening, options.inline_markers):
         keep_best(best, finding)
     findings = list(best.values())

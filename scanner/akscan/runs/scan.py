@@ -75,7 +75,7 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
                 except OSError as exc:
                     stats.skip("read-error", target.display, f"{target.display}: read failed ({exc.strerror or exc})")
                     return PieceResult(piece, [], stats)
-                found = scan_bytes(data, target.display, "file", ruleset, stats, options)
+                found = scan_bytes(data, target.display, "file", ruleset, stats, options, folder=target.folder)
                 if found is not None:
                     return PieceResult(piece, found, stats)
                 handle.seek(0)
@@ -84,7 +84,15 @@ def scan_piece(piece: Piece, ruleset: Ruleset, content: ContentOptions) -> Piece
             # report for files that do have content, so those are read to their end.
             reader = cast(BinaryIO, Bounded(handle, target.size)) if target.size else handle
             findings = scan_content(
-                reader, target.display, "file", ruleset, stats, options, reopen=reopen, size=target.size
+                reader,
+                target.display,
+                "file",
+                ruleset,
+                stats,
+                options,
+                reopen=reopen,
+                size=target.size,
+                folder=target.folder,
             )
         return PieceResult(piece, findings, stats)
     read = read_piece(piece, stats)

@@ -43,6 +43,7 @@ class Target:
     display: str  # the path to report
     size: int
     expand: bool = True  # scan archive members too
+    folder: str | None = None  # the name of the folder holding it, when ``display`` does not show it
 
 
 @dataclass
@@ -179,6 +180,15 @@ def _walk_dir(
                 yield target
 
 
+def _hidden_folder(path: str, display: str) -> str | None:
+    """The name of the folder holding the file when ``display`` does not show it (aip.php or ./aip.php,
+    scanned from inside config/; ../aip.php), else None. A file's folder decides whether it is a config file."""
+    parent = os.path.basename(os.path.dirname(display))
+    if parent not in ("", ".", ".."):
+        return None
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) or None
+
+
 def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptions, stats: ScanStats) -> Target | None:
     if not stat.S_ISREG(st.st_mode):
         stats.skip("not-regular-file", display, f"{display}: not a regular file (FIFO, socket or device)")
@@ -189,7 +199,7 @@ def _file_target(path: str, display: str, st: os.stat_result, options: WalkOptio
     if options.max_file_size and st.st_size > options.max_file_size:
         stats.skip("too-large")  # counted once in the summary, not a warning per file
         return None
-    return Target(path, display, st.st_size, options.archives)
+    return Target(path, display, st.st_size, options.archives, _hidden_folder(path, display))
 
 
 def _is_utf16(path: str) -> bool:
@@ -249,7 +259,7 @@ def read_piece(piece: Piece, stats: ScanStats, overlap: int = CHUNK_OVERLAP) -> 
             stats.binary_files += 1
     stats.bytes += len(own)
     return PieceRead(
-        Blob(data, Origin(target.display), offset_base=begin),
+        Blob(data, Origin(target.display, folder=target.folder), offset_base=begin),
         data.count(b"\n", 0, piece.start - begin),
         own.count(b"\n"),
     )
@@ -262,6 +272,7 @@ def stream_chunks(
     source: str = "file",
     chunk_size: int = CHUNK_SIZE,
     overlap: int = CHUNK_OVERLAP,
+    folder: str | None = None,
 ) -> Iterator[Blob]:
     """Chunk an open binary stream (a file, stdin, a git object stream)."""
     try:
@@ -275,11 +286,16 @@ def stream_chunks(
                 reader = Utf16Reader(first, handle, encoding, stats)
                 text = reader.read(chunk_size)
                 yield from _chunk_loop(
-                    text, cast(BinaryIO, reader), Origin(display, source, decoded="utf-16"), None, chunk_size, overlap
+                    text,
+                    cast(BinaryIO, reader),
+                    Origin(display, source, decoded="utf-16", folder=folder),
+                    None,
+                    chunk_size,
+                    overlap,
                 )
                 return
             stats.binary_files += 1
-        yield from _chunk_loop(first, handle, Origin(display, source), stats, chunk_size, overlap)
+        yield from _chunk_loop(first, handle, Origin(display, source, folder=folder), stats, chunk_size, overlap)
     except OSError as exc:
         stats.skip("read-error", display, f"{display}: read failed ({exc.strerror or exc})")
 
