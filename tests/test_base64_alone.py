@@ -6,6 +6,7 @@ WeChat mini-program's ``wx.base64ToArrayBuffer('QUtJR…')``. The form a value s
 from __future__ import annotations
 
 import base64
+import random
 
 import pytest
 
@@ -140,3 +141,41 @@ def test_an_upload_address_alone_opens_nothing(ruleset: Ruleset) -> None:
     source = f'// "UploadAddress":"{address}",\n'
     assert not ruleset.gate.scan(source.encode()).open
     assert scan_text(source, ruleset) == []
+
+
+def _wrapped(value: str, width: int, indent: str = "  ") -> str:
+    encoded = _b64(value)
+    return "".join(f"{indent}{encoded[i : i + width]}\n" for i in range(0, len(encoded), width))
+
+
+@pytest.mark.parametrize("width", [60, 64, 76])
+def test_a_hard_wrapped_env_file_gives_its_pair_whole(ruleset: Ruleset, keys: FakeKeys, width: int) -> None:
+    """`base64 .env` wraps at 76 columns (openssl and PEM at 64): every full line decodes alone, so a key
+    crossing a line end came out in halves. The block is decoded as one value; the finding stays on its
+    first line, and the lines after it keep their numbers."""
+    for pad in range(3):  # the ID's place in the encoded text: a line end falls inside it for some
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        env = "#" * (pad + 40) + f"\nALIBABA_CLOUD_ACCESS_KEY_ID={key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
+        text = "# restore: echo $ENV_B64 | base64 -d > .env\nenv_b64: |\n" + _wrapped(env, width) + "next: 1\n"
+        [finding] = scan_text(text, ruleset)
+        assert (finding.key_id, finding.secret, finding.encoding) == (key_id, secret, "base64")
+        assert finding.location.line == 3
+        assert "next: 1" in text.splitlines()[text.count("\n") - 1]
+
+
+@pytest.mark.parametrize(
+    ("widths", "whole"),
+    [
+        ((76, 76, 40), True),  # full, full, shorter last line: one block
+        ((76, 76), True),  # no short last line
+        ((76, 40), False),  # one full line then a short one: two values, not a block
+        ((76, 72, 76), False),  # lines of different widths are separate values
+    ],
+)
+def test_what_makes_a_wrapped_block(widths: tuple[int, ...], whole: bool) -> None:
+    from akscan.engine.decode.base64_layer import _wrapped_blocks
+
+    rng = random.Random(sum(widths))
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    lines = [b"x: |\n"] + [b"  " + bytes(rng.choice(alphabet) for _ in range(width)) + b"\n" for width in widths]
+    assert list(_wrapped_blocks(lines)) == ([(1, 1 + len(widths))] if whole else [])

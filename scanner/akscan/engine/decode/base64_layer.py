@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -87,6 +88,65 @@ def _value_in(run: bytes) -> tuple[bytes, bytes] | None:
     return None
 
 
+# Base64 hard-wrapped by the tool that made it: `base64` (76 columns), openssl and PEM (64), some 60. Every
+# full line is a whole number of 4-character groups, so lines decode alone, but a key that crosses a line end
+# comes out in two halves: such a block is joined and decoded as one value.
+WRAP_MIN = 40
+_WRAPPED_LINE = rb"[ \t]*[A-Za-z0-9+/]{%d,}={0,2}[ \t]*\r?$" % 4
+
+
+def _wrapped_blocks(lines: list[bytes]) -> Iterator[tuple[int, int]]:
+    """(first, end) line indexes of each hard-wrapped base64 block in ``lines``: two or more full lines of
+    one width (a multiple of 4, at least WRAP_MIN) and one indentation, then an optional shorter last line."""
+    import regex
+
+    line_pattern = regex.compile(_WRAPPED_LINE)
+    index = 0
+    while index < len(lines):
+        line = lines[index].rstrip(b"\r\n")
+        body = line.strip()
+        width = len(body)
+        if width < WRAP_MIN or width % 4 or b"=" in body or not line_pattern.fullmatch(line):
+            index += 1
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        end = index + 1
+        while end < len(lines):
+            following = lines[end].rstrip(b"\r\n")
+            if not following.startswith(indent) or not line_pattern.fullmatch(following):
+                break
+            size = len(following.strip())
+            if size > width or (size < width and end == index + 1):
+                break
+            end += 1
+            if size < width or b"=" in following:  # the short last line ends the block
+                break
+        if end - index >= 2:
+            yield index, end
+        index = max(end, index + 1)
+
+
+def _unwrap(window: bytes) -> list[tuple[bytes, bool]]:
+    """``window`` split into segments, each hard-wrapped block decoded in place as one value (its newlines
+    kept after it so lines keep their numbers): (segment, whether it is decoded text)."""
+    lines = window.splitlines(keepends=True)
+    segments: list[tuple[bytes, bool]] = []
+    last = 0
+    for first, end in _wrapped_blocks(lines):
+        joined = b"".join(line.strip() for line in lines[first:end])
+        decoded = decode_run(joined)
+        if decoded is None:
+            continue
+        segments.append((b"".join(lines[last:first]), False))
+        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+        text = decoded.replace(b"\r", b" ").replace(b"\n", b" ")
+        ending = b"\n" if lines[end - 1].endswith(b"\n") else b""
+        segments.append((indent + text + b"\n" * (end - first - 1) + ending, True))
+        last = end
+    segments.append((b"".join(lines[last:]), False))
+    return segments
+
+
 def rewrite(window: bytes) -> bytes | None:
     """``window`` with every base64 value of printable text replaced by that text (its newlines turned
     into spaces, so line numbers stay those of the original). None when nothing decoded."""
@@ -104,5 +164,9 @@ def rewrite(window: bytes) -> bytes | None:
 
     import regex  # only here: decoding is rare, and the regex module is slow to import
 
-    out = regex.compile(_RUN_PATTERN).sub(replace, window)
+    run_pattern = regex.compile(_RUN_PATTERN)
+    segments = _unwrap(window) if b"\n" in window else [(window, False)]
+    changed = len(segments) > 1
+    # A decoded block is text already: decoding the runs in it again is the next layer's work.
+    out = b"".join(segment if decoded else run_pattern.sub(replace, segment) for segment, decoded in segments)
     return out if changed else None
