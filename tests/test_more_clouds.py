@@ -149,6 +149,8 @@ def test_qiniu_and_ucloud_shaped_values_without_their_variables_are_not_reported
         "      - uses: actions/checkout@{h}",
         "echo '{h}  ucloud-cli.tar.gz' | sha1sum -c",
         "UCLOUD_PRIVATE_KEY_SHA1={h}",
+        'url = "https://files.example.com/" "{h}/" "report.pdf"',  # a path segment closed by a slash
+        'url = "https://files.example.com/{u}/report.pdf"',
     ],
 )
 def test_a_hex_digest_beside_a_ucloud_public_key_is_no_private_key(line: str, ruleset: Ruleset) -> None:
@@ -156,9 +158,26 @@ def test_a_hex_digest_beside_a_ucloud_public_key_is_no_private_key(line: str, ru
     beside UCLOUD_PUBLIC_KEY leaves the public key alone (it had been paired with the digest)."""
     rng = random.Random(line)
     public, digest = _text(rng, 32), _text(rng, 40, "0123456789abcdef")
-    text = f"env:\n  UCLOUD_PUBLIC_KEY: {public}\n" + line.format(h=digest) + "\n"
+    uuid = "-".join(_text(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12))
+    text = f"env:\n  UCLOUD_PUBLIC_KEY: {public}\n" + line.format(h=digest, u=uuid) + "\n"
     found = [f for f in scan_text(text, ruleset) if f.provider == "ucloud"]
     assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, public, None)]
+
+
+def test_a_uuid_path_segment_is_no_token_private_key(ruleset: Ruleset) -> None:
+    """A UFile signed URL split over Python literals: the TOKEN_ public key in its query, a UUID closed by
+    a slash in its path. The UUID is the path's, not the token's private key (harvested: ucloud/123)."""
+    rng = random.Random(123)
+    hexes = "0123456789abcdef"
+    token = "TOKEN_" + "-".join(_text(rng, n, hexes) for n in (8, 4, 4, 4, 12))
+    segment = "-".join(_text(rng, n, hexes) for n in (8, 4, 4, 4, 12))
+    text = (
+        'URL = ("https://maas-log-prod.cn-wlcb.ufileos.com/anthropic/"\n'
+        f'       "{segment}/"\n       "{_text(rng, 32, hexes)}.png"\n'
+        f'       "?UCloudPublicKey={token}"\n       "&Expires=1786693936&Signature=U9KvDgMLBHzM2quaVWlTGNMWebE=")\n'
+    )
+    found = [f for f in scan_text(text, ruleset) if f.provider == "ucloud"]
+    assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, token, None)]
 
 
 def test_md5_values_under_alibabas_names_are_no_jd_cloud_pair(ruleset: Ruleset) -> None:

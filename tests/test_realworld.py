@@ -108,13 +108,13 @@ def _same_token(reported: str | None, written: str) -> bool:
 
 def wrong_pairs(credentials: tuple[dict[str, Any], ...], findings: list[Finding]) -> list[Finding]:
     """Findings that pair a known ID with a secret that is not its own (worse than a miss: verified live,
-    they give a wrong answer)."""
-    secrets = {c["key_id"]: c.get("secret") for c in credentials if c.get("key_id")}
-    return [
-        f
-        for f in findings
-        if f.key_id in secrets and f.secret is not None and secrets[f.key_id] and f.secret != secrets[f.key_id]
-    ]
+    they give a wrong answer). An ID the file holds alone has no secret to be paired with: any is wrong (a
+    UFile token's public key was paired with a UUID path segment of the same URL)."""
+    secrets: dict[str, str | None] = {}
+    for credential in credentials:
+        if credential.get("key_id"):
+            secrets[credential["key_id"]] = secrets.get(credential["key_id"]) or credential.get("secret")
+    return [f for f in findings if f.key_id in secrets and f.secret is not None and f.secret != secrets[f.key_id]]
 
 
 def _id(case: Case) -> str:
