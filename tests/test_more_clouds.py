@@ -205,3 +205,21 @@ def test_a_huawei_security_token_is_read_whole(length: int, ruleset: Ruleset) ->
     )
     findings = [f for f in scan_text(text, ruleset) if f.key_id == ak]
     assert [(f.secret, f.security_token) for f in findings] == [(sk, token[:8000])]  # past 8,000: its head
+
+
+def test_a_printed_access_token_is_no_private_key(ruleset: Ruleset) -> None:
+    """An SDK guide's output: the signed request for an access token with the public key in its query, then
+    the token it got, a UUID. A UUID is a UFile token's private key only where a private/secret/key name or the
+    TOKEN_ argument above says so; the access token is what the key was exchanged for."""
+    rng = random.Random(5)
+    public = "ucloud" + _text(rng, 10, string.ascii_lowercase) + "%40" + _text(rng, 6, string.ascii_lowercase) + ".cn"
+    public += _text(rng, 20, string.digits)
+    token = "-".join(_text(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12))
+    text = (
+        f"    get :https://api.ucloud.cn?Action=GetAccessToken&PublicKey={public}&Region=cn-bj2&ExpireIn=7200"
+        f"&Signature={_text(rng, 40, '0123456789abcdef')}\n    get token success : {token}\n"
+    )
+    found = [f for f in scan_text(text, ruleset) if f.provider == "ucloud"]
+    assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, public, None)]
+    named = text.replace("get token success :", "private key:")
+    assert [f.secret for f in scan_text(named, ruleset) if f.provider == "ucloud"] == [token]
