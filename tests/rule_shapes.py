@@ -43,6 +43,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-access-key-secret": [draw(ALNUM, 30)],
     "alibaba-named-secret": [draw(ALNUM, 30)],
     "alibaba-sts-credentials": [draw(ALNUM, 23, "STS.NT"), draw(ALNUM, 20, "STS.")],
+    "alibaba-oss-temporary-id": [draw(ALNUM, 94, "TMP.")],
     "alibaba-sts-secret": [draw(ALNUM, 44), draw(ALNUM, 40)],
     "alibaba-legacy-access-key": [draw(ALNUM, 16), draw(LOWER_DIGITS, 24)],
     "alibaba-legacy-named-pair": [draw(ALNUM, 16)],

@@ -126,7 +126,7 @@ class Verification:
 
 
 # Key IDs that are temporary by their prefix whatever is found with them.
-TEMPORARY_ID_PREFIXES = ("STS.", "ASIA")
+TEMPORARY_ID_PREFIXES = ("STS.", "TMP.", "ASIA")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class Finding:
     @property
     def temporary(self) -> bool:
         """Temporary credentials: an STS pair, a key ID found with its session token and no secret (a
-        presigned URL, mostly), or an ID temporary by its prefix alone (Alibaba's STS., AWS's ASIA). They
+        presigned URL, mostly), or an ID temporary by its prefix alone (Alibaba's STS. and TMP., AWS's ASIA). They
         cannot be disabled: they expire."""
         return (
             self.kind == Kind.STS
