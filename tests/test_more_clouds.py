@@ -223,3 +223,19 @@ def test_a_printed_access_token_is_no_private_key(ruleset: Ruleset) -> None:
     assert [(f.kind, f.key_id, f.secret) for f in found] == [(Kind.KEY_ID, public, None)]
     named = text.replace("get token success :", "private key:")
     assert [f.secret for f in scan_text(named, ruleset) if f.provider == "ucloud"] == [token]
+
+
+def test_a_sibling_disk_of_another_store_is_not_qinius(ruleset: Ruleset) -> None:
+    """Laravel's filesystems.php lists its disks side by side: the Qiniu disk's pair is Qiniu's, the UpYun
+    disk below it (keys of the same shape) is not, though Qiniu's words are a few lines above it."""
+    rng = random.Random(3)
+    q_ak, q_sk, u_ak, u_sk = (_text(rng, 40) for _ in range(4))
+    text = (
+        "<?php\nreturn [\n    'disks' => [\n        'qiniu' => [\n            'driver'  => 'qiniu',\n"
+        "            'domain'  => 'p1.clouddn.com',\n"
+        f"            'access_key'=> '{q_ak}',\n            'secret_key'=> '{q_sk}',\n        ],\n"
+        "        'upyun' => [\n            'driver' => 'upyun',\n"
+        f"            'access_key' => '{u_ak}',\n            'secret_key' => '{u_sk}',\n        ],\n    ],\n];\n"
+    )
+    found = [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)]
+    assert found == [("qiniu", q_ak, q_sk)]
