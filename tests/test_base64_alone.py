@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+from akscan.engine.decode.base64_layer import base64_variants
 from akscan.engine.rules import Ruleset
 from tests.conftest import scan_text
 from tests.keys import FakeKeys
@@ -179,3 +180,35 @@ def test_what_makes_a_wrapped_block(widths: tuple[int, ...], whole: bool) -> Non
     alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
     lines = [b"x: |\n"] + [b"  " + bytes(rng.choice(alphabet) for _ in range(width)) + b"\n" for width in widths]
     assert list(_wrapped_blocks(lines)) == ([(1, 1 + len(widths))] if whole else [])
+
+
+def test_a_wrapped_blocks_short_padded_last_line_belongs_to_it(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A block's last line may be as short as `Zg==`: left out, the joined value ended a group early and the
+    secret at the file's end lost its last character (an attacker's read)."""
+    found_whole = 0
+    for pad in range(40):
+        key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+        env = "#" * pad + f"\nALIBABA_CLOUD_ACCESS_KEY_ID={key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
+        block = _wrapped(env, 64)
+        text = "apiVersion: v1\nkind: Secret\ndata:\n  env: |\n" + block.replace("  ", "    ")
+        if not any(form in line for form in base64_variants("LTAI") for line in block.splitlines()):
+            continue  # the encoded anchor split by a line end: nothing opens the decoding (a known gap)
+        found = [(f.key_id, f.secret) for f in scan_text(text, ruleset)]
+        assert found == [(key_id, secret)], (pad, block.splitlines()[-1])
+        found_whole += len(block.splitlines()[-1].strip().rstrip("=")) < 4
+    assert found_whole  # some of these layouts end on a last line shorter than four characters
+
+
+def test_a_key_in_a_long_wrapped_block_is_reported_on_its_own_line(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Each decoded line stays on the encoded line its bytes start on: the key twelve lines into a block is
+    reported there, not at the block's (or the decoding window's) first line."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    settings = "".join(f"SETTING_{n}=value_{n}_abcdefghijklmnopqrstuvwxyz\n" for n in range(12))
+    env = settings + f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id}\nALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}\n"
+    encoded = _b64(env)
+    head = "apiVersion: v1\nkind: Secret\ndata:\n  env: |\n"
+    text = head + "".join(f"    {encoded[i : i + 64]}\n" for i in range(0, len(encoded), 64))
+    [finding] = scan_text(text, ruleset)
+    start = env.index("ALIBABA_CLOUD_ACCESS_KEY_ID")  # the decoded line starts on the encoded line holding it
+    assert finding.location.line == head.count("\n") + 1 + start // 48
+    assert (finding.key_id, finding.secret) == (key_id, secret)

@@ -239,3 +239,59 @@ def test_a_sibling_disk_of_another_store_is_not_qinius(ruleset: Ruleset) -> None
     )
     found = [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)]
     assert found == [("qiniu", q_ak, q_sk)]
+
+
+@pytest.mark.parametrize("gap", [" ", "\n" + " " * 99])
+def test_a_ufile_token_pair_passed_positionally_is_whole(gap: str, ruleset: Ruleset) -> None:
+    """The Java UFile SDK's own form, new UfileObjectLocalAuthorization("TOKEN_…", "<uuid>"), on one line or
+    with the second argument aligned under the first: the UUID is the token's private key (the TOKEN_
+    argument before it says so)."""
+    rng = random.Random(len(gap))
+    token = "TOKEN_" + "-".join(_text(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12))
+    private = "-".join(_text(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12))
+    text = (
+        "import cn.ucloud.ufile.auth.UfileObjectLocalAuthorization;\n"
+        f'    OBJECT_AUTHORIZER = new UfileObjectLocalAuthorization("{token}",{gap}"{private}");\n'
+    )
+    found = [(f.kind, f.key_id, f.secret) for f in scan_text(text, ruleset) if f.provider == "ucloud"]
+    assert found == [(Kind.PAIR, token, private)]
+
+
+def test_an_oss_temporary_id_takes_no_permanent_secret(ruleset: Ruleset) -> None:
+    """A TMP. ID signs a shared link and carries no secret: a permanent secret on the next line is its own
+    finding, not the temporary ID's partner (it would be told it expires by itself)."""
+    rng = random.Random(8)
+    temporary = "TMP." + _text(rng, 94)
+    secret = _text(rng, 30)
+    text = (
+        "    // sample: https://b.oss-cn-shanghai.aliyuncs.com/a.wav?Expires=1655062013&OSSAccessKeyId="
+        f'{temporary}&Signature=abc\n    private String accessKeySecret = "{secret}";\n'
+    )
+    found = sorted((f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset))
+    assert found == [("alibaba-access-key-secret", None, secret), ("alibaba-oss-temporary-id", temporary, None)]
+
+
+def test_ruby_oauth_new_is_no_qiniu_context(ruleset: Ruleset) -> None:
+    """Qiniu's Go auth.New(…) opens its context; Ruby's OAuth.new(…) (a substring of it, case aside) does not."""
+    rng = random.Random(6)
+    text = (
+        "require 'oauth'\nclass GithubClient\n  def initialize\n"
+        "    @auth = OAuth.new(ENV['CONSUMER_KEY'], ENV['CONSUMER_SECRET'])\n"
+        f'    @access_key = "{_text(rng, 40)}"\n  end\nend\n'
+    )
+    assert scan_text(text, ruleset) == []
+
+
+@pytest.mark.parametrize("note", ["// " + "根据自己的包名，去百度云自行配置" * 3, "/* API Key */"])
+def test_baidu_ocr_pair_after_any_note(note: str, ruleset: Ruleset) -> None:
+    """The OCR SDK's pair after getApplicationContext(), a note above each value: a long Chinese line comment
+    (over 120 bytes) or a block comment."""
+    rng = random.Random(note)
+    key, secret = _text(rng, 24), _text(rng, 32)
+    text = (
+        "import com.baidu.ocr.sdk.OCR;\n"
+        "        OCR.getInstance(this).initAccessTokenWithAkSk(new OnResultListener<AccessToken>() {\n"
+        "        }, getApplicationContext(),\n"
+        f'                {note}\n                "{key}",\n                {note}\n                "{secret}");\n'
+    )
+    assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("baidu", key, secret)]

@@ -92,7 +92,7 @@ def _value_in(run: bytes) -> tuple[bytes, bytes] | None:
 # full line is a whole number of 4-character groups, so lines decode alone, but a key that crosses a line end
 # comes out in two halves: such a block is joined and decoded as one value.
 WRAP_MIN = 40
-_WRAPPED_LINE = rb"[ \t]*[A-Za-z0-9+/]{%d,}={0,2}[ \t]*\r?$" % 4
+_WRAPPED_LINE = rb"[ \t]*[A-Za-z0-9+/]{2,}={0,2}[ \t]*\r?$"  # a last line may be `Zg==`
 
 
 def _wrapped_blocks(lines: list[bytes]) -> Iterator[tuple[int, int]]:
@@ -139,12 +139,24 @@ def _unwrap(window: bytes) -> list[tuple[bytes, bool]]:
             continue
         segments.append((b"".join(lines[last:first]), False))
         indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
-        text = decoded.replace(b"\r", b" ").replace(b"\n", b" ")
         ending = b"\n" if lines[end - 1].endswith(b"\n") else b""
-        segments.append((indent + text + b"\n" * (end - first - 1) + ending, True))
+        placed = _placed(decoded, len(lines[first].strip()) // 4 * 3, end - first)
+        segments.append((indent + b"\n".join(placed) + ending, True))
         last = end
     segments.append((b"".join(lines[last:]), False))
     return segments
+
+
+def _placed(decoded: bytes, per_line: int, count: int) -> list[bytes]:
+    """``decoded`` laid over the ``count`` lines of the block it came from: each of its own lines on the block's
+    line where its bytes start (``per_line`` decoded bytes a line), never cut, so a finding points at the
+    encoded line that holds it and line numbers after the block stay right."""
+    placed: list[list[bytes]] = [[] for _ in range(count)]
+    offset = 0
+    for line in decoded.replace(b"\r", b"\n").split(b"\n"):
+        placed[min(offset // per_line, count - 1)].append(line)
+        offset += len(line) + 1
+    return [b" ".join(parts) for parts in placed]
 
 
 def rewrite(window: bytes) -> bytes | None:
