@@ -169,3 +169,29 @@ def test_a_tencent_session_token_has_its_clouds_shape(
     text = f'SecretId = "{keys.tencent_id()}"\nSecretKey = "{keys.tencent_secret()}"\ntoken = "{token}"\n'
     [finding] = scan_text(text, ruleset)
     assert (finding.kind == Kind.STS) == temporary
+
+
+@pytest.mark.parametrize("length", [99, 100, 119, 120])
+def test_a_short_tencent_token_goes_only_to_a_temporary_id(ruleset: Ruleset, length: int) -> None:
+    """A federation token of 2019 is 118 characters (a Laravel package's README, beside a 64-character
+    temporary ID): from 100 it is the temporary ID's. Beside a 36-character SecretId it must reach 120, or a
+    web app's token planted there would make a long-term pair temporary."""
+    import random
+    import string
+
+    rng = random.Random(length)
+    urlsafe = string.ascii_letters + string.digits + "_-"
+    token = "".join(rng.choice(urlsafe) for _ in range(length))
+    alnum = string.ascii_letters + string.digits
+    temporary_id = "AKID" + "".join(rng.choice(urlsafe) for _ in range(64))
+    temporary_secret = "".join(rng.choice(alnum + "+/") for _ in range(43)) + "="
+    answer = (
+        f"    'token' => '{token}',\n    'tmp_secret_id' => '{temporary_id}',\n"
+        f"    'tmp_secret_key' => '{temporary_secret}',\n"
+    )
+    [finding] = scan_text(answer, ruleset)
+    assert finding.kind == Kind.STS and finding.security_token == (token if length >= 100 else None)
+    long_term = "AKID" + "".join(rng.choice(alnum) for _ in range(32))
+    text = f'SecretId = "{long_term}"\nSecretKey = "{"".join(rng.choice(alnum) for _ in range(32))}"\n'
+    [finding] = scan_text(text + f'token = "{token}"\n', ruleset)
+    assert (finding.kind == Kind.STS) == (length >= 120)

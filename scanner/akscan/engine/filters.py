@@ -466,11 +466,15 @@ VOLCENGINE_HEX_LEAD = 8
 VOLCENGINE_BODY = 40
 # Token validators that, when they say yes, stand for the placeholder tests (akscan.engine.candidates).
 # Tencent's session tokens: 40 hex digits and a 5-digit tail in the STS answers of the 36-character-ID era
-# (41-48 in all, hex), hundreds of URL-safe characters today (171 the shortest in the corpus). Anything
-# between, under a name as plain as "token", is a web app's (a planted one beside a long-term pair would
-# make it temporary, its severity lower).
+# (41-48 in all, hex), hundreds of URL-safe characters today (171 the shortest in the corpus), 118 in a
+# federation token of 2019 beside a 64-character temporary ID (a Laravel package's README). Beside a
+# 36-character SecretId, anything under 120 under a name as plain as "token" is a web app's (a planted one
+# beside a long-term pair would make it temporary, its severity lower): see TOKEN_MIN_BESIDE_LONG_TERM.
 TENCENT_TOKEN_OLD = range(41, 49)
-TENCENT_TOKEN_MIN = 120
+TENCENT_TOKEN_MIN = 100
+# The shortest token (other than an old era's exact form) a token rule gives an ID that is not temporary by
+# its own form (its pair's kind is not sts-credentials): akscan.engine.pairs.tokens_for.
+TOKEN_MIN_BESIDE_LONG_TERM = {"tencent-session-token": 120}
 
 
 def tencent_session_token(value: str) -> bool:
