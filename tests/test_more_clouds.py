@@ -295,3 +295,33 @@ def test_baidu_ocr_pair_after_any_note(note: str, ruleset: Ruleset) -> None:
         f'                {note}\n                "{key}",\n                {note}\n                "{secret}");\n'
     )
     assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("baidu", key, secret)]
+
+
+def test_go_chis_jwtauth_is_no_qiniu_context(ruleset: Ruleset) -> None:
+    """Qiniu's Go idiom `mac := auth.New("…", "…")` opens its context; go-chi's jwtauth.New("HS256", …) beside
+    an app's own AccessKey/SecretKey of the same shape does not (an attacker's read)."""
+    rng = random.Random(12)
+    text = (
+        'package main\n\nimport (\n\t"github.com/go-chi/jwtauth/v5"\n)\n\n'
+        'var tokenAuth = jwtauth.New("HS256", []byte("change-me"), nil)\n\nvar cfg = Config{\n'
+        f'\tAccessKey: "{_text(rng, 40)}",\n\tSecretKey: "{_text(rng, 40)}",\n}}\n'
+    )
+    assert scan_text(text, ruleset) == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'new Qianfan("{a}", "{s}")',
+        'new com.baidubce.qianfan.Qianfan("{a}", "{s}")',
+        'new Qianfan (\n            "{a}",\n            "{s}")',
+        'Qianfan("{a}", "{s}")',  # Kotlin
+    ],
+)
+def test_the_qianfan_sdk_with_classic_keys(call: str, ruleset: Ruleset) -> None:
+    """Baidu's Java/Kotlin Qianfan SDK built with the account's classic AK/SK (32 hex each)."""
+    rng = random.Random(call)
+    hexes = "0123456789abcdef"
+    ak, sk = _text(rng, 32, hexes), _text(rng, 32, hexes)
+    text = "import com.baidubce.qianfan.Qianfan;\n    val client = " + call.format(a=ak, s=sk) + "\n"
+    assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("baidu", ak, sk)]

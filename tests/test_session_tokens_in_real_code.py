@@ -195,3 +195,35 @@ def test_a_short_tencent_token_goes_only_to_a_temporary_id(ruleset: Ruleset, len
     text = f'SecretId = "{long_term}"\nSecretKey = "{"".join(rng.choice(alnum) for _ in range(32))}"\n'
     [finding] = scan_text(text + f'token = "{token}"\n', ruleset)
     assert (finding.kind == Kind.STS) == (length >= 120)
+
+
+def test_a_short_web_token_never_pushes_the_sts_token_onto_a_long_term_pair(ruleset: Ruleset) -> None:
+    """An STS block with a web app's 110-character "token" beside its TmpSecretId and the answer's own Token
+    further down, a long-term pair above: full-length tokens are handed out first, so the temporary ID keeps
+    its Token and the long-term pair stays long-term (it had become temporary, and the block's old
+    ExpiredTime then silenced it: exit 0 under --fail-on high; an attacker's read)."""
+    import random
+    import string
+
+    rng = random.Random(110)
+    urlsafe = string.ascii_letters + string.digits + "_-"
+    alnum = string.ascii_letters + string.digits
+    long_id, long_secret = (
+        "AKID" + "".join(rng.choice(alnum) for _ in range(32)),
+        "".join(rng.choice(alnum) for _ in range(32)),
+    )
+    temporary_id = "AKID" + "".join(rng.choice(urlsafe) for _ in range(64))
+    temporary_secret = "".join(rng.choice(alnum + "+/") for _ in range(43)) + "="
+    web, sts = ("".join(rng.choice(urlsafe) for _ in range(n)) for n in (110, 300))
+    text = (
+        f'TENCENT_SECRET_ID = "{long_id}"\nTENCENT_SECRET_KEY = "{long_secret}"\n\nsts = {{\n'
+        f'    "ExpiredTime": 1600000000,\n    "TmpSecretId": "{temporary_id}",\n    "token": "{web}",\n'
+        f'    "TmpSecretKey": "{temporary_secret}",\n    "Token": "{sts}",\n}}\n'
+    )
+    found = {f.key_id: f for f in scan_text(text, ruleset)}
+    assert (found[long_id].kind, found[long_id].security_token, found[long_id].severity.name) == (
+        Kind.PAIR,
+        None,
+        "HIGH",
+    )
+    assert (found[temporary_id].kind, found[temporary_id].security_token) == (Kind.STS, sts)

@@ -444,7 +444,7 @@ def tokens_for(
     first, then nearest first: a long-lived pair a few lines further down must not take the token of the
     temporary ID right above it, nor a pair above a presigned URL the token of the URL's own ID. Paired
     and lone IDs compete alike."""
-    edges: list[tuple[bool, int, int, int, Candidate]] = []
+    edges: list[tuple[bool, bool, int, int, int, Candidate]] = []
     by_start = {index: sorted(found, key=lambda token: token.start) for index, found in tokens.items()}
     starts = {index: [token.start for token in found] for index, found in by_start.items()}
     for id_candidate in ids:
@@ -456,22 +456,27 @@ def tokens_for(
             continue  # a long-term ID (AWS's AKIA) never has a session token: one beside it is another key's
         index = ruleset.by_id[pair.token]
         found, at = by_start.get(index, []), starts.get(index, [])
-        # A short token goes only to an ID temporary by its own form (filters.TOKEN_MIN_BESIDE_LONG_TERM).
-        floor = 0 if pair.kind == "sts-credentials" else TOKEN_MIN_BESIDE_LONG_TERM.get(pair.token, 0)
+        # A short token goes only to an ID temporary by its own form (filters.TOKEN_MIN_BESIDE_LONG_TERM), and
+        # only once every token of full length has gone: a web app's short token beside a temporary ID must not
+        # push the STS answer's own token onto a long-term pair above it (which would make that pair temporary,
+        # and an expiry nearby would silence it).
+        short_below = TOKEN_MIN_BESIDE_LONG_TERM.get(pair.token, 0)
+        floor = 0 if pair.kind == "sts-credentials" else short_below
         # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs and
         # tokens is not squared, and a farther token goes to an ID nearer to it first anyway.
         middle = bisect.bisect_left(at, id_candidate.start)
         lo = max(bisect.bisect_left(at, id_candidate.start - pair.token_bytes), middle - TOKENS_PER_SIDE)
         hi = min(bisect.bisect_right(at, id_candidate.start + pair.token_bytes), middle + TOKENS_PER_SIDE)
         for token in found[lo:hi]:
-            if len(token.value) < floor and len(token.value) not in TENCENT_TOKEN_OLD:
+            short = len(token.value) < short_below and len(token.value) not in TENCENT_TOKEN_OLD
+            if short and len(token.value) < floor:
                 continue
             distance = abs(token.start - id_candidate.start)
             apart = not positions.same_line(id_candidate, token)
-            edges.append((apart, distance, id_candidate.start, token.start, token))
+            edges.append((short, apart, distance, id_candidate.start, token.start, token))
     chosen: dict[int, Candidate] = {}
     used: set[int] = set()
-    for _, _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:4]):
+    for _, _, _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:5]):
         if id_start not in chosen and token_start not in used:
             chosen[id_start] = token
             used.add(token_start)
