@@ -4,8 +4,8 @@ through the real engine. Every credential must be found with the right partner, 
 may be paired with a wrong secret, and the near-miss files of the same sources (placeholders, masked keys,
 env readers, SDK method names, signatures, base64 blobs and fonts) must give nothing.
 
-``fixtures/realworld-holdout/`` is kept apart: rules are not tuned on it, and ``benchmarks/recall_realworld.py``
-measures it separately.
+``fixtures/realworld-holdout/`` is kept apart: rules are not tuned on it, and ``benchmarks/floors.py`` (or
+``benchmarks/harvest.py measure``) measures it separately.
 """
 
 from __future__ import annotations
