@@ -325,3 +325,19 @@ def test_the_qianfan_sdk_with_classic_keys(call: str, ruleset: Ruleset) -> None:
     ak, sk = _text(rng, 32, hexes), _text(rng, 32, hexes)
     text = "import com.baidubce.qianfan.Qianfan;\n    val client = " + call.format(a=ak, s=sk) + "\n"
     assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("baidu", ak, sk)]
+
+
+def test_a_voice_robots_iflytek_block_is_not_baidus(ruleset: Ruleset) -> None:
+    """wukong-robot's config lists its speech engines side by side: baidu_yuyin's app keys are Baidu's, the
+    xunfei_yuyin block's api_key/api_secret (32 hex) below it are iFlytek's, not a Baidu AI pair."""
+    rng = random.Random(264)
+    hexes = "0123456789abcdef"
+    key, secret = _text(rng, 24), _text(rng, 32, hexes)
+    text = (
+        "# 百度语音服务\n# http://yuyin.baidu.com/\nbaidu_yuyin:\n    appid: '9670645'\n"
+        f"    api_key: '{key}'\n    secret_key: '{secret}'\n    dev_pid: 1936\n\n\n"
+        "# 讯飞语音服务\n# https://xfyun.cn/\nxunfei_yuyin:\n    appid: '5d45a9e9'\n"
+        f"    api_key: '{_text(rng, 32, hexes)}'  # 语音听写\n"
+        f"    api_secret: '{_text(rng, 32, hexes)}'\n    voice: 'xiaoyan'\n"
+    )
+    assert [(f.provider, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("baidu", key, secret)]
