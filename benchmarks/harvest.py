@@ -6,7 +6,8 @@
 ``fake`` keeps what scanners rely on: a provider prefix, AWS IDs in base32 (A-Z, 2-7), AWS session tokens'
 fixed heads, lower-case hex staying hex; every other character is replaced by a random one of its class.
 ``measure`` runs every staged file through the engine exactly as tests/test_realworld.py does and prints each
-credential not found whole, each wrong pair, each near-miss file with a finding, then the totals; with
+credential not found whole, each wrong pair, each value reported that no record names, each near-miss file
+with a finding, then the totals; with
 ``--alone``, also every ID the manifest holds alone but the engine reports paired.
 """
 
@@ -54,7 +55,7 @@ def fake(value: str) -> str:
 
 def measure(root: Path, alone: bool) -> None:
     from tests.conftest import load_ruleset
-    from tests.test_realworld import matches, negatives, positives, scan, wrong_pairs
+    from tests.test_realworld import matches, negatives, positives, scan, unnamed, wrong_pairs
 
     ruleset = load_ruleset()
     total = found = wrong = 0
@@ -70,6 +71,9 @@ def measure(root: Path, alone: bool) -> None:
         for finding in wrong_pairs(case.credentials, findings):
             wrong += 1
             print("WRONG", f"{case.provider}/{case.file.name}", finding.rule_id, finding.key_id)
+        for finding in unnamed(case.credentials, findings):
+            if finding.rule_id not in case.known_extra:  # a credential the harvest missed, or a false finding
+                print("EXTRA", f"{case.provider}/{case.file.name}", finding.rule_id, finding.key_id or "(secret)")
         if alone:
             held_alone = {c["key_id"] for c in case.credentials if c.get("key_id") and not c.get("secret")}
             for finding in findings:
