@@ -469,12 +469,16 @@ VOLCENGINE_BODY = 40
 # (41-48 in all, hex), hundreds of URL-safe characters today (171 the shortest in the corpus), 118 in a
 # federation token of 2019 beside a 64-character temporary ID (a Laravel package's README). Beside a
 # 36-character SecretId, anything under 120 under a name as plain as "token" is a web app's (a planted one
-# beside a long-term pair would make it temporary, its severity lower): see TOKEN_MIN_BESIDE_LONG_TERM.
+# beside a long-term pair would make it temporary, its severity lower): see SHORT_TOKEN.
 TENCENT_TOKEN_OLD = range(41, 49)
 TENCENT_TOKEN_MIN = 100
-# The shortest token (other than an old era's exact form) a token rule gives an ID that is not temporary by
-# its own form (its pair's kind is not sts-credentials): akscan.engine.pairs.tokens_for.
-TOKEN_MIN_BESIDE_LONG_TERM = {"tencent-session-token": 120}
+TENCENT_TOKEN_FULL = 120
+
+# By token rule: whether a token its validator takes is too short for an ID that is not temporary by its own
+# form (its pair's kind is not sts-credentials); such tokens are handed out last (akscan.engine.pairs.tokens_for).
+SHORT_TOKEN: dict[str, Callable[[str], bool]] = {
+    "tencent-session-token": lambda value: len(value) < TENCENT_TOKEN_FULL and len(value) not in TENCENT_TOKEN_OLD,
+}
 
 
 def tencent_session_token(value: str) -> bool:

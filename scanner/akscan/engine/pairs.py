@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from akscan.engine.candidates import CandidateFinder
-from akscan.engine.filters import TENCENT_TOKEN_OLD, TOKEN_MIN_BESIDE_LONG_TERM
+from akscan.engine.filters import SHORT_TOKEN
 from akscan.engine.names import agreement, leaves_element, names_a_secret, names_an_id, qualifiers, words
 from akscan.engine.pairing import Candidate, assign, pair_cost
 from akscan.engine.positions import Positions
@@ -456,20 +456,20 @@ def tokens_for(
             continue  # a long-term ID (AWS's AKIA) never has a session token: one beside it is another key's
         index = ruleset.by_id[pair.token]
         found, at = by_start.get(index, []), starts.get(index, [])
-        # A short token goes only to an ID temporary by its own form (filters.TOKEN_MIN_BESIDE_LONG_TERM), and
-        # only once every token of full length has gone: a web app's short token beside a temporary ID must not
-        # push the STS answer's own token onto a long-term pair above it (which would make that pair temporary,
-        # and an expiry nearby would silence it).
-        short_below = TOKEN_MIN_BESIDE_LONG_TERM.get(pair.token, 0)
-        floor = 0 if pair.kind == "sts-credentials" else short_below
+        # A short token goes only to an ID temporary by its own form (filters.SHORT_TOKEN), and only once every
+        # token of full length has gone: a web app's short token beside a temporary ID must not push the STS
+        # answer's own token onto a long-term pair above it (which would make that pair temporary, and an expiry
+        # nearby would silence it).
+        too_short = SHORT_TOKEN.get(pair.token)
+        temporary_form = pair.kind == "sts-credentials"
         # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs and
         # tokens is not squared, and a farther token goes to an ID nearer to it first anyway.
         middle = bisect.bisect_left(at, id_candidate.start)
         lo = max(bisect.bisect_left(at, id_candidate.start - pair.token_bytes), middle - TOKENS_PER_SIDE)
         hi = min(bisect.bisect_right(at, id_candidate.start + pair.token_bytes), middle + TOKENS_PER_SIDE)
         for token in found[lo:hi]:
-            short = len(token.value) < short_below and len(token.value) not in TENCENT_TOKEN_OLD
-            if short and len(token.value) < floor:
+            short = too_short is not None and too_short(token.value)
+            if short and not temporary_form:
                 continue
             distance = abs(token.start - id_candidate.start)
             apart = not positions.same_line(id_candidate, token)
