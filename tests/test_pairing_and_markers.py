@@ -243,6 +243,11 @@ def test_documented_example_ids_are_reported_only_with_their_secret(ruleset: Rul
     obs = "curl https://b.obs.cn-north-4.myhuaweicloud.com/ \\\n"
     obs += "  -H 'Authorization: OBS H4IPJX0TQTHTHEBQQCEC:X7HtzGsIEkzJbd8vo1DRu30vVrs='\n"
     assert _pairs(obs, ruleset) == set()
+    # tools' own manuals, installed with them (a scan of site-packages or /usr/share finds them)
+    awscli = "X-Amz-Credential=AKIA32P3D2JDNMVAJLGF%2F20190814%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Signature=91613\n"
+    gcloud = "To delete a specific HMAC key:\n\n.RS 2m\n$ gcloud storage hmac delete GOOG56JBMFZX6PMPTQ62VD2\n.RE\n"
+    assert _pairs(awscli, ruleset) == set()
+    assert _pairs(gcloud, ruleset) == set()
 
 
 def test_a_pair_only_rule_nearer_the_id_does_not_silence_it(ruleset: Ruleset, keys: FakeKeys) -> None:

@@ -171,6 +171,12 @@ DOCUMENTED_IDS = frozenset(
         "j853F3bLkWl59I5BOkWm6q1Z1mZClpr9Z9CLfDE0",
         # UCloud's API reference: every JSON request example's PublicKey (DescribeUHostInstance, DescribeVMInstance)
         "SI3zdT8g1tMInvahPNkckt3Ul8Pq+krxm+yT8MSK7Sd81nWxFOKxdw==",
+        # The AWS CLI's own examples (awscli/examples, installed with it): the IDs in the presigned URLs that
+        # `ecr get-download-url-for-layer` and `ssm get-deployable-patch-snapshot-for-instance` print.
+        "AKIA32P3D2JDNMVAJLGF",
+        "AKIAJ5C56P35AEBRX2QQ",
+        # gcloud's manual pages (gcloud storage hmac delete/describe/update GOOG56JBMFZX6PMPTQ62VD2)
+        "GOOG56JBMFZX6PMPTQ62VD2",
     }
 )
 # AKLT_MUST_NOT_LEAK_akid, YOUR_ACCESS_KEY_ID: two capitalised words between underscores are a name someone
