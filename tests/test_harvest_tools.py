@@ -37,6 +37,9 @@ def harvest() -> Iterator[ModuleType]:
         ("FwoGZXIvYXdzEBYaDHhBTk2Yl3Jt0ZsaWSKBAb", r"FwoGZXIvYXdzE[A-Za-z0-9]+"),
         ("e7ef7b566b9c89b08f649854c27351ac", r"[0-9a-f]{32}"),
         ("LTAI5tAbcDef12345678XyZ0", r"LTAI[A-Za-z0-9]{20}"),
+        # an SES SMTP password keeps its version head (B[A-P]; A[g-v] for the old signature)
+        ("BPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXwQ", r"BP[A-Za-z0-9+/]{42}"),
+        ("AiPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXw", r"Ai[A-Za-z0-9+/]{42}"),
     ],
 )
 def test_a_fake_keeps_its_values_shape(harvest: ModuleType, value: str, shape: str) -> None:

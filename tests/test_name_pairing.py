@@ -548,3 +548,17 @@ def test_names_inside_an_escaped_json_string_are_read(ruleset: Ruleset) -> None:
         '    "}";\n'
     )
     assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, None)]
+
+
+def test_a_secret_named_as_its_ids_stem_is_its_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """``odpsAkKey`` below ``odpsAkId`` (a Spark job reading MaxCompute): "ak" alone would call the second
+    value an ID, but the two names differ only in their last word, the ID's then a key's. A value named as
+    an ID under any other name (a second presigned URL's AWSAccessKeyId) is still no secret."""
+    key_id, secret = keys._text(16), keys.alibaba_secret()
+    text = (
+        'val ODPS_ENDPOINT = "http://service.cn.maxcompute.aliyun.com/api"\n'
+        f'val odpsAkId = "{key_id}"\nval odpsAkKey = "{secret}"\n'
+    )
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
+    other = text.replace("odpsAkKey", "ossAkId")
+    assert _pairs(scan_text(other, ruleset)) == set()

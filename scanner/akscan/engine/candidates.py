@@ -88,7 +88,11 @@ def valid_value(rule: Rule, value: str) -> bool:
         if _a_path(value):
             return False
         return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
-    return looks_random(value, rule.min_entropy, 1)
+    # A masked ID (AKIDPcY*****CVYLn3zT) is judged by what it shows: its mask is no typed repetition.
+    return looks_random(_MASK.sub("", value), rule.min_entropy, 1)
+
+
+_MASK = re.compile(r"\*{3,}|…|\.{3}")  # what a masked ID's pattern allows between its head and tail
 
 
 def _a_path(value: str) -> bool:

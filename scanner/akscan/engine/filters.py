@@ -102,6 +102,8 @@ KNOWN_EXAMPLES = frozenset(
         # Volcengine's signing documentation (docs/6369/67269 and 67270), copied into signers' test vectors.
         "AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg",
         "WkRZeE1EQmxPVGhsWWpWak5HVmtNbUUxTXpZeU9UVXlOMlE1TmpZeVlqTQ==",
+        # (the same page's later Demo signs with this AK beside that SK: a balance client's test vector "67270")
+        "AKLTZWU0MDFkMjA4Yzk3ZGI3N2Q0NjM1MWMxM2IyOTU0OWM0ZGU",
         # and the pair of its API reference's Authorization example (Credential=…/20201230/cn-north-1/iam/request),
         # which signers' tests ("fake_aksk") and copied samples use as keys.
         "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE",
@@ -145,6 +147,10 @@ KNOWN_EXAMPLES = frozenset(
         # COS's request-signature test vector (KeyTime 1480932292;1481012292, testbucket-125000000), which the
         # C, Go, Rust and Python SDKs' signing tests and their copies use as the SecretKey.
         "AKIDZfbOA78asKUYBcXFrJD0a1ICvR98JM",
+        # API Gateway's key-pair authentication page (secret_id 示例/举例/example: …), its Authorization: hmac
+        # id="…" samples and IoT MQ's connection table copy it.
+        "AKIDCgOPWjQ6BAxvHtyckhWABJVYSBj548pN",
+        "ZxF2whO0RhuwnVCj5JMMAuqcDcN2oPrC",
     }
 )
 # A documented example with a few characters changed by hand (GOOGTS8C8FUP3AIRVJTE for "production", a
@@ -169,6 +175,8 @@ DOCUMENTED_IDS = frozenset(
         "LTAIJPXxMLocA0fD",  # OSS API reference's signed requests (Authorization: OSS LTAIJPXx…:…)
         # Qiniu's API reference: the AccessKey of its management-token examples (Authorization: Qiniu j853F3bL…:…)
         "j853F3bLkWl59I5BOkWm6q1Z1mZClpr9Z9CLfDE0",
+        # and the Pili (live streaming) SDK's README: its publish URL example's token=<AK>:<sign>
+        "9roGzeeJkZh4y5gHpzT7Uv1CIw0KiVV8K4dfXRY0",
         # UCloud's API reference: every JSON request example's PublicKey (DescribeUHostInstance, DescribeVMInstance)
         "SI3zdT8g1tMInvahPNkckt3Ul8Pq+krxm+yT8MSK7Sd81nWxFOKxdw==",
         # The AWS CLI's own examples (awscli/examples, installed with it): the IDs in the presigned URLs that

@@ -154,13 +154,9 @@ def _far_partners(id_name: str, secret_name: str) -> str:
     (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``)."""
     if not secret_name or names_an_id(secret_name) or names_a_secret(id_name):
         return ""
-    id_words, secret_words = words(id_name), words(secret_name)
-    if (
-        len(id_words) == len(secret_words) >= 2
-        and id_words[:-1] == secret_words[:-1]
-        and (id_words[-1], secret_words[-1]) in _LAST_WORDS
-    ):
+    if _stem_of(id_name, secret_name):
         return "stem"
+    id_words, secret_words = words(id_name), words(secret_name)
     id_joined, secret_joined = "".join(id_words), "".join(secret_words)
     if not (names_an_id(id_name) or "access" in id_joined) or "secret" not in secret_joined:
         return ""
@@ -168,6 +164,17 @@ def _far_partners(id_name: str, secret_name: str) -> str:
         return "plain"
     conventional = id_words[-2:] == ["access", "key"] and secret_words[-2:] == ["secret", "key"]
     return "plain" if conventional and id_words[:-2] == secret_words[:-2] else ""
+
+
+def _stem_of(id_name: str, secret_name: str) -> bool:
+    """Whether two names differ only in their last word, an ID's then a secret's: ``odpsAkKey`` beside
+    ``odpsAkId`` is its secret, though "ak" alone would name an ID."""
+    id_words, secret_words = words(id_name), words(secret_name)
+    return (
+        len(id_words) == len(secret_words) >= 2
+        and id_words[:-1] == secret_words[:-1]
+        and (id_words[-1], secret_words[-1]) in _LAST_WORDS
+    )
 
 
 # An ID's last word, then its secret's, in names that differ in nothing else.
@@ -258,7 +265,7 @@ def _edges(
                     and (composite == "slot" or not (secret.name and names_a_secret(secret.name)))
                 ):
                     continue
-                if secret.start in named_as_ids and not swapped:
+                if secret.start in named_as_ids and not swapped and not _stem_of(id_candidate.name, secret.name):
                     continue
                 if column and not column.get((id_candidate.start, secret.start), True):
                     continue  # another column's
