@@ -28,7 +28,8 @@ HEX = "0123456789abcdef"
 
 def fake(value: str) -> str:
     # An SES SMTP password (44 base64 characters) keeps its version head, B[A-P] (A[g-v] for the old one).
-    if len(value) == 44 and (value[0] == "B" and "A" <= value[1] <= "P" or value[0] == "A" and "g" <= value[1] <= "v"):
+    ses_head = (value[0] == "B" and "A" <= value[1] <= "P") or (value[0] == "A" and "g" <= value[1] <= "v")
+    if len(value) == 44 and ses_head:
         return value[:2] + fake("~" + value[2:])[1:]  # ("~": no prefix, no hex; kept as it is)
     prefix = max((p for p in PREFIXES if value.startswith(p)), key=len, default="")
     body = value[len(prefix) :]

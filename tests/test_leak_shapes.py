@@ -23,6 +23,13 @@ PAIR_SHAPES = [
         1,
     ),
     ("python-tuple", "CREDENTIALS = (\n    '{id}',\n    '{secret}',\n)\n", 2, 3),
+    # a README's properties with // comments glued to the values (in Chinese: "see it in the OSS console")
+    (
+        "properties-glued-comments",
+        "spring.oss.accesskeyid={id}//在OSS对象平中查看\nspring.oss.accesskeysecret={secret}//在OSS对象平台中查看\n",
+        1,
+        2,
+    ),
     ("python-dict", "cfg = {{'ak': '{id}', 'sk': '{secret}', 'region': 'cn-hangzhou'}}", 1, 1),
     (
         "aliyun-cli-config-json",

@@ -227,3 +227,25 @@ def test_a_short_web_token_never_pushes_the_sts_token_onto_a_long_term_pair(rule
         "HIGH",
     )
     assert (found[temporary_id].kind, found[temporary_id].security_token) == (Kind.STS, sts)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'COSCredentials cred = new BasicSessionCredentials("{i}", "{s}", "{t}");',
+        'VodUploadClient client = new VodUploadClient("{i}",\n        "{s}",\n        "{t}");',
+        'cred = credential.Credential("{i}", "{s}", "{t}")',
+    ],
+)
+def test_a_tencent_token_passed_third_after_its_pair_is_read(call: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    """The SDKs' constructors for temporary credentials take (SecretId, SecretKey, Token) by position: the
+    token is the third argument of the call, with no name; the temporary triple is one finding."""
+    key_id = "AKID" + keys._text(64, URL_SAFE)
+    secret = keys._text(43, ALNUM + "+/") + "="
+    token = keys._text(420, URL_SAFE)
+    findings = scan_text(call.format(i=key_id, s=secret, t=token), ruleset)
+    assert [(f.kind, f.key_id, f.secret, f.security_token) for f in findings] == [(Kind.STS, key_id, secret, token)]
+    # a third argument that is no token (a region; an endpoint URL) adds nothing
+    for third in ("ap-guangzhou", "https://sts.tencentcloudapi.com"):
+        plain = scan_text(call.format(i=key_id, s=secret, t=third), ruleset)
+        assert [(f.key_id, f.secret, f.security_token) for f in plain] == [(key_id, secret, None)]
