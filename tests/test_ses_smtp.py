@@ -276,3 +276,17 @@ def test_needs_near_is_checked(tmp_path: Path, lines: str, message: str) -> None
     _refused(tmp_path, rule + lines + "\n", message)
     (tmp_path / "acme.toml").write_text(rule + 'needs_near = ["mail"]\nneeds_near_bytes = 10000\n')
     assert load_ruleset((tmp_path,)).rule("acme-key").needs_near_bytes == 10000
+
+
+def test_old_credentials_glued_after_a_comma_as_comments(keys: FakeKeys) -> None:
+    """A mailer config keeps its previous SMTP credentials as `//` comments glued to each line's comma
+    (`'username' => 'AKIA…',//AKIA…`): the commented pair is found too, each password with its own user."""
+    live_id, old_id = keys.aws_id(), keys.aws_id()
+    live, old = smtp_password(), smtp_password()
+    text = (
+        "'host' => 'email-smtp.eu-west-1.amazonaws.com',\n"
+        f"'username' => '{live_id}',//{old_id}\n"
+        f"'password' => '{live}',//{old}\n"
+    )
+    found = {(f.key_id, f.secret) for f in scan_text(text, RULES)}
+    assert found == {(live_id, live), (old_id, old)}

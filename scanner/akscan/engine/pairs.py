@@ -253,6 +253,8 @@ def _edges(
         for id_candidate, lo, hi in wanted:
             near = []
             named = bool(id_candidate.name)  # only a named ID can be contradicted by a secret's name
+            id_pair = rules[id_candidate.rule].pair
+            secret_named = id_pair is not None and id_pair.secret_named
             swapped = _named_as_secret(id_candidate)
             composite = _composite(positions.data, id_candidate)
             for position in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
@@ -267,6 +269,8 @@ def _edges(
                     continue
                 if secret.start in named_as_ids and not swapped and not _stem_of(id_candidate.name, secret.name):
                     continue
+                if secret_named and secret.name and not names_a_secret(secret.name):
+                    continue  # (a masked ID's rule: a nonce below a log line's masked SecretId is no SecretKey)
                 if column and not column.get((id_candidate.start, secret.start), True):
                     continue  # another column's
                 if secret.end <= hi and not (named and _contradict(id_candidate, secret)):

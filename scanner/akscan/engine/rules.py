@@ -74,7 +74,17 @@ _RULE_KEYS = {
     "needs_near_bytes",
     "own_hosts",
 }
-_PAIR_KEYS = {"secret", "token", "lines", "bytes", "token_bytes", "kind", "severity", "temporary_severity"}
+_PAIR_KEYS = {
+    "secret",
+    "token",
+    "lines",
+    "bytes",
+    "token_bytes",
+    "kind",
+    "severity",
+    "temporary_severity",
+    "secret_named",
+}
 
 
 class LazyPattern:
@@ -116,6 +126,8 @@ class Pairing:
     severity: Severity = Severity.HIGH
     # A pair found with its token is temporary (an STS answer, AWS session keys): its own kind, this severity.
     temporary_severity: Severity = Severity.MEDIUM
+    # Only a secret no name calls anything but a secret (a masked ID's SecretKey, not a nonce below it).
+    secret_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -898,7 +910,11 @@ def _pairing(value: Any, where: str) -> Pairing:
         raise RuleError(f"{where}: pair.kind must be 'pair' or 'sts-credentials', not {value['kind']!r}")
     if "token" in value and not isinstance(value["token"], str):
         raise RuleError(f"{where}: pair.token must name the token rule")
-    fields = {key: value[key] for key in ("token", "lines", "bytes", "token_bytes", "kind") if key in value}
+    if "secret_named" in value and not isinstance(value["secret_named"], bool):
+        raise RuleError(f"{where}: pair.secret_named must be true or false")
+    fields = {
+        key: value[key] for key in ("token", "lines", "bytes", "token_bytes", "kind", "secret_named") if key in value
+    }
     for key in ("severity", "temporary_severity"):
         if key in value:
             fields[key] = _severity(value[key], where)
