@@ -86,6 +86,8 @@ _BASE = {
         ({"kind": "secret", "anchors": [], "yields_to": ["minio"]}, "yields_to is for key-ID rules"),
         ({"anchors_case_sensitive": True, "yields_to": ["minio"]}, "yields_to is for key-ID rules"),
         ({"yields_to": ["s3"]}, "at least 3 characters"),
+        ({"whole_words": ["uptoken"]}, "whole_words must be some of the rule's"),
+        ({"anchors_case_sensitive": True, "whole_words": ["acme"]}, "whole_words must be some of the rule's"),
     ],
 )
 def test_not_near_is_checked_when_rules_load(extra: dict[str, object], message: str) -> None:
@@ -93,3 +95,4 @@ def test_not_near_is_checked_when_rules_load(extra: dict[str, object], message: 
         compile_rules([({**_BASE, **extra}, "test", True)])
     ruleset = compile_rules([({**_BASE, "not_near": ["maps"], "not_near_bytes": 10_000}, "test", True)])
     assert ruleset.rules[0].not_near == ("maps",)
+    assert compile_rules([({**_BASE, "whole_words": ["ACME"]}, "test", True)]).rules[0].whole_words == ("acme",)

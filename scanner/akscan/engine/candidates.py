@@ -50,6 +50,7 @@ _BASE64_FILL = re.compile(r"[+/]{4,}|A{4,}")
 SHORT_WORD = 4
 VALUE_RUN = 16
 _KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")  # no "=": it binds a name to a value
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")  # of the lowered blob
 
 
 @dataclass
@@ -327,7 +328,11 @@ class CandidateFinder:
         context = self._context_words.get(index)
         if context is None:
             rule = self.ruleset.rules[index]
-            context = [at for at in anchors if not self._short_word_inside_a_run(rule, at)]
+            context = [
+                at
+                for at in anchors
+                if not self._short_word_inside_a_run(rule, at) and not self._inside_a_word(rule, at)
+            ]
             self._context_words[index] = context
         return context
 
@@ -366,6 +371,13 @@ class CandidateFinder:
             context[after] - start if after < len(context) else float("inf"),
         )
         return _distance(places, start) < own
+
+    def _inside_a_word(self, rule: Rule, at: int) -> bool:
+        """One of the rule's ``whole_words`` at ``at`` with a letter, digit or ``_`` before it: inside
+        another word (``groupToken`` holds Qiniu's "uptoken"), so no context."""
+        if not rule.whole_words or at == 0 or self.lowered[at - 1] not in _WORD_BYTES:
+            return False
+        return any(self.lowered.startswith(word.encode("latin-1"), at) for word in rule.whole_words)
 
     def _short_word_inside_a_run(self, rule: Rule, at: int) -> bool:
         """A rule's word of at most ``SHORT_WORD`` characters at ``at``, with key characters before it and at

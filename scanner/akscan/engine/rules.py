@@ -46,6 +46,7 @@ _RULE_KEYS = {
     "anchors_in_value",
     "fallback",
     "file_names",
+    "whole_words",
     "hints",
     "base64_opens_gate",
     "signature_opens_gate",
@@ -180,6 +181,10 @@ class Rule:
     # Stems of file names that put a whole file in this context rule's context (``config/qiniu.yml``:
     # a Rails app's Qiniu pair with no Qiniu word in it). See ``akscan.engine.filecontext``.
     file_names: tuple[str, ...] = ()
+    # Anchors that are context only as words of their own, not inside another (Qiniu's "uptoken", not
+    # groupToken or setupToken): one gate word each, where a variant per preceding character was one more
+    # search of every blob holding a value's run.
+    whole_words: tuple[str, ...] = ()
     # Why the provider's identity API cannot tell whether this rule's pairs are live (keys it does not
     # know, such as Tencent's API gateway keys): set, a pair is never sent and is reported "unverifiable"
     # with this reason. Empty: the provider's verifier decides.
@@ -717,6 +722,9 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     for stem in file_names:
         if not valid_stem(stem):
             raise RuleError(f"{where}: file name stem {stem!r} must be 2-20 lower-case letters or digits")
+    whole_words = tuple(word.lower() for word in _str_list(entry, "whole_words", source))
+    if any(word not in {a.lower() for a in anchors} for word in whole_words) or (whole_words and case_sensitive):
+        raise RuleError(f"{where}: whole_words must be some of the rule's (case-insensitive) anchors")
     for word in hints:
         if len(word) < 2:
             raise RuleError(f'{where}: hint {word!r} is too short: hints are words a match holds ("ak", "access")')
@@ -764,6 +772,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         anchors_in_value=bool(entry.get("anchors_in_value", entry.get("anchors_case_sensitive", False))),
         fallback=bool(entry.get("fallback", False)),
         file_names=file_names,
+        whole_words=whole_words,
         unverifiable=_unverifiable(entry, where),
         not_near=tuple(word.lower() for word in not_near),
         not_near_bytes=not_near_bytes,
