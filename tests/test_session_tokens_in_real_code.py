@@ -249,3 +249,35 @@ def test_a_tencent_token_passed_third_after_its_pair_is_read(call: str, ruleset:
     for third in ("ap-guangzhou", "https://sts.tencentcloudapi.com"):
         plain = scan_text(call.format(i=key_id, s=secret, t=third), ruleset)
         assert [(f.key_id, f.secret, f.security_token) for f in plain] == [(key_id, secret, None)]
+
+
+def test_also_tokens_is_checked_when_rules_load() -> None:
+    """pair.also_tokens names token rules, each checked like pair.token; it needs pair.token."""
+    from akscan.engine.rules import RuleError, compile_rules
+
+    def rule(rule_id: str, kind: str, **extra: object) -> tuple[dict[str, object], str, bool]:
+        entry: dict[str, object] = {
+            "id": rule_id,
+            "provider": "acme",
+            "kind": kind,
+            "anchors": ["acme"],
+            "pattern": "acme=([A-Za-z0-9]{24})",
+            "description": "d",
+            "remediation": "r",
+            **extra,
+        }
+        return entry, "test", True
+
+    secret = rule("s", "secret")
+    token, other = rule("t", "token"), rule("u", "token")
+    good = {"secret": "s", "token": "t", "also_tokens": ["u"]}
+    loaded = compile_rules([rule("k", "key-id", pair=good), secret, token, other])
+    assert loaded.rules[0].pair is not None and loaded.rules[0].pair.tokens == ("t", "u")
+    for pair, message in [
+        ({"secret": "s", "also_tokens": ["u"]}, "also_tokens needs pair.token"),
+        ({"secret": "s", "token": "t", "also_tokens": "u"}, "must be a list"),
+        ({"secret": "s", "token": "t", "also_tokens": ["nope"]}, "unknown rule 'nope'"),
+        ({"secret": "s", "token": "t", "also_tokens": ["s"]}, "it must name a token rule"),
+    ]:
+        with pytest.raises(RuleError, match=message):
+            compile_rules([rule("k", "key-id", pair=pair), secret, token, other])

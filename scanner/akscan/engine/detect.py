@@ -163,15 +163,17 @@ def _token_word_near(ruleset: Ruleset, rule_id: str, data: bytes, lowered: bytes
     token's reach of the ID (``x-bce-security-token``): decoding every such ID's lines beside an escape
     would scan a file of them twice."""
     rule = ruleset.rules[ruleset.by_id[rule_id]]
-    if rule.pair is None or rule.pair.token is None or rule.anchors_in_value:
+    if rule.pair is None or not rule.pair.tokens or rule.anchors_in_value:
         return False
-    token_rule = ruleset.rules[ruleset.by_id[rule.pair.token]]
-    haystack = data if token_rule.anchors_case_sensitive else lowered
     lo, hi = max(0, position - rule.pair.token_bytes), position + rule.pair.token_bytes
-    return any(
-        haystack.find((word if token_rule.anchors_case_sensitive else word.lower()).encode("latin-1"), lo, hi) >= 0
-        for word in token_rule.anchors
-    )
+    for token_rule in (ruleset.rules[ruleset.by_id[ref]] for ref in rule.pair.tokens):
+        haystack = data if token_rule.anchors_case_sensitive else lowered
+        if any(
+            haystack.find((word if token_rule.anchors_case_sensitive else word.lower()).encode("latin-1"), lo, hi) >= 0
+            for word in token_rule.anchors
+        ):
+            return True
+    return False
 
 
 def _escaped_near(data: bytes, position: int) -> bool:

@@ -461,30 +461,31 @@ def tokens_for(
     for id_candidate in ids:
         rule = ruleset.rules[id_candidate.rule]
         pair = rule.pair
-        if pair is None or pair.token is None:
+        if pair is None or not pair.tokens:
             continue
         if rule.temporary_prefixes and not id_candidate.value.startswith(rule.temporary_prefixes):
             continue  # a long-term ID (AWS's AKIA) never has a session token: one beside it is another key's
-        index = ruleset.by_id[pair.token]
-        found, at = by_start.get(index, []), starts.get(index, [])
-        # A short token goes only to an ID temporary by its own form (filters.SHORT_TOKEN), and only once every
-        # token of full length has gone: a web app's short token beside a temporary ID must not push the STS
-        # answer's own token onto a long-term pair above it (which would make that pair temporary, and an expiry
-        # nearby would silence it).
-        too_short = SHORT_TOKEN.get(pair.token)
         temporary_form = pair.kind == "sts-credentials"
-        # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs and
-        # tokens is not squared, and a farther token goes to an ID nearer to it first anyway.
-        middle = bisect.bisect_left(at, id_candidate.start)
-        lo = max(bisect.bisect_left(at, id_candidate.start - pair.token_bytes), middle - TOKENS_PER_SIDE)
-        hi = min(bisect.bisect_right(at, id_candidate.start + pair.token_bytes), middle + TOKENS_PER_SIDE)
-        for token in found[lo:hi]:
-            short = too_short is not None and too_short(token.value)
-            if short and not temporary_form:
-                continue
-            distance = abs(token.start - id_candidate.start)
-            apart = not positions.same_line(id_candidate, token)
-            edges.append((short, apart, distance, id_candidate.start, token.start, token))
+        for token_rule in pair.tokens:
+            index = ruleset.by_id[token_rule]
+            found, at = by_start.get(index, []), starts.get(index, [])
+            # A short token goes only to an ID temporary by its own form (filters.SHORT_TOKEN), and only once
+            # every token of full length has gone: a web app's short token beside a temporary ID must not push
+            # the STS answer's own token onto a long-term pair above it (which would make that pair temporary,
+            # and an expiry nearby would silence it).
+            too_short = SHORT_TOKEN.get(token_rule)
+            # Only the few nearest tokens within reach on either side (bisected): a file of thousands of IDs
+            # and tokens is not squared, and a farther token goes to an ID nearer to it first anyway.
+            middle = bisect.bisect_left(at, id_candidate.start)
+            lo = max(bisect.bisect_left(at, id_candidate.start - pair.token_bytes), middle - TOKENS_PER_SIDE)
+            hi = min(bisect.bisect_right(at, id_candidate.start + pair.token_bytes), middle + TOKENS_PER_SIDE)
+            for token in found[lo:hi]:
+                short = too_short is not None and too_short(token.value)
+                if short and not temporary_form:
+                    continue
+                distance = abs(token.start - id_candidate.start)
+                apart = not positions.same_line(id_candidate, token)
+                edges.append((short, apart, distance, id_candidate.start, token.start, token))
     chosen: dict[int, Candidate] = {}
     used: set[int] = set()
     for _, _, _, id_start, token_start, token in sorted(edges, key=lambda edge: edge[:5]):
