@@ -55,6 +55,7 @@ SHAPES: dict[str, list[Shape]] = {
     "aws-session-token": [draw(BASE64, 700, "IQoJb3JpZ2luX2Vj"), draw(BASE64, 300, "FwoGZXIvYXdzE")],
     "alibaba-sts-security-token": [alibaba_sts_token],
     "tencent-session-token": [tencent_session_token, draw(HEX, 40, suffix="30001")],
+    "tencent-positional-token": [tencent_session_token],
     "baidu-security-token": [draw(BASE64, 460, "ZjkyZmQ2YmQxZTQ3NDcyNjk0ZTg1ZjYyYjlkZjNjODB8")],
     "huawei-security-token": [draw(URLSAFE, 800, "gQpjbi1"), draw(URLSAFE, 800, "ggpjbi1")],
     "volcengine-session-token": [draw(BASE64, 600, "STS2eyJ")],
