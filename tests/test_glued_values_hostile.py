@@ -103,3 +103,78 @@ def test_words_inside_other_words_open_no_provider(ruleset: Ruleset, keys: FakeK
     assert scan_text(oauth, ruleset) == []
     uptoken = f'  private uptoken = "{keys._text(40, URL_SAFE)}";\n'
     assert [f.rule_id for f in scan_text(uptoken, ruleset)] == ["qiniu-context-access-key"]
+
+
+# A second read, of the late changes: each a credential lost or a false pair the first fixes had made.
+
+
+def test_a_baidu_pair_below_a_spark_url_is_still_baidus(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """iFlytek Spark's URL one line above Baidu's speech keys (24 and 32): the pair is Baidu's."""
+    api_key, secret = keys._text(24), keys._text(32)
+    text = (
+        "from aip import AipSpeech\n"
+        "SPARK_URL = 'wss://spark-api.xf-yun.com/v3.5/chat'  # its keys are read from the environment\n"
+        f"APP_ID = '28473915'\nAPI_KEY = '{api_key}'\nSECRET_KEY = '{secret}'\n"
+    )
+    assert [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [
+        ("baidu-ai-api-key", api_key, secret)
+    ]
+
+
+def test_qiniu_get_up_token_helpers_are_context(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """`getUptoken()` is Qiniu's own idiom: its keys are Qiniu's, though "uptoken" is inside a longer word."""
+    ak, sk = keys._text(40, URL_SAFE), keys._text(40, URL_SAFE)
+    text = f"async function getUptoken() {{\n  const accessKey = '{ak}'\n  const secretKey = '{sk}'\n}}\n"
+    assert [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("qiniu-context-access-key", ak, sk)]
+
+
+def test_a_glued_comment_in_english_ends_the_value(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """`…//see the RAM console`: a word and a space after `//` is a comment (base64 has no spaces)."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = (
+        "spring.oss.endpoint=oss-cn-hangzhou.aliyuncs.com//the region of your bucket\n"
+        f"spring.oss.accesskeyid={key_id}//see the RAM console\n"
+        f"spring.oss.accesskeysecret={secret}//see the RAM console\n"
+    )
+    assert [(f.key_id, f.secret) for f in scan_text(text, ruleset)] == [(key_id, secret)]
+
+
+def test_a_masked_ids_secret_under_key_password_or_a_bare_name(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """`key:`, `password:` and an unquoted `secret = …` beside a masked SecretId (and a secret key's name in the
+    text, which the masked-ID rule needs) still name its SecretKey."""
+    secret = keys.tencent_secret()
+    for layout in (
+        "# the SecretId / SecretKey pair from the CAM console, id masked for the issue\n"
+        f"cos:\n  region: ap-guangzhou\n  id: AKIDyP***5cKq\n  key: {secret}\n",
+        f"Rotated the Tencent Cloud secret key today.\nnew SecretId: AKIDyP…5cKq\npassword: {secret}\n",
+        f"[cos]\nregion = ap-shanghai\nid = AKIDyP***5cKq\nsecret = {secret}\n",
+    ):
+        assert [f.secret for f in scan_text(layout, ruleset)] == [secret], layout
+
+
+def test_baidu_named_beside_other_services_keys_opens_no_baidu_context(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A `// baidu site verification` comment, a list of search engines `['google','baidu','bing']` and a
+    `// baidu map` comment beside a comment service's appKey (24) and an analytics id (32): nothing."""
+    app_key, site = keys._text(24), keys._text(32, "0123456789abcdef")
+    for text in (
+        f"    // baidu site verification\n    ['vuepress-plugin-baidu-tongji', {{ hm: '{site}' }}],\n"
+        f"    valineConfig: {{ appId: 'Fwy2Ht4ujRfr5eDe4QSgkPXa-gzGzoHsz', appKey: '{app_key}' }},\n",
+        f"const ENGINES = ['google','baidu','bing','sogou','so']\nconst TONGJI_SITE = '{site}'\n"
+        f"AV.init({{ appId: 'Fwy2Ht4ujRfr5eDe4QSgkPXa-gzGzoHsz', appKey: '{app_key}' }})\n",
+        f"  // baidu map\n  mapApiKey: '{keys._text(32)}',\n  // baidu tongji\n  apiKey: '{app_key}',\n"
+        f"  siteId: '{site}',\n",
+    ):
+        assert scan_text(text, ruleset) == [], text
+
+
+def test_a_long_or_deeply_indented_positional_token_is_read(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Tokens of up to 4,096 characters, and arguments indented deep on lines of their own."""
+    key_id = "AKID" + keys._text(64, URL_SAFE)
+    secret = keys._text(43, ALNUM + "+/") + "="
+    token = keys._text(2100, URL_SAFE)
+    indent = "\n" + " " * 44
+    for text in (
+        f'c = new Credential("{key_id}", "{secret}", "{token}");\n',
+        f'c = new Credential("{key_id}",{indent}"{secret}",{indent}"{token}");\n',
+    ):
+        assert [f.security_token for f in scan_text(text, ruleset)] == [token]

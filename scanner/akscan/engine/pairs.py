@@ -269,7 +269,7 @@ def _edges(
                     continue
                 if secret.start in named_as_ids and not swapped and not _stem_of(id_candidate.name, secret.name):
                     continue
-                if secret_named and secret.name and not names_a_secret(secret.name):
+                if secret_named and secret.name and _names_another_value(secret.name):
                     continue  # (a masked ID's rule: a nonce below a log line's masked SecretId is no SecretKey)
                 if column and not column.get((id_candidate.start, secret.start), True):
                     continue  # another column's
@@ -538,6 +538,18 @@ def _named_as_id(secret: Candidate) -> bool:
 
 # Names of what a key computes, never of a key: a request's Signature, a file's hash or ETag.
 DIGEST_WORDS = frozenset({"signature", "hash", "digest", "checksum", "etag", "md5", "sha1", "sha256", "fingerprint"})
+# Names of a request's other random values: a nonce or salt is never a key.
+OTHER_VALUE_WORDS = DIGEST_WORDS | {"nonce", "salt", "iv", "uuid", "random", "requestid", "traceid"}
+
+
+def _names_another_value(name: str) -> bool:
+    """Whether a name calls its value an ID, a digest or a request's random value, and not a secret: what
+    ``pair.secret_named`` keeps from a rule's secrets (``key:`` and ``password:`` still hold a SecretKey)."""
+    if names_a_secret(name):
+        return False
+    return names_an_id(name) or bool(set(words(name)) & OTHER_VALUE_WORDS)
+
+
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 

@@ -128,7 +128,7 @@ class Pairing:
     severity: Severity = Severity.HIGH
     # A pair found with its token is temporary (an STS answer, AWS session keys): its own kind, this severity.
     temporary_severity: Severity = Severity.MEDIUM
-    # Only a secret no name calls anything but a secret (a masked ID's SecretKey, not a nonce below it).
+    # Only a secret no name calls another value (an ID, a digest, a nonce): a masked ID's SecretKey, not a nonce.
     secret_named: bool = False
     # More token rules whose tokens go with this ID as ``token``'s do: a form whose pattern has no word in
     # common with the token rule's names (a token passed third after its pair, found from "AKID") is a rule
