@@ -427,3 +427,12 @@ def test_covers_are_never_words_every_file_holds() -> None:
     assert cover_words(["aipspeech", "speechsynthesizer"]) == (b"aipspeech", b"speechsynthesizer")
     assert cover_words(["ossaccesskey", "obsaccesskey"]) == (b"saccesskey",)  # a shared rare part still covers
     assert not any(cover in b"client token credentials speech" for cover in RULESET.spotter.covers)
+
+
+def test_names_kept_as_they_are_drop_those_holding_another() -> None:
+    """A key name that holds another name of its group is found wherever it is: one search, not two; the gate
+    still opens on the longer name alone (it holds the shorter)."""
+    from akscan.engine.gate import _names
+
+    assert _names(["uptoken", "getUpToken", "qiniu", "Qiniu"]) == (b"qiniu", b"uptoken")
+    assert all(any(kept in word for kept in _names(["uptoken", "getuptoken"])) for word in (b"getuptoken",))

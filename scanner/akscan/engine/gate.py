@@ -77,8 +77,10 @@ def cover_words(words: Iterable[str]) -> tuple[bytes, ...]:
 
 
 def _names(words: Iterable[str]) -> tuple[bytes, ...]:
-    """Words as they are (lower case), not a cover."""
-    return tuple(sorted({w.lower().encode("latin-1") for w in words}))
+    """Words as they are (lower case), not a cover; but none that holds another of them, which is found
+    wherever it is (``getuptoken`` and ``uptoken``: one search of the blob, not two)."""
+    lowered = sorted({w.lower().encode("latin-1") for w in words})
+    return tuple(w for w in lowered if not any(other != w and other in w for other in lowered))
 
 
 @dataclass(frozen=True)
