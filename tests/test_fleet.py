@@ -136,7 +136,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path, keys: Fake
     assert proc.returncode == 1, err  # findings in what finished (2 when an interrupted run found nothing)
     document = json.loads(out)
     done = len(document["repositories"])
-    assert 2 <= done < 60 and document["summary"]["interrupted"] is True
+    # At most all 60: on a loaded machine the one worker can finish the rest before the signal is handled (a
+    # suite run beside other work saw 60); the run still says it was interrupted and resumes below.
+    assert 2 <= done <= 60 and document["summary"]["interrupted"] is True
     assert b"INTERRUPTED" in err and b"run the same command again" in err
     assert json.loads((results / "run.json").read_text())["state"] == "running"
     result = run_akscan(
