@@ -83,6 +83,7 @@ SHAPES: dict[str, list[Shape]] = {
     "huawei-credentials-csv": [draw(UPPER_DIGITS, 20)],
     "huawei-secret-key": [draw(ALNUM, 40)],
     "huawei-argument-access-key": [draw(UPPER_DIGITS, 20)],
+    "huawei-obsutil-config": [draw(UPPER_DIGITS, 20)],
     "huawei-obs-authorization": [draw(UPPER_DIGITS, 20)],
     "huawei-apig-app-key": [
         draw(HEX, 32),
