@@ -94,6 +94,7 @@ SHAPES: dict[str, list[Shape]] = {
     "qiniu-access-key": [draw(URLSAFE, 40)],
     "qiniu-context-access-key": [draw(URLSAFE, 40)],
     "qiniu-shaped-access-key": [draw(URLSAFE, 40)],
+    "qiniu-qshell-account": [draw(URLSAFE, 40)],
     "qiniu-secret-key": [draw(URLSAFE, 40)],
     "qiniu-upload-token": [draw(URLSAFE, 40)],
     "qiniu-download-url-key": [draw(URLSAFE, 40)],
