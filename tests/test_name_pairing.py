@@ -562,3 +562,48 @@ def test_a_secret_named_as_its_ids_stem_is_its_secret(ruleset: Ruleset, keys: Fa
     assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
     other = text.replace("odpsAkKey", "ossAkId")
     assert _pairs(scan_text(other, ruleset)) == set()
+
+
+def _hand_signed_sms(key_id: str, signing_line: str, more_ids: str = "") -> str:
+    """An SMS sender that signs its request by hand (real shape: a mini-program's Node helper): the ID in
+    the request's parameters, the secret only as the HMAC key ~80 lines below, with Alibaba's "&" appended."""
+    body = "".join(f"    params.push(encodeURIComponent(k{n}) + '=' + encodeURIComponent(v{n}));\n" for n in range(80))
+    return (
+        "var param = {\n"
+        '        AccessKeyId:"' + key_id + '",\n'
+        '        Action:"SendSms",\n'
+        f"{more_ids}"
+        "};\n"
+        f"{body}"
+        "    var strA = 'POST&' + encodeURIComponent('/') + '&' + encodeURIComponent(arr.join('&'));\n"
+        f"{signing_line}\n"
+    )
+
+
+def test_a_secret_written_only_as_the_rpc_signing_key_pairs_with_the_far_id(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = _hand_signed_sms(key_id, f'    var hmac = require("crypto").createHmac("sha1", "{secret}&");')
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
+
+
+@pytest.mark.parametrize(
+    "signing_line",
+    [
+        # no HMAC on the line: a value and an ampersand, no signing key
+        '    var query = "{secret}&" + rest;',
+        # the key without Alibaba's "&": another scheme's key, not the signing convention
+        '    var hmac = require("crypto").createHmac("sha1", "{secret}");',
+    ],
+)
+def test_a_value_that_is_no_rpc_signing_key_stays_apart(signing_line: str, ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    found = scan_text(_hand_signed_sms(key_id, signing_line.format(secret=secret)), ruleset)
+    assert _pairs(found) == set()
+    assert [(f.kind, f.key_id) for f in found] == [(Kind.KEY_ID, key_id)]
+
+
+def test_a_signing_key_with_two_ids_in_the_file_is_not_guessed(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, other, secret = keys.alibaba_id(), keys.alibaba_id(), keys.alibaba_secret()
+    signing = f'    var hmac = require("crypto").createHmac("sha1", "{secret}&");'
+    text = _hand_signed_sms(key_id, signing, f'        BackupKeyId:"{other}",\n')
+    assert _pairs(scan_text(text, ruleset)) == set()

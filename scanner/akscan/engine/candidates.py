@@ -170,6 +170,21 @@ _ENCODED_BASE64_CHARS = frozenset([b"%2B", b"%2b", b"%2F", b"%2f"])
 # but not one of the only length its prefixed rule reads (``whole_length``: AWS's 20 are the whole ID).
 _CUT_SHORT = (b"..", "\u2026".encode())
 
+# Alibaba's RPC signature is an HMAC whose key is the AccessKey secret with "&" appended: a value of the secret's
+# shape written so in an HMAC call on its line (an SMS sender signing by hand: ``createHmac("sha1", "<secret>&")``,
+# far below the request's ``AccessKeyId: "LTAI…"``) is the secret, whatever names it; read as named so.
+SIGNING_KEY_NAME = "AccessKeySecret"
+_SIGNING_KEY_QUOTES = frozenset(b"\"'`")
+
+
+def _alibaba_signing_key(data: bytes, start: int, end: int) -> bool:
+    if data[end : end + 1] != b"&" or data[end + 1 : end + 2] not in (b'"', b"'", b"`") or start < 1:
+        return False
+    if data[start - 1] not in _SIGNING_KEY_QUOTES:
+        return False
+    line_start = data.rfind(b"\n", max(0, start - 160), start) + 1
+    return b"hmac" in data[line_start:start].lower()
+
 
 def _distance(sorted_places: list[int], at: int) -> float:
     """Bytes from ``at`` to the nearest of ``sorted_places`` (infinite when there is none)."""
@@ -500,6 +515,8 @@ class CandidateFinder:
                 ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
+                    if not name and rule.provider == "alibaba" and _alibaba_signing_key(self.data, start, match.end(1)):
+                        name = SIGNING_KEY_NAME
                     commented = positions.commented(start)
                     found.append(
                         Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
