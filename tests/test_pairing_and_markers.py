@@ -248,6 +248,9 @@ def test_documented_example_ids_are_reported_only_with_their_secret(ruleset: Rul
     gcloud = "To delete a specific HMAC key:\n\n.RS 2m\n$ gcloud storage hmac delete GOOG56JBMFZX6PMPTQ62VD2\n.RE\n"
     assert _pairs(awscli, ruleset) == set()
     assert _pairs(gcloud, ruleset) == set()
+    # COS's XML API reference: every request example's Authorization carries the same q-ak
+    cos = "Authorization: q-sign-algorithm=sha1&q-ak=AKIDWtTCBYjM5OwLB9CAwA1Qb2ThTSUjfGFO&q-sign-time=1484639384;325\n"
+    assert _pairs(cos, ruleset) == set()
 
 
 def test_a_pair_only_rule_nearer_the_id_does_not_silence_it(ruleset: Ruleset, keys: FakeKeys) -> None:

@@ -172,6 +172,8 @@ DOCUMENTED_IDS = frozenset(
         "46bd9968a6194b4bbdf0341f2286ccce",
         "dfa51215af4a47c086cbf77d1479c07d",  # the JSS SDK document's presigned URI (bucketname/key, 2013)
         "AKIDlfdHxN0ntSVt4KPH0xXWnGl21UUFNoO5",  # Tencent's bare-metal API reference (SecretId=… on each example)
+        # COS's XML API reference: the q-ak of every request example's Authorization (q-sign-time=1484…;32557…)
+        "AKIDWtTCBYjM5OwLB9CAwA1Qb2ThTSUjfGFO",
         "LTAIJPXxMLocA0fD",  # OSS API reference's signed requests (Authorization: OSS LTAIJPXx…:…)
         # Qiniu's API reference: the AccessKey of its management-token examples (Authorization: Qiniu j853F3bL…:…)
         "j853F3bLkWl59I5BOkWm6q1Z1mZClpr9Z9CLfDE0",
