@@ -24,7 +24,7 @@ from akscan.engine.endpoints import EndpointSettings
 from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent, volcengine_sts_document
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
-from akscan.engine.pairs import choose_pairs, tokens_for
+from akscan.engine.pairs import Pair, choose_pairs, tokens_for
 from akscan.engine.positions import Positions, line_window, line_windows
 from akscan.engine.presigned import url_end
 from akscan.engine.rules import ESCAPED, AnchorTarget, LazyPattern, Rule, Ruleset
@@ -133,6 +133,17 @@ def detect(
                 ruleset,
             )
     return found
+
+
+def _without_near_copies(pairs: list[Pair], rules: list[Rule]) -> list[Pair]:
+    """Pairs whose secret is one character off its rule's ``exact_length`` dropped where the same ID value
+    has a partner of that length in the blob: a mistyped copy beside the real pair, not a second finding."""
+    whole = {i.value for i, s in pairs if rules[s.rule].exact_length == len(s.value)}
+    return [
+        (i, s)
+        for i, s in pairs
+        if not rules[s.rule].exact_length or rules[s.rule].exact_length == len(s.value) or i.value not in whole
+    ]
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
@@ -423,6 +434,7 @@ class _Matcher:
         tokens = finder.tokens_near(ids)
         lone_secrets = finder.lone_secrets()
         pairs, ambiguous = choose_pairs(finder, ids, lone_secrets, tokens)
+        pairs = _without_near_copies(pairs, rules)
 
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
@@ -484,6 +496,8 @@ class _Matcher:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
+            if rule.exact_length and len(secret.value) != rule.exact_length:
+                continue  # one character off: a leak beside its ID, a guess alone
             if rule.own_hosts:
                 if endpoints is None:
                     endpoints = EndpointSettings(self.data, finder.lowered, self.positions.commented)
@@ -521,6 +535,13 @@ class _Matcher:
     ) -> Finding:
         anchor = id_candidate if id_candidate is not None else secret
         assert anchor is not None
+        unverifiable = rule.unverifiable
+        exact = self.ruleset.rules[secret.rule].exact_length if secret is not None else 0
+        if secret is not None and exact and len(secret.value) != exact:
+            unverifiable = (
+                f"its secret is {len(secret.value)} characters, not the {exact} issued: as written it cannot sign "
+                "(a copy that lost or gained one), yet it is a few dozen guesses from the key"
+            )
         return Finding(
             rule_id=rule.id,
             provider=rule.provider,
@@ -534,5 +555,5 @@ class _Matcher:
             secret_location=self.positions.location(blob, secret.start) if secret is not None else None,
             title=rule.title,
             remediation=rule.remediation,
-            unverifiable=rule.unverifiable,
+            unverifiable=unverifiable,
         )

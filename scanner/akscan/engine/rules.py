@@ -74,6 +74,7 @@ _RULE_KEYS = {
     "needs_near",
     "needs_near_bytes",
     "own_hosts",
+    "exact_length",
 }
 _PAIR_KEYS = {
     "secret",
@@ -223,6 +224,11 @@ class Rule:
     # host (``ENDPOINT_URL = "https://rgw.example.org"``) is that store's, not reported as this provider's
     # (``akscan.engine.endpoints``). A pair (an AKIA ID beside it) is still this provider's.
     own_hosts: tuple[str, ...] = ()
+    # A secret rule whose pattern also reads values one character off the issued length (a copy that lost or
+    # gained one: a leak all the same, a few dozen guesses from whole): the issued length. A value of another
+    # length is never reported alone, and pairs only with an ID that has no partner of this length in the
+    # blob (the mistyped copy in a comment beside the real pair is no second finding).
+    exact_length: int = 0
 
 
 @dataclass(frozen=True)
@@ -751,6 +757,11 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
     own_hosts = _own_hosts(entry, kind, lone, where, source)
+    exact_length = entry.get("exact_length", 0)
+    if isinstance(exact_length, bool) or not isinstance(exact_length, int) or not 0 <= exact_length <= 4096:
+        raise RuleError(f"{where}: exact_length must be a whole number of characters from 1 to 4096")
+    if exact_length and kind != "secret":
+        raise RuleError(f"{where}: exact_length is for secret rules")
     optional = {"window": entry["window"]} if "window" in entry else {}
     return Rule(
         id=rule_id,
@@ -791,6 +802,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         needs_near=tuple(word.lower() for word in needs_near),
         needs_near_bytes=needs_near_bytes,
         own_hosts=own_hosts,
+        exact_length=exact_length,
         **optional,
     )
 
