@@ -65,6 +65,7 @@ def test_implicit_concatenation_and_leading_operators(ruleset: Ruleset, keys: Fa
         ("php", "$secret = '{a}' .\n    '{b}';\n"),
         ("lua", 'local secret = "{a}" ..\n  "{b}"\n'),
         ("vb", 'Dim secret = "{a}" & _\n    "{b}"\n'),
+        ("elixir", 'secret =\n  "{a}" <>\n    "{b}"\n'),
         ("shell", 'SECRET="{a}"\\\n"{b}"\n'),
         ("objective-c", 'NSString *secret = @"{a}"\n    @"{b}";\n'),
         ("commented java", '//    String secret = "{a}" +\n//        "{b}";\n'),

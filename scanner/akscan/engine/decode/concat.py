@@ -1,6 +1,6 @@
 """String concatenation as a decoding layer: a value split over adjacent string literals, as code writes a
 long STS token or a recorded answer (Java, C#, Go, JavaScript, Kotlin, Swift ``"…" +`` on each line;
-PHP ``'…' .``; Lua ``..``; VB ``&``; Python's and C's implicit ``"…" "…"``; shell and Python ``\\``
+PHP ``'…' .``; Lua ``..``; VB ``&``; Elixir ``<>``; Python's and C's implicit ``"…" "…"``; shell and Python ``\\``
 line continuations; Objective-C's ``@"…" @"…"``; the same in ``//`` or ``#`` commented-out code).
 
 The join is made in place and line for line, like the other text layers: the removed line ends are put
@@ -21,7 +21,7 @@ NAME = "concat"
 # literal ("") is never taken for a join. Every run of spaces is possessive (``*+``): two greedy runs side
 # by side backtrack against each other, and a hostile file's `"+` before a megabyte of spaces would cost
 # hours (Python's re has no time limit).
-_OPERATOR = rb"(?:\+|\.\.?|&)"
+_OPERATOR = rb"(?:\+|\.\.?|&|<>)"
 _SPACES = rb"[ \t]*+"
 _BREAK = rb"(?:\\?\r?\n" + _SPACES + rb"(?:(?://|#)" + _SPACES + rb")?)"
 _JOIN = re.compile(
@@ -34,7 +34,22 @@ _JOIN = re.compile(
     rb"|(?:" + _SPACES + _BREAK + rb"|[ \t]++)@?\1(?![A-Za-z0-9_.\-]{1,64}\1[ \t]*:))"
 )
 # Cheap signs that a window holds a join at all (plain `in` tests before any regex).
-MARKERS = (b'"\n', b'"+', b'" +', b"'\n", b"'+", b"' +", b'" .', b"' .", b'" \\', b"' \\", b'" "', b"' '")
+MARKERS = (
+    b'"\n',
+    b'"+',
+    b'" +',
+    b"'\n",
+    b"'+",
+    b"' +",
+    b'" .',
+    b"' .",
+    b'" \\',
+    b"' \\",
+    b'" "',
+    b"' '",
+    b'" <>',
+    b"' <>",
+)
 
 # How far a run of joined lines may carry a window past its usual end: a token of a few KB split into
 # lines of 60-100 characters.
