@@ -14,6 +14,7 @@ import pytest
 from akscan.engine.expiry import apply_expiry
 from akscan.engine.filters import (
     FRAGMENT_TIMES,
+    LETTER_RUN,
     MASH_WINDOW,
     has_long_repeat,
     has_mash,
@@ -35,6 +36,15 @@ def test_repeated_characters_at_the_edge(run: int, flagged: bool) -> None:
 @pytest.mark.parametrize(("run", "flagged"), [(5, False), (6, True), (7, True)])
 def test_sequences_at_the_edge(run: int, flagged: bool) -> None:
     assert has_sequence(BASE[:8] + "lmnopqrstu"[:run] + BASE[8:]) is flagged
+
+
+@pytest.mark.parametrize(("run", "flagged"), [(LETTER_RUN - 1, False), (LETTER_RUN, True), (LETTER_RUN + 1, True)])
+def test_letters_walking_the_alphabet_between_digits_at_the_edge(run: int, flagged: bool) -> None:
+    """``aB3dE6fG9…``: two letters then a digit, so neither the value nor every other character of it holds a run:
+    only the letters alone show the walk."""
+    letters = "HiJkLmNoPqRs"[:run]
+    walk = "".join(letters[i : i + 2] + str(i % 10) for i in range(0, run, 2))
+    assert has_sequence("Q7vX2" + walk + "mK9pR") is flagged
 
 
 @pytest.mark.parametrize(("times", "flagged"), [(FRAGMENT_TIMES - 1, False), (FRAGMENT_TIMES, True)])

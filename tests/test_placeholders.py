@@ -82,7 +82,9 @@ def test_entropy_and_reasons() -> None:
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("abcd") == 2.0
     assert placeholder_reason("fooEXAMPLEbar") == "contains 'example'"
-    assert placeholder_reason("aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0") is None
+    assert placeholder_reason("V2y8iTjL8hBiusyY0llEdvvmyffHCC") is None  # drawn at random
+    # typed: the letters walk the alphabet between the digits (a fixture's made-up secret)
+    assert placeholder_reason("aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0") == "sequential characters"
 
 
 def test_a_short_word_inside_a_random_key_is_not_a_placeholder() -> None:
