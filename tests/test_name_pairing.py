@@ -607,3 +607,53 @@ def test_a_signing_key_with_two_ids_in_the_file_is_not_guessed(ruleset: Ruleset,
     signing = f'    var hmac = require("crypto").createHmac("sha1", "{secret}&");'
     text = _hand_signed_sms(key_id, signing, f'        BackupKeyId:"{other}",\n')
     assert _pairs(scan_text(text, ruleset)) == set()
+
+
+def _hand_signed_sigv4(key_id: str, signing_line: str, second_id: str = "") -> str:
+    """A hand-written SigV4 signer (real shape: a Selling Partner API test, its block commented out): the secret
+    only as the key chain's start, the ID only inside the Authorization header it builds, ten lines on."""
+    steps = "".join(f"//        byte[] k{n} = hmacSHA256(k{n - 1}, parts[{n}]);\n" for n in range(1, 9))
+    return (
+        f"{signing_line}\n"
+        f"{steps}"
+        '//        authStr.append("AWS4-HMAC-SHA256 ")\n'
+        f'//                .append("Credential=").append("{key_id}").append("/").append(area).append(", ")\n'
+        + (f'//        other.append("Credential=").append("{second_id}");\n' if second_id else "")
+    )
+
+
+def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    text = _hand_signed_sigv4(key_id, f'//        String kSecret = "AWS4" + "{secret}";')
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
+
+
+@pytest.mark.parametrize(
+    "signing_line",
+    [
+        '//        String kSecret = "AWS5" + "{secret}";',  # not the key chain's start
+        '//        String kSecret = "{secret}";',  # a bare value: no name, no signer's mark
+    ],
+)
+def test_an_unnamed_id_takes_no_far_value_that_is_no_signing_key(
+    signing_line: str, ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    found = scan_text(_hand_signed_sigv4(key_id, signing_line.format(secret=secret)), ruleset)
+    assert _pairs(found) == set()
+
+
+def test_a_sigv4_key_with_two_unnamed_ids_is_not_guessed(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, other, secret = keys.aws_id(), keys.aws_id(), keys.aws_secret()
+    text = _hand_signed_sigv4(key_id, f'//        String kSecret = "AWS4" + "{secret}";', other)
+    assert _pairs(scan_text(text, ruleset)) == set()
+
+
+def test_a_tc3_signing_key_pairs_with_the_one_unnamed_tencent_id(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, secret = keys.tencent_id(), keys.tencent_secret()
+    filler = "".join(f"    canonical += headers[{n}]\n" for n in range(12))
+    text = (
+        f'    auth = "TC3-HMAC-SHA256 Credential=" + "{key_id}" + "/" + scope\n{filler}'
+        f'    secret_date = sign(("TC3" + "{secret}").encode("utf-8"), date)\n'
+    )
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}

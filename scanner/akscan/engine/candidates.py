@@ -170,17 +170,26 @@ _ENCODED_BASE64_CHARS = frozenset([b"%2B", b"%2b", b"%2F", b"%2f"])
 # but not one of the only length its prefixed rule reads (``whole_length``: AWS's 20 are the whole ID).
 _CUT_SHORT = (b"..", "\u2026".encode())
 
-# Alibaba's RPC signature is an HMAC whose key is the AccessKey secret with "&" appended: a value of the secret's
-# shape written so in an HMAC call on its line (an SMS sender signing by hand: ``createHmac("sha1", "<secret>&")``,
-# far below the request's ``AccessKeyId: "LTAI…"``) is the secret, whatever names it; read as named so.
-SIGNING_KEY_NAME = "AccessKeySecret"
+# A secret written only as the key a hand-written signer derives from it is the secret, whatever names it: Alibaba's
+# RPC signature is an HMAC keyed by the secret with "&" appended (an SMS sender signing by hand:
+# ``createHmac("sha1", "<secret>&")``, far below the request's ``AccessKeyId: "LTAI…"``); AWS's SigV4 key chain
+# starts from "AWS4" + the secret (``kSecret = "AWS4" + "<secret>"``), Tencent's TC3 from "TC3" + the secret.
+# Read as named so (``SIGNING_KEY_NAMES``), such a value pairs with the one ID of its file (``pairs._named_far``).
+SIGNING_KEY_NAMES = {"alibaba": "AccessKeySecret", "aws": "aws_secret_access_key", "tencent": "SecretKey"}
 _SIGNING_KEY_QUOTES = frozenset(b"\"'`")
+_SIGNING_PREFIX = {
+    "aws": re.compile(rb"AWS4[\"'`][ \t]*\+[ \t]*[\"'`]$"),
+    "tencent": re.compile(rb"TC3[\"'`][ \t]*\+[ \t]*[\"'`]$"),
+}
 
 
-def _alibaba_signing_key(data: bytes, start: int, end: int) -> bool:
-    if data[end : end + 1] != b"&" or data[end + 1 : end + 2] not in (b'"', b"'", b"`") or start < 1:
+def _signing_key(provider: str, data: bytes, start: int, end: int) -> bool:
+    if start < 1 or data[start - 1] not in _SIGNING_KEY_QUOTES:
         return False
-    if data[start - 1] not in _SIGNING_KEY_QUOTES:
+    prefix = _SIGNING_PREFIX.get(provider)
+    if prefix is not None:
+        return prefix.search(data, max(0, start - 16), start) is not None
+    if provider != "alibaba" or data[end : end + 1] != b"&" or data[end + 1 : end + 2] not in (b'"', b"'", b"`"):
         return False
     line_start = data.rfind(b"\n", max(0, start - 160), start) + 1
     return b"hmac" in data[line_start:start].lower()
@@ -515,11 +524,25 @@ class CandidateFinder:
                 ):
                     context = self.has_context(rule, start)
                     name = binding_name(self.data, start)
-                    if not name and rule.provider == "alibaba" and _alibaba_signing_key(self.data, start, match.end(1)):
-                        name = SIGNING_KEY_NAME
+                    signing = (
+                        not name
+                        and rule.provider in SIGNING_KEY_NAMES
+                        and _signing_key(rule.provider, self.data, start, match.end(1))
+                    )
+                    if signing:
+                        name = SIGNING_KEY_NAMES[rule.provider]
                     commented = positions.commented(start)
                     found.append(
-                        Candidate(index, value, start, match.end(1), context=context, name=name, commented=commented)
+                        Candidate(
+                            index,
+                            value,
+                            start,
+                            match.end(1),
+                            context=context,
+                            name=name,
+                            commented=commented,
+                            signing=signing,
+                        )
                     )
         return found
 

@@ -41,6 +41,9 @@ class Candidate:
     name: str = ""  # the name the value is bound to (akscan.engine.names), "" for a positional value
     # On a line that is a comment (// # ; *), how deeply: an old pair kept beside the live one (0: live).
     commented: int = 0
+    # Written as the key a hand-written signer derives from it ("AWS4" + "<secret>"; Alibaba's "<secret>&"):
+    # its name is the provider's secret name (akscan.engine.candidates.SIGNING_KEY_NAMES).
+    signing: bool = False
 
 
 Edge = tuple[Candidate, Candidate, float]

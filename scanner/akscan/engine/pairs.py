@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from akscan.engine.candidates import CandidateFinder
+from akscan.engine.candidates import SIGNING_KEY_NAMES, CandidateFinder
 from akscan.engine.filters import SHORT_TOKEN
 from akscan.engine.names import agreement, leaves_element, names_a_secret, names_an_id, qualifiers, words
 from akscan.engine.pairing import Candidate, assign, pair_cost
@@ -79,7 +79,10 @@ def _named_far(
         if rule.pair is None or not rule.anchors_in_value or len(distinct) != 1:
             continue
         id_candidate = distinct[0]
-        if not id_candidate.name:
+        # An ID with no name (an argument, ``Credential=AKIA…/`` in a hand-built header) takes only a secret
+        # written as its provider's signing key: that says what it is by itself.
+        signing = not id_candidate.name
+        if signing and rule.provider not in SIGNING_KEY_NAMES:
             continue
         reach = [(max(0, id_candidate.start - FAR_REACH), id_candidate.end + FAR_REACH)]
         secrets = _first_by_value(
@@ -89,8 +92,12 @@ def _named_far(
             and s.value not in id_values
             and s.value not in paired
             and not taken.overlaps(s.start, s.end)
-            and _far_partners(id_candidate.name, s.name)
+            and (s.signing if signing else _far_partners(id_candidate.name, s.name))
         )
+        if signing:
+            if len(secrets) == 1 and not _another_key_between(finder.positions.data, id_candidate, secrets[0]):
+                found.append((id_candidate, secrets[0]))
+            continue
         # So far apart, the secret's name may say no more than the ID's (``minio_secret_key`` below an
         # ``aws_access_key`` is another store's), and no other key's name may stand between them (a MinIO
         # block's own ``access_key = minioadmin`` above its ``secret_key``; the ID's own
