@@ -564,7 +564,7 @@ def test_a_secret_named_as_its_ids_stem_is_its_secret(ruleset: Ruleset, keys: Fa
     assert _pairs(scan_text(other, ruleset)) == set()
 
 
-def _hand_signed_sms(key_id: str, signing_line: str, more_ids: str = "") -> str:
+def _hand_signed_sms(key_id: str, signing_line: str, more_ids: str = "", method: str = "SignatureMethod") -> str:
     """An SMS sender that signs its request by hand (real shape: a mini-program's Node helper): the ID in
     the request's parameters, the secret only as the HMAC key ~80 lines below, with Alibaba's "&" appended."""
     body = "".join(f"    params.push(encodeURIComponent(k{n}) + '=' + encodeURIComponent(v{n}));\n" for n in range(80))
@@ -572,6 +572,7 @@ def _hand_signed_sms(key_id: str, signing_line: str, more_ids: str = "") -> str:
         "var param = {\n"
         '        AccessKeyId:"' + key_id + '",\n'
         '        Action:"SendSms",\n'
+        f'        {method}:"HMAC-SHA1",\n'
         f"{more_ids}"
         "};\n"
         f"{body}"
@@ -600,6 +601,27 @@ def test_a_value_that_is_no_rpc_signing_key_stays_apart(signing_line: str, rules
     found = scan_text(_hand_signed_sms(key_id, signing_line.format(secret=secret)), ruleset)
     assert _pairs(found) == set()
     assert [(f.kind, f.key_id) for f in found] == [(Kind.KEY_ID, key_id)]
+
+
+def test_an_ampersand_hmac_key_of_another_scheme_is_no_alibaba_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """OAuth 1.0 keys its HMAC with "<consumer secret>&" too: without Alibaba's RPC parameters around it (its
+    SignatureMethod, an aliyuncs.com endpoint) the value is no one's secret."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    signing = f'    var hmac = require("crypto").createHmac("sha1", "{secret}&");'
+    found = scan_text(_hand_signed_sms(key_id, signing, method="oauth_signature_method"), ruleset)
+    assert _pairs(found) == set()
+
+
+def test_a_planted_signing_key_does_not_take_a_named_far_secret(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """The ID's own named secret 60 lines below stays its partner with an HMAC line planted anywhere near."""
+    key_id, secret, planted = keys.alibaba_id(), keys.alibaba_secret(), keys.alibaba_secret()
+    filler = "".join(f"const option{n} = {n};\n" for n in range(60))
+    text = (
+        f'const conf = {{ appId: "{key_id}", SignatureMethod: "HMAC-SHA1" }};\n{filler}'
+        f'const appSecret = "{secret}";\n'
+        f'const sig = crypto.createHmac("sha1", "{planted}&").update(s).digest("base64");\n'
+    )
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
 
 
 def test_a_signing_key_with_two_ids_in_the_file_is_not_guessed(ruleset: Ruleset, keys: FakeKeys) -> None:

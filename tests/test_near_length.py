@@ -91,3 +91,26 @@ def test_a_near_length_pair_is_never_sent_to_be_verified(ruleset: Ruleset, keys:
     assert verdict is not None and verdict.status == "unverifiable" and "39 characters" in verdict.reason
     (whole,) = scan_text(SDK.format(id=key_id, secret=secret), ruleset)
     assert unasked(whole) is None and not whole.unverifiable
+
+
+def test_a_near_length_copy_nearer_the_id_never_takes_it_from_its_whole_secret(
+    ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    """A 41-character value (planted, or a mistyped copy) between the ID and its real secret: the whole one pairs."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    decoy = keys.aws_secret() + "Q"
+    text = (
+        f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {decoy}\naws_secret_access_key = {secret}\n"
+    )
+    assert _found(text, ruleset) == [(Kind.PAIR, key_id, secret)]
+
+
+def test_a_near_length_value_elsewhere_does_not_spoil_a_far_pair(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Far pairing takes the one secret of the blob: a 41-character value under another name is not one."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    filler = "".join(f"setting_{n} = {n}\n" for n in range(80))
+    text = (
+        f"aws_access_key_id = {key_id}\n{filler}aws_secret_access_key = {secret}\n"
+        f"backup_aws_secret_access_key = {keys.aws_secret()}Q\n"
+    )
+    assert _found(text, ruleset) == [(Kind.PAIR, key_id, secret)]

@@ -192,7 +192,16 @@ def _signing_key(provider: str, data: bytes, start: int, end: int) -> bool:
     if provider != "alibaba" or data[end : end + 1] != b"&" or data[end + 1 : end + 2] not in (b'"', b"'", b"`"):
         return False
     line_start = data.rfind(b"\n", max(0, start - 160), start) + 1
-    return b"hmac" in data[line_start:start].lower()
+    if b"hmac" not in data[line_start:start].lower():
+        return False
+    # OAuth 1.0 keys its HMAC with "<consumer secret>&" too: only a request of Alibaba's RPC API around it
+    # (its SignatureMethod/SignatureNonce parameters, an aliyuncs.com endpoint) says whose the key is.
+    around = data[max(0, start - ALIBABA_SIGNING_REACH) : end + ALIBABA_SIGNING_REACH].lower()
+    return any(word in around for word in _ALIBABA_RPC_WORDS)
+
+
+ALIBABA_SIGNING_REACH = 8000
+_ALIBABA_RPC_WORDS = (b"signaturemethod", b"signaturenonce", b"signatureversion", b"aliyuncs")
 
 
 def _distance(sorted_places: list[int], at: int) -> float:
@@ -488,6 +497,8 @@ class CandidateFinder:
         found: list[Candidate] = []
         for lo, hi in windows(self.hits.context[index], 0, 160, len(self.data)):
             for match in self.matches(rule, rule.context_pattern, lo, hi, overlapped=False):
+                if rule.exact_length and match.end(1) - match.start(1) != rule.exact_length:
+                    continue  # one character off: never a secret alone, nor a far partner (pairs.near_length)
                 value = match.group(1).decode("latin-1")
                 # A lone secret has only its key name to vouch for it: it is reported alone only with all
                 # three classes (see run); two do for a pair by names, where an ID's name vouches too.

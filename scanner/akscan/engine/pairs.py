@@ -43,6 +43,10 @@ def choose_pairs(
     # Second-look rules take part only once the others have chosen (see _second_looks).
     first = [c for c in ids if not finder.ruleset.rules[c.rule].second_look]
     edges = _edges(finder, first, taken, id_values)
+    # A secret one character off its rule's length (``exact_length``) pairs last, only with an ID every whole
+    # secret left alone: a mistyped copy (or a planted one) nearer the ID never takes it from its real secret.
+    near = [edge for edge in edges if near_length(finder.ruleset, edge[1])]
+    edges = [edge for edge in edges if not near_length(finder.ruleset, edge[1])]
     pairs = assign(edges)
     ambiguous = _ambiguous(edges, pairs)
     pairs += far_pairs(finder.ruleset, first, lone_secrets, pairs)
@@ -50,7 +54,17 @@ def choose_pairs(
     second, unsure = _second_looks(finder, ids, pairs, taken, id_values)
     pairs += second
     pairs += _named_far(finder, first, pairs, taken, id_values)
+    if near:
+        alone = {c.start for c, _ in pairs}
+        used = {secret.start for _, secret in pairs}
+        pairs += assign([edge for edge in near if edge[0].start not in alone and edge[1].start not in used])
     return pairs, ambiguous | unsure
+
+
+def near_length(ruleset: Ruleset, secret: Candidate) -> bool:
+    """A secret one character off the length its rule's cloud issues (``Rule.exact_length``)."""
+    exact = ruleset.rules[secret.rule].exact_length
+    return bool(exact) and len(secret.value) != exact
 
 
 # Bytes either side of a lone ID within which its one secret, bound to a secret's name, may stand: an s3cmd
@@ -93,11 +107,16 @@ def _named_far(
             and s.value not in paired
             and not taken.overlaps(s.start, s.end)
             and (s.signing if signing else _far_partners(id_candidate.name, s.name))
+            and not near_length(finder.ruleset, s)
         )
         if signing:
             if len(secrets) == 1 and not _another_key_between(finder.positions.data, id_candidate, secrets[0]):
                 found.append((id_candidate, secrets[0]))
             continue
+        # A value named so in code before one read as a signing key: a planted HMAC line must not make the
+        # ID's named secret ambiguous.
+        if any(not s.signing for s in secrets):
+            secrets = [s for s in secrets if not s.signing]
         # So far apart, the secret's name may say no more than the ID's (``minio_secret_key`` below an
         # ``aws_access_key`` is another store's), and no other key's name may stand between them (a MinIO
         # block's own ``access_key = minioadmin`` above its ``secret_key``; the ID's own
