@@ -98,3 +98,24 @@ def test_a_secrets_label_in_prose_never_makes_it_an_id(label: str, ruleset: Rule
     key_id, secret = secrets.token_hex(16), secrets.token_hex(16)
     text = f"# 百度智能云 BOS 配置\nAccess Key ID：{key_id}\n{label}：{secret}\n"
     assert _found(text, ruleset) == [(Kind.PAIR, key_id, secret)]
+
+
+def test_a_store_word_planted_in_a_comment_does_not_take_a_live_block(ruleset: Ruleset) -> None:
+    """``yields_to`` (a MinIO block's keys are MinIO's) reads store names on lines commented as deeply as the
+    value's: one comment word beside a live Huawei block no longer hides its pair."""
+    key_id, secret = _draw(20, UPPER_DIGITS), _draw(40, ALNUM)
+    text = (
+        "# huawei cloud obs\nendpoint = 'obs.cn-north-4.myhuaweicloud.com'\n\n\n\n\n"
+        f"# the same settings work for minio\nak = '{key_id}'\nsk = '{secret}'\n"
+    )
+    assert _found(text, ruleset) == [(Kind.PAIR, key_id, secret)]
+
+
+def test_a_commented_out_store_block_still_yields(ruleset: Ruleset) -> None:
+    """A MinIO block kept commented out below a live Huawei word is still MinIO's, not Huawei's."""
+    key_id, secret = _draw(20, UPPER_DIGITS), _draw(40, ALNUM)
+    text = (
+        "# huawei cloud obs\nendpoint = 'obs.cn-north-4.myhuaweicloud.com'\n\n\n\n\n"
+        f"# minio_endpoint = 'http://minio.local:9000'\n# ak = '{key_id}'\n# sk = '{secret}'\n"
+    )
+    assert _found(text, ruleset) == []

@@ -251,6 +251,7 @@ class CandidateFinder:
         self._context_words: dict[int, list[int]] = {}  # by rule: its anchors that are context (sorted)
         self._other_products: dict[int, list[int]] = {}  # by rule: where its not_near words are (sorted)
         self._other_services: dict[int, list[int]] = {}  # by rule: where its yields_to words are (sorted)
+        self._other_services_by_depth: dict[int, dict[int, list[int]]] = {}  # the same, by comment depth
         self._own_words: dict[int, list[int]] = {}  # by rule: where its needs_near words are (sorted)
 
     def key_ids(self) -> list[Candidate]:
@@ -395,7 +396,7 @@ class CandidateFinder:
         nearest word)."""
         if index in self.hits.by_file_name:
             return False
-        places = self._places_of(self._other_services, index, self.ruleset.rules[index].yields_to)
+        places = self._services_at_depth(index, self.positions.commented(start))
         context = self._context(index, anchors)
         before = bisect.bisect_right(context, start) - 1  # at or before the value's start
         after = bisect.bisect_left(context, end)  # at or past its end (words strictly inside it are no context)
@@ -404,6 +405,18 @@ class CandidateFinder:
             context[after] - start if after < len(context) else float("inf"),
         )
         return _distance(places, start) < own
+
+    def _services_at_depth(self, index: int, depth: int) -> list[int]:
+        """Where the rule's ``yields_to`` words are on lines commented as deeply as the value's (sorted): a store's
+        name in a comment beside a live block (``-- same block works for minio``, planted or not) does not take
+        the block's keys, nor does a live one take a commented-out block's."""
+        by_depth = self._other_services_by_depth.get(index)
+        if by_depth is None:
+            by_depth = {}
+            for at in self._places_of(self._other_services, index, self.ruleset.rules[index].yields_to):
+                by_depth.setdefault(self.positions.commented(at), []).append(at)
+            self._other_services_by_depth[index] = by_depth
+        return by_depth.get(depth, [])
 
     def _inside_a_word(self, rule: Rule, at: int) -> bool:
         """One of the rule's ``whole_words`` at ``at`` with a letter, digit or ``_`` before it: inside

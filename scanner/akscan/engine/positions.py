@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from akscan.engine.pairing import Candidate
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
-_COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ")
+_COMMENT_STARTS = (b"//", b"#", b";", b"*", b"/*", b"<!--", b"REM ", b"-- ")  # SQL's, Lua's, Haskell's "-- "
 MAX_COMMENT_DEPTH = 3
 LINE_HEAD = 4096  # how far back a value's line is read for its comment markers
 # A comment after code on the value's own line (`field = '…'; // GOOG1E…`), read in one pass over the line
