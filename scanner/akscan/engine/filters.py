@@ -35,6 +35,7 @@ PLACEHOLDER_WORDS = (
     "abcdefg",
     "qwerty",
     "deadbeef",  # the hex fill of test vectors (AKIADEADBEEFDEADBEEF in secret scanners' own rule files)
+    "stubtest",  # Huawei's SDK demos' stand-in keys (UDSIAMSTUBTEST000333 among real ones)
     "0000",
     "1111",
 )
