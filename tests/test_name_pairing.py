@@ -679,3 +679,15 @@ def test_a_tc3_signing_key_pairs_with_the_one_unnamed_tencent_id(ruleset: Rulese
         f'    secret_date = sign(("TC3" + "{secret}").encode("utf-8"), date)\n'
     )
     assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
+
+
+@pytest.mark.parametrize(("gap", "paired"), [(1900, True), (2100, False)])
+def test_an_unnamed_ids_signing_key_is_taken_only_within_reach(
+    gap: int, paired: bool, ruleset: Ruleset, keys: FakeKeys
+) -> None:
+    """Far from its signer's block, a signing key planted anywhere in a big file is no unnamed ID's partner."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    line = '//        authStr.append("Credential=").append("' + key_id + '").append("/");\n'
+    filler = ("// " + "x" * 96 + "\n") * (gap // 100)
+    text = line + filler + f'//        String kSecret = "AWS4" + "{secret}";\n'
+    assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) is paired

@@ -4,7 +4,6 @@ if the rule it pins is changed (they were written against deliberate bugs)."""
 from __future__ import annotations
 
 import itertools
-import string
 
 import pytest
 
@@ -279,36 +278,3 @@ def test_a_value_deep_in_a_long_line_is_live(ruleset: Ruleset, keys: FakeKeys) -
     )
     assert ("pair", key_id, live) in _pairs(text, ruleset)
     assert Positions(text.encode()).commented(text.index(key_id)) == 0
-
-
-def _stack(ids: list[str], secrets: list[str], marks: list[str]) -> str:
-    """An SDK demo's stack of alternative keys (real shape: Huawei OBS's ObsSdkDemo.java): every AK a line of its
-    own, some commented out, then every SK in the same order."""
-    head = '    import com.obs.services.ObsClient;\n    String ak = "UDSIAMSTUBTEST000333"; // stub\n'
-    aks = "".join(f'{mark}\t\tak = "{key_id}";\n' for mark, key_id in zip(marks, ids, strict=True))
-    sks = '    String sk = "Udsiamstubtest000000UDSIAMSTUBTEST000333";\n'
-    sks += "".join(f'{mark}\t\tsk = "{secret}";\n' for mark, secret in zip(marks, secrets, strict=True))
-    return head + aks + sks
-
-
-@pytest.mark.parametrize("count", [2, 5, 12])
-def test_a_stack_of_alternative_keys_pairs_by_place(count: int, ruleset: Ruleset, keys: FakeKeys) -> None:
-    """The n-th AK goes with the n-th SK, however far (the first AK is `count` lines above its SK; the last AK is
-    right above the first SK)."""
-    ids = [keys._text(20, string.ascii_uppercase + string.digits) for _ in range(count)]
-    secrets = [keys._text(40) for _ in range(count)]
-    marks = ["//" if n % 3 == 1 else "" for n in range(count)]
-    found = scan_text(_stack(ids, secrets, marks), ruleset)
-    assert {(f.key_id, f.secret) for f in found if f.kind == Kind.PAIR} == set(zip(ids, secrets, strict=True))
-    assert all(f.kind == Kind.PAIR for f in found)
-
-
-def test_stacks_of_unequal_length_are_not_paired_by_place(ruleset: Ruleset, keys: FakeKeys) -> None:
-    """Four AKs over three SKs say nothing about which goes with which: no pair is made by place."""
-    ids = [keys._text(20, string.ascii_uppercase + string.digits) for _ in range(4)]
-    secrets = [keys._text(40) for _ in range(3)]
-    text = _stack(ids[:3], secrets, ["", "//", ""]).replace(
-        '\t\tak = "' + ids[2] + '";\n', '\t\tak = "' + ids[2] + '";\n\t\tak = "' + ids[3] + '";\n'
-    )
-    pairs = {(f.key_id, f.secret) for f in scan_text(text, ruleset) if f.kind == Kind.PAIR}
-    assert (ids[0], secrets[0]) not in pairs  # twelve bytes of lines away: only a run of equal length reaches it

@@ -54,7 +54,6 @@ def choose_pairs(
     second, unsure = _second_looks(finder, ids, pairs, taken, id_values)
     pairs += second
     pairs += _named_far(finder, first, pairs, taken, id_values)
-    pairs += _run_pairs(finder, first, pairs, taken, id_values)
     if near:
         alone = {c.start for c, _ in pairs}
         used = {secret.start for _, secret in pairs}
@@ -71,6 +70,8 @@ def near_length(ruleset: Ruleset, secret: Candidate) -> bool:
 # Bytes either side of a lone ID within which its one secret, bound to a secret's name, may stand: an s3cmd
 # configuration lists its settings alphabetically (access_key on line 2, secret_key on line 60).
 FAR_REACH = 32 * 1024
+# Bytes either side of an unnamed ID within which its one signing-key secret may stand (pairs._named_far).
+SIGNING_REACH = 2000
 
 
 def _named_far(
@@ -99,7 +100,10 @@ def _named_far(
         signing = not id_candidate.name
         if signing and rule.provider not in SIGNING_KEY_NAMES:
             continue
-        reach = [(max(0, id_candidate.start - FAR_REACH), id_candidate.end + FAR_REACH)]
+        # An unnamed ID's signing key within a hand-written signer's few screens (a SigV4 block: 11 lines); a named
+        # ID's anywhere a settings file keeps it.
+        far = SIGNING_REACH if signing else FAR_REACH
+        reach = [(max(0, id_candidate.start - far), id_candidate.end + far)]
         secrets = _first_by_value(
             s
             for s in finder.secrets_in(finder.ruleset.by_id[rule.pair.secret], reach)
@@ -275,7 +279,6 @@ def _edges(
         ]
         starts = [s.start for s in secrets]
         column = _columns(positions.data, [c for c, _, _ in wanted], secrets)
-        column.update(_parallel_runs(positions.data, [c for c, _, _ in wanted], secrets))
         # Judged once per secret, not once per ID that sees it (a dense export: each secret in a dozen windows).
         named_as_ids = {s.start for s in secrets if _named_as_id(s) or _named_as_digest(s)}
         for id_candidate, lo, hi in wanted:
@@ -365,119 +368,6 @@ def _columns(data: bytes, ids: list[Candidate], secrets: list[Candidate]) -> dic
                 for j, secret in enumerate(partners):
                     column[(id_candidate.start, secret.start)] = i == j
     return column
-
-
-# A line that binds a name, live or commented out (``// ak = "…"``, ``String sk = "…"``): (the name).
-_BINDS = re.compile(
-    rb"""[ \t]*(?:(?://|#|--)[ \t]*)*(?:[A-Za-z_][\w<>\[\]]*[ \t]+)?([A-Za-z_][\w.]*)[ \t]*(?::=|=|:)"""
-)
-RUN_MOST = 64  # lines of one run read at most (a stack of alternatives is a dozen)
-
-
-def _parallel_runs(data: bytes, ids: list[Candidate], secrets: list[Candidate]) -> dict[tuple[int, int], bool]:
-    """A run of lines each binding the IDs' one name (live or commented out) directly followed or preceded by a
-    run as long binding the secrets' one name: a stack of alternative keys (``ak = …`` twelve times, some
-    commented out, then ``sk = …`` twelve times): (ID start, secret start) -> whether they stand at the same
-    place in their runs. The n-th ID's partner is the n-th secret, never the nearest one (the last ID is next
-    to the first secret)."""
-    if len(ids) < 2 or len(secrets) < 2:
-        return {}
-    id_names = {c.name for c in ids if c.name}
-    secret_names = {c.name for c in secrets if c.name}
-    if len(id_names) != 1 or len(secret_names) != 1 or id_names == secret_names:
-        return {}
-    (id_name,), (secret_name,) = id_names, secret_names
-    id_run = _run_of(data, [c for c in ids if c.name == id_name], id_name.encode("latin-1"))
-    secret_run = _run_of(data, [c for c in secrets if c.name == secret_name], secret_name.encode("latin-1"))
-    if id_run is None or secret_run is None or len(id_run[1]) != len(secret_run[1]) or len(id_run[1]) < 2:
-        return {}
-    (id_first, id_lines), (secret_first, secret_lines) = id_run, secret_run
-    adjacent = _line_after(data, id_lines[-1]) == secret_first or _line_after(data, secret_lines[-1]) == id_first
-    if not adjacent:
-        return {}
-    id_place = {line: n for n, line in enumerate(id_lines)}
-    secret_place = {line: n for n, line in enumerate(secret_lines)}
-    verdict: dict[tuple[int, int], bool] = {}
-    for id_candidate in ids:
-        at = _place(id_place, _line_start(data, id_candidate.start))
-        for secret in secrets:
-            other = _place(secret_place, _line_start(data, secret.start))
-            if at is not None and other is not None:
-                verdict[(id_candidate.start, secret.start)] = at == other
-    return verdict
-
-
-def _place(places: dict[int, int], line: int | None) -> int | None:
-    return places.get(line) if line is not None else None
-
-
-def _run_pairs(
-    finder: CandidateFinder, ids: list[Candidate], pairs: list[Pair], taken: _Spans, id_values: set[str]
-) -> list[Pair]:
-    """The IDs of a stack of alternatives (``_parallel_runs``) left alone because their partners stand past
-    their window (the first of twelve ``ak = …`` lines is twelve lines above the first ``sk = …``): each with
-    the secret at its own place in the run of secrets right below."""
-    rules, data = finder.ruleset.rules, finder.positions.data
-    paired = {c.start for c, _ in pairs}
-    used = {secret.start for _, secret in pairs}
-    lone: dict[tuple[int, str], list[Candidate]] = {}
-    for candidate in ids:
-        if candidate.start not in paired and candidate.name and rules[candidate.rule].pair is not None:
-            lone.setdefault((candidate.rule, candidate.name), []).append(candidate)
-    found: list[Pair] = []
-    for (rule_index, name), waiting in lone.items():
-        pair = rules[rule_index].pair
-        assert pair is not None
-        named = [c for c in ids if c.rule == rule_index and c.name == name]
-        run = _run_of(data, named, name.encode("latin-1"))
-        if run is None or len(run[1]) < 2:
-            continue
-        below = _line_after(data, run[1][-1])
-        if below is None:
-            continue
-        end = below
-        for _ in range(len(run[1])):  # as many lines as the IDs' run
-            following = _line_after(data, end)
-            end = following if following is not None else len(data)
-        secrets = [
-            s
-            for s in finder.secrets_in(finder.ruleset.by_id[pair.secret], [(below, end)])
-            if s.start not in used and s.value not in id_values and not taken.overlaps(s.start, s.end)
-        ]
-        verdict = _parallel_runs(data, named, secrets)
-        for id_candidate in waiting:
-            partner = next(
-                (s for s in secrets if verdict.get((id_candidate.start, s.start)) and s.start not in used), None
-            )
-            if partner is not None:
-                found.append((id_candidate, partner))
-                used.add(partner.start)
-    return found
-
-
-def _run_of(data: bytes, values: list[Candidate], name: bytes) -> tuple[int, list[int]] | None:
-    """The consecutive lines around ``values`` that each bind ``name`` (its first line, and every line's start),
-    when every value stands on one of them; None otherwise."""
-    lines = {_line_start(data, c.start) for c in values}
-    if None in lines or len(lines) != len(values):
-        return None
-    first = min(line for line in lines if line is not None)
-    run: list[int] = []
-    line: int | None = first
-    while line is not None and len(run) < RUN_MOST:  # back to the run's first line
-        above = _line_start(data, line - 1) if line else None
-        if above is None or not _binds(data, above, name):
-            break
-        line = above
-    while line is not None and len(run) < RUN_MOST and _binds(data, line, name):
-        run.append(line)
-        line = _line_after(data, line)
-    return (run[0], run) if run and lines <= set(run) else None
-
-
-def _binds(data: bytes, line: int, name: bytes) -> bool:
-    found = _BINDS.match(data, line)
-    return found is not None and found.group(1) == name
 
 
 # Between two values of one row: separators only (commas, spaces, tabs, pipes, quotes, an arrow).
