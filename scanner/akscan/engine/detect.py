@@ -24,7 +24,7 @@ from akscan.engine.endpoints import EndpointSettings
 from akscan.engine.filters import DOCUMENTED_IDS, character_classes, token_as_sent, volcengine_sts_document
 from akscan.engine.gate import Opening
 from akscan.engine.pairing import Candidate
-from akscan.engine.pairs import Pair, choose_pairs, tokens_for
+from akscan.engine.pairs import Pair, choose_pairs, near_length, tokens_for
 from akscan.engine.positions import Positions, line_window, line_windows
 from akscan.engine.presigned import url_end
 from akscan.engine.rules import ESCAPED, AnchorTarget, LazyPattern, Rule, Ruleset
@@ -135,15 +135,11 @@ def detect(
     return found
 
 
-def _without_near_copies(pairs: list[Pair], rules: list[Rule]) -> list[Pair]:
+def _without_near_copies(pairs: list[Pair], ruleset: Ruleset) -> list[Pair]:
     """Pairs whose secret is one character off its rule's ``exact_length`` dropped where the same ID value
-    has a partner of that length in the blob: a mistyped copy beside the real pair, not a second finding."""
-    whole = {i.value for i, s in pairs if rules[s.rule].exact_length == len(s.value)}
-    return [
-        (i, s)
-        for i, s in pairs
-        if not rules[s.rule].exact_length or rules[s.rule].exact_length == len(s.value) or i.value not in whole
-    ]
+    has a whole partner in the blob: a mistyped copy beside the real pair, not a second finding."""
+    whole = {i.value for i, s in pairs if not near_length(ruleset, s)}
+    return [(i, s) for i, s in pairs if not near_length(ruleset, s) or i.value not in whole]
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
@@ -434,7 +430,7 @@ class _Matcher:
         tokens = finder.tokens_near(ids)
         lone_secrets = finder.lone_secrets()
         pairs, ambiguous = choose_pairs(finder, ids, lone_secrets, tokens)
-        pairs = _without_near_copies(pairs, rules)
+        pairs = _without_near_copies(pairs, self.ruleset)
 
         findings: list[Finding] = []
         paired_ids = {c.value for c, _ in pairs}
@@ -496,8 +492,6 @@ class _Matcher:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
-            if rule.exact_length and len(secret.value) != rule.exact_length:
-                continue  # one character off: a leak beside its ID, a guess alone
             if rule.own_hosts:
                 if endpoints is None:
                     endpoints = EndpointSettings(self.data, finder.lowered, self.positions.commented)
@@ -536,8 +530,8 @@ class _Matcher:
         anchor = id_candidate if id_candidate is not None else secret
         assert anchor is not None
         unverifiable = rule.unverifiable
-        exact = self.ruleset.rules[secret.rule].exact_length if secret is not None else 0
-        if secret is not None and exact and len(secret.value) != exact:
+        if secret is not None and near_length(self.ruleset, secret):
+            exact = self.ruleset.rules[secret.rule].exact_length
             unverifiable = (
                 f"its secret is {len(secret.value)} characters, not the {exact} issued: as written it cannot sign "
                 "(a copy that lost or gained one), yet it is a few dozen guesses from the key"
