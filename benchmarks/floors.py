@@ -54,7 +54,8 @@ def main() -> None:
         rate = turned_away / drawn
         worst = max(worst, rate)
         rule = rules[rule_id]
-        print(f"| {rule_id} | {rule.min_entropy:g} | {len(SHAPES[rule_id])} | {drawn:,} | {turned_away} | {rate:.2%} |")
+        floor = f"{rule.min_entropy:g}" + "".join(f" ({n}: {f:g})" for n, f in rule.min_entropy_by_length)
+        print(f"| {rule_id} | {floor} | {len(SHAPES[rule_id])} | {drawn:,} | {turned_away} | {rate:.2%} |")
     print(f"\nworst rate: {worst:.2%} (limit 1%)")
     for name in ("realworld", "realworld-holdout"):
         total, found, files, false = corpus(ROOT / "fixtures" / name)

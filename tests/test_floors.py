@@ -33,3 +33,30 @@ def test_the_filters_do_reject_placeholders() -> None:
     rule = load_ruleset().rule("alibaba-access-key-secret")
     for typed in ("sdsfsdfsdvtD0OgKq8Wm3Zr5Tb7Nc2", "AbcdefgHij1234567890KLMNopqrSt", "xxxxXXXXxxxxXXXXxxxxXXXXxxxx12"):
         assert not valid_value(rule, typed), typed
+
+
+def _value_of_entropy(length: int, distinct: int) -> str:
+    """A value of lower-case letters and digits of ``length`` characters spread as evenly as it goes over
+    ``distinct`` symbols (no run, no sequence: the entropy is the only thing a filter can hold against it)."""
+    import random
+
+    symbols = "q7m2x9k4w1z8r5t3v6y0hjnpsbcd"[:distinct]
+    spread = [symbols[i % distinct] for i in range(length)]
+    random.Random(length * 31 + distinct).shuffle(spread)
+    return "".join(spread)
+
+
+def test_a_floor_by_length_judges_each_length_by_its_own_floor() -> None:
+    """The early Alibaba ID's 24-character form is held to 3.3, its 16-character form to the rule's 3.0."""
+    from akscan.engine.candidates import valid_value
+    from akscan.engine.filters import shannon_entropy
+
+    rule = load_ruleset().rule("alibaba-legacy-access-key")
+    assert rule.entropy_floor(24) == 3.3 and rule.entropy_floor(16) == rule.entropy_floor(23) == 3.0
+    below, above = _value_of_entropy(24, 10), _value_of_entropy(24, 11)  # 3.29 and 3.44
+    assert 3.28 < shannon_entropy(below) < 3.3 < shannon_entropy(above)
+    assert not valid_value(rule, below) and valid_value(rule, above)
+    # the same entropy at 23 characters, under the rule's own floor: accepted
+    assert valid_value(rule, _value_of_entropy(23, 10))
+    # the keyboard mash a CarrierWave initializer held (round 4dn): 3.23
+    assert not valid_value(rule, "jjjgwfewf12qwdfqd443wdqw")

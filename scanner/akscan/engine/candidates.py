@@ -88,9 +88,10 @@ def valid_value(rule: Rule, value: str) -> bool:
     if rule.kind == "secret":
         if _a_path(value):
             return False
-        return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.min_entropy, 2)
+        return (rule.allow_hex or not is_hex(value)) and looks_random(value, rule.entropy_floor(len(value)), 2)
     # A masked ID (AKIDPcY*****CVYLn3zT) is judged by what it shows: its mask is no typed repetition.
-    return looks_random(_MASK.sub("", value), rule.min_entropy, 1)
+    shown = _MASK.sub("", value)
+    return looks_random(shown, rule.entropy_floor(len(shown)), 1)
 
 
 _MASK = re.compile(r"\*{3,}|…|\.{3}")  # what a masked ID's pattern allows between its head and tail

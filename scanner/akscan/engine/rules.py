@@ -75,6 +75,7 @@ _RULE_KEYS = {
     "needs_near_bytes",
     "own_hosts",
     "exact_length",
+    "min_entropy_by_length",
 }
 _PAIR_KEYS = {
     "secret",
@@ -229,6 +230,17 @@ class Rule:
     # length is never reported alone, and pairs only with an ID that has no partner of this length in the
     # blob (the mistyped copy in a comment beside the real pair is no second finding).
     exact_length: int = 0
+    # Floors for some lengths of a rule that matches values of several shapes (an early Alibaba ID: 16 letters
+    # and digits, or 24 lower-case letters and digits): one floor cannot fit both, the longer value's random
+    # draws reach a higher entropy (benchmarks/floors.py prints what each floor rejects of its own shape).
+    min_entropy_by_length: tuple[tuple[int, float], ...] = ()
+
+    def entropy_floor(self, length: int) -> float:
+        """The entropy a value of this length must reach."""
+        for at, floor in self.min_entropy_by_length:
+            if at == length:
+                return floor
+        return self.min_entropy
 
 
 @dataclass(frozen=True)
@@ -803,8 +815,24 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         needs_near_bytes=needs_near_bytes,
         own_hosts=own_hosts,
         exact_length=exact_length,
+        min_entropy_by_length=_floors_by_length(entry, where),
         **optional,
     )
+
+
+def _floors_by_length(entry: dict[str, Any], where: str) -> tuple[tuple[int, float], ...]:
+    """``min_entropy_by_length = { 24 = 3.3 }``: TOML's keys are text, each a length in characters."""
+    table = entry.get("min_entropy_by_length", {})
+    if not isinstance(table, dict):
+        raise RuleError(f"{where}: min_entropy_by_length must be a table of lengths and floors, as {{ 24 = 3.3 }}")
+    floors = []
+    for length, floor in table.items():
+        if not length.isdigit() or not 1 <= int(length) <= 4096:
+            raise RuleError(f"{where}: min_entropy_by_length: {length!r} is no length from 1 to 4096")
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 8:
+            raise RuleError(f"{where}: min_entropy_by_length: the floor for {length} must be a number from 0 to 8")
+        floors.append((int(length), float(floor)))
+    return tuple(floors)
 
 
 def _words_within(entry: dict[str, Any], key: str, kind: str, where: str, source: str) -> tuple[tuple[str, ...], int]:
