@@ -37,6 +37,11 @@ def tencent_session_token(rng: random.Random) -> str:
     return draw(ALNUM, 32)(rng) + draw(HEX, 40)(rng) + draw(URLSAFE, 400)(rng)
 
 
+def aws_legacy_id(rng: random.Random) -> str:
+    """Before AKIA: a digit, then 19 upper-case letters and digits (every real one harvested began with a digit)."""
+    return rng.choice(string.digits) + draw(UPPER_DIGITS, 19)(rng)
+
+
 # rule id -> the shapes its values come in (one entry per format the cloud issues or issued)
 SHAPES: dict[str, list[Shape]] = {
     "alibaba-access-key": [draw(ALNUM, 20, "LTAI"), draw(ALNUM, 12, "LTAI")],
@@ -49,6 +54,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-legacy-named-pair": [draw(ALNUM, 16)],
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
+    "aws-legacy-access-key": [aws_legacy_id],
     "aws-secret-access-key": [draw(BASE64, 40)],
     "aws-ses-smtp-credentials": [draw(BASE32_AWS, 16, "AKIA")],
     # Session tokens: their fixed heads, then what follows them in the real ones (lengths of the corpus).

@@ -208,7 +208,7 @@ _LONE_SECRET = {"kind": "secret", "anchors": [], "lone_severity": "low"}
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"own_hosts": ["example.org"]}, "own_hosts is for secret rules with a lone_severity"),
+        ({"own_hosts": ["example.org"], "lone_severity": "low"}, "own_hosts is for secret rules with a lone_severity"),
         ({"kind": "secret", "anchors": [], "own_hosts": ["example.org"]}, "own_hosts is for secret rules"),
         ({**_LONE_SECRET, "own_hosts": ["Example.org"]}, "lower-case domain"),
         ({**_LONE_SECRET, "own_hosts": ["localhost"]}, "lower-case domain"),
@@ -231,6 +231,52 @@ def test_own_hosts_is_checked_when_rules_load(extra: dict[str, object], message:
         compile_rules([({**base, **extra}, "test", True)])
     good = {**base, "kind": "secret", "anchors": [], "lone_severity": "low", "own_hosts": ["store.example.org"]}
     assert compile_rules([(good, "test", True)]).rules[0].own_hosts == ("store.example.org",)
+    pair_only = {**base, "pair": {"secret": "acme-secret"}, "own_hosts": ["store.example.org"]}  # never alone
+    secret = {**base, "id": "acme-secret", "kind": "secret", "anchors": []}
+    loaded = compile_rules([(pair_only, "test", True), (secret, "test", True)])
+    assert loaded.rule("acme").own_hosts == ("store.example.org",)
+
+
+# AWS's IDs before AKIA (until about 2009): a digit, then 19 upper-case letters and digits, in Rails apps'
+# config/amazon_s3.yml (the aws-s3 gem, Paperclip). The shape is every S3 store's: Amazon's words or a file named
+# for it make it AWS's, only with its secret, and not beside another store's endpoint.
+AMAZON_S3_YML = "development:\n  bucket_name: photos\n  access_key_id: {id}\n  secret_access_key: {secret}\n{after}"
+
+
+def _legacy_pair(seed: int) -> tuple[str, str]:
+    rng = random.Random(seed)
+    key_id = rng.choice(string.digits) + "".join(rng.choice(UPPER_DIGITS) for _ in range(19))
+    return key_id, "".join(rng.choice(ALNUM + "+/") for _ in range(40))
+
+
+@pytest.mark.parametrize(
+    ("path", "after", "reported"),
+    [
+        ("config/amazon_s3.yml", "", True),  # the file's name says whose
+        ("config/s3_credentials.yml", "", True),
+        ("config/storage.yml", "", False),  # nothing says whose: every S3 store's shape
+        ("config/storage.yml", "  distribution_domain: d3k9.cloudfront.net\n", True),  # Amazon's word
+        ("config/amazon_s3.yml", "  endpoint: https://rgw.example.org\n", False),  # another store's endpoint
+        ("config/amazon_s3.yml", "  endpoint: https://s3.amazonaws.com\n", True),  # Amazon's own
+        ("config/amazon_s3.md", "", False),  # a document is no config file named for it
+    ],
+)
+def test_an_early_aws_id_is_awss_where_amazon_is_named(path: str, after: str, reported: bool, ruleset: Ruleset) -> None:
+    for seed in range(10):
+        key_id, secret = _legacy_pair(seed)
+        findings = scan_text(AMAZON_S3_YML.format(id=key_id, secret=secret, after=after), ruleset, path)
+        expected = [("aws-legacy-access-key", key_id, secret)] if reported else []
+        assert [(f.rule_id, f.key_id, f.secret) for f in findings if f.key_id] == expected, (path, after)
+        if not reported and "endpoint" in after:  # nor its secret alone: the endpoint says whose it is
+            assert findings == [], (path, after)
+
+
+def test_an_early_aws_id_needs_its_secret_and_its_leading_digit(ruleset: Ruleset) -> None:
+    key_id, secret = _legacy_pair(1)
+    alone = AMAZON_S3_YML.format(id=key_id, secret="", after="")
+    assert [f.rule_id for f in scan_text(alone, ruleset, "config/amazon_s3.yml")] == []
+    lettered = AMAZON_S3_YML.format(id="Q" + key_id[1:], secret=secret, after="")
+    assert [f.key_id for f in scan_text(lettered, ruleset, "config/amazon_s3.yml") if f.key_id] == []
 
 
 # Lines near a real AWS secret that name no store's address for it (an attacker's read of the first version):

@@ -426,7 +426,7 @@ class _Matcher:
     def run(self, blob: Blob) -> list[Finding]:
         rules = self.ruleset.rules
         finder = self.finder
-        ids = finder.key_ids()
+        ids = self._not_another_stores(finder.key_ids())
         tokens = finder.tokens_near(ids)
         lone_secrets = finder.lone_secrets()
         pairs, ambiguous = choose_pairs(finder, ids, lone_secrets, tokens)
@@ -501,6 +501,19 @@ class _Matcher:
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))
         return findings
+
+    def _not_another_stores(self, ids: list[Candidate]) -> list[Candidate]:
+        """Without the IDs of key-ID rules with ``own_hosts`` whose block's storage endpoint setting names
+        another store (AWS's names and an early AWS ID's shape over a Ceph gateway): never paired, never alone."""
+        rules = self.ruleset.rules
+        if not any(rules[c.rule].own_hosts for c in ids):
+            return ids
+        endpoints = EndpointSettings(self.data, self.finder.lowered, self.positions.commented)
+        return [
+            c
+            for c in ids
+            if not rules[c.rule].own_hosts or not endpoints.another_stores(c.start, c.end, rules[c.rule].own_hosts)
+        ]
 
     def _expiration(self, id_candidate: Candidate, lines: int) -> str | None:
         """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,

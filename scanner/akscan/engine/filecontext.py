@@ -54,6 +54,7 @@ _SUFFIXES = frozenset(
         "ufile",
         "us3",
         "ks3",
+        "s3",  # amazon_s3.yml, qiniu_s3.yml
         "storage",
         "upload",
         "uploader",

@@ -852,11 +852,11 @@ _HOST = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-
 
 
 def _own_hosts(entry: dict[str, Any], kind: str, lone: object, where: str, source: str) -> tuple[str, ...]:
-    """A secret rule's ``own_hosts``: lower-case domain names (``amazonaws.com``), for rules that report secrets
-    alone."""
+    """``own_hosts``: lower-case domain names (``amazonaws.com``), for secret rules that report secrets alone and
+    for key-ID rules whose IDs are never reported alone (an early AWS ID: its shape is every S3 store's)."""
     hosts = _str_list(entry, "own_hosts", source)
-    if hosts and (kind != "secret" or lone is None):
-        raise RuleError(f"{where}: own_hosts is for secret rules with a lone_severity")
+    if hosts and not (kind == "secret" and lone is not None) and not (kind == "key-id" and lone is None):
+        raise RuleError(f"{where}: own_hosts is for secret rules with a lone_severity and key-ID rules without one")
     for host in hosts:
         if not _HOST.fullmatch(host):
             raise RuleError(f"{where}: own_hosts entry {host!r} must be a lower-case domain name (amazonaws.com)")
