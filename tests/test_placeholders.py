@@ -176,6 +176,16 @@ def test_a_ucloud_public_keys_issued_digits_are_not_judged_as_typed(tail: str, r
     assert placeholder_reason(f"your_public_key{tail}") is not None  # a typed head is still judged
 
 
+def test_a_counted_run_of_digits_ends_a_secret_typed_by_hand(ruleset: Ruleset) -> None:
+    """A digit tail is set aside only behind an e-mail address (UCloud's public key): behind a secret's head, a
+    counted run is typed (an assume-role helper's README: `…Nj0L1234567890111213`)."""
+    doctored = "JSDUpsR4u32NoWwG6vJtNj0L1234567890111213"
+    assert placeholder_reason(doctored) == "sequential characters"
+    assert scan_text(f"aws_secret_access_key = {doctored}\n", ruleset) == []
+    issued = "JSDUpsR4u32NoWwG6vJtNj0L9595957994485120"  # digits of chance, not counted
+    assert placeholder_reason(issued) is None
+
+
 @pytest.mark.parametrize(
     "value",
     [

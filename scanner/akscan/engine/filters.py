@@ -325,7 +325,10 @@ def placeholder_reason(value: str, typed: bool = True) -> str | None:
     tail = _DIGIT_TAIL.search(value)
     if tail is not None and tail.start() >= DIGIT_TAIL_HEAD:
         # UCloud's classic public key ends in ~22 issued digits: chance repeats digits there (111, 0000)
-        # as often as anywhere; the head it belongs to is what a person would have typed.
+        # as often as anywhere; the head it belongs to is what a person would have typed. Behind any other head
+        # (no e-mail address's `@`), a counted run is typed: `…Nj0L1234567890111213`, a README's doctored secret.
+        if "@" not in value[: tail.start()] and has_sequence(value[tail.start() :]):
+            return "sequential characters"
         value = value[: tail.start()]
     lowered = value.lower()
     for word in PLACEHOLDER_WORDS:
