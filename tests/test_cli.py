@@ -209,6 +209,8 @@ def test_malformed_rule_file_names_file_and_rule(tmp_path: Path) -> None:
         ("min_entropy_by_length = { abc = 3.3 }", "min_entropy_by_length: 'abc' is no length from 1 to 4096"),
         ("min_entropy_by_length = { 0 = 3.3 }", "min_entropy_by_length: '0' is no length from 1 to 4096"),
         ("min_entropy_by_length = { 24 = 9 }", "the floor for 24 must be a number from 0 to 8"),
+        ('min_entropy_by_length = { "\u00b2" = 3.3 }', "is no length from 1 to 4096"),  # a digit to isdigit()
+        ('min_entropy_by_length = { "\uff12\uff14" = 3.3 }', "is no length from 1 to 4096"),  # full-width 24
         ("window = -5", "window must be a whole number of at least 1"),
         ("window = 2.5", "window must be a whole number of at least 1"),
         ('validator = "nope"', "unknown validator 'nope'"),

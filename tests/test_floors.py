@@ -60,3 +60,21 @@ def test_a_floor_by_length_judges_each_length_by_its_own_floor() -> None:
     assert valid_value(rule, _value_of_entropy(23, 10))
     # the keyboard mash a CarrierWave initializer held (round 4dn): 3.23
     assert not valid_value(rule, "jjjgwfewf12qwdfqd443wdqw")
+
+
+def test_a_token_rule_cannot_take_a_floor_by_length() -> None:
+    """A token is judged by its head whatever its length: the key would be silently ignored there."""
+    from akscan.engine.rules import RuleError, compile_rules
+
+    rule = {
+        "id": "acme-token",
+        "provider": "acme",
+        "kind": "token",
+        "anchors": ["acme"],
+        "pattern": "(acme[A-Za-z0-9]{40})",
+        "description": "d",
+        "remediation": "r",
+        "min_entropy_by_length": {"44": 4.0},
+    }
+    with pytest.raises(RuleError, match="min_entropy_by_length is for key-ID and secret rules"):
+        compile_rules([(rule, "test", True)])

@@ -353,3 +353,48 @@ def test_endpoint_settings_are_read_once_per_blob(ruleset: Ruleset, monkeypatch:
     beside = {found for _, found in _lone_secret_findings(dump + "S3_ENDPOINT_URL=https://rgw.example.org\n", ruleset)}
     assert alone - beside == alone & set(secrets[-8:])  # the eight lines above the endpoint are the store's
     assert len(calls) == 1
+
+
+def test_an_early_aws_id_yields_to_a_clouds_own_rule(ruleset: Ruleset) -> None:
+    """A fallback: Huawei's context rule reading the same value takes it (an attacker's read: an OBS pair in
+    config/s3.yml was dropped with the early-AWS reading, and an AWS SDK pointed at OBS named it AWS's)."""
+    for seed in range(10):
+        key_id, _ = _legacy_pair(seed)
+        rng = random.Random(seed)
+        secret = "".join(rng.choice(ALNUM) for _ in range(40))
+        text = (
+            f"access_key_id: {key_id}\nsecret_access_key: {secret}\nbucket: backups\n"
+            "endpoint: https://obs.cn-north-4.myhuaweicloud.com\n"
+        )
+        found = [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset, "config/s3.yml")]
+        assert found == [("huawei-context-access-key", key_id, secret)]
+
+
+def test_an_early_aws_id_planted_between_an_akia_pair_takes_nothing(ruleset: Ruleset) -> None:
+    """Its IDs pair once every prefixed ID has chosen: a line of its shape between an AKIA ID and its secret
+    never takes the secret (the real pair would have gone unverified, reported as an ID alone)."""
+    rng = random.Random(7)
+    akia = "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+    planted, secret = _legacy_pair(7)
+    text = (
+        f"# amazon s3.amazonaws.com\nAWS_ACCESS_KEY_ID = '{akia}'\nACCESS_KEY = '{planted}'\n"
+        f"AWS_SECRET_ACCESS_KEY = '{secret}'\n"
+    )
+    assert [(f.rule_id, f.key_id, f.secret) for f in scan_text(text, ruleset)] == [("aws-access-key", akia, secret)]
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        "  :server            => 'objects.dreamhost.com',",  # the aws-s3 gem's own option, DreamObjects
+        "  # MinIO in docker-compose",
+        "  s3_host_name: s3.wasabisys.com",
+        "  # S3_HOSTNAME=s3.us-east-1.linodeobjects.com",
+    ],
+)
+def test_an_early_aws_id_beside_another_stores_word_is_no_awss(store: str, ruleset: Ruleset) -> None:
+    """The aws-s3 gem drove S3-compatible stores too: a store's word near the pair leaves the secret alone, as
+    before the rule (reported alone, medium), never an AWS pair."""
+    key_id, secret = _legacy_pair(3)
+    text = f"require 'aws/s3'\n{store}\n  :access_key_id     => '{key_id}',\n  :secret_access_key => '{secret}'\n"
+    assert [f.key_id for f in scan_text(text, ruleset, "config/initializers/s3.rb") if f.key_id] == []

@@ -47,8 +47,18 @@ def choose_pairs(
     # secret left alone: a mistyped copy (or a planted one) nearer the ID never takes it from its real secret.
     near = [edge for edge in edges if near_length(finder.ruleset, edge[1])]
     edges = [edge for edge in edges if not near_length(finder.ruleset, edge[1])]
+    # A fallback rule's ID (its shape alone, no prefix of its own: an early AWS ID) pairs once every other ID
+    # beside it has chosen: a line of its shape planted between an AKIA ID and its secret never takes the secret.
+    late = [edge for edge in edges if finder.ruleset.rules[edge[0].rule].fallback]
+    edges = [edge for edge in edges if not finder.ruleset.rules[edge[0].rule].fallback]
     pairs = assign(edges)
     ambiguous = _ambiguous(edges, pairs)
+    if late:
+        used = {secret.start for _, secret in pairs}
+        late = [edge for edge in late if edge[1].start not in used]
+        late_pairs = assign(late)
+        ambiguous |= _ambiguous(late, late_pairs)
+        pairs += late_pairs
     pairs += far_pairs(finder.ruleset, first, lone_secrets, pairs)
     # A partner of the ID's own kind beside it (an SES user name's SMTP password) before a far one.
     second, unsure = _second_looks(finder, ids, pairs, taken, id_values)

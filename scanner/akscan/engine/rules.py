@@ -823,11 +823,13 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
 def _floors_by_length(entry: dict[str, Any], where: str) -> tuple[tuple[int, float], ...]:
     """``min_entropy_by_length = { 24 = 3.3 }``: TOML's keys are text, each a length in characters."""
     table = entry.get("min_entropy_by_length", {})
+    if table and entry.get("kind") == "token":  # a token is judged by its head, whatever its length
+        raise RuleError(f"{where}: min_entropy_by_length is for key-ID and secret rules")
     if not isinstance(table, dict):
         raise RuleError(f"{where}: min_entropy_by_length must be a table of lengths and floors, as {{ 24 = 3.3 }}")
     floors = []
     for length, floor in table.items():
-        if not length.isdigit() or not 1 <= int(length) <= 4096:
+        if not (length.isascii() and length.isdigit()) or not 1 <= int(length) <= 4096:
             raise RuleError(f"{where}: min_entropy_by_length: {length!r} is no length from 1 to 4096")
         if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 8:
             raise RuleError(f"{where}: min_entropy_by_length: the floor for {length} must be a number from 0 to 8")
