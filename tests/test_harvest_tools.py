@@ -36,7 +36,9 @@ def harvest() -> Iterator[ModuleType]:
         ("IQoJb3JpZ2luX2VjEJz//////////wEaCXVzLWVhc3QtMSJHMEU", r"IQoJb3JpZ2luX2Vj[A-Za-z0-9/+]+"),
         ("FwoGZXIvYXdzEBYaDHhBTk2Yl3Jt0ZsaWSKBAb", r"FwoGZXIvYXdzE[A-Za-z0-9]+"),
         ("e7ef7b566b9c89b08f649854c27351ac", r"[0-9a-f]{32}"),
-        ("LTAI5tAbcDef12345678XyZ0", r"LTAI[A-Za-z0-9]{20}"),
+        ("LTAI5tAbcDef12345678XyZ0", r"LTAI5t[A-Za-z0-9]{18}"),  # the family its head marks stays
+        ("LTAI4FxYz0AbcDef1234567", r"LTAI4[A-Za-z0-9]{18}"),
+        ("GOOG1EABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJKLMNOPQRSTUVW", r"GOOG1E[A-Z0-9]{55}"),
         # an SES SMTP password keeps its version head (B[A-P]; A[g-v] for the old signature)
         ("BPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXwQ", r"BP[A-Za-z0-9+/]{42}"),
         ("AiPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXw", r"Ai[A-Za-z0-9+/]{42}"),
