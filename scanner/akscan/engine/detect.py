@@ -413,6 +413,7 @@ class _Matcher:
         self.data = data
         self.finder = CandidateFinder(self.positions, lowered, ruleset, hits)
         self.token_spans: list[tuple[int, int]] = []  # the session tokens reported with their keys
+        self._endpoints: EndpointSettings | None = None  # read once, on the first ID or lone secret that asks
 
     @property
     def slow(self) -> set[str]:
@@ -487,16 +488,12 @@ class _Matcher:
                 remediation = rule.temporary_remediation or TEMPORARY_REMEDIATION
                 finding = dataclasses.replace(finding, remediation=remediation, expires_at=expires_at)
             findings.append(finding)
-        endpoints: EndpointSettings | None = None  # found on the first lone secret that asks
         for secret in lone_secrets:
             rule = rules[secret.rule]
             if secret.value in paired_secrets or rule.lone_severity is None or character_classes(secret.value) < 3:
                 continue
-            if rule.own_hosts:
-                if endpoints is None:
-                    endpoints = EndpointSettings(self.data, finder.lowered, self.positions.commented)
-                if endpoints.another_stores(secret.start, secret.end, rule.own_hosts):
-                    continue  # a Ceph or MinIO secret under AWS's names, beside its store's endpoint
+            if rule.own_hosts and self.endpoints().another_stores(secret.start, secret.end, rule.own_hosts):
+                continue  # a Ceph or MinIO secret under AWS's names, beside its store's endpoint
             paired_secrets.add(secret.value)
             findings.append(self._finding(blob, rule, Kind.SECRET, rule.lone_severity, "medium", None, secret))
         findings.sort(key=lambda f: (f.location.offset, f.rule_id))
@@ -508,12 +505,18 @@ class _Matcher:
         rules = self.ruleset.rules
         if not any(rules[c.rule].own_hosts for c in ids):
             return ids
-        endpoints = EndpointSettings(self.data, self.finder.lowered, self.positions.commented)
+        endpoints = self.endpoints()
         return [
             c
             for c in ids
             if not rules[c.rule].own_hosts or not endpoints.another_stores(c.start, c.end, rules[c.rule].own_hosts)
         ]
+
+    def endpoints(self) -> EndpointSettings:
+        """The blob's storage endpoint settings, found once for its IDs and its lone secrets alike."""
+        if self._endpoints is None:
+            self._endpoints = EndpointSettings(self.data, self.finder.lowered, self.positions.commented)
+        return self._endpoints
 
     def _expiration(self, id_candidate: Candidate, lines: int) -> str | None:
         """The ``Expiration`` written with temporary credentials (an AssumeRole answer, a credentials file,
