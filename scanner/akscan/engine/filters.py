@@ -426,7 +426,10 @@ def random_base64(value: str) -> bool:
     hex digits: ``echo <md5> | base64`` is how a documentation's made-up key is written (qnctl's usage
     text, with its first character cut off). Read from each of its first eight characters (a cut-off
     character shifts the rest; a prefix such as AKLT is a whole quantum before the body): random bytes are
-    all hex digits once in 10^12 at each."""
+    all hex digits once in 10^12 at each. Nor is it hex digits itself (a SHA-1 digest handed to a call in a
+    Qiniu file): 40 random base64 characters are all hex once in 10^24."""
+    if is_hex(value):
+        return False
     body = value.rstrip("=").replace("-", "+").replace("_", "/")
     for skip in range(8):
         chunk = body[skip:]
