@@ -163,6 +163,9 @@ def _row(name: str, value: str, sibling: str = "name") -> str:
         ("accessKeyId", "accessKeySecret", "name"),
         ("app_id", "app_key", "name"),
         ("web_oss_key", "web_oss_sercet", "sign"),
+        # FastAdmin's SMS addon: single words, an ID's then a secret's, as two rows of one settings list
+        ("key", "secret", "name"),
+        ("ak", "sk", "name"),
     ],
 )
 def test_settings_rows_name_their_value_in_a_sibling_field(
@@ -174,6 +177,26 @@ def test_settings_rows_name_their_value_in_a_sibling_field(
     text = "return array (\n" + _row(id_name, key_id, sibling) + _row("bucket", "photos", sibling)
     text += _row(secret_name, secret, sibling) + ");\n"
     assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}, text
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        # single words far apart, not settings rows: a YAML file's `key:` and an unrelated `secret:`
+        "key: {i}\n" + "option: 1\n" * 12 + "secret: {s}\n",
+        # one a row, the other a plain binding
+        "__ROW_ID__" + "option = 1\n" * 12 + "secret = '{s}'\n",
+        # rows whose single words are not an ID's then a secret's
+        "__ROW_ID__" + "__ROW_BUCKET__" + "__ROW_TOKEN__",
+    ],
+)
+def test_single_word_names_far_apart_pair_only_as_settings_rows(ruleset: Ruleset, keys: FakeKeys, layout: str) -> None:
+    """``key``/``secret`` say which half each is only inside a settings list's rows; elsewhere single words so
+    far apart are any setting's (a JWT ``secret``), and a row named ``token`` is no secret's."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = layout.replace("__ROW_ID__", _row("key", key_id)).replace("__ROW_BUCKET__", _row("bucket", "photos"))
+    text = text.replace("__ROW_TOKEN__", _row("token", secret)).replace("{i}", key_id).replace("{s}", secret)
+    assert _pairs(scan_text(text, ruleset)) == set(), text
 
 
 def test_a_rows_name_is_never_the_previous_rows(ruleset: Ruleset, keys: FakeKeys) -> None:

@@ -91,7 +91,7 @@ def _named_far(
     key's name, with the one value of its secret's shape bound to a secret's name within ``FAR_REACH``
     (`secret_key = …`: a name too plain to report a secret alone by, so far_pairs never saw it): paired
     when the blob holds exactly one of each and the secret's name qualifies it no further than the ID's."""
-    rules = finder.ruleset.rules
+    rules, data = finder.ruleset.rules, finder.positions.data
     paired = {c.value for pair in pairs for c in pair}
     used = {secret.start for _, secret in pairs}
     lone: dict[int, list[Candidate]] = {}
@@ -121,7 +121,7 @@ def _named_far(
             and s.value not in id_values
             and s.value not in paired
             and not taken.overlaps(s.start, s.end)
-            and (s.signing if signing else _far_partners(id_candidate.name, s.name))
+            and (s.signing if signing else _far_partners(id_candidate.name, s.name, _rows(data, id_candidate, s)))
             and not near_length(finder.ruleset, s)
         )
         if signing:
@@ -143,7 +143,7 @@ def _named_far(
             len(secrets) == 1
             and qualifiers(secrets[0].name) <= qualifiers(id_candidate.name)
             and (
-                _far_partners(id_candidate.name, secrets[0].name) == "stem"
+                _far_partners(id_candidate.name, secrets[0].name, _rows(data, id_candidate, secrets[0])) == "stem"
                 or not (
                     _another_key_between(finder.positions.data, id_candidate, secrets[0])
                     or _closes_between(finder.positions.data, id_candidate, secrets[0])
@@ -186,16 +186,33 @@ def _another_key_between(data: bytes, id_candidate: Candidate, secret: Candidate
     return False
 
 
-def _far_partners(id_name: str, secret_name: str) -> str:
+# A settings row's value field (FastAdmin's addon config.php: ``'value' => '…',``), its name in a sibling field.
+_ROW_VALUE = re.compile(rb"""(?<![A-Za-z0-9_.\-])["'`]?(?i:value)["'`]?[ \t]*(?:=>|:|=)[ \t]*["'`]?$""")
+
+
+def _rows(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
+    """Whether both values are settings rows' ``value`` fields (each named by its row's ``name`` field):
+    rows of one settings list, where an ID's row and its secret's are separate elements by nature."""
+
+    def row(candidate: Candidate) -> bool:
+        line_start = data.rfind(b"\n", max(0, candidate.start - 200), candidate.start) + 1
+        return _ROW_VALUE.search(data[line_start : candidate.start]) is not None
+
+    return bool(id_candidate.name and secret.name) and row(id_candidate) and row(secret)
+
+
+def _far_partners(id_name: str, secret_name: str, rows: bool = False) -> str:
     """How two names far apart say they are one key's halves, or "": "stem", one name with its last word
     changed from an ID's to a secret's (``app_id`` and ``app_key``, ``accessKeyId`` and ``accessKeySecret``,
     ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows); "plain", an access key's ID and its
     secret key by their conventional names (``access_key`` and ``secret_key`` with the same prefix, or any
     access-key name and a secret's that says access: ``SECRET_ACCESS_KEY``), never any secret's name
-    (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``)."""
+    (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``). Settings
+    rows (``rows``) are named in single words as well: FastAdmin's SMS addon keeps ``'name' => 'key'`` and
+    ``'name' => 'secret'`` as two rows of its config."""
     if not secret_name or names_an_id(secret_name) or names_a_secret(id_name):
         return ""
-    if _stem_of(id_name, secret_name):
+    if _stem_of(id_name, secret_name) or (rows and (id_name.lower(), secret_name.lower()) in _LAST_WORDS):
         return "stem"
     id_words, secret_words = words(id_name), words(secret_name)
     id_joined, secret_joined = "".join(id_words), "".join(secret_words)
