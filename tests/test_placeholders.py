@@ -425,3 +425,18 @@ def test_a_run_after_an_encoded_plus_is_no_secret(ruleset: Ruleset, keys: FakeKe
     secret = keys.tencent_secret()
     signed = f"https://example.com/?secretId%3D{key_id}%26secretKey%3D{secret}%26t%3D1\n"
     assert [(f.key_id, f.secret) for f in scan_text(signed, ruleset)] == [(key_id, secret)]
+
+
+@pytest.mark.parametrize(("length", "judged"), [(39, False), (40, True), (41, True)])
+def test_a_base64_key_of_one_letter_case_is_words_from_forty_characters(length: int, judged: bool) -> None:
+    """Forty random base64 characters hold both letter cases but once in 10^9: a value of one case (words
+    and dashes, a host name in a Qiniu file) is no key from that length; a shorter one is left to the floors.
+    Hex digits alone are never such a key, at any length."""
+    from akscan.engine.filters import CASED_LENGTH
+
+    assert CASED_LENGTH == 40
+    words = ("upload-accelerated-mirror-host-in-zone-2" + "x")[:length]
+    assert random_base64(words) == (not judged)
+    assert random_base64(words.upper()) == (not judged)
+    assert random_base64(words.replace("-", "_").title().replace("_", "-")[:length])
+    assert not random_base64("5f1d7a09c3b1e2f4a6d8c0b2e4f6a8c0d2e4f6a8"[: length - 1])

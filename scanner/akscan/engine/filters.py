@@ -421,6 +421,9 @@ _HEX_TEXT = frozenset(b"0123456789abcdefABCDEF")
 HEX_TEXT_BYTES = 12  # 22 byte values of 256, twelve times over: 1 in 10^12 for random bytes (16 characters)
 
 
+CASED_LENGTH = 40
+
+
 def random_base64(value: str) -> bool:
     """A key that is base64 of random bytes (Qiniu's 40 characters of base64url) is never the base64 of
     hex digits: ``echo <md5> | base64`` is how a documentation's made-up key is written (qnctl's usage
@@ -429,6 +432,10 @@ def random_base64(value: str) -> bool:
     all hex digits once in 10^12 at each. Nor is it hex digits itself (a SHA-1 digest handed to a call in a
     Qiniu file): 40 random base64 characters are all hex once in 10^24."""
     if is_hex(value):
+        return False
+    # Nor one letter case alone at 40 characters (Qiniu's keys; words and dashes such as a host name in a
+    # Qiniu file): random base64 of that length lacks a case once in 10^9.
+    if len(value) >= CASED_LENGTH and (value.lower() == value or value.upper() == value):
         return False
     body = value.rstrip("=").replace("-", "+").replace("_", "/")
     for skip in range(8):
