@@ -73,6 +73,7 @@ SHAPES: dict[str, list[Shape]] = {
     "tencent-masked-secret-id": [lambda rng: draw(ALNUM, 2, "AKID")(rng) + "…" + draw(ALNUM, 4)(rng)],
     "tencent-secret-id": [draw(ALNUM, 32, "AKID"), draw(ALNUM, 32, "IKID")],
     "tencent-secret-key": [draw(ALNUM, 32)],
+    "tencent-context-secret": [draw(ALNUM, 32)],
     "tencent-gateway-key": [draw(ALNUM, 36, "AKID"), draw(ALNUM, 35, "AKID")],
     "tencent-gateway-secret": [draw(ALNUM, 40), draw(ALNUM, 39)],
     "tencent-temporary-id": [draw(URLSAFE, 64, "AKID")],

@@ -521,6 +521,8 @@ class CandidateFinder:
                     valid_value(rule, value)
                     and not self.positions.in_escape(start)
                     and not self.data.startswith(_CUT_SHORT, match.end(1))
+                    # A name any service uses (secret_key) is this provider's only near its words.
+                    and not (rule.needs_near and not self._near_own_words(index, start, match.end(1)))
                 ):
                     name = binding_name(self.data, start)
                     commented = self.positions.commented(start)

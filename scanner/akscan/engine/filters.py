@@ -126,6 +126,7 @@ KNOWN_EXAMPLES = frozenset(
         # 2019 demo: a staff key committed with an internal proxy, a real leak.)
         "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
         "AKIDwLw1234MMfPRle2g9nR2OTI787aBCDP",
+        "OxXj7khcV1234dQSSYNABcdCc1LiArFd",
         # The API's first signature method (v1, HmacSHA1) documents its worked example with this pair; HMAC
         # libraries' tests copy it as a vector.
         "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA",

@@ -764,7 +764,10 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     if "pair" in entry:
         pair = _pairing(entry["pair"], where)
     lone = entry.get("lone_severity")
-    needs_near, needs_near_bytes = _words_within(entry, "needs_near", kind, where, source)
+    # needs_near also holds a lone secret's generic name (secret_key) to its provider's words.
+    needs_near, needs_near_bytes = _words_within(
+        entry, "needs_near", "key-id" if kind == "secret" and lone is not None else kind, where, source
+    )
     second_look = bool(entry.get("second_look", False))
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
@@ -838,11 +841,13 @@ def _floors_by_length(entry: dict[str, Any], where: str) -> tuple[tuple[int, flo
 
 
 def _words_within(entry: dict[str, Any], key: str, kind: str, where: str, source: str) -> tuple[tuple[str, ...], int]:
-    """A key-ID rule's ``not_near`` or ``needs_near`` words (held as bytes text) and their reach in bytes."""
+    """A key-ID rule's ``not_near`` or ``needs_near`` words (held as bytes text) and their reach in bytes
+    (``needs_near`` also a lone-secret rule's: the caller passes its kind as a key ID's)."""
     found = _as_bytes_text(_str_list(entry, key, source), where, False)
     reach = entry.get(f"{key}_bytes", 2000)
     if found and kind != "key-id":
-        raise RuleError(f"{where}: {key} is for key-ID rules")
+        also = " and secret rules with a lone_severity" if key == "needs_near" else ""
+        raise RuleError(f"{where}: {key} is for key-ID rules{also}")
     if isinstance(reach, bool) or not isinstance(reach, int) or not 0 < reach <= 10_000:
         raise RuleError(f"{where}: {key}_bytes must be a whole number of bytes from 1 to 10000")
     if any(len(word) < 3 for word in found):
