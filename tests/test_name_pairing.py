@@ -714,3 +714,18 @@ def test_an_unnamed_ids_signing_key_is_taken_only_within_reach(
     filler = ("// " + "x" * 96 + "\n") * (gap // 100)
     text = line + filler + f'//        String kSecret = "AWS4" + "{secret}";\n'
     assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) is paired
+
+
+def test_rows_of_two_containers_env_lists_do_not_pair(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A Kubernetes env list's `- name: AK` / `value:` items are rows too: one container's AWS key ID is not
+    paired with another container's `SK` row further down (another `AK` row and list items stand between)."""
+    key_id, other_secret = keys.aws_id(), keys.aws_secret()
+    text = (
+        "spec:\n  containers:\n  - name: backup\n    env:\n    - name: AK\n"
+        f"      value: {key_id}\n    - name: SK\n      valueFrom:\n        secretKeyRef:\n"
+        "          name: backup-keys\n          key: sk\n    - name: BUCKET\n      value: nightly\n"
+        "  - name: mirror\n    env:\n    - name: AK\n      value: mirror-reader\n"
+        f"    - name: SK\n      value: {other_secret}\n"
+    )
+    found = scan_text(text, ruleset)
+    assert _pairs(found) == set(), [(f.kind, f.key_id, f.secret) for f in found]

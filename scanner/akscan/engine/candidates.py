@@ -33,6 +33,9 @@ MATCH_BYTES_PER_SECOND = 512 * 1024  # plus 2 s per MiB of window: a bundled rul
 # after it: a name, its assignment and a value fit with room to spare (spaces padding "ak =" to the value
 # past 512 bytes are not how anyone writes a key).
 HINT_BEFORE = 16
+# How far from a positional ID, and how many of its other copies, are read for a secret's name bound to it.
+SECRET_ELSEWHERE = 4000
+SECRET_ELSEWHERE_COPIES = 8
 HINT_AFTER = 512
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
@@ -337,9 +340,28 @@ class CandidateFinder:
                 ):
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
+                if rule.kind == "key-id" and not name and self._named_a_secret_nearby(start, end):
+                    continue  # `hmac_sha1('<SK>', …)` below `secret_key = '<SK>'`: the value is the secret
                 commented = self.positions.commented(start)
                 found[start] = Candidate(index, value, start, end, name=name, commented=commented)
         return list(found.values())
+
+    def _named_a_secret_nearby(self, start: int, end: int) -> bool:
+        """Whether a value read as an ID by its place alone (a call's argument, no name of its own) is bound to a
+        secret's name elsewhere within ``SECRET_ELSEWHERE`` bytes: a signing call's key argument, or a pair
+        written again swapped, must not make a named SecretKey an ID and leave its real ID without it. Only
+        that window is searched (a CSV of 100,000 positional IDs must not search the whole blob for each)."""
+        data, value = self.data, self.data[start:end]
+        lo, hi = max(0, start - SECRET_ELSEWHERE), min(len(data), end + SECRET_ELSEWHERE)
+        at, seen = data.find(value, lo, hi), 0
+        while at >= 0 and seen < SECRET_ELSEWHERE_COPIES:
+            if at != start:
+                seen += 1
+                other = binding_name(data, at)
+                if other and names_a_secret(other) and not names_an_id(other):
+                    return True
+            at = data.find(value, at + 1, hi)
+        return False
 
     def _vouched_only_by_itself(self, index: int, anchors: list[int], start: int, end: int) -> bool:
         """Whether every context word the rule saw near a value is no context: inside the value, past its start

@@ -143,7 +143,11 @@ def _named_far(
             len(secrets) == 1
             and qualifiers(secrets[0].name) <= qualifiers(id_candidate.name)
             and (
-                _far_partners(id_candidate.name, secrets[0].name, _rows(data, id_candidate, secrets[0])) == "stem"
+                (partners := _far_partners(id_candidate.name, secrets[0].name, _rows(data, id_candidate, secrets[0])))
+                == "stem"
+                # Rows close their elements between them by nature, but no other key's row (an ID's, a secret's)
+                # nor a list's next item may stand between (a Kubernetes env list: another container's `SK`).
+                or (partners == "rows" and not _another_key_between(finder.positions.data, id_candidate, secrets[0]))
                 or not (
                     _another_key_between(finder.positions.data, id_candidate, secrets[0])
                     or _closes_between(finder.positions.data, id_candidate, secrets[0])
@@ -191,8 +195,9 @@ _ROW_VALUE = re.compile(rb"""(?<![A-Za-z0-9_.\-])["'`]?(?i:value)["'`]?[ \t]*(?:
 
 
 def _rows(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
-    """Whether both values are settings rows' ``value`` fields (each named by its row's ``name`` field):
-    rows of one settings list, where an ID's row and its secret's are separate elements by nature."""
+    """Whether both values are settings rows' ``value`` fields (each named by a sibling ``name`` field): an ID's
+    row and its secret's are separate elements by nature (whether they are rows of one list, with no other
+    key's row between, the caller asks)."""
 
     def row(candidate: Candidate) -> bool:
         line_start = data.rfind(b"\n", max(0, candidate.start - 200), candidate.start) + 1
@@ -207,13 +212,15 @@ def _far_partners(id_name: str, secret_name: str, rows: bool = False) -> str:
     ``web_oss_key`` and ``web_oss_sercet``: a settings table's rows); "plain", an access key's ID and its
     secret key by their conventional names (``access_key`` and ``secret_key`` with the same prefix, or any
     access-key name and a secret's that says access: ``SECRET_ACCESS_KEY``), never any secret's name
-    (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``). Settings
-    rows (``rows``) are named in single words as well: FastAdmin's SMS addon keeps ``'name' => 'key'`` and
-    ``'name' => 'secret'`` as two rows of its config."""
+    (``SESSION_SECRET``, ``client_secret``, a bare ``SECRET_KEY`` below an ``AWS_ACCESS_KEY_ID``); "rows", two
+    settings rows (``rows``) named in single words, an ID's then a secret's: FastAdmin's SMS addon keeps
+    ``'name' => 'key'`` and ``'name' => 'secret'`` as two rows of its config."""
     if not secret_name or names_an_id(secret_name) or names_a_secret(id_name):
         return ""
-    if _stem_of(id_name, secret_name) or (rows and (id_name.lower(), secret_name.lower()) in _LAST_WORDS):
+    if _stem_of(id_name, secret_name):
         return "stem"
+    if rows and (id_name.lower(), secret_name.lower()) in _LAST_WORDS:
+        return "rows"
     id_words, secret_words = words(id_name), words(secret_name)
     id_joined, secret_joined = "".join(id_words), "".join(secret_words)
     if not (names_an_id(id_name) or "access" in id_joined) or "secret" not in secret_joined:
