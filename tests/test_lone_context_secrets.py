@@ -31,12 +31,12 @@ def test_tencents_words_at_the_edge_of_the_secrets_reach(keys: FakeKeys, extra: 
     reach = RULES.rule("tencent-context-secret").needs_near_bytes
     assert reach == 3000
     secret = _mixed(keys)
-    head = "# qcloud\n"
+    head = "# myqcloud\n"
     line = f'secret_key = "{secret}"\n'
     # The word starts at 2; the value at len(head) + pad + len('secret_key = "'): reach + extra apart.
     pad = reach + extra + 2 - len(head) - len('secret_key = "')
     text = head + "#" * (pad - 1) + "\n" + line
-    assert text.index(secret) - text.index("qcloud") == reach + extra
+    assert text.index(secret) - text.index("myqcloud") == reach + extra
     findings = [(f.rule_id, f.kind, f.secret) for f in scan_text(text, RULES)]
     assert findings == ([("tencent-context-secret", Kind.SECRET, secret)] if found else []), findings
 
@@ -59,7 +59,7 @@ def test_a_tencent_secret_alone_in_tencent_code(keys: FakeKeys, text: str) -> No
 def test_with_its_secret_id_it_is_the_pair_once(keys: FakeKeys) -> None:
     """Beside its SecretId the secret is the pair's, not also a lone secret."""
     key_id, secret = keys.tencent_id(), _mixed(keys)
-    text = f"# qcloud\nsecret_id = '{key_id}'\nsecret_key = '{secret}'\n"
+    text = f"# qcloud_cos\nsecret_id = '{key_id}'\nsecret_key = '{secret}'\n"
     findings = [(f.kind, f.key_id, f.secret) for f in scan_text(text, RULES)]
     assert findings == [(Kind.PAIR, key_id, secret)], findings
 
@@ -100,3 +100,44 @@ def test_the_tccli_readmes_example_secret_alone_is_documentation() -> None:
     SecretKey, which is no leak."""
     text = "$ tccli configure list\nsecretKey = OxXj7khcV1234dQSSYNABcdCc1LiArFd\n"
     assert scan_text(text, RULES) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another storage's block below Tencent's, in one file (Dromara x-file-storage's settings)
+        "tencent-cos:\n  domain: https://b-1250000000.cos.ap-guangzhou.myqcloud.com/\n"
+        "minio:\n  end-point: http://127.0.0.1:9000\n  secret-key: {s}\n",
+        # a JWT section beside a Tencent upload block
+        '# 腾讯云 COS uploads\ncos:\n  bucket: b-1250000000\njwt:\n  secret_key: "{s}"\n',
+        # Baidu's AI keys in a speech helper that falls back to Tencent's OCR
+        "# fallback: tencentcloud ocr\nfrom aip import AipSpeech\nBAIDU = {{'app_id': '1', 'secret_key': '{s}'}}\n",
+        # a WeChat Pay block above a Tencent SMS block
+        "// 腾讯云短信\n'wechat' => [\n  'mch_id' => '1601234567',\n  'secret_key' => '{s}',\n],\n"
+        "'qcloud_sms' => ['app_key' => env('K')],\n",
+        # jQCloud (a word-cloud plugin) is no Tencent word
+        "$('#tags').jQCloud(words);\nvar pusher = {{ secretKey: '{s}' }};\n",
+        # a longer password's head: the value must end where its quotes do
+        "# tencentcloud\nsecret_key = '{s}!2024'\nSECRET_KEY_B = \"{s}@db.example.com\"\n",
+    ],
+)
+def test_another_services_secret_near_tencents_words(keys: FakeKeys, text: str) -> None:
+    """The secret is the service's whose word is nearer it (above it first: a block's header precedes its
+    values); Tencent's words farther off, or none (jQCloud), leave it unreported."""
+    found = scan_text(text.format(s=_mixed(keys)), RULES)
+    assert [f.rule_id for f in found if f.rule_id == "tencent-context-secret"] == [], found
+
+
+def test_yields_to_on_a_secret_rule_only_beside_needs_near(tmp_path: Path) -> None:
+    """Another service's words are weighed against the provider's own: a secret rule without ``needs_near``
+    (or that reports no secret alone) has none, and is refused the key."""
+    rule = (
+        '[[rules]]\nid = "acme-secret"\nprovider = "acme"\nkind = "secret"\npattern = \'([a-z]{20})\'\n'
+        'context_words = ["acme_secret"]\nyields_to = ["minio"]\ndescription = "d"\nremediation = "r"\n'
+    )
+    for extra in ('lone_severity = "low"\n', 'needs_near = ["acme"]\n'):
+        (tmp_path / "acme.toml").write_text(rule + extra)
+        with pytest.raises(RuleError, match="yields_to is for key-ID rules"):
+            load_ruleset((tmp_path,))
+    (tmp_path / "acme.toml").write_text(rule + 'lone_severity = "low"\nneeds_near = ["acme"]\n')
+    assert load_ruleset((tmp_path,)).rule("acme-secret").yields_to == ("minio",)

@@ -301,6 +301,8 @@ def test_a_volcengine_secret_is_what_an_encoder_writes(value: str, written_by_an
         ("ModifyDBInstanceConnectionMode", "capitalised words"),  # an API action, 30 letters
         ("DescribeInstanceAttributeList", "capitalised words"),
         ("getInstanceAttributeFromConfig", "capitalised words"),  # camel case
+        ("onQiniuUploadProgressChangedForFileItem1", "capitalised words"),  # a handler's name and a digit
+        ("onUploadProgressChangedForFileItem12", "capitalised words"),
         ("xF3_internal_service_rotation_key_v2_dev", "words joined by underscores"),
     ],
 )
@@ -330,7 +332,15 @@ def test_random_values_are_not_read_as_words() -> None:
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [("LTAIVfujrzJcihIU", False), ("DescribeInstanceAttribute", False), ("DescribeInstanceAttributeList", True)],
+    [
+        ("LTAIVfujrzJcihIU", False),
+        ("DescribeInstanceAttribute", False),
+        ("DescribeInstanceAttributeList", True),
+        # a name's digits are at most two, at its end
+        ("DescribeInstanceAttributeList12", True),
+        ("DescribeInstanceAttributeList123", False),
+        ("Describe1InstanceAttributeList", False),
+    ],
 )
 def test_a_name_needs_four_capitalised_words(value: str, words: bool) -> None:
     """An ID's prefix reads as an acronym: a real key of two or three words is no name (CAMEL_WORDS_MIN - 1)."""

@@ -429,6 +429,23 @@ class CandidateFinder:
         )
         return _distance(places, start) < own
 
+    def _nearer_another_than_own_words(self, index: int, start: int, end: int) -> bool:
+        """For a lone-secret rule held to its provider's ``needs_near`` words: whether one of its ``yields_to``
+        words (another service's: MinIO, a JWT, Baidu's AI) on a line commented as deeply is nearer the value
+        than every one of the provider's words outside it. Above the value first: a block's header comes before
+        its values (a WeChat Pay block's ``mch_id`` above its ``secret_key``, a Tencent SMS block below it);
+        only a value with none of the provider's words above it is judged by the words on both sides."""
+        rule = self.ruleset.rules[index]
+        own_words = self._places_of(self._own_words, index, rule.needs_near)
+        services = self._services_at_depth(index, self.positions.commented(start))
+        before = bisect.bisect_right(own_words, start) - 1
+        if before >= 0:
+            above = bisect.bisect_right(services, start) - 1
+            return above >= 0 and start - services[above] < start - own_words[before]
+        after = bisect.bisect_left(own_words, end)
+        own = own_words[after] - start if after < len(own_words) else float("inf")
+        return _distance(services, start) < own
+
     def _services_at_depth(self, index: int, depth: int) -> list[int]:
         """Where the rule's ``yields_to`` words are on lines commented as deeply as the value's (sorted): a store's
         name in a comment beside a live block (``-- same block works for minio``, planted or not) does not take
@@ -543,8 +560,10 @@ class CandidateFinder:
                     valid_value(rule, value)
                     and not self.positions.in_escape(start)
                     and not self.data.startswith(_CUT_SHORT, match.end(1))
-                    # A name any service uses (secret_key) is this provider's only near its words.
+                    # A name any service uses (secret_key) is this provider's only near its words, and not when
+                    # another service's word is nearer (a MinIO block below a COS block).
                     and not (rule.needs_near and not self._near_own_words(index, start, match.end(1)))
+                    and not (rule.yields_to and self._nearer_another_than_own_words(index, start, match.end(1)))
                 ):
                     name = binding_name(self.data, start)
                     commented = self.positions.commented(start)

@@ -214,10 +214,13 @@ MASK_RUNS = 4
 # (ModifyDBInstanceConnectionMode, paired as an ID's secret in an API reference's sample request). A random
 # value of letters and digits is made so about never: every capital followed by two lower-case letters and a
 # vowel among them (letters-only values, 0.5% of random ones, match about once in 20,000), and at least this
-# many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two).
+# many capitalised words (an ID's prefix is an acronym: LTAIVfujrzJcihIU is a key of two). A name may end in a
+# digit or two (onQiniuUploadProgressChangedForFileItem1, a JavaScript handler's name).
 CAMEL_WORDS_MIN = 4
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
-_CAMEL_WORDS = re.compile(r"(?:[a-z]{2,})?(?:[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}|[A-Z]{2,4}(?=[A-Z][a-z]|$))+")
+_CAMEL_WORDS = re.compile(
+    r"(?:[a-z]{2,})?(?:[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}|[A-Z]{2,4}(?=[A-Z][a-z]|[0-9]|$))+[0-9]{0,2}"
+)
 # Five digits counted up at a value's end: a real key's tail overwritten by hand (AKIDvBDy…X12345).
 _COUNTED_END = re.compile(r"(?:01234|12345|23456|34567|45678|56789)$")
 # A run of this many digits ends no random key of any other shape (1 in 10^13 for base64).
@@ -431,7 +434,7 @@ def random_base64(value: str) -> bool:
     text, with its first character cut off). Read from each of its first eight characters (a cut-off
     character shifts the rest; a prefix such as AKLT is a whole quantum before the body): random bytes are
     all hex digits once in 10^12 at each. Nor is it hex digits itself (a SHA-1 digest handed to a call in a
-    Qiniu file): 40 random base64 characters are all hex once in 10^24."""
+    Qiniu file): 40 random base64 characters are all hex about once in 10^18."""
     if is_hex(value):
         return False
     # Nor one letter case alone at 40 characters (Qiniu's keys; words and dashes such as a host name in a

@@ -740,8 +740,13 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
     hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
     not_near, not_near_bytes = _words_within(entry, "not_near", kind, where, source)
     yields_to = _as_bytes_text(_str_list(entry, "yields_to", source), where, False)
-    if yields_to and (kind != "key-id" or case_sensitive):
-        raise RuleError(f"{where}: yields_to is for key-ID rules read by context words (case-insensitive anchors)")
+    # A lone-secret rule held to its provider's words (needs_near) yields to other services' words nearer.
+    lone_secret_by_words = kind == "secret" and "needs_near" in entry and "lone_severity" in entry
+    if yields_to and not lone_secret_by_words and (kind != "key-id" or case_sensitive):
+        raise RuleError(
+            f"{where}: yields_to is for key-ID rules read by context words (case-insensitive anchors) and secret"
+            " rules with needs_near and a lone_severity"
+        )
     if any(len(word) < 3 for word in yields_to):
         raise RuleError(f"{where}: a yields_to word must have at least 3 characters")
     file_names = _str_list(entry, "file_names", source)
