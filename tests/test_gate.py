@@ -360,17 +360,18 @@ def test_provider_words_open_the_gate_only_beside_a_value_shaped_run() -> None:
     from akscan.engine.rules import escaped_anchors
 
     spelled = {form.encode() for rule in RULESET.rules for form in escaped_anchors(rule)}
-    assert len(spelled) == 12  # LTAI, AKIA, AKID: \x, \u, and codes with and without spaces
+    assert len(spelled) == 16  # LTAI, AKIA, AKID, AKLT: \x, \u, and codes with and without spaces
     # and the base64 forms a signature's MAC leaves its signed text's first name and an anchor in
     from akscan.engine.rules import signature_forms
 
     signed = {form.lower().encode() for rule in RULESET.rules for form in signature_forms(rule)}
     assert signed == {b"zzwnyzxrjzd1bs0le", b"zzwnyzxrjzd1js0le"}  # secretId=AKID, secretId=IKID
-    # and the base64 form of what an issued value starts with (Alibaba VOD's UploadAuth)
+    # and the base64 form of what an issued value starts with (Alibaba VOD's UploadAuth, an app's serialized
+    # STS credentials)
     from akscan.engine.rules import head_forms
 
     heads = {form.lower().encode() for rule in RULESET.rules for form in head_forms(rule)}
-    assert heads == {b"eyjtzwn1cml0evrva2vuijoiq0fju"}
+    assert heads == {b"eyjtzwn1cml0evrva2vuijoiq0fju", b"eyjhy2nlc3nlzxljzci6ilnuuy", b"eyjby2nlc3nlzxljzci6ilnuuy"}
     assert set(RULESET.gate.covers) == {b"ucloud", b"ufile"} | spelled | signed | heads
 
 

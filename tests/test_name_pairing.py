@@ -729,3 +729,25 @@ def test_rows_of_two_containers_env_lists_do_not_pair(ruleset: Ruleset, keys: Fa
     )
     found = scan_text(text, ruleset)
     assert _pairs(found) == set(), [(f.kind, f.key_id, f.secret) for f in found]
+
+
+@pytest.mark.parametrize(
+    ("id_name", "secret_name", "paired"),
+    [
+        ("K1", "K2", True),  # module constants numbered in order: the pair's halves
+        ("cfg_value1", "cfg_value2", True),
+        ("K2", "K3", True),
+        ("K1", "K3", False),  # not the next number
+        ("K2", "K1", False),
+        ("KEY_A1", "KEY_B2", False),  # not one name
+        ("APP_ID1", "APP_SECRET2", False),  # an ID's and a secret's names of two apps
+    ],
+)
+def test_one_name_numbered_in_order_names_a_pairs_halves(
+    ruleset: Ruleset, keys: FakeKeys, id_name: str, secret_name: str, paired: bool
+) -> None:
+    """Names that say neither ID nor secret, numbered 1 then 2, order a pair's halves; the number that tells
+    two apps' keys apart still does where the names say which half each is."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = f'{id_name} = "{key_id}"\n{secret_name} = "{secret}"\n'
+    assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) == paired, text

@@ -146,6 +146,10 @@ KNOWN_EXAMPLES = frozenset(
         # The STS answer Alibaba's OSS mobile SDK samples show their app server returning (copied into apps'
         # comments and READMEs), and Tencent COS's v4 signature walkthrough (appid 200001, bucket newbucket).
         "STS.iA645eTOXEqP3cg3VeHf",
+        # ApsaraVideo VOD's UploadAuth example (base64 of JSON, cut off with ***), in every generated SDK model's
+        # doc comment (RefreshUploadMediaResponseBody and its siblings, in each of the SDK languages).
+        "LTAI4Fnwm95twqB31Gr3HNaD",
+        "OeZYJGGS19d6FZ3Q7QZIBgfIWg3pOj",
         "rV3VQrpFQ4BsyHSAvi5NVLpPIVffDJv4LojUBZCf",
         "AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv",
         "bLcPnl88WU30VY57ipRhSePfPdOfSruK",

@@ -301,7 +301,20 @@ def agreement(id_name: str, secret_name: str) -> int:
     found = _agree(qualifiers(id_name), qualifiers(secret_name))
     if found < 0:
         found = _agree(qualifiers(id_name, False), qualifiers(secret_name, False))
+    if found < 0 and _numbered_halves(id_name, secret_name):
+        return 0
     return found
+
+
+def _numbered_halves(id_name: str, secret_name: str) -> bool:
+    """One name numbered 1 then 2 (``K1``/``K2``, ``qiniu_key1``/``qiniu_key2``) and saying neither ID nor secret:
+    the numbers order a pair's halves, not two apps (``API_KEY1``/``SECRET_KEY2`` still contradict)."""
+    first, second = _ENDING_NUMBER.search(id_name), _ENDING_NUMBER.search(secret_name)
+    if first is None or second is None or id_name[: first.start()] != secret_name[: second.start()]:
+        return False
+    if int(second.group(1)) != int(first.group(1)) + 1:
+        return False
+    return not any(names_an_id(name) or names_a_secret(name) for name in (id_name, secret_name))
 
 
 def _agree(left: frozenset[str], right: frozenset[str]) -> int:
