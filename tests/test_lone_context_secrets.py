@@ -141,3 +141,39 @@ def test_yields_to_on_a_secret_rule_only_beside_needs_near(tmp_path: Path) -> No
             load_ruleset((tmp_path,))
     (tmp_path / "acme.toml").write_text(rule + 'lone_severity = "low"\nneeds_near = ["acme"]\n')
     assert load_ruleset((tmp_path,)).rule("acme-secret").yields_to == ("minio",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a web back end's imports name other libraries; they head no block of settings
+        "from qcloud_cos import CosConfig, CosS3Client\nimport jwt\nfrom django.http import JsonResponse\n"
+        "secret_id = os.environ['COS_SECRET_ID']\nsecret_key = \"{s}\"\n",
+        # the COS SDKs of Java, PHP, Node and iOS by their packages
+        'import com.qcloud.cos.COSClient;\nprivate static final String secretKey = "{s}";\n',
+        'use Qcloud\\Cos\\Client;\n$secretKey = "{s}";\n',
+        "const COS = require('cos-nodejs-sdk-v5');\nconst secretKey = \"{s}\";\n",
+        '#import <QCloudCOSXML/QCloudCOSXML.h>\nstatic NSString *const secretKey = @"{s}";\n',
+    ],
+)
+def test_a_tencent_secret_beside_other_libraries_words(keys: FakeKeys, text: str) -> None:
+    secret = _mixed(keys)
+    found = [(f.rule_id, f.secret) for f in scan_text(text.format(s=secret), RULES)]
+    assert found == [("tencent-context-secret", secret)], found
+
+
+def test_a_service_word_inside_the_value_takes_nothing(keys: FakeKeys) -> None:
+    """The value itself spells a service's word (JwT): it is no block of another service's."""
+    while True:
+        secret = _mixed(keys)
+        if "jwt" not in secret.lower():
+            break
+    secret = secret[:20] + "JwT" + secret[23:]
+    text = f'secret_key = "{secret}"\n# upload to tencentcloud COS\n'
+    found = [(f.rule_id, f.secret) for f in scan_text(text, RULES)]
+    assert found == [("tencent-context-secret", secret)], found
+
+
+def test_an_ini_section_of_another_service_takes_its_secret(keys: FakeKeys) -> None:
+    text = f"# uploads: myqcloud.com\n[cos]\nregion = ap-guangzhou\n[minio]\nsecret_key = {_mixed(keys)}\n"
+    assert [f for f in scan_text(text, RULES) if f.rule_id == "tencent-context-secret"] == []

@@ -736,7 +736,8 @@ def test_rows_of_two_containers_env_lists_do_not_pair(ruleset: Ruleset, keys: Fa
     [
         ("K1", "K2", True),  # module constants numbered in order: the pair's halves
         ("cfg_value1", "cfg_value2", True),
-        ("K2", "K3", True),
+        ("K3", "K4", True),
+        ("K2", "K3", False),  # an even ID number: the second of a list of IDs, not a pair's first half
         ("K1", "K3", False),  # not the next number
         ("K2", "K1", False),
         ("KEY_A1", "KEY_B2", False),  # not one name
@@ -751,3 +752,30 @@ def test_one_name_numbered_in_order_names_a_pairs_halves(
     key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
     text = f'{id_name} = "{key_id}"\n{secret_name} = "{secret}"\n'
     assert (_pairs(scan_text(text, ruleset)) == {(key_id, secret)}) == paired, text
+
+
+def test_numbered_lists_of_ids_then_secrets_are_not_paired_across(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """K1, K2 two IDs, K3, K4 two secrets: the numbering says nothing of which secret is whose, and K2 is no
+    pair's first half: both IDs are reported alone, no pair is made up."""
+    first, second = keys.alibaba_id(), keys.alibaba_id()
+    text = f'K1 = "{first}"\nK2 = "{second}"\nK3 = "{keys.alibaba_secret()}"\nK4 = "{keys.alibaba_secret()}"\n'
+    found = scan_text(text, ruleset)
+    assert _pairs(found) == set() and {f.key_id for f in found} == {first, second}, found
+
+
+def test_another_apps_key_row_between_stops_rows_pairing(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A mail app's `'name' => 'key'` row between an SMS addon's `key` row and its `secret` row: the ID is not
+    the far secret's (which row's secret it is, nothing says)."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = "return array (\n" + _row("key", key_id) + _row("key", "mail-user") + _row("bucket", "photos")
+    text += _row("secret", secret) + ");\n"
+    assert _pairs(scan_text(text, ruleset)) == set(), text
+
+
+def test_a_commented_list_item_between_rows_is_not_another_row(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A block comment's `- opt20 was added` line between the rows names no key: the rows still pair."""
+    key_id, secret = keys.alibaba_id(), keys.alibaba_secret()
+    filler = "".join(_row(f"opt{n}", str(n)) for n in range(3))
+    text = "return array (\n" + _row("key", key_id) + filler + "  /*\n  - opt20 was added in 1.2\n  */\n"
+    text += _row("secret", secret) + ");\n"
+    assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}, text

@@ -65,3 +65,34 @@ def test_a_positional_pair_with_no_names_elsewhere_is_read(keys: FakeKeys) -> No
     ak, sk = _qiniu(keys), _qiniu(keys)
     text = f'import com.qiniu.common.QiniuException;\nVideoPulp vp = new VideoPulp("{ak}", "{sk}", "gebo", p);\n'
     assert _pairs(scan_text(text, RULES)) == {(ak, sk)}
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "# secret_key = '{ak}'",  # commented: another depth than the call
+        "secret_key = '{ak}'",  # named a secret, but no ID named beside it
+        "secret_key = '{ak}x'",  # a longer value's head: not the value
+        "secret_key = 'x{ak}'",
+    ],
+)
+def test_a_planted_secret_name_does_not_silence_a_positional_pair(keys: FakeKeys, planted: str) -> None:
+    """A stranger's line binding the positional ID's value (or a longer one holding it) to a secret's name,
+    with no ID of its own beside it, leaves the call's pair as it was."""
+    ak, sk = _qiniu(keys), _qiniu(keys)
+    text = f"import qiniu\nq = qiniu.Auth('{ak}', '{sk}')\n" + planted.format(ak=ak) + "\n"
+    assert (ak, sk) in _pairs(scan_text(text, RULES)), text
+
+
+@pytest.mark.parametrize(
+    ("call", "planted"),
+    [
+        ('c = new BasicAWSCredentials("{i}", "{s}");', '// secretKey = "{i}X"'),
+        ('c = new BasicAWSCredentials("{i}", "{s}");', 'secretKey = "{i}"'),
+    ],
+)
+def test_a_prefixed_id_is_never_a_named_secret(keys: FakeKeys, call: str, planted: str) -> None:
+    """An ID with a prefix of its own (AKIA…) is never its pair's secret: no name elsewhere makes it one."""
+    key_id, secret = keys.aws_id(), keys.aws_secret()
+    text = call.format(i=key_id, s=secret) + "\n" + planted.format(i=key_id) + "\n"
+    assert (key_id, secret) in _pairs(scan_text(text, RULES)), text

@@ -36,6 +36,14 @@ HINT_BEFORE = 16
 # How far from a positional ID, and how many of its other copies, are read for a secret's name bound to it.
 SECRET_ELSEWHERE = 4000
 SECRET_ELSEWHERE_COPIES = 8
+NAMED_ID_BESIDE = 1500  # how near the named copy a named ID of the rule must be (a pair's reach in bytes)
+# How far a service's word may be from a lone secret with none of its provider's words after it (its needs_near
+# reach bounds the rest): beyond it, no word is nearer than the provider's, wherever they are.
+SERVICE_REACH = 10_000
+# A service's word that heads a block or names a setting: the rest of its name, a closing quote or bracket, then
+# what binds or opens (``jwt:``, ``'wechat' => [``, ``baidu = {``, ``['JWT_SECRET_KEY'] =``), or an INI section's
+# closing bracket (``[minio]``).
+_HEADS_A_SETTING = re.compile(rb"""[a-z0-9_.\-]*(?:\][ \t]*\r?$|["'`]?\]?[ \t]*(?::(?!:)|=|\{|\[))""", re.MULTILINE)
 HINT_AFTER = 512
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
@@ -52,7 +60,11 @@ _BASE64_FILL = re.compile(r"[+/]{4,}|A{4,}")
 # A context word this short can turn up inside a random value; a run of key characters this long is one.
 SHORT_WORD = 4
 VALUE_RUN = 16
-_KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")  # no "=": it binds a name to a value
+_KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")
+# A value's characters in any case (base64url's too): a copy of a value is whole when none is beside it.
+_VALUE_BYTES = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+)  # no "=": it binds a name to a value
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")  # of the lowered blob
 
 
@@ -214,6 +226,18 @@ def _distance(sorted_places: list[int], at: int) -> float:
     return min((abs(sorted_places[j] - at) for j in (i - 1, i) if 0 <= j < len(sorted_places)), default=float("inf"))
 
 
+def _outward(sorted_places: list[int], at: int, start: int) -> Iterator[int]:
+    """``sorted_places`` from the ones nearest ``start`` outward (``at``: where ``start`` would be inserted)."""
+    left, right = at - 1, at
+    while left >= 0 or right < len(sorted_places):
+        if right >= len(sorted_places) or (left >= 0 and start - sorted_places[left] <= sorted_places[right] - start):
+            yield sorted_places[left]
+            left -= 1
+        else:
+            yield sorted_places[right]
+            right += 1
+
+
 def _within(sorted_places: list[int], start: int, end: int, reach: int) -> bool:
     """Whether one of ``sorted_places`` is within ``reach`` bytes of the span ``start``-``end``."""
     return bisect.bisect_right(sorted_places, end + reach) > bisect.bisect_left(sorted_places, start - reach)
@@ -340,25 +364,43 @@ class CandidateFinder:
                 ):
                     continue
                 name = binding_name(self.data, start) if rule.kind == "key-id" else ""
-                if rule.kind == "key-id" and not name and self._named_a_secret_nearby(start, end):
-                    continue  # `hmac_sha1('<SK>', …)` below `secret_key = '<SK>'`: the value is the secret
                 commented = self.positions.commented(start)
                 found[start] = Candidate(index, value, start, end, name=name, commented=commented)
+        if rule.kind == "key-id" and not rule.anchors_in_value and len(found) > 1:
+            return self._not_named_secrets(list(found.values()))
         return list(found.values())
 
-    def _named_a_secret_nearby(self, start: int, end: int) -> bool:
-        """Whether a value read as an ID by its place alone (a call's argument, no name of its own) is bound to a
-        secret's name elsewhere within ``SECRET_ELSEWHERE`` bytes: a signing call's key argument, or a pair
-        written again swapped, must not make a named SecretKey an ID and leave its real ID without it. Only
-        that window is searched (a CSV of 100,000 positional IDs must not search the whole blob for each)."""
-        data, value = self.data, self.data[start:end]
+    def _not_named_secrets(self, found: list[Candidate]) -> list[Candidate]:
+        """A value read as an ID by its place alone (a call's argument, no name of its own) that the text binds,
+        whole and as deeply commented, to a secret's name within ``SECRET_ELSEWHERE`` bytes, beside a named ID
+        of the same rule: ``hmac_sha1('<SK>', …)`` below ``access_key = '<AK>'`` / ``secret_key = '<SK>'`` is
+        that pair's secret, not an ID that would take it from its AccessKey. A prefixed ID (AKIA…) is never a
+        secret and is not asked; a planted ``secret_key = '<AK>'`` with no ID named beside it silences nothing.
+        Only that window is searched, for at most ``SECRET_ELSEWHERE_COPIES`` copies (a CSV of 100,000 values)."""
+        named_ids = sorted(c.start for c in found if c.name and not names_a_secret(c.name))
+        if not named_ids:
+            return found
+        return [c for c in found if c.name or not self._named_a_secret_nearby(c, named_ids)]
+
+    def _named_a_secret_nearby(self, candidate: Candidate, named_ids: list[int]) -> bool:
+        data, value, start, end = self.data, self.data[candidate.start : candidate.end], candidate.start, candidate.end
         lo, hi = max(0, start - SECRET_ELSEWHERE), min(len(data), end + SECRET_ELSEWHERE)
         at, seen = data.find(value, lo, hi), 0
         while at >= 0 and seen < SECRET_ELSEWHERE_COPIES:
+            after = at + len(value)
             if at != start:
                 seen += 1
-                other = binding_name(data, at)
-                if other and names_a_secret(other) and not names_an_id(other):
+                whole = (at == 0 or data[at - 1] not in _VALUE_BYTES) and (
+                    after >= len(data) or data[after] not in _VALUE_BYTES
+                )
+                other = binding_name(data, at) if whole else ""
+                if (
+                    other
+                    and names_a_secret(other)
+                    and not names_an_id(other)
+                    and self.positions.commented(at) == candidate.commented
+                    and _within(named_ids, at, after, NAMED_ID_BESIDE)
+                ):
                     return True
             at = data.find(value, at + 1, hi)
         return False
@@ -431,20 +473,41 @@ class CandidateFinder:
 
     def _nearer_another_than_own_words(self, index: int, start: int, end: int) -> bool:
         """For a lone-secret rule held to its provider's ``needs_near`` words: whether one of its ``yields_to``
-        words (another service's: MinIO, a JWT, Baidu's AI) on a line commented as deeply is nearer the value
-        than every one of the provider's words outside it. Above the value first: a block's header comes before
-        its values (a WeChat Pay block's ``mch_id`` above its ``secret_key``, a Tencent SMS block below it);
-        only a value with none of the provider's words above it is judged by the words on both sides."""
+        words (another service's: MinIO, a JWT, Baidu's AI) heading a block or naming a setting (``jwt:``,
+        ``[minio]``, ``'wechat' => [``, ``BAIDU = {``, ``mch_id =``; not ``import jwt``, not inside the value or
+        another run), on a line commented as deeply, is nearer the value than every one of the provider's words.
+        Above the value first: a block's header comes before its values (a WeChat Pay block's ``mch_id`` above
+        its ``secret_key``, a Tencent SMS block below it); only a value with none of the provider's words above
+        it is judged by the words on both sides. Only the service words nearer than the provider's are visited
+        (a file of a million ``jwt`` costs what the few beside the value cost)."""
         rule = self.ruleset.rules[index]
         own_words = self._places_of(self._own_words, index, rule.needs_near)
-        services = self._services_at_depth(index, self.positions.commented(start))
+        services = self._places_of(self._other_services, index, rule.yields_to)
+        depth = self.positions.commented(start)
         before = bisect.bisect_right(own_words, start) - 1
+        at = bisect.bisect_right(services, start)  # services[at - 1] is the nearest at or above the start
         if before >= 0:
-            above = bisect.bisect_right(services, start) - 1
-            return above >= 0 and start - services[above] < start - own_words[before]
-        after = bisect.bisect_left(own_words, end)
-        own = own_words[after] - start if after < len(own_words) else float("inf")
-        return _distance(services, start) < own
+            reach = start - own_words[before]
+            order: Iterator[int] = (services[j] for j in range(at - 1, -1, -1))
+        else:
+            after = bisect.bisect_left(own_words, end)
+            reach = own_words[after] - start if after < len(own_words) else SERVICE_REACH
+            order = _outward(services, at, start)
+        for place in order:
+            if abs(place - start) >= reach:
+                return False
+            if not (start <= place < end) and self._heads_a_setting(place) and self.positions.commented(place) == depth:
+                return True
+        return False
+
+    def _heads_a_setting(self, at: int) -> bool:
+        """Whether a service's word at ``at`` begins a name that is bound or heads a block: a word of its own
+        (no letter or digit before it), then the rest of its name, then ``:``, ``=``, ``=>``, ``{`` or ``[`` (or
+        ``]`` closing an INI section)."""
+        lowered = self.lowered
+        if at > 0 and lowered[at - 1] in _WORD_BYTES and lowered[at - 1] != 0x5F:  # "_": a qualifier's part
+            return False
+        return _HEADS_A_SETTING.match(lowered, at) is not None
 
     def _services_at_depth(self, index: int, depth: int) -> list[int]:
         """Where the rule's ``yields_to`` words are on lines commented as deeply as the value's (sorted): a store's

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 LOOKBEHIND = 96
 # Between a name and its value: optional closing quote, then an assignment (=, :, =>, :=, ?=, or the
@@ -181,6 +182,13 @@ _LIST_ITEM = re.compile(rb"""\n[ \t]*-[ \t]""")  # a YAML list's next item
 _OPENS, _CLOSES = frozenset(b"([{"), frozenset(b")]}")
 
 
+def sibling_names(data: bytes, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """Each settings row's sibling name field (``'name' => 'accessKeyId'``, ``"code": "…"``) in ``data[start:end]``,
+    with where it is."""
+    for match in _SIBLING.finditer(data, start, end):
+        yield match.start(), (match.group("quoted") or match.group("bare")).decode("latin-1")
+
+
 def _sibling_name(data: bytes, start: int, line_start: int) -> str:
     """The name a settings row gives its ``value`` field in a sibling field: after the value on its line
     (``['value' => '…', 'name' => 'accessKeyId']``), else on a line above within ``SIBLING_REACH`` bytes,
@@ -307,12 +315,13 @@ def agreement(id_name: str, secret_name: str) -> int:
 
 
 def _numbered_halves(id_name: str, secret_name: str) -> bool:
-    """One name numbered 1 then 2 (``K1``/``K2``, ``qiniu_key1``/``qiniu_key2``) and saying neither ID nor secret:
-    the numbers order a pair's halves, not two apps (``API_KEY1``/``SECRET_KEY2`` still contradict)."""
+    """One name numbered 1 then 2, or 3 then 4 (``K1``/``K2``, ``qiniu_key1``/``qiniu_key2``) and saying neither ID
+    nor secret: the numbers order a pair's halves, not two apps (``API_KEY1``/``SECRET_KEY2`` still contradict)."""
     first, second = _ENDING_NUMBER.search(id_name), _ENDING_NUMBER.search(secret_name)
     if first is None or second is None or id_name[: first.start()] != secret_name[: second.start()]:
         return False
-    if int(second.group(1)) != int(first.group(1)) + 1:
+    # 1 then 2, 3 then 4: a list of IDs then a list of secrets (K1, K2 IDs; K3, K4 secrets) is not K2's pair K3.
+    if int(first.group(1)) % 2 != 1 or int(second.group(1)) != int(first.group(1)) + 1:
         return False
     return not any(names_an_id(name) or names_a_secret(name) for name in (id_name, secret_name))
 

@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 
 from akscan.engine.candidates import SIGNING_KEY_NAMES, CandidateFinder
 from akscan.engine.filters import SHORT_TOKEN
-from akscan.engine.names import agreement, leaves_element, names_a_secret, names_an_id, qualifiers, words
+from akscan.engine.names import (
+    agreement,
+    leaves_element,
+    names_a_secret,
+    names_an_id,
+    qualifiers,
+    sibling_names,
+    words,
+)
 from akscan.engine.pairing import Candidate, assign, pair_cost
 from akscan.engine.positions import Positions
 from akscan.engine.rules import Ruleset
@@ -145,9 +153,9 @@ def _named_far(
             and (
                 (partners := _far_partners(id_candidate.name, secrets[0].name, _rows(data, id_candidate, secrets[0])))
                 == "stem"
-                # Rows close their elements between them by nature, but no other key's row (an ID's, a secret's)
-                # nor a list's next item may stand between (a Kubernetes env list: another container's `SK`).
-                or (partners == "rows" and not _another_key_between(finder.positions.data, id_candidate, secrets[0]))
+                # Rows close their elements between them by nature, but no other key's row (an ID's, a secret's:
+                # a mail app's `'name' => 'key'`, a Kubernetes env list's other container's `SK`) may stand between.
+                or (partners == "rows" and not _another_row_between(finder.positions, id_candidate, secrets[0]))
                 or not (
                     _another_key_between(finder.positions.data, id_candidate, secrets[0])
                     or _closes_between(finder.positions.data, id_candidate, secrets[0])
@@ -162,6 +170,20 @@ def _named_far(
 _BOUND_NAME = re.compile(rb"""(?m)^[ \t]*[-{\[(,]?[ \t]*["'`]?([A-Za-z_][A-Za-z0-9_.\-]*)["'`]?[ \t]*(?:=>|[:=])""")
 # A section of its own: an INI header, a YAML list item.
 _SECTION = re.compile(rb"""(?m)^[ \t]*(?:\[[^\]\n]{1,80}\][ \t]*$|-[ \t])""")
+
+
+def _another_row_between(positions: Positions, id_candidate: Candidate, secret: Candidate) -> bool:
+    """Whether, between two settings rows' values, another row's sibling name names a key's half (an ID's, a
+    secret's). The second value's own name, the last one before it, is its own; rows on lines commented more
+    deeply than the values (an old row kept in a comment) are not read."""
+    first, second = sorted((id_candidate, secret), key=lambda c: c.start)
+    names = list(sibling_names(positions.data, first.end, second.start))
+    depth = max(first.commented, second.commented)
+    for at, name in names[:-1]:
+        keyish = names_an_id(name) or names_a_secret(name) or words(name)[-1:] == ["key"]
+        if keyish and positions.commented(at) <= depth:
+            return True
+    return False
 
 
 def _closes_between(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
