@@ -33,6 +33,7 @@ MATCH_BYTES_PER_SECOND = 512 * 1024  # plus 2 s per MiB of window: a bundled rul
 # after it: a name, its assignment and a value fit with room to spare (spaces padding "ak =" to the value
 # past 512 bytes are not how anyone writes a key).
 HINT_BEFORE = 16
+HINT_AFTER = 512
 # How far from a positional ID, and how many of its other copies, are read for a secret's name bound to it.
 SECRET_ELSEWHERE = 4000
 SECRET_ELSEWHERE_COPIES = 8
@@ -44,7 +45,6 @@ SERVICE_REACH = 10_000
 # what binds or opens (``jwt:``, ``'wechat' => [``, ``baidu = {``, ``['JWT_SECRET_KEY'] =``), or an INI section's
 # closing bracket (``[minio]``).
 _HEADS_A_SETTING = re.compile(rb"""[a-z0-9_.\-]*(?:\][ \t]*\r?$|["'`]?\]?[ \t]*(?::(?!:)|=|\{|\[))""", re.MULTILINE)
-HINT_AFTER = 512
 # A secret with its key name right before it (``AccessKeySecret: …``) ranks above a bare string.
 CONTEXT_LOOKBEHIND = 48
 # Key names that mark the secret half of a pair in any provider's config or call (``sk=``, ``secret``,
@@ -60,11 +60,9 @@ _BASE64_FILL = re.compile(r"[+/]{4,}|A{4,}")
 # A context word this short can turn up inside a random value; a run of key characters this long is one.
 SHORT_WORD = 4
 VALUE_RUN = 16
-_KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")
+_KEY_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+/")  # no "=": it binds a name to a value
 # A value's characters in any case (base64url's too): a copy of a value is whole when none is beside it.
-_VALUE_BYTES = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
-)  # no "=": it binds a name to a value
+_VALUE_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")  # of the lowered blob
 
 

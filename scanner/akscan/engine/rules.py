@@ -738,7 +738,7 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         if len(word) < 3:
             raise RuleError(f"{where}: anchor {word!r} is too short to be a useful prefilter")
     hints = tuple(word.lower() for word in _str_list(entry, "hints", source))
-    not_near, not_near_bytes = _words_within(entry, "not_near", kind, where, source)
+    not_near, not_near_bytes = _words_within(entry, "not_near", kind == "key-id", where, source)
     yields_to = _as_bytes_text(_str_list(entry, "yields_to", source), where, False)
     # A lone-secret rule held to its provider's words (needs_near) yields to other services' words nearer.
     lone_secret_by_words = kind == "secret" and "needs_near" in entry and "lone_severity" in entry
@@ -770,9 +770,8 @@ def _compile_rule(entry: dict[str, Any], source: str, validate: bool = True) -> 
         pair = _pairing(entry["pair"], where)
     lone = entry.get("lone_severity")
     # needs_near also holds a lone secret's generic name (secret_key) to its provider's words.
-    needs_near, needs_near_bytes = _words_within(
-        entry, "needs_near", "key-id" if kind == "secret" and lone is not None else kind, where, source
-    )
+    lone_secret = kind == "secret" and lone is not None
+    needs_near, needs_near_bytes = _words_within(entry, "needs_near", kind == "key-id" or lone_secret, where, source)
     second_look = bool(entry.get("second_look", False))
     if second_look and (kind != "key-id" or pair is None or lone is not None):
         raise RuleError(f"{where}: second_look is for key-ID rules with a pair and no lone_severity")
@@ -845,12 +844,14 @@ def _floors_by_length(entry: dict[str, Any], where: str) -> tuple[tuple[int, flo
     return tuple(floors)
 
 
-def _words_within(entry: dict[str, Any], key: str, kind: str, where: str, source: str) -> tuple[tuple[str, ...], int]:
+def _words_within(
+    entry: dict[str, Any], key: str, allowed: bool, where: str, source: str
+) -> tuple[tuple[str, ...], int]:
     """A key-ID rule's ``not_near`` or ``needs_near`` words (held as bytes text) and their reach in bytes
-    (``needs_near`` also a lone-secret rule's: the caller passes its kind as a key ID's)."""
+    (``needs_near`` also a lone-secret rule's: ``allowed`` says whether the rule may have them)."""
     found = _as_bytes_text(_str_list(entry, key, source), where, False)
     reach = entry.get(f"{key}_bytes", 2000)
-    if found and kind != "key-id":
+    if found and not allowed:
         also = " and secret rules with a lone_severity" if key == "needs_near" else ""
         raise RuleError(f"{where}: {key} is for key-ID rules{also}")
     if isinstance(reach, bool) or not isinstance(reach, int) or not 0 < reach <= 10_000:
