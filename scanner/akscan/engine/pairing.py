@@ -1,5 +1,6 @@
 """Pair key IDs with secrets: score every (ID, secret) edge by distance and context, then assign
-globally, best edges first, each ID and each secret used once.
+globally, best edges first, each ID and each secret used once, and two pairs that would be clearly cheaper
+with their partners swapped swapped.
 
 The peers either demand a vendor word near the secret (and miss positional SDK calls) or pair every ID
 with every secret in the chunk (and report N×M pairs). A one-to-one assignment by cost does neither.
@@ -29,6 +30,9 @@ COMMENT_MISMATCH = 1.5 * LINE_COST
 # ID-then-secret is how people write pairs. The secret-then-ID reading wins only when it pairs more, or
 # is cheaper by more than this (half a line): a few bytes of difference must not flip a whole file.
 DIRECTION_MARGIN = LINE_COST / 2
+# Two pairs swap partners when that is cheaper together by more than this (a line), at most this many passes.
+UNCROSS_MARGIN = LINE_COST
+UNCROSS_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -74,16 +78,51 @@ def _greedy(edges: list[Edge], penalise_before: bool) -> tuple[list[tuple[Candid
     chosen: list[tuple[Candidate, Candidate]] = []
     used_ids: set[int] = set()
     used_secrets: set[int] = set()
-    total = 0.0
     for edge in sorted(edges, key=lambda e: (adjusted(e), e[0].start, e[1].start)):
-        id_candidate, secret, cost = edge
+        id_candidate, secret, _ = edge
         if id_candidate.start in used_ids or secret.start in used_secrets:
             continue
         used_ids.add(id_candidate.start)
         used_secrets.add(secret.start)
         chosen.append((id_candidate, secret))
-        total += cost
-    return chosen, total
+    costs = {(i.start, s.start): (adjusted((i, s, c)), c) for i, s, c in edges}
+    chosen = _uncross(chosen, edges, costs)
+    return chosen, sum(costs[(i.start, s.start)][1] for i, s in chosen)
+
+
+def _uncross(
+    chosen: list[tuple[Candidate, Candidate]],
+    edges: list[Edge],
+    costs: dict[tuple[int, int], tuple[float, float]],
+) -> list[tuple[Candidate, Candidate]]:
+    """Best edges first can take a secret a nearer ID only seems to own: a live named ID grabs the bare secret of
+    the old pair kept in a comment above it, and the old ID is left the live secret. Two pairs whose partners
+    swapped cost clearly less together are swapped (each ID keeps its few edges: linear in the pairs)."""
+    where = {s.start: n for n, (_, s) in enumerate(chosen)}
+    by_id: dict[int, list[Candidate]] = {}
+    for i, s, _ in edges:
+        by_id.setdefault(i.start, []).append(s)
+    for _ in range(UNCROSS_ROUNDS):
+        swapped = False
+        for n in range(len(chosen)):
+            id_a, secret_a = chosen[n]
+            for secret_b in by_id.get(id_a.start, ()):
+                m = where.get(secret_b.start)
+                if m is None or m == n:
+                    continue
+                id_b = chosen[m][0]
+                cross = costs.get((id_b.start, secret_a.start))
+                if cross is None:
+                    continue
+                now = costs[(id_a.start, secret_a.start)][0] + costs[(id_b.start, secret_b.start)][0]
+                if costs[(id_a.start, secret_b.start)][0] + cross[0] < now - UNCROSS_MARGIN:
+                    chosen[n], chosen[m] = (id_a, secret_b), (id_b, secret_a)
+                    where[secret_b.start], where[secret_a.start] = n, m
+                    swapped = True
+                    break
+        if not swapped:
+            break
+    return chosen
 
 
 def assign(edges: list[Edge]) -> list[tuple[Candidate, Candidate]]:
