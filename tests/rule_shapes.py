@@ -52,6 +52,7 @@ SHAPES: dict[str, list[Shape]] = {
     "alibaba-sts-secret": [draw(ALNUM, 44), draw(ALNUM, 40)],
     "alibaba-legacy-access-key": [draw(ALNUM, 16), draw(LOWER_DIGITS, 24)],
     "alibaba-legacy-named-pair": [draw(ALNUM, 16)],
+    "alibaba-acm-access-key": [draw(HEX, 32)],
     "alibaba-legacy-secret": [draw(ALNUM, 30), draw(BASE64, 27, suffix="=")],
     "aws-access-key": [draw(BASE32_AWS, 16, "AKIA"), draw(BASE32_AWS, 16, "ASIA")],
     "aws-legacy-access-key": [aws_legacy_id],
