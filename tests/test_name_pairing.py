@@ -667,9 +667,18 @@ def _hand_signed_sigv4(key_id: str, signing_line: str, second_id: str = "") -> s
     )
 
 
-def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(ruleset: Ruleset, keys: FakeKeys) -> None:
+@pytest.mark.parametrize(
+    "signing_line",
+    [
+        '//        String kSecret = "AWS4" + "{secret}";',  # the key chain's start
+        '//        String kSecret = "{secret}";',  # handed to the signer under a secret's name
+    ],
+)
+def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(
+    signing_line: str, ruleset: Ruleset, keys: FakeKeys
+) -> None:
     key_id, secret = keys.aws_id(), keys.aws_secret()
-    text = _hand_signed_sigv4(key_id, f'//        String kSecret = "AWS4" + "{secret}";')
+    text = _hand_signed_sigv4(key_id, signing_line.format(secret=secret))
     assert _pairs(scan_text(text, ruleset)) == {(key_id, secret)}
 
 
@@ -677,7 +686,8 @@ def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(ru
     "signing_line",
     [
         '//        String kSecret = "AWS5" + "{secret}";',  # not the key chain's start
-        '//        String kSecret = "{secret}";',  # a bare value: no name, no signer's mark
+        '//        use("{secret}");',  # a bare value: no name, no signer's mark
+        '//        String kSalt = "{secret}";',  # a name that is no secret's
     ],
 )
 def test_an_unnamed_id_takes_no_far_value_that_is_no_signing_key(

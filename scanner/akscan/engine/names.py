@@ -17,7 +17,7 @@ LOOKBEHIND = 96
 # Between a name and its value: optional closing quote, then an assignment (=, :, =>, :=, ?=, or the
 # '>' closing an XML element), then optional spaces and an opening quote.
 # A JSON text inside a string literal escapes its quotes (``"{\"requestId\": \"…\"}"``): read through them.
-_BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)\\?["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*\\?["'`]?$""")
+_BOUND = re.compile(rb"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)\\?["'`]?\]?\s*(?:=>|:=|\?=|=|:|>)\s*@?\\?["'`]?$""")
 # A key/value element (.NET's appSettings, many XML configs): the name is the key attribute's.
 _KEYED = re.compile(rb"""(?i:key)\s*=\s*["'](?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)["']\s+(?i:value)\s*=\s*["']?$""")
 # A row's name: a quoted word (letters, _ . -) and a comma right before the value's opening quote.
@@ -77,6 +77,10 @@ GENERIC = frozenset(
         "qcloud",
         "tc",
         "the",
+        # Objective-C's selector parts name the argument in words (authWithAK:@"…" andSK:@"…"): not a qualifier.
+        "with",
+        "and",
+        "init",
         "my",
         "your",
         "default",
@@ -156,7 +160,10 @@ def binding_name(data: bytes, start: int) -> str:
     before = data[max(line_start, start - LOOKBEHIND) : start]
     # Most values in a credentials export or a call are not assigned: no assignment right before them,
     # no regex (a CSV of 100,000 pairs would otherwise pay one search per value).
-    tail = before.rstrip(b" \t\"'`\\")[-1:]
+    tail = before.rstrip(b" \t\"'`\\")
+    if before.endswith((b'@"', b"@'")):  # Objective-C's string literal: withSecret:@"…"
+        tail = tail[:-1]
+    tail = tail[-1:]
     if tail == b"," and before[-1:] in (b'"', b"'", b"`"):
         return _row_name(before)
     if tail not in (b"=", b":", b">"):

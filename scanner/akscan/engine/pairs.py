@@ -114,7 +114,9 @@ def _named_far(
             continue
         id_candidate = distinct[0]
         # An ID with no name (an argument, ``Credential=AKIA…/`` in a hand-built header) takes only a secret
-        # written as its provider's signing key: that says what it is by itself.
+        # written as its provider's signing key, or handed to a signer under a secret's name (an iOS app's
+        # custom OSS signer: ``withSecret:@"…"`` ten lines above ``@"OSS %@:%@", @"LTAI…"``): that says what
+        # it is by itself.
         signing = not id_candidate.name
         if signing and rule.provider not in SIGNING_KEY_NAMES:
             continue
@@ -129,7 +131,11 @@ def _named_far(
             and s.value not in id_values
             and s.value not in paired
             and not taken.overlaps(s.start, s.end)
-            and (s.signing if signing else _far_partners(id_candidate.name, s.name, _rows(data, id_candidate, s)))
+            and (
+                (s.signing or _handed_to_a_signer(data, s))
+                if signing
+                else _far_partners(id_candidate.name, s.name, _rows(data, id_candidate, s))
+            )
             and not near_length(finder.ruleset, s)
         )
         if signing:
@@ -164,6 +170,23 @@ def _named_far(
         ):
             found.append((id_candidate, secrets[0]))
     return found
+
+
+# Any name bound to a value (``name = …``, ``"name": …``, ``'name' => …``, ``name:@"…"``).
+_ANY_BOUND_NAME = re.compile(rb"""["'`]?([A-Za-z_][A-Za-z0-9_.\-]*)["'`]?[ \t]*(?:=>|[:=])""")
+
+
+def _handed_to_a_signer(data: bytes, secret: Candidate) -> bool:
+    """A secret under a secret's name with no ID's name bound earlier on its line: a signer's argument
+    (``calBase64Sha1WithData:… withSecret:@"…"``), not one half of another credential's record printed on one
+    line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey': '…'}``, whose ID the text hides)."""
+    if not (secret.name and names_a_secret(secret.name)):
+        return False
+    line_start = data.rfind(b"\n", max(0, secret.start - COLUMN_LINE), secret.start) + 1
+    return not any(
+        names_an_id(match.group(1).decode("latin-1"))
+        for match in _ANY_BOUND_NAME.finditer(data, line_start, secret.start)
+    )
 
 
 # A name bound to a value on a line (``name = …``, ``"name": …``, ``'name' => …``), at the line's start.
