@@ -23,7 +23,7 @@ from common import REPO  # noqa: F401 - puts the checkout's scanner/ and tests/ 
 PREFIXES = ("FwoGZXIvYXdzE", "IQoJb3JpZ2luX2Vj", "FQoGZXIvYXdzE", "bce-v3/ALTAK-", "ALTAK", "LTAI", "STS.", "TMP.")
 PREFIXES += ("AKID", "AKIA", "ASIA", "AKLT", "AKTP", "JDC_", "GOOG1", "TOKEN_", "CAIS")
 # Families an ID's head marks (Alibaba's LTAI5t… and LTAI4… of today, GCS HMAC's GOOG1E…): kept as they are.
-PREFIXES += ("LTAI5t", "LTAI4", "GOOG1E")
+PREFIXES += ("LTAI5t", "LTAI4", "GOOG1E", "ucloud")  # UCloud's classic public keys: ucloud + an e-mail + digits
 BASE32 = string.ascii_uppercase + "234567"
 HEX = "0123456789abcdef"
 

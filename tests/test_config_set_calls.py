@@ -156,3 +156,32 @@ def test_objective_c_selector_words_pair_an_ai_key(ruleset: Ruleset, keys: FakeK
     api_key, secret = keys._text(24), keys._text(32)
     text = f'    [[AipOcrService shardService] authWithAK:@"{api_key}" andSK:@"{secret}"];\n'
     assert _pairs(scan_text(text, ruleset, "ViewController.m")) == {("baidu", api_key, secret)}
+
+
+def test_a_planted_named_secret_does_not_outvote_a_signing_key(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """A value written as the signer's key (``"AWS4" + …``) says so by itself; a value merely named a secret nearby
+    (planted, or another's) makes no second candidate for the unnamed ID."""
+    key_id = "AKIA" + keys._text(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    secret, planted = keys._text(40), keys._text(40)
+    steps = "".join(f"//        byte[] k{n} = hmacSHA256(k{n - 1}, parts[{n}]);\n" for n in range(1, 9))
+    text = (
+        f'//        String secret = "{planted}";\n'
+        f'//        String kSecret = "AWS4" + "{secret}";\n'
+        + steps
+        + '//        authStr.append("AWS4-HMAC-SHA256 ")\n'
+        + f'//                .append("Credential=").append("{key_id}").append("/").append(area)\n'
+    )
+    assert {(k, s) for _, k, s in _pairs(scan_text(text, ruleset, "Signer.java"))} == {(key_id, secret)}
+
+
+def test_an_unnamed_id_takes_no_secret_qualified_by_another_things_name(ruleset: Ruleset, keys: FakeKeys) -> None:
+    key_id, jwt = keys.alibaba_id(), keys.alibaba_secret()
+    steps = "".join(f"    // step {n}\n" for n in range(10))
+    text = (
+        "import com.aliyun.oss.OSSClient;\npublic class Upload {\n    void run() {\n"
+        f'        OSSClient client = new OSSClient(endpoint, "{key_id}", System.getenv("OSS_SECRET"));\n'
+        "    }\n" + steps + f'    private static final String JWT_SECRET = "{jwt}";\n}}\n'
+    )
+    found = scan_text(text, ruleset, "Upload.java")
+    assert _pairs(found) == set()
+    assert [f.key_id for f in found] == [key_id]

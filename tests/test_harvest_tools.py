@@ -42,6 +42,8 @@ def harvest() -> Iterator[ModuleType]:
         # an SES SMTP password keeps its version head (B[A-P]; A[g-v] for the old signature)
         ("BPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXwQ", r"BP[A-Za-z0-9+/]{42}"),
         ("AiPkRNNa8azP3xKSW+iITnjcNAxJQeL4VY+SNx/3CSXw", r"Ai[A-Za-z0-9+/]{42}"),
+        # UCloud's classic public key names itself by its head (ucloud + an e-mail + digits)
+        ("ucloudsomeone@example.com1296235120854146120", r"ucloud[a-z]{7}@[a-z]{7}\.[a-z]{3}[0-9]{19}"),
     ],
 )
 def test_a_fake_keeps_its_values_shape(harvest: ModuleType, value: str, shape: str) -> None:

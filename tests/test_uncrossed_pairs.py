@@ -76,3 +76,21 @@ def test_the_swap_needs_to_save_more_than_its_margin(saving: float, swapped: boo
     ]
     chosen = {(i.value, s.value) for i, s in assign(edges)}
     assert chosen == ({("a", "x"), ("b", "y")} if swapped else {("a", "y"), ("b", "x")})
+
+
+@pytest.mark.parametrize(("above", "below"), [(1, 1), (3, 2), (6, 6)])
+def test_a_secret_planted_above_and_an_id_below_do_not_split_a_pair(
+    ruleset: Ruleset, keys: FakeKeys, above: int, below: int
+) -> None:
+    """Nested around a real pair (planted secret … ID, secret … planted ID), the swap looks two lines cheaper in one
+    dimension: only pairs laid out one way (both IDs before both secrets, or after) are ever swapped."""
+    real_id, real_secret = keys.alibaba_id(), keys.alibaba_secret()
+    planted_id, planted_secret = keys.alibaba_id(), keys.alibaba_secret()
+    text = (
+        f'accessKeySecret = "{planted_secret}"\n'
+        + "\n" * above
+        + f'accessKeyId = "{real_id}"\naccessKeySecret = "{real_secret}"\n'
+        + "\n" * below
+        + f'accessKeyId = "{planted_id}"\n'
+    )
+    assert (real_id, real_secret) in _pairs(scan_text(text, ruleset, "settings.txt"))

@@ -90,6 +90,12 @@ def _greedy(edges: list[Edge], penalise_before: bool) -> tuple[list[tuple[Candid
     return chosen, sum(costs[(i.start, s.start)][1] for i, s in chosen)
 
 
+def _one_way(id_a: Candidate, id_b: Candidate, secret_a: Candidate, secret_b: Candidate) -> bool:
+    """Both IDs before both secrets, or both after: the javadoc layout (old ID, new ID, old secret, new secret). A
+    secret planted above a pair and an ID below it nest around the pair, and swapping would split it."""
+    return len({i.start < s.start for i in (id_a, id_b) for s in (secret_a, secret_b)}) == 1
+
+
 def _uncross(
     chosen: list[tuple[Candidate, Candidate]],
     edges: list[Edge],
@@ -112,7 +118,7 @@ def _uncross(
                     continue
                 id_b = chosen[m][0]
                 cross = costs.get((id_b.start, secret_a.start))
-                if cross is None:
+                if cross is None or not _one_way(id_a, id_b, secret_a, secret_b):
                     continue
                 now = costs[(id_a.start, secret_a.start)][0] + costs[(id_b.start, secret_b.start)][0]
                 if costs[(id_a.start, secret_b.start)][0] + cross[0] < now - UNCROSS_MARGIN:

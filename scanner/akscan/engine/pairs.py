@@ -139,6 +139,10 @@ def _named_far(
             and not near_length(finder.ruleset, s)
         )
         if signing:
+            # A key written as its signer's (``"AWS4" + …``) says so by itself: a value merely named a secret elsewhere
+            # (planted or another's) must not outvote it.
+            if any(s.signing for s in secrets):
+                secrets = [s for s in secrets if s.signing]
             if len(secrets) == 1 and not _another_key_between(finder.positions.data, id_candidate, secrets[0]):
                 found.append((id_candidate, secrets[0]))
             continue
@@ -180,9 +184,11 @@ def _handed_to_a_signer(data: bytes, secret: Candidate) -> bool:
     """A secret under a secret's name with no ID's name bound earlier on its line: a signer's argument
     (``calBase64Sha1WithData:… withSecret:@"…"``), not one half of another credential's record printed on one
     line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey': '…'}``, whose ID the text hides)."""
-    if not (secret.name and names_a_secret(secret.name)):
-        return False
-    line_start = data.rfind(b"\n", max(0, secret.start - COLUMN_LINE), secret.start) + 1
+    if not (secret.name and names_a_secret(secret.name)) or qualifiers(secret.name):
+        return False  # (a name qualified by another thing's word is that thing's: JWT_SECRET beside an OSS client)
+    # Never past COLUMN_LINE back: on a minified line with no newline near, the file's whole prefix is not its line.
+    lowest = max(0, secret.start - COLUMN_LINE)
+    line_start = max(data.rfind(b"\n", lowest, secret.start) + 1, lowest)
     return not any(
         names_an_id(match.group(1).decode("latin-1"))
         for match in _ANY_BOUND_NAME.finditer(data, line_start, secret.start)
