@@ -58,6 +58,26 @@ def line_window(
     return lo, hi
 
 
+def _nonblank_window(data: bytes, start: int, end: int, lines: int, floor: int, ceiling: int) -> tuple[int, int]:
+    """As ``line_window``, counting only lines that hold more than spaces and tabs."""
+    top = min(ceiling, len(data))
+    lo, counted = start, 0
+    while counted <= lines and lo > floor:
+        line_end = lo - 1
+        lo = max(data.rfind(b"\n", floor, max(lo - 1, floor)) + 1, floor)
+        if counted == 0 or data[lo:line_end].strip(b" \t\r"):
+            counted += 1
+    hi, counted = end, 0
+    while counted <= lines:
+        found = data.find(b"\n", hi + 1, top)
+        if found < 0:
+            return lo, top
+        if counted == 0 or data[hi + 1 : found].strip(b" \t\r"):
+            counted += 1
+        hi = found
+    return lo, hi
+
+
 def line_windows(data: bytes, positions: list[int], lines: int) -> list[tuple[int, int]]:
     """``line_window(data, p, p, lines)`` for every one of ``positions`` (sorted), by bisecting the blob's
     newlines found once: a search per position from each to its window's ends cost the whole line each
@@ -97,7 +117,10 @@ class Positions:
         self._known_columns: dict[int, list[tuple[int, int]]] = {}  # line start -> (offset, column) pairs
 
     def pair_window(self, start: int, end: int, lines: int, max_bytes: int) -> tuple[int, int]:
-        return line_window(self.data, start, end, lines, max(0, start - max_bytes), end + max_bytes)
+        """``lines`` lines either side, blank lines not counted (decompiled smali spaces every instruction with one:
+        a getter's ``const-string`` of the ID and the next getter's of the secret stand ten lines apart), never past
+        ``max_bytes``."""
+        return _nonblank_window(self.data, start, end, lines, max(0, start - max_bytes), end + max_bytes)
 
     def inside_base64(self, start: int, end: int) -> bool:
         """Whether a key ID sits deep inside a long base64 run (an embedded font, an image, a data: URI):
