@@ -174,14 +174,38 @@ def test_a_planted_named_secret_does_not_outvote_a_signing_key(ruleset: Ruleset,
     assert {(k, s) for _, k, s in _pairs(scan_text(text, ruleset, "Signer.java"))} == {(key_id, secret)}
 
 
-def test_an_unnamed_id_takes_no_secret_qualified_by_another_things_name(ruleset: Ruleset, keys: FakeKeys) -> None:
+@pytest.mark.parametrize(
+    "declared",
+    [
+        'private static final String JWT_SECRET = "{value}";',  # qualified by another thing's word
+        'private static final String CLIENT_SECRET = "{value}";',  # declared, passed to nothing
+        'String secret = "{value}";',
+    ],
+)
+def test_an_unnamed_id_takes_no_secret_merely_declared_nearby(ruleset: Ruleset, keys: FakeKeys, declared: str) -> None:
+    """The ID's own call reads its secret from the environment; a secret declared ten lines on is another's."""
     key_id, jwt = keys.alibaba_id(), keys.alibaba_secret()
     steps = "".join(f"    // step {n}\n" for n in range(10))
     text = (
         "import com.aliyun.oss.OSSClient;\npublic class Upload {\n    void run() {\n"
         f'        OSSClient client = new OSSClient(endpoint, "{key_id}", System.getenv("OSS_SECRET"));\n'
-        "    }\n" + steps + f'    private static final String JWT_SECRET = "{jwt}";\n}}\n'
+        "    }\n" + steps + "    " + declared.format(value=jwt) + "\n}\n"
     )
     found = scan_text(text, ruleset, "Upload.java")
     assert _pairs(found) == set()
     assert [f.key_id for f in found] == [key_id]
+
+
+def test_adjacent_pairs_are_never_split_by_planted_names(ruleset: Ruleset, keys: FakeKeys) -> None:
+    """Unevenly qualified names (``ossAccessKeyId`` over ``accessKeySecret``) between a planted plain ID above and a
+    planted ``oss…Secret`` below: a pair written side by side is never swapped apart."""
+    planted_id, real_id = keys.alibaba_id(), keys.alibaba_id()
+    real_secret, planted_secret = keys.alibaba_secret(), keys.alibaba_secret()
+    text = (
+        "# oss settings\n"
+        f'accessKeyId = "{planted_id}"\n'
+        f'ossAccessKeyId = "{real_id}"\n'
+        f'accessKeySecret = "{real_secret}"\n'
+        f'ossAccessKeySecret = "{planted_secret}"\n'
+    )
+    assert ("alibaba", real_id, real_secret) in _pairs(scan_text(text, ruleset, "settings.py"))

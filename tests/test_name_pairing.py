@@ -671,7 +671,8 @@ def _hand_signed_sigv4(key_id: str, signing_line: str, second_id: str = "") -> s
     "signing_line",
     [
         '//        String kSecret = "AWS4" + "{secret}";',  # the key chain's start
-        '//        String kSecret = "{secret}";',  # handed to the signer under a secret's name
+        # passed to the signer under a secret's name
+        '//        byte[] kDate = hmacSHA256(kSecret = "{secret}", date);',
     ],
 )
 def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(
@@ -688,6 +689,7 @@ def test_a_secret_written_only_as_the_sigv4_key_pairs_with_the_one_unnamed_id(
         '//        String kSecret = "AWS5" + "{secret}";',  # not the key chain's start
         '//        use("{secret}");',  # a bare value: no name, no signer's mark
         '//        String kSalt = "{secret}";',  # a name that is no secret's
+        '//        String kSecret = "{secret}";',  # declared, not passed to anything: any service's secret
     ],
 )
 def test_an_unnamed_id_takes_no_far_value_that_is_no_signing_key(

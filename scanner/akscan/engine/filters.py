@@ -29,6 +29,7 @@ PLACEHOLDER_WORDS = (
     "mock",
     "secret",
     "accesskey",
+    "keyid",  # a name typed where its value belongs (accessKeyId="aliyunacesskeyid")
     "password",
     "insert",
     "foobar",

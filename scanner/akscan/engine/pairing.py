@@ -8,6 +8,7 @@ with every secret in the chunk (and report N×M pairs). A one-to-one assignment 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from akscan.engine.names import agreement, qualifiers
@@ -69,7 +70,12 @@ def pair_cost(id_candidate: Candidate, secret: Candidate, lines_between: int) ->
     return cost
 
 
-def _greedy(edges: list[Edge], penalise_before: bool) -> tuple[list[tuple[Candidate, Candidate]], float]:
+Adjacent = Callable[[Candidate, Candidate], bool]
+
+
+def _greedy(
+    edges: list[Edge], penalise_before: bool, adjacent: Adjacent | None
+) -> tuple[list[tuple[Candidate, Candidate]], float]:
     def adjusted(edge: Edge) -> float:
         id_candidate, secret, cost = edge
         before = secret.start < id_candidate.start
@@ -86,7 +92,7 @@ def _greedy(edges: list[Edge], penalise_before: bool) -> tuple[list[tuple[Candid
         used_secrets.add(secret.start)
         chosen.append((id_candidate, secret))
     costs = {(i.start, s.start): (adjusted((i, s, c)), c) for i, s, c in edges}
-    chosen = _uncross(chosen, edges, costs)
+    chosen = _uncross(chosen, edges, costs, adjacent)
     return chosen, sum(costs[(i.start, s.start)][1] for i, s in chosen)
 
 
@@ -100,10 +106,13 @@ def _uncross(
     chosen: list[tuple[Candidate, Candidate]],
     edges: list[Edge],
     costs: dict[tuple[int, int], tuple[float, float]],
+    adjacent: Adjacent | None,
 ) -> list[tuple[Candidate, Candidate]]:
     """Best edges first can take a secret a nearer ID only seems to own: a live named ID grabs the bare secret of
     the old pair kept in a comment above it, and the old ID is left the live secret. Two pairs whose partners
-    swapped cost clearly less together are swapped (each ID keeps its few edges: linear in the pairs)."""
+    swapped cost clearly less together are swapped (each ID keeps its few edges: linear in the pairs). A pair written
+    side by side (``adjacent``: its secret on its ID's line or the next) is never split: with the lines' costs equal
+    in a one-way layout, names alone would decide, and planted names could steer them."""
     where = {s.start: n for n, (_, s) in enumerate(chosen)}
     by_id: dict[int, list[Candidate]] = {}
     for i, s, _ in edges:
@@ -120,6 +129,8 @@ def _uncross(
                 cross = costs.get((id_b.start, secret_a.start))
                 if cross is None or not _one_way(id_a, id_b, secret_a, secret_b):
                     continue
+                if adjacent is not None and (adjacent(id_a, secret_a) or adjacent(id_b, secret_b)):
+                    continue
                 now = costs[(id_a.start, secret_a.start)][0] + costs[(id_b.start, secret_b.start)][0]
                 if costs[(id_a.start, secret_b.start)][0] + cross[0] < now - UNCROSS_MARGIN:
                     chosen[n], chosen[m] = (id_a, secret_b), (id_b, secret_a)
@@ -131,13 +142,13 @@ def _uncross(
     return chosen
 
 
-def assign(edges: list[Edge]) -> list[tuple[Candidate, Candidate]]:
+def assign(edges: list[Edge], adjacent: Adjacent | None = None) -> list[tuple[Candidate, Candidate]]:
     """One-to-one assignment. A file lays its pairs out one way (ID then secret, or secret then ID);
     try both preferences and keep the one that pairs more, then the clearly cheaper, else ID-then-secret."""
     if not edges:
         return []
-    after, after_cost = _greedy(edges, penalise_before=True)
-    before, before_cost = _greedy(edges, penalise_before=False)
+    after, after_cost = _greedy(edges, True, adjacent)
+    before, before_cost = _greedy(edges, False, adjacent)
     if len(before) > len(after) or (len(before) == len(after) and before_cost < after_cost - DIRECTION_MARGIN):
         return before
     return after

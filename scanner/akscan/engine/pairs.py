@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import heapq
 import itertools
 import re
@@ -59,12 +60,13 @@ def choose_pairs(
     # beside it has chosen: a line of its shape planted between an AKIA ID and its secret never takes the secret.
     late = [edge for edge in edges if finder.ruleset.rules[edge[0].rule].fallback]
     edges = [edge for edge in edges if not finder.ruleset.rules[edge[0].rule].fallback]
-    pairs = assign(edges)
+    adjacent = functools.partial(_side_by_side, finder.positions.data)
+    pairs = assign(edges, adjacent)
     ambiguous = _ambiguous(edges, pairs)
     if late:
         used = {secret.start for _, secret in pairs}
         late = [edge for edge in late if edge[1].start not in used]
-        late_pairs = assign(late)
+        late_pairs = assign(late, adjacent)
         ambiguous |= _ambiguous(late, late_pairs)
         pairs += late_pairs
     pairs += far_pairs(finder.ruleset, first, lone_secrets, pairs)
@@ -77,6 +79,11 @@ def choose_pairs(
         used = {secret.start for _, secret in pairs}
         pairs += assign([edge for edge in near if edge[0].start not in alone and edge[1].start not in used])
     return pairs, ambiguous | unsure
+
+
+def _side_by_side(data: bytes, id_candidate: Candidate, secret: Candidate) -> bool:
+    """The secret on its ID's line or the next one, after it."""
+    return id_candidate.end <= secret.start and data.count(b"\n", id_candidate.end, secret.start) <= 1
 
 
 def near_length(ruleset: Ruleset, secret: Candidate) -> bool:
@@ -114,9 +121,8 @@ def _named_far(
             continue
         id_candidate = distinct[0]
         # An ID with no name (an argument, ``Credential=AKIA…/`` in a hand-built header) takes only a secret
-        # written as its provider's signing key, or handed to a signer under a secret's name (an iOS app's
-        # custom OSS signer: ``withSecret:@"…"`` ten lines above ``@"OSS %@:%@", @"LTAI…"``): that says what
-        # it is by itself.
+        # written as its provider's signing key, or passed to a call under a secret's name (an iOS app's custom OSS
+        # signer: ``withSecret:@"…"`` ten lines above ``@"OSS %@:%@", @"LTAI…"``): that says what it is by itself.
         signing = not id_candidate.name
         if signing and rule.provider not in SIGNING_KEY_NAMES:
             continue
@@ -181,18 +187,20 @@ _ANY_BOUND_NAME = re.compile(rb"""["'`]?([A-Za-z_][A-Za-z0-9_.\-]*)["'`]?[ \t]*(
 
 
 def _handed_to_a_signer(data: bytes, secret: Candidate) -> bool:
-    """A secret under a secret's name with no ID's name bound earlier on its line: a signer's argument
-    (``calBase64Sha1WithData:… withSecret:@"…"``), not one half of another credential's record printed on one
-    line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey': '…'}``, whose ID the text hides)."""
+    """A secret passed to a call under a secret's name: an argument inside an open call or message on its line
+    (``[OSSUtil calBase64Sha1WithData:… withSecret:@"…"]``, ``sign(secret="…")``), with no ID's name bound
+    earlier on that line. Not a declaration or an assignment (``CLIENT_SECRET = "…"``: any service's), nor one half
+    of another credential's record printed on one line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey':
+    '…'}``, whose ID the text hides)."""
     if not (secret.name and names_a_secret(secret.name)) or qualifiers(secret.name):
         return False  # (a name qualified by another thing's word is that thing's: JWT_SECRET beside an OSS client)
     # Never past COLUMN_LINE back: on a minified line with no newline near, the file's whole prefix is not its line.
     lowest = max(0, secret.start - COLUMN_LINE)
     line_start = max(data.rfind(b"\n", lowest, secret.start) + 1, lowest)
-    return not any(
-        names_an_id(match.group(1).decode("latin-1"))
-        for match in _ANY_BOUND_NAME.finditer(data, line_start, secret.start)
-    )
+    head = data[line_start : secret.start]
+    if head.count(b"(") + head.count(b"[") <= head.count(b")") + head.count(b"]"):
+        return False  # not inside a call's or a message's brackets
+    return not any(names_an_id(match.group(1).decode("latin-1")) for match in _ANY_BOUND_NAME.finditer(head))
 
 
 # A name bound to a value on a line (``name = …``, ``"name": …``, ``'name' => …``), at the line's start.
