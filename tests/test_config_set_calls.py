@@ -180,6 +180,9 @@ def test_a_planted_named_secret_does_not_outvote_a_signing_key(ruleset: Ruleset,
         'private static final String JWT_SECRET = "{value}";',  # qualified by another thing's word
         'private static final String CLIENT_SECRET = "{value}";',  # declared, passed to nothing
         'String secret = "{value}";',
+        'github = Github(client_secret="{value}");',  # another call's argument, no signer's
+        'log.info("[warn] :-("); String secret = "{value}";',  # a bracket inside quotes is text
+        'hmacSign(data); String note = "("; String secret = "{value}";',  # the signer's call closed before
     ],
 )
 def test_an_unnamed_id_takes_no_secret_merely_declared_nearby(ruleset: Ruleset, keys: FakeKeys, declared: str) -> None:

@@ -29,7 +29,8 @@ PLACEHOLDER_WORDS = (
     "mock",
     "secret",
     "accesskey",
-    "keyid",  # a name typed where its value belongs (accessKeyId="aliyunacesskeyid")
+    "keyid",  # a name typed where its value belongs (accessKeyId="aliyunacesskeyid", "myaliyunaccessid")
+    "accessid",
     "password",
     "insert",
     "foobar",

@@ -121,8 +121,8 @@ def _named_far(
             continue
         id_candidate = distinct[0]
         # An ID with no name (an argument, ``Credential=AKIA…/`` in a hand-built header) takes only a secret
-        # written as its provider's signing key, or passed to a call under a secret's name (an iOS app's custom OSS
-        # signer: ``withSecret:@"…"`` ten lines above ``@"OSS %@:%@", @"LTAI…"``): that says what it is by itself.
+        # written as its provider's signing key, or passed to a signer's call under a secret's name (an iOS app's
+        # custom OSS signer: ``withSecret:@"…"`` ten lines above ``@"OSS %@:%@", @"LTAI…"``): that says what it is.
         signing = not id_candidate.name
         if signing and rule.provider not in SIGNING_KEY_NAMES:
             continue
@@ -186,20 +186,37 @@ def _named_far(
 _ANY_BOUND_NAME = re.compile(rb"""["'`]?([A-Za-z_][A-Za-z0-9_.\-]*)["'`]?[ \t]*(?:=>|[:=])""")
 
 
+# Quoted text on a line (its brackets are no code's), and the words of a signer's call.
+_QUOTED = re.compile(rb""""[^"\n]*"|'[^'\n]*'""")
+_SIGNER_WORDS = re.compile(rb"(?i)sign|hmac|sha-?(?:1|256)|digest")
+SIGNER_CALL = 80  # bytes before the innermost open bracket where the signer's name is read
+
+
 def _handed_to_a_signer(data: bytes, secret: Candidate) -> bool:
-    """A secret passed to a call under a secret's name: an argument inside an open call or message on its line
-    (``[OSSUtil calBase64Sha1WithData:… withSecret:@"…"]``, ``sign(secret="…")``), with no ID's name bound
-    earlier on that line. Not a declaration or an assignment (``CLIENT_SECRET = "…"``: any service's), nor one half
-    of another credential's record printed on one line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey':
-    '…'}``, whose ID the text hides)."""
+    """A secret passed to a signer under a secret's name: an argument inside an open call or message on its line
+    whose name says it signs (``[OSSUtil calBase64Sha1WithData:… withSecret:@"…"]``, ``hmacSHA256(kSecret = "…",
+    …)``), with no ID's name bound earlier on that line. Not a declaration or an assignment (``CLIENT_SECRET =
+    "…"``: any service's), not another call's argument (``Github(client_secret="…")``), nor one half of another
+    credential's record printed on one line (``{'AccessKeyId': 'ASIA<REDACTED>', 'SecretAccessKey': '…'}``, whose
+    ID the text hides). Brackets inside quotes are text, not code."""
     if not (secret.name and names_a_secret(secret.name)) or qualifiers(secret.name):
         return False  # (a name qualified by another thing's word is that thing's: JWT_SECRET beside an OSS client)
     # Never past COLUMN_LINE back: on a minified line with no newline near, the file's whole prefix is not its line.
     lowest = max(0, secret.start - COLUMN_LINE)
     line_start = max(data.rfind(b"\n", lowest, secret.start) + 1, lowest)
     head = data[line_start : secret.start]
-    if head.count(b"(") + head.count(b"[") <= head.count(b")") + head.count(b"]"):
-        return False  # not inside a call's or a message's brackets
+    code = _QUOTED.sub(b"", head)
+    depth, opener = 0, -1
+    for at in range(len(code) - 1, -1, -1):
+        if code[at] in b")]":
+            depth += 1
+        elif code[at] in b"([":
+            if depth == 0:
+                opener = at
+                break
+            depth -= 1
+    if opener < 0 or not _SIGNER_WORDS.search(code, max(0, opener - SIGNER_CALL)):
+        return False  # not inside a call's or a message's brackets, or not a signer's
     return not any(names_an_id(match.group(1).decode("latin-1")) for match in _ANY_BOUND_NAME.finditer(head))
 
 
