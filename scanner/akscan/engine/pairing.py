@@ -1,6 +1,6 @@
 """Pair key IDs with secrets: score every (ID, secret) edge by distance and context, then assign
-globally, best edges first, each ID and each secret used once, and two pairs that would be clearly cheaper
-with their partners swapped swapped.
+globally, best edges first, each ID and each secret used once; then two pairs that are clearly cheaper with
+their partners exchanged exchange them.
 
 The peers either demand a vendor word near the secret (and miss positional SDK calls) or pair every ID
 with every secret in the chunk (and report N×M pairs). A one-to-one assignment by cost does neither.
@@ -92,7 +92,8 @@ def _greedy(
         used_secrets.add(secret.start)
         chosen.append((id_candidate, secret))
     costs = {(i.start, s.start): (adjusted((i, s, c)), c) for i, s, c in edges}
-    chosen = _uncross(chosen, edges, costs, adjacent)
+    if len(chosen) > 1:  # most blobs: one pair, nothing to exchange
+        chosen = _uncross(chosen, edges, costs, adjacent)
     return chosen, sum(costs[(i.start, s.start)][1] for i, s in chosen)
 
 
